@@ -1,0 +1,206 @@
+// racesim command-line interface.
+//
+// Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "racesim/config/loader.hpp"
+#include "racesim/core/diagnostics.hpp"
+#include "racesim/output/writer.hpp"
+#include "racesim/plugin/api.hpp"
+#include "racesim/plugins/describe.hpp"
+#include "racesim/plugins/registry.hpp"
+#include "racesim/run/runner.hpp"
+
+namespace fs = std::filesystem;
+using namespace racesim;
+
+namespace {
+
+constexpr int exit_ok = 0, exit_config = 1, exit_usage = 2, exit_runtime = 3;
+
+struct Options {
+    std::vector<std::string> plugin_paths;
+    bool verbose = false;
+    bool quiet = false;
+    std::string config;
+    std::string out;
+    bool force = false;
+    std::string type;
+    std::string format = "text";
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
+    auto log = std::make_shared<spdlog::logger>("racesim", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    log->set_pattern("racesim: %^%l%$: %v");
+    log->set_level(o.quiet ? spdlog::level::warn : (o.verbose ? spdlog::level::debug : spdlog::level::info));
+    return log;
+}
+
+/// Loads the plugin directories; a `--plugin-path` that is not a directory is a usage error.
+std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::path>& from_config, spdlog::logger& log) {
+    std::vector<fs::path> cli;
+    for (const auto& p : o.plugin_paths) {
+        std::error_code ec;
+        if (!fs::is_directory(p, ec)) {
+            std::cerr << "racesim: error: --plugin-path '" << p << "' is not a directory\n";
+            return std::nullopt;
+        }
+        cli.emplace_back(p);
+    }
+    Registry reg;
+    reg.load_directories(plugin_search_path(cli, from_config));
+    for (const auto& w : reg.warnings()) log.warn("{}", w);
+    for (const auto& r : reg.refused()) log.debug("refused {}: {}", r.path.string(), r.reason);
+    log.debug("{} plugin type(s) found", reg.entries().size());
+    return reg;
+}
+
+/// Parses and validates; prints diagnostics. Returns the exit code on failure.
+int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, std::optional<Experiment>& ex) {
+    Diagnostics diags;
+    auto doc = parse_document(o.config, diags);
+    std::vector<fs::path> from_config;
+    if (doc) from_config = document_plugin_paths(*doc, diags);
+    if (!doc || !diags.empty()) {
+        diags.print(std::cerr);
+        return exit_config;
+    }
+    reg = load_plugins(o, from_config, log);
+    if (!reg) return exit_usage;
+    ex = validate(*doc, *reg, diags);
+    if (!ex) {
+        diags.print(std::cerr);
+        return exit_config;
+    }
+    return exit_ok;
+}
+
+int cmd_validate(const Options& o, spdlog::logger& log) {
+    std::optional<Registry> reg;
+    std::optional<Experiment> ex;
+    if (int rc = load(o, log, reg, ex)) return rc;
+    std::cout << o.config << ": valid: experiment '" << ex->name << "', " << ex->scenarios.size() << " scenario(s)\n";
+    return exit_ok;
+}
+
+int cmd_run(const Options& o, spdlog::logger& log) {
+    std::optional<Registry> reg;
+    std::optional<Experiment> ex;
+    if (int rc = load(o, log, reg, ex)) return rc;
+    const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
+    try {
+        const RunResult r = run_experiment(*ex);
+        write_results(r, out, o.force);
+        print_table(r, std::cout);
+        log.info("results written to {}", out.string());
+    } catch (const RunError& e) {
+        std::cerr << "racesim: error: " << e.what() << '\n';
+        return exit_runtime;
+    } catch (const PluginError& e) {
+        std::cerr << "racesim: error: plugin '" << e.plugin << "' (" << e.library.string() << "): " << e.what() << '\n';
+        return exit_runtime;
+    } catch (const std::exception& e) {
+        std::cerr << "racesim: error: " << e.what() << '\n';
+        return exit_runtime;
+    }
+    return exit_ok;
+}
+
+int cmd_plugins(const Options& o, spdlog::logger& log) {
+    auto reg = load_plugins(o, {}, log);
+    if (!reg) return exit_usage;
+    fmt::print("{:<11} {:<22} {:<40} {}\n", "kind", "type", "library", "summary");
+    for (const auto k : {plugin::Kind::efficiency, plugin::Kind::power, plugin::Kind::loss, plugin::Kind::reference})
+        for (const auto& t : reg->types(k)) {
+            const PluginEntry* e = reg->find(k, t);
+            fmt::print("{:<11} {:<22} {:<40} {}\n", plugin::to_string(k), t, e->library->path.filename().string(),
+                       e->descriptor.summary);
+        }
+    for (const auto& r : reg->refused()) fmt::print("refused     {}: {}\n", r.path.string(), r.reason);
+    fmt::print("searched: ");
+    for (std::size_t i = 0; i < reg->searched().size(); ++i)
+        fmt::print("{}{}", i ? ":" : "", reg->searched()[i].string());
+    fmt::print("\n");
+    return exit_ok;
+}
+
+int cmd_describe(const Options& o, spdlog::logger& log) {
+    auto reg = load_plugins(o, {}, log);
+    if (!reg) return exit_usage;
+    std::vector<const PluginEntry*> found;
+    std::vector<std::string> all;
+    for (const auto& e : reg->entries()) {
+        all.push_back(e.descriptor.type);
+        if (e.descriptor.type == o.type) found.push_back(&e);
+    }
+    if (found.empty()) {
+        std::cerr << "racesim: error: unknown plugin type '" << o.type << "'\n";
+        if (auto s = suggest(o.type, all); !s.empty()) std::cerr << "racesim: note: did you mean '" << s << "'?\n";
+        std::cerr << "racesim: note: 'racesim plugins' lists the available types\n";
+        return exit_usage;
+    }
+    for (const auto* e : found) {
+        if (o.format == "json") std::cout << describe_json(*e).dump(2) << '\n';
+        else if (o.format == "markdown") std::cout << describe_markdown(*e);
+        else std::cout << describe_text(*e);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"racesim: time- and efficiency-aware AI scaling simulations (dC/dt = E(t)·P(t))", "racesim"};
+    app.set_version_flag("--version", std::string("racesim ") + plugin::racesim_version + " (plugin API " +
+                                          std::to_string(plugin::api_version) + ")");
+    app.require_subcommand(1);
+    Options o;
+    app.add_option("--plugin-path", o.plugin_paths, "Directory searched first for plugin libraries (repeatable)")
+        ->type_name("DIR");
+    auto* verbose = app.add_flag("-v,--verbose", o.verbose, "Log debug details to stderr");
+    app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors")->excludes(verbose);
+
+    auto* run = app.add_subcommand("run", "Validate and run an experiment; write results");
+    run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
+    run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
+    run->add_flag("--force", o.force, "Replace an existing --out directory even if it holds no racesim results");
+
+    auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
+    validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
+
+    auto* plugins = app.add_subcommand("plugins", "List the plugin types found on the search path");
+
+    auto* describe = app.add_subcommand("describe", "Print the parameter schema of a plugin type");
+    describe->add_option("type", o.type, "Plugin type, e.g. continuous-doubling")->required()->type_name("TYPE");
+    describe->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "markdown", "json"}));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_ok : exit_usage;
+    }
+
+    auto log = make_logger(o);
+    try {
+        if (*run) return cmd_run(o, *log);
+        if (*validate_cmd) return cmd_validate(o, *log);
+        if (*plugins) return cmd_plugins(o, *log);
+        if (*describe) return cmd_describe(o, *log);
+    } catch (const std::exception& e) {
+        std::cerr << "racesim: error: " << e.what() << '\n';
+        return exit_runtime;
+    }
+    return exit_usage;
+}

@@ -1,0 +1,47 @@
+// YAML text -> Document (syntax, duplicate keys) -> Experiment (validated against the
+// plugin schemas). Every problem is collected as a diagnostic with file:line:col.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "racesim/config/experiment.hpp"
+#include "racesim/core/diagnostics.hpp"
+#include "racesim/plugins/registry.hpp"
+
+namespace racesim {
+
+/// Format version this racesim reads.
+inline constexpr int config_format_version = 1;
+
+struct Document {
+    std::filesystem::path path;  ///< as given by the user (also used in messages)
+    YAML::Node root;
+};
+
+/// Limits that keep hostile input cheap to reject.
+struct DocumentLimits {
+    std::size_t max_nodes = 200'000;  ///< nodes visited, counting every alias expansion
+    std::size_t max_depth = 64;
+    std::uintmax_t max_bytes = 16u << 20;
+};
+
+/// Reads and parses a config file; reports syntax errors and duplicate keys.
+std::optional<Document> parse_document(const std::filesystem::path& path, Diagnostics& diags,
+                                       const DocumentLimits& limits = {});
+
+/// Same, from text already in memory (`path` is used for messages only).
+std::optional<Document> parse_document_text(const std::string& text, const std::filesystem::path& path,
+                                            Diagnostics& diags, const DocumentLimits& limits = {});
+
+/// The `plugin_paths:` of a document, made absolute relative to the config's directory.
+std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags);
+
+/// Validates a document against the plugins in `registry` and instantiates every model.
+std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags);
+
+}  // namespace racesim

@@ -1,0 +1,70 @@
+// Structured diagnostics: every problem found in a config is collected with its position
+// before anything runs, then printed as `file:line:col: error: ...` plus optional notes.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace racesim {
+
+/// A position in an input file. Lines and columns are 1-based; 0 means "unknown".
+struct Mark {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+std::string to_string(const Mark& m);
+
+struct Note {
+    std::string text;
+    Mark mark;  ///< optional position (file empty: none)
+};
+
+struct Diagnostic {
+    Mark mark;
+    std::string message;
+    std::vector<Note> notes;
+};
+
+/// Collects errors; never throws on add.
+class Diagnostics {
+public:
+    Diagnostic& error(Mark mark, std::string message);
+    [[nodiscard]] bool empty() const { return errors_.empty(); }
+    [[nodiscard]] std::size_t count() const { return errors_.size(); }
+    [[nodiscard]] const std::vector<Diagnostic>& errors() const { return errors_; }
+    /// Prints every diagnostic, then "N error(s)".
+    void print(std::ostream& os) const;
+
+private:
+    std::vector<Diagnostic> errors_;
+};
+
+/// Appends a note to a diagnostic (fluent helper).
+Diagnostic& note(Diagnostic& d, std::string text, Mark mark = {});
+
+/// Levenshtein distance.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The closest candidate within distance 1 + len/5 (MOOSE's rule), or "" when none is close.
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Thrown for run-time failures (exit code 3): a plugin fault, a numerical failure, I/O.
+class RunError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Thrown for an invalid config found outside validation (exit code 1).
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(Diagnostics d) : std::runtime_error("invalid configuration"), diagnostics(std::move(d)) {}
+    Diagnostics diagnostics;
+};
+
+}  // namespace racesim

@@ -1,0 +1,31 @@
+// Results -> files (summary.json, one <scenario>.csv each), written atomically, and the
+// readable table on stdout. Knows only Results.
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "racesim/run/runner.hpp"
+
+namespace racesim {
+
+/// The CSV file name of a scenario: its name with characters outside [A-Za-z0-9._=+,[]-]
+/// replaced by '_', plus ".csv".
+std::string csv_file_name(const std::string& scenario);
+
+/// The whole summary.json document (schema: docs/results.md).
+nlohmann::ordered_json summary_json(const RunResult& r);
+
+/// Writes the results into `dir`: first into a temporary sibling directory, renamed into
+/// place only when every file is complete. An existing `dir` holding racesim results (a
+/// summary.json) is replaced; any other existing `dir` is refused unless `force`.
+/// Throws RunError on any failure, leaving no partial directory behind.
+void write_results(const RunResult& r, const std::filesystem::path& dir, bool force);
+
+/// One line per target: scenario, target, time, reference time, errors.
+void print_table(const RunResult& r, std::ostream& os);
+
+}  // namespace racesim

@@ -1,0 +1,132 @@
+// The model interfaces a plugin implements, and the descriptor through which it offers them.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "racesim/plugin/api.hpp"
+#include "racesim/plugin/schema.hpp"
+
+namespace racesim::plugin {
+
+/// An interval [begin, end) that contains no declared breakpoint of any rate model in the
+/// scenario. Within it the host integrates with one fresh stepper, and a rate model must
+/// evaluate the regime *of the segment* (e.g. the hardware generation at its midpoint), never
+/// the regime of t: a step that ends on an edge would otherwise sample the next regime.
+struct Segment {
+    double begin;
+    double end;
+    [[nodiscard]] double mid() const { return 0.5 * (begin + end); }
+};
+
+/// A time-dependent, possibly state-dependent rate: the base of efficiency models
+/// (PFLOP/yr/MW) and power schedules (MW).
+class RACESIM_API RateModel {
+public:
+    virtual ~RateModel() = default;
+
+    /// ln of the rate at time t (yr), given ln C (C in PFLOP), inside segment s.
+    /// Returns -infinity where the rate is zero. Must be finite or -infinity, and must not
+    /// jump inside a segment.
+    [[nodiscard]] virtual double log_value(double t, double log_C, const Segment& s) const = 0;
+
+    /// The rate itself. Overflows a double where the rate does; the host never calls it
+    /// on its integration path (it works with log_value), it is here for plugins and tests.
+    [[nodiscard]] double value(double t, double log_C, const Segment& s) const {
+        return std::exp(log_value(t, log_C, s));
+    }
+
+    /// Appends, in increasing order, every t in the open interval (t0, t1) where the rate is
+    /// discontinuous. The host stops the integrator there and restarts with a fresh stepper.
+    virtual void breakpoints(double t0, double t1, std::vector<double>& out) const {
+        (void)t0; (void)t1; (void)out;
+    }
+
+    /// True when log_value depends on log_C (the host then passes the current state).
+    [[nodiscard]] virtual bool depends_on_state() const { return false; }
+};
+
+using EfficiencyModel = RateModel;
+using PowerSchedule = RateModel;
+
+/// Maps cumulative compute to training loss.
+class RACESIM_API LossLaw {
+public:
+    virtual ~LossLaw() = default;
+    /// L(C) in nats/token, given ln C (C in PFLOP).
+    [[nodiscard]] virtual double loss(double log_C) const = 0;
+    /// ln C at which L(C) = L, or nullopt when this law never reaches L; then `why` says why.
+    [[nodiscard]] virtual std::optional<double> log_compute_for_loss(double L, std::string& why) const = 0;
+};
+
+/// What a factory receives besides its own parameters.
+struct BuildContext {
+    double C0;       ///< the scenario's baseline compute, PFLOP (loss laws default C_ref to it)
+    double horizon;  ///< yr
+};
+
+/// A plugin type together with its resolved parameters, as named in a scenario.
+struct Selection {
+    std::string type;
+    Params params;
+};
+
+/// Everything a reference model may look at.
+struct ReferenceInput {
+    Selection efficiency;
+    Selection power;
+    Selection loss;
+    double C0;       ///< PFLOP
+    double horizon;  ///< yr
+};
+
+/// An exact (closed-form) solution of dC/dt = E·P for the scenario it was built for.
+class RACESIM_API ReferenceModel {
+public:
+    virtual ~ReferenceModel() = default;
+    /// ln(C(t)/C0).
+    [[nodiscard]] virtual double log_compute_ratio(double t) const = 0;
+    /// The first t in [0, horizon] with ln(C(t)/C0) >= x; nullopt when not reached by then.
+    [[nodiscard]] virtual std::optional<double> time_to_log_compute_ratio(double x) const = 0;
+    /// sup over all t >= 0 of ln(C(t)/C0) when it is finite (e.g. a declining efficiency),
+    /// else nullopt. A target above it is reported as unreachable, not merely "not reached".
+    [[nodiscard]] virtual std::optional<double> log_compute_ratio_limit() const { return std::nullopt; }
+};
+
+enum class Kind { efficiency, power, loss, reference };
+
+inline const char* to_string(Kind k) {
+    switch (k) {
+        case Kind::efficiency: return "efficiency";
+        case Kind::power: return "power";
+        case Kind::loss: return "loss";
+        case Kind::reference: return "reference";
+    }
+    return "?";
+}
+
+using RateFactory = std::function<std::unique_ptr<RateModel>(const Params&, const BuildContext&)>;
+using LossFactory = std::function<std::unique_ptr<LossLaw>(const Params&, const BuildContext&)>;
+/// Returns nullptr and sets `why_not` when the reference does not apply to the input.
+using ReferenceFactory =
+    std::function<std::unique_ptr<ReferenceModel>(const ReferenceInput&, std::string& why_not)>;
+
+/// One model type offered by a plugin library. Exactly one factory is set, matching `kind`.
+struct Descriptor {
+    Kind kind = Kind::efficiency;
+    std::string type;     ///< the `type:` name in configs, e.g. "continuous-doubling"
+    std::string summary;  ///< one line
+    std::string doc;      ///< longer description (Markdown), may be empty
+    Schema schema;
+    RateFactory make_rate;
+    LossFactory make_loss;
+    ReferenceFactory make_reference;
+};
+
+using EntryFunction = std::vector<Descriptor>();
+
+}  // namespace racesim::plugin

@@ -1,0 +1,99 @@
+// Finding, loading and owning plugin libraries (Boost.DLL), and creating objects from them.
+//
+// Lifetime rule: every object a plugin creates is returned as a shared_ptr whose deleter
+// holds a shared_ptr to the library, so the library is unloaded only after the last object
+// it made (and the last descriptor copied from it) is gone.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "racesim/plugin/models.hpp"
+
+namespace boost::dll {
+class shared_library;
+}
+
+namespace racesim {
+
+/// A plugin library that is loaded and passed the handshake.
+struct LoadedLibrary {
+    std::filesystem::path path;
+    std::string name;             ///< the manifest's library name
+    std::string racesim_version;  ///< the racesim release it was built with
+    std::string compiler;
+    std::shared_ptr<const boost::dll::shared_library> handle;
+};
+
+/// One model type available to configs.
+/// `library` is declared first so that it is destroyed last: the descriptor's factories
+/// (std::function) have their code in the library.
+struct PluginEntry {
+    std::shared_ptr<const LoadedLibrary> library;
+    plugin::Descriptor descriptor;
+};
+
+/// A library that was found but not used, and why.
+struct Refusal {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+/// Host-owned error for anything a plugin threw (its message is copied out of the library).
+class PluginError : public std::runtime_error {
+public:
+    PluginError(std::string plugin, std::filesystem::path library, std::string key, const std::string& message)
+        : std::runtime_error(message), plugin(std::move(plugin)), library(std::move(library)), key(std::move(key)) {}
+    std::string plugin;              ///< the plugin type
+    std::filesystem::path library;   ///< its shared library
+    std::string key;                 ///< the parameter a ParameterError named, else empty
+};
+
+/// Thrown by load_library for a library that cannot be used.
+class PluginLoadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Registry {
+public:
+    Registry() = default;
+
+    /// Loads every `*.so` in each directory, in order; the first provider of a type wins.
+    /// Missing directories are remembered (and reported by the unknown-type error).
+    void load_directories(const std::vector<std::filesystem::path>& dirs);
+
+    /// Loads one library and registers its types. Throws PluginLoadError with a readable reason.
+    void load_library(const std::filesystem::path& path);
+
+    [[nodiscard]] const PluginEntry* find(plugin::Kind kind, const std::string& type) const;
+    [[nodiscard]] std::vector<std::string> types(plugin::Kind kind) const;  ///< sorted
+    [[nodiscard]] const std::vector<PluginEntry>& entries() const { return entries_; }
+    [[nodiscard]] const std::vector<Refusal>& refused() const { return refused_; }
+    [[nodiscard]] const std::vector<std::filesystem::path>& searched() const { return searched_; }
+    [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+
+    std::shared_ptr<const plugin::RateModel> make_rate(const PluginEntry& e, const plugin::Params& p,
+                                                       const plugin::BuildContext& ctx) const;
+    std::shared_ptr<const plugin::LossLaw> make_loss(const PluginEntry& e, const plugin::Params& p,
+                                                     const plugin::BuildContext& ctx) const;
+    /// Returns nullptr and sets why_not when the reference does not apply.
+    std::shared_ptr<const plugin::ReferenceModel> make_reference(const PluginEntry& e, const plugin::ReferenceInput& in,
+                                                                 std::string& why_not) const;
+
+private:
+    std::vector<PluginEntry> entries_;
+    std::vector<Refusal> refused_;
+    std::vector<std::filesystem::path> searched_;
+    std::vector<std::string> warnings_;
+};
+
+/// The plugin search path: `--plugin-path` values, the config's `plugin_paths` (relative to
+/// the config file), `RACESIM_PLUGIN_PATH` (colon-separated), then the build/install
+/// directory `<dir of executable>/../lib/racesim/plugins`.
+std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::filesystem::path>& command_line,
+                                                      const std::vector<std::filesystem::path>& from_config);
+
+}  // namespace racesim

@@ -1,0 +1,172 @@
+#include "racesim/integrate/integrator.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include <boost/math/tools/roots.hpp>
+#include <boost/numeric/odeint.hpp>
+
+#include "racesim/core/diagnostics.hpp"
+
+namespace racesim {
+
+namespace odeint = boost::numeric::odeint;
+using State = std::array<double, 1>;
+
+namespace {
+
+std::string num(double x) {
+    std::ostringstream os;
+    os.precision(12);
+    os << x;
+    return os.str();
+}
+
+void collect(const plugin::RateModel& m, double horizon, std::vector<double>& out, const std::string& what,
+             const std::string& scenario) {
+    std::vector<double> bp;
+    m.breakpoints(0.0, horizon, bp);
+    for (std::size_t i = 0; i < bp.size(); ++i) {
+        if (!(bp[i] > 0 && bp[i] < horizon))
+            throw RunError("scenario '" + scenario + "': " + what + " declared a breakpoint at t = " + num(bp[i]) +
+                           ", outside the open interval (0, " + num(horizon) + ") it was asked for");
+        if (i > 0 && !(bp[i] >= bp[i - 1]))
+            throw RunError("scenario '" + scenario + "': " + what + " declared breakpoints out of order (" + num(bp[i - 1]) +
+                           " then " + num(bp[i]) + ")");
+    }
+    out.insert(out.end(), bp.begin(), bp.end());
+}
+
+}  // namespace
+
+std::vector<plugin::Segment> make_segments(const plugin::RateModel& e, const plugin::RateModel& p, double horizon,
+                                           const std::string& scenario) {
+    std::vector<double> bp;
+    collect(e, horizon, bp, "the efficiency model", scenario);
+    collect(p, horizon, bp, "the power schedule", scenario);
+    std::sort(bp.begin(), bp.end());
+    std::vector<plugin::Segment> seg;
+    double begin = 0.0;
+    const double tol = 1e-12 * std::max(1.0, horizon);
+    for (double b : bp) {
+        if (b - begin <= tol || horizon - b <= tol) continue;
+        seg.push_back({begin, b});
+        begin = b;
+    }
+    seg.push_back({begin, horizon});
+    return seg;
+}
+
+const plugin::Segment& segment_at(const std::vector<plugin::Segment>& segments, double t) {
+    auto it = std::upper_bound(segments.begin(), segments.end(), t,
+                               [](double v, const plugin::Segment& s) { return v < s.begin; });
+    return it == segments.begin() ? segments.front() : *(it - 1);
+}
+
+IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOptions& opt) {
+    IntegrationResult res;
+    res.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, pb.scenario);
+    res.log_ratio.assign(pb.output_times.size(), 0.0);
+    res.threshold_times.assign(pb.log_thresholds.size(), std::nullopt);
+
+    // Thresholds in increasing order (u = ln(C/C0) never decreases: rates are >= 0).
+    std::vector<std::size_t> order(pb.log_thresholds.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return pb.log_thresholds[a] < pb.log_thresholds[b]; });
+    std::size_t next_threshold = 0;
+    while (next_threshold < order.size() && pb.log_thresholds[order[next_threshold]] <= 0)
+        res.threshold_times[order[next_threshold++]] = 0.0;
+    std::size_t next_output = 0;
+    while (next_output < pb.output_times.size() && pb.output_times[next_output] <= 0) res.log_ratio[next_output++] = 0.0;
+
+    const double eps_abs = opt.rel_tol + opt.abs_tol * std::exp(-pb.log_C0);
+    const bool state_dep = pb.efficiency->depends_on_state() || pb.power->depends_on_state();
+
+    plugin::Segment seg{0, 0};
+    auto rhs = [&](const State& x, State& dxdt, double t) {
+        ++res.stats.rhs_evaluations;
+        const double log_C = pb.log_C0 + x[0];
+        const double le = pb.efficiency->log_value(t, state_dep ? log_C : 0.0, seg);
+        const double lp = pb.power->log_value(t, state_dep ? log_C : 0.0, seg);
+        if (std::isnan(le) || le == std::numeric_limits<double>::infinity())
+            throw RunError("scenario '" + pb.scenario + "': efficiency '" + pb.efficiency_name + "' returned ln E = " + num(le) +
+                           " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
+        if (std::isnan(lp) || lp == std::numeric_limits<double>::infinity())
+            throw RunError("scenario '" + pb.scenario + "': power '" + pb.power_name + "' returned ln P = " + num(lp) +
+                           " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
+        dxdt[0] = std::exp(le + lp - log_C);
+    };
+
+    auto stepper = odeint::make_controlled(eps_abs, 0.0, odeint::runge_kutta_dopri5<State>());
+    double dt_hint = 0;
+    double u = 0;
+    for (const auto& s : res.segments) {
+        seg = s;
+        ++res.stats.segments;
+        stepper.reset();  // a fresh stepper: the FSAL derivative must not cross a breakpoint
+        double t = s.begin;
+        State x{u}, dxdt{}, x_new{}, dxdt_new{};
+        rhs(x, dxdt, t);
+        const double len = s.end - s.begin;
+        double dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
+        std::int64_t steps_here = 0;
+        while (t < s.end) {
+            const bool last = dt >= s.end - t;
+            if (last) dt = s.end - t;
+            if (!(t + dt > t))
+                throw RunError("scenario '" + pb.scenario + "': the step size underflowed at t = " + num(t) +
+                               " yr in segment [" + num(s.begin) + ", " + num(s.end) +
+                               "): a rate model may jump where it declared no breakpoint");
+            if (++steps_here > opt.max_steps)
+                throw RunError("scenario '" + pb.scenario + "': no progress after " + std::to_string(opt.max_steps) +
+                               " steps in segment [" + num(s.begin) + ", " + num(s.end) + ") at t = " + num(t) +
+                               " yr (solver.max_steps): a rate model may jump where it declared no breakpoint");
+            const double t_old = t;
+            double dt_try = dt;
+            if (stepper.try_step(rhs, x, dxdt, t, x_new, dxdt_new, dt_try) != odeint::success) {
+                ++res.stats.rejected;
+                dt = dt_try;
+                continue;
+            }
+            ++res.stats.steps;
+            if (last) t = s.end;  // land exactly on the segment end
+            dt_hint = dt_try;     // the controller's proposal for the next step
+            dt = dt_try;
+            const double u_old = x[0], u_new = x_new[0];
+            const auto& rk = stepper.stepper();
+            auto dense = [&](double tq) {
+                if (tq >= t) return u_new;
+                State out{};
+                rk.calc_state(tq, out, x, dxdt, t_old, x_new, dxdt_new, t);
+                return out[0];
+            };
+            while (next_output < pb.output_times.size() && pb.output_times[next_output] <= t)
+                res.log_ratio[next_output] = dense(pb.output_times[next_output]), ++next_output;
+            while (next_threshold < order.size() && pb.log_thresholds[order[next_threshold]] <= u_new) {
+                const double target = pb.log_thresholds[order[next_threshold]];
+                double when = t;
+                if (target <= u_old) {
+                    when = t_old;
+                } else {
+                    boost::uintmax_t iters = 100;
+                    auto f = [&](double tq) { return dense(tq) - target; };
+                    const auto r = boost::math::tools::toms748_solve(f, t_old, t, u_old - target, u_new - target,
+                                                                     boost::math::tools::eps_tolerance<double>(52), iters);
+                    when = 0.5 * (r.first + r.second);
+                }
+                res.threshold_times[order[next_threshold++]] = when;
+            }
+            x = x_new;
+            dxdt = dxdt_new;
+        }
+        u = x[0];
+    }
+    // Output times at the horizon that rounding may have left.
+    while (next_output < pb.output_times.size()) res.log_ratio[next_output++] = u;
+    return res;
+}
+
+}  // namespace racesim

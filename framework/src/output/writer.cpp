@@ -1,0 +1,190 @@
+#include "racesim/output/writer.hpp"
+
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "racesim/core/diagnostics.hpp"
+#include "racesim/plugin/api.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+namespace racesim {
+
+std::string csv_file_name(const std::string& scenario) {
+    std::string s;
+    for (char c : scenario) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view("._=+,[]-").find(c) != std::string_view::npos;
+        s += ok ? c : '_';
+    }
+    return s + ".csv";
+}
+
+namespace {
+
+ordered_json opt(const std::optional<double>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
+
+void write_csv(const ScenarioResult& s, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    const bool ref = s.spec->model.reference != nullptr;
+    out << "t,C,E,P,L,R" << (ref ? ",R_ref,rel_err" : "") << '\n';
+    for (const auto& r : s.rows) {
+        // fmt's "{}" is the shortest representation that reads back to the same double.
+        fmt::print(out, "{},{},{},{},{},{}", r.t, r.C, r.E, r.P, r.L, r.R);
+        if (ref) fmt::print(out, ",{},{}", *r.R_ref, *r.rel_err);
+        out << '\n';
+    }
+    out.flush();
+    if (!out) throw RunError("error while writing " + file.string());
+}
+
+std::string random_suffix() {
+    std::random_device rd;
+    return fmt::format("{:08x}", rd());
+}
+
+bool holds_racesim_results(const fs::path& dir) {
+    std::ifstream in(dir / "summary.json");
+    if (!in) return false;
+    try {
+        const auto j = nlohmann::json::parse(in);
+        return j.contains("racesim_version");
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace
+
+ordered_json summary_json(const RunResult& r) {
+    const Experiment& ex = *r.experiment;
+    ordered_json j;
+    j["racesim_version"] = plugin::racesim_version;
+    j["experiment"] = ex.name;
+    j["config"] = ex.file.string();
+    j["horizon"] = ex.horizon;
+    ordered_json scs = ordered_json::array();
+    ordered_json timing_sc = ordered_json::object();
+    for (const auto& s : r.scenarios) {
+        const ScenarioSpec& sc = *s.spec;
+        ordered_json o;
+        o["name"] = sc.name;
+        o["csv"] = csv_file_name(sc.name);
+        o["efficiency"] = sc.resolved["efficiency"];
+        o["power"] = sc.resolved["power"];
+        o["loss"] = sc.resolved["loss"];
+        o["baseline"] = sc.resolved["baseline"];
+        o["horizon"] = sc.horizon;
+        o["C0"] = sc.model.C0;
+        o["L_C0"] = sc.model.L_start;
+        ordered_json ts = ordered_json::array();
+        for (const auto& t : s.targets) {
+            ordered_json tj;
+            tj["kind"] = t.spec.kind == TargetSpec::Kind::loss ? "loss" : "relative";
+            tj["loss"] = t.loss;
+            tj["relative"] = t.relative;
+            tj["reached"] = t.reached;
+            tj["time"] = opt(t.time);
+            tj["unreachable"] = t.unreachable;
+            if (t.has_reference) {
+                tj["reference_reached"] = t.reference_time.has_value();
+                tj["reference_time"] = opt(t.reference_time);
+                tj["time_rel_err"] = opt(t.time_rel_err);
+            }
+            ts.push_back(tj);
+        }
+        o["targets"] = ts;
+        if (sc.reference) {
+            o["reference"] = {{"type", sc.reference->selection.type},
+                              {"max_rel_err_R", opt(s.max_rel_err)},
+                              {"max_rel_err_R_at", opt(s.max_rel_err_time)}};
+        } else {
+            o["reference"] = nullptr;
+        }
+        o["solver"] = {{"segments", s.stats.segments},
+                       {"steps", s.stats.steps},
+                       {"rejected_steps", s.stats.rejected},
+                       {"rhs_evaluations", s.stats.rhs_evaluations}};
+        scs.push_back(o);
+        timing_sc[sc.name] = s.wall_seconds;
+    }
+    j["scenarios"] = scs;
+    j["resolved_config"] = ex.resolved;
+    // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
+    j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};
+    return j;
+}
+
+void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
+    const fs::path dir = dir_in.lexically_normal();
+    const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+    const std::string leaf = dir.filename().string();
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (exists && !fs::is_directory(dir, ec))
+        throw RunError("results path " + dir.string() + " exists and is not a directory");
+    if (exists && !force && !holds_racesim_results(dir))
+        throw RunError("results directory " + dir.string() +
+                       " already exists and does not hold racesim results; choose another --out or pass --force to replace it");
+    fs::create_directories(parent, ec);
+    if (ec) throw RunError("cannot create " + parent.string() + ": " + ec.message());
+
+    const fs::path tmp = parent / ("." + leaf + ".tmp-" + random_suffix());
+    try {
+        if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
+        for (const auto& s : r.scenarios) write_csv(s, tmp / csv_file_name(s.spec->name));
+        {
+            std::ofstream out(tmp / "summary.json");
+            out << summary_json(r).dump(2) << '\n';
+            out.flush();
+            if (!out) throw RunError("error while writing " + (tmp / "summary.json").string());
+        }
+        if (exists) {
+            const fs::path old = parent / ("." + leaf + ".old-" + random_suffix());
+            fs::rename(dir, old, ec);
+            if (ec) throw RunError("cannot move the previous " + dir.string() + " aside: " + ec.message());
+            fs::rename(tmp, dir, ec);
+            if (ec) {
+                fs::rename(old, dir);
+                throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
+            }
+            fs::remove_all(old, ec);
+        } else {
+            fs::rename(tmp, dir, ec);
+            if (ec) throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
+        }
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+}
+
+void print_table(const RunResult& r, std::ostream& os) {
+    const Experiment& ex = *r.experiment;
+    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(), r.scenarios.size(),
+               ex.horizon);
+    fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
+               "reference (yr)", "time err", "max R err");
+    auto t_str = [](const std::optional<double>& t, bool unreachable) {
+        if (t) return fmt::format("{:.6g}", *t);
+        return std::string(unreachable ? "unreachable" : "not reached");
+    };
+    for (const auto& s : r.scenarios) {
+        const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
+        if (s.targets.empty())
+            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-", rerr);
+        for (const auto& t : s.targets) {
+            const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
+            const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
+            fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, t.loss, t.relative,
+                       t_str(t.time, t.unreachable), ref, terr, rerr);
+        }
+    }
+}
+
+}  // namespace racesim

@@ -1,0 +1,85 @@
+#include "racesim/plugins/describe.hpp"
+
+#include <fmt/format.h>
+
+namespace racesim {
+
+namespace {
+
+std::string value_text(const plugin::Value& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::string>) return x;
+            else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+            else return fmt::format("{}", x);
+        },
+        v);
+}
+
+std::string default_text(const plugin::ParamSpec& p) {
+    if (p.required) return "required";
+    if (p.default_value) return value_text(*p.default_value);
+    if (!p.default_note.empty()) return p.default_note;
+    return "optional";
+}
+
+}  // namespace
+
+std::string describe_text(const PluginEntry& e) {
+    const auto& d = e.descriptor;
+    std::string s = fmt::format("{} '{}' — {}\n  library: {}\n", plugin::to_string(d.kind), d.type, d.summary,
+                                e.library->path.string());
+    if (!d.doc.empty()) s += "  " + d.doc + "\n";
+    if (d.schema.params().empty()) return s + "  parameters: none\n";
+    s += "  parameters:\n";
+    for (const auto& p : d.schema.params()) {
+        s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, plugin::to_string(p.type),
+                         p.unit.empty() ? "-" : p.unit, p.constraint().empty() ? "-" : p.constraint(), default_text(p));
+        s += fmt::format("             {}\n", p.doc);
+    }
+    return s;
+}
+
+std::string describe_markdown(const PluginEntry& e) {
+    const auto& d = e.descriptor;
+    std::string s = fmt::format("### {} `{}`\n\n{}\n\n", plugin::to_string(d.kind), d.type, d.summary);
+    if (!d.doc.empty()) s += d.doc + "\n\n";
+    if (d.schema.params().empty()) return s + "No parameters.\n";
+    s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
+    for (const auto& p : d.schema.params())
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, plugin::to_string(p.type), p.unit.empty() ? "—" : p.unit,
+                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), p.doc);
+    return s;
+}
+
+nlohmann::ordered_json describe_json(const PluginEntry& e) {
+    const auto& d = e.descriptor;
+    nlohmann::ordered_json j;
+    j["kind"] = plugin::to_string(d.kind);
+    j["type"] = d.type;
+    j["summary"] = d.summary;
+    j["doc"] = d.doc;
+    j["library"] = e.library->path.string();
+    auto ps = nlohmann::ordered_json::array();
+    for (const auto& p : d.schema.params()) {
+        nlohmann::ordered_json pj;
+        pj["name"] = p.name;
+        pj["type"] = plugin::to_string(p.type);
+        pj["unit"] = p.unit;
+        pj["doc"] = p.doc;
+        pj["required"] = p.required;
+        if (p.default_value) std::visit([&](const auto& x) { pj["default"] = x; }, *p.default_value);
+        else pj["default"] = nullptr;
+        if (!p.default_note.empty()) pj["default_note"] = p.default_note;
+        if (p.lower) pj["minimum"] = {{"value", p.lower->value}, {"inclusive", p.lower->inclusive}};
+        if (p.upper) pj["maximum"] = {{"value", p.upper->value}, {"inclusive", p.upper->inclusive}};
+        if (!p.choices.empty()) pj["choices"] = p.choices;
+        pj["constraint"] = p.constraint();
+        ps.push_back(pj);
+    }
+    j["parameters"] = ps;
+    return j;
+}
+
+}  // namespace racesim
