@@ -212,6 +212,7 @@ private:
         auto v = real(n, what);
         if (v && !spec.admits(*v)) {
             auto& e = d_.error(mark(n), what + " = " + n.Scalar() + " is out of range: it must be " + spec.constraint());
+            if (spec.constraint().empty()) e.message = "expected a finite number for " + what + ", got " + n.Scalar();
             if (!spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
             return std::nullopt;
         }
@@ -580,7 +581,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             auto& e = d_.error(b.mark, "missing required parameter '" + ps.name + "' of " + name + " '" + type +
                                            "' in scenario '" + sc.name + "'");
             note(e, ps.name + (ps.unit.empty() ? "" : " (" + ps.unit + ")") + ": " + ps.doc +
-                        (ps.constraint().empty() ? "" : " Must be " + ps.constraint() + "."));
+                                (ps.constraint().empty() ? "" : " Must be " + ps.constraint() + "."));
         }
     }
     if (!ok) return std::nullopt;

@@ -15,6 +15,12 @@ std::string to_string(const Mark& m) {
 }
 
 Diagnostic& Diagnostics::error(Mark mark, std::string message) {
+    // An error inherited by several scenarios (defaults, extends) is reported once.
+    for (const auto& e : errors_)
+        if (e.message == message && e.mark.file == mark.file && e.mark.line == mark.line && e.mark.column == mark.column) {
+            discarded_ = Diagnostic{};
+            return discarded_;
+        }
     errors_.push_back(Diagnostic{std::move(mark), std::move(message), {}});
     return errors_.back();
 }

@@ -31,7 +31,8 @@ struct Diagnostic {
     std::vector<Note> notes;
 };
 
-/// Collects errors; never throws on add.
+/// Collects errors; never throws on add. An error identical to an earlier one (same
+/// position and message) is dropped, and the returned reference then goes nowhere.
 class Diagnostics {
 public:
     Diagnostic& error(Mark mark, std::string message);
@@ -43,6 +44,7 @@ public:
 
 private:
     std::vector<Diagnostic> errors_;
+    Diagnostic discarded_;  ///< receives the notes of a repeated error
 };
 
 /// Appends a note to a diagnostic (fluent helper).

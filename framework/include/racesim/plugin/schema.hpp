@@ -68,8 +68,6 @@ struct ParamSpec {
             os << "one of {";
             for (std::size_t i = 0; i < choices.size(); ++i) os << (i ? ", " : "") << choices[i];
             os << '}';
-        } else if (type == ParamType::real) {
-            os << "finite";
         }
         return os.str();
     }
