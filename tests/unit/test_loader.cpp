@@ -1,0 +1,173 @@
+// Config loading: merge semantics of defaults/extends, baseline, targets, positions.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "racesim/config/loader.hpp"
+#include "racesim/run/runner.hpp"
+
+using namespace racesim;
+
+namespace {
+
+const Registry& registry() {
+    static const Registry reg = [] {
+        Registry r;
+        r.load_directories({RACESIM_PLUGIN_DIR});
+        return r;
+    }();
+    return reg;
+}
+
+std::optional<Experiment> load(const std::string& text, Diagnostics& d) {
+    auto doc = parse_document_text(text, "t.yaml", d);
+    if (!doc) return std::nullopt;
+    return validate(*doc, registry(), d);
+}
+
+std::string messages(const Diagnostics& d) {
+    std::ostringstream os;
+    d.print(os);
+    return os.str();
+}
+
+const char* base = R"(racesim: 1
+horizon: 10
+defaults:
+  loss: {type: power-law, kappa: 0.05, L0: 2.0}
+  targets: {relative: [0.9]}
+scenarios:
+  - name: a
+    efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0.5}
+    power: {type: mean-field, P0: 3.0}
+    baseline: {tau: 0.5}
+    reference: relative-loss
+)";
+
+}  // namespace
+
+TEST_CASE("all seven built-in plugin types are found") {
+    CHECK(registry().types(plugin::Kind::efficiency) == std::vector<std::string>{"continuous-doubling", "discrete-steps"});
+    CHECK(registry().types(plugin::Kind::power) == std::vector<std::string>{"mean-field", "peaked"});
+    CHECK(registry().types(plugin::Kind::loss) == std::vector<std::string>{"power-law"});
+    CHECK(registry().types(plugin::Kind::reference) == std::vector<std::string>{"piecewise-exact", "relative-loss"});
+    CHECK(registry().refused().empty());
+}
+
+TEST_CASE("defaults apply, C0 follows from E0·P0·(1+tau)") {
+    Diagnostics d;
+    auto ex = load(base, d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    REQUIRE(ex->scenarios.size() == 1);
+    const auto& s = ex->scenarios[0];
+    CHECK(s.model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+    CHECK(s.model.L_start == Approx(2.0).epsilon(1e-15));  // C_ref defaults to C0
+    REQUIRE(s.targets.size() == 1);
+    CHECK(s.targets[0].kind == TargetSpec::Kind::relative);
+    CHECK(s.horizon == 10);
+    CHECK(ex->name == "t");  // the file's stem
+}
+
+TEST_CASE("extends keeps inherited parameters when the type changes") {
+    Diagnostics d;
+    auto ex = load(std::string(base) + R"(  - name: b
+    extends: a
+    efficiency: {type: discrete-steps, period: 2}
+    reference: piecewise-exact
+)",
+                   d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    const auto& b = ex->scenarios[1];
+    CHECK(b.efficiency.selection.type == "discrete-steps");
+    CHECK(b.efficiency.selection.params.real("E0") == 2.0);
+    CHECK(b.efficiency.selection.params.real("gamma") == 0.5);
+    CHECK(b.efficiency.selection.params.real("period") == 2.0);
+    CHECK(b.tau == 0.5);  // baseline inherited whole
+    CHECK(b.reference->selection.type == "piecewise-exact");
+}
+
+TEST_CASE("an inherited key the new type does not declare is an error, and `key: ~` drops it") {
+    const std::string child = R"(  - name: b
+    extends: a
+    power: {type: peaked, duty: 0.5)";
+    Diagnostics d;
+    // mean-field -> peaked keeps P0 (peaked declares it): fine. Now go the other way.
+    auto ex = load(std::string(base) + child + "}\n    reference: ~\n" + R"(  - name: c
+    extends: b
+    power: {type: mean-field}
+)",
+                   d);
+    REQUIRE_FALSE(ex);
+    const std::string m = messages(d);
+    CHECK_THAT(m, Catch::Contains("t.yaml:14:27: error: inherited key 'duty' is not a parameter of power 'mean-field'"));
+    CHECK_THAT(m, Catch::Contains("write 'duty: ~'"));
+
+    Diagnostics d2;
+    auto ok = load(std::string(base) + child + "}\n    reference: ~\n" + R"(  - name: c
+    extends: b
+    power: {type: mean-field, duty: ~}
+)",
+                   d2);
+    INFO(messages(d2));
+    REQUIRE(ok);
+    CHECK(ok->scenarios[2].power.selection.type == "mean-field");
+    CHECK_FALSE(ok->scenarios[1].reference.has_value());  // `reference: ~` dropped the inherited one
+}
+
+TEST_CASE("targets and baseline are replaced whole; explicit C0") {
+    Diagnostics d;
+    auto ex = load(std::string(base) + R"(  - name: b
+    extends: a
+    baseline: {C0: 7.5}
+    targets: {loss: [1.5, 1.2]}
+)",
+                   d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    const auto& b = ex->scenarios[1];
+    CHECK_FALSE(b.tau.has_value());
+    CHECK(b.model.C0 == 7.5);
+    REQUIRE(b.targets.size() == 2);
+    CHECK(b.targets[0].kind == TargetSpec::Kind::loss);
+    CHECK(b.targets[1].value == 1.2);
+}
+
+TEST_CASE("duplicate keys, which yaml-cpp accepts silently, are errors") {
+    Diagnostics d;
+    auto doc = parse_document_text("racesim: 1\nhorizon: 3\nhorizon: 4\n", "t.yaml", d);
+    CHECK_FALSE(doc);
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:3:1: error: duplicate key 'horizon'"));
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:2:1: note: first given here"));
+}
+
+TEST_CASE("an alias bomb is refused by the node limit") {
+    std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    char prev = 'a';
+    for (char c = 'b'; c <= 'j'; ++c, ++prev)
+        text += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+                ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    Diagnostics d;
+    CHECK_FALSE(parse_document_text(text, "bomb.yaml", d));
+    CHECK_THAT(messages(d), Catch::Contains("nodes (YAML aliases expanded): refused"));
+}
+
+TEST_CASE("a scenario horizon overrides the experiment's, and the grid holds every output time exactly") {
+    Diagnostics d;
+    auto ex = load(std::string(base) + R"(  - name: long
+    extends: a
+    horizon: 100
+output: {every: 0.3, times: [0.1, 2.5, 9.9]}
+)",
+                   d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    const auto grid_a = output_grid(*ex, ex->scenarios[0]);
+    CHECK(grid_a.front() == 0.0);
+    CHECK(grid_a.back() == 10.0);
+    for (double t : {0.1, 2.5, 9.9}) CHECK(std::count(grid_a.begin(), grid_a.end(), t) == 1);
+    CHECK(std::is_sorted(grid_a.begin(), grid_a.end()));
+    CHECK(std::adjacent_find(grid_a.begin(), grid_a.end()) == grid_a.end());
+    CHECK(ex->scenarios[1].horizon == 100);
+    CHECK(output_grid(*ex, ex->scenarios[1]).back() == 100.0);
+}
