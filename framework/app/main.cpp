@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("racesim ") + plugin::racesim_version + " (plugin API " +
                                           std::to_string(plugin::api_version) + ")");
     app.require_subcommand(1);
+    app.fallthrough();  // global options (-q, -v, --plugin-path) may follow the subcommand
     Options o;
     app.add_option("--plugin-path", o.plugin_paths, "Directory searched first for plugin libraries (repeatable)")
         ->type_name("DIR");
