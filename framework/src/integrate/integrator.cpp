@@ -101,6 +101,26 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
     };
 
     auto stepper = odeint::make_controlled(eps_abs, 0.0, odeint::runge_kutta_dopri5<State>());
+
+    // The dense-output interpolant is 4th order and not error-controlled: near t = 0 its
+    // error, divided by a small t, can approach 1e-8 in a target time. Polish the crossing
+    // with Newton on a fresh 5th-order step from the step's start (local error <= the
+    // accepted step's, as h <= dt), which gives the target time the integrator's accuracy.
+    odeint::runge_kutta_dopri5<State> polisher;
+    auto polish = [&](double tc, double ta, double tb, const State& xa, const State& dxa, double target) {
+        for (int it = 0; it < 4; ++it) {
+            const double h = tc - ta;
+            if (!(h > 0)) break;
+            State xo{}, dxo{};
+            polisher.do_step(rhs, xa, dxa, ta, xo, dxo, h);
+            if (!(dxo[0] > 0)) break;
+            const double next = std::clamp(tc - (xo[0] - target) / dxo[0], ta, tb);
+            const bool done = std::abs(next - tc) <= 4 * std::numeric_limits<double>::epsilon() * std::max(1.0, tc);
+            tc = next;
+            if (done) break;
+        }
+        return tc;
+    };
     double dt_hint = 0;
     double u = 0;
     for (const auto& s : res.segments) {
@@ -155,7 +175,7 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
                     auto f = [&](double tq) { return dense(tq) - target; };
                     const auto r = boost::math::tools::toms748_solve(f, t_old, t, u_old - target, u_new - target,
                                                                      boost::math::tools::eps_tolerance<double>(52), iters);
-                    when = 0.5 * (r.first + r.second);
+                    when = polish(0.5 * (r.first + r.second), t_old, t, x, dxdt, target);
                 }
                 res.threshold_times[order[next_threshold++]] = when;
             }
