@@ -1,6 +1,11 @@
 // racesim command-line interface.
 //
 // Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure.
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -8,11 +13,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
@@ -151,9 +151,12 @@ int cmd_describe(const Options& o, spdlog::logger& log) {
         return exit_usage;
     }
     for (const auto* e : found) {
-        if (o.format == "json") std::cout << describe_json(*e).dump(2) << '\n';
-        else if (o.format == "markdown") std::cout << describe_markdown(*e);
-        else std::cout << describe_text(*e);
+        if (o.format == "json")
+            std::cout << describe_json(*e).dump(2) << '\n';
+        else if (o.format == "markdown")
+            std::cout << describe_markdown(*e);
+        else
+            std::cout << describe_text(*e);
     }
     return exit_ok;
 }

@@ -7,8 +7,11 @@
 namespace racesim::plugins {
 
 inline void declare_E0(plugin::Schema& s) {
-    s.add_real("E0").required().positive().unit("PFLOP/yr/MW").doc(
-        "Efficiency at t = 0 (logical FLOPs per time per power).");
+    s.add_real("E0")
+        .required()
+        .positive()
+        .unit("PFLOP/yr/MW")
+        .doc("Efficiency at t = 0 (logical FLOPs per time per power).");
 }
 
 inline void declare_gamma(plugin::Schema& s) {

@@ -108,8 +108,8 @@ TEST_CASE("a rate returning NaN is a run error naming the scenario and the time"
     pb.output_times = {3};
     pb.scenario = "sick";
     pb.efficiency_name = "bad-model";
-    CHECK_THROWS_WITH(integrate(pb, {}), Catch::Contains("scenario 'sick'") && Catch::Contains("bad-model") &&
-                                             Catch::Contains("at t = "));
+    CHECK_THROWS_WITH(integrate(pb, {}),
+                      Catch::Contains("scenario 'sick'") && Catch::Contains("bad-model") && Catch::Contains("at t = "));
 }
 
 TEST_CASE("breakpoints out of order are refused") {

@@ -46,7 +46,8 @@ scenarios:
 }  // namespace
 
 TEST_CASE("all seven built-in plugin types are found") {
-    CHECK(registry().types(plugin::Kind::efficiency) == std::vector<std::string>{"continuous-doubling", "discrete-steps"});
+    CHECK(registry().types(plugin::Kind::efficiency) ==
+          std::vector<std::string>{"continuous-doubling", "discrete-steps"});
     CHECK(registry().types(plugin::Kind::power) == std::vector<std::string>{"mean-field", "peaked"});
     CHECK(registry().types(plugin::Kind::loss) == std::vector<std::string>{"power-law"});
     CHECK(registry().types(plugin::Kind::reference) == std::vector<std::string>{"piecewise-exact", "relative-loss"});
@@ -100,7 +101,8 @@ TEST_CASE("an inherited key the new type does not declare is an error, and `key:
                    d);
     REQUIRE_FALSE(ex);
     const std::string m = messages(d);
-    CHECK_THAT(m, Catch::Contains("t.yaml:14:27: error: inherited key 'duty' is not a parameter of power 'mean-field'"));
+    CHECK_THAT(m,
+               Catch::Contains("t.yaml:14:27: error: inherited key 'duty' is not a parameter of power 'mean-field'"));
     CHECK_THAT(m, Catch::Contains("write 'duty: ~'"));
 
     Diagnostics d2;
@@ -145,8 +147,8 @@ TEST_CASE("an alias bomb is refused by the node limit") {
     std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
     char prev = 'a';
     for (char c = 'b'; c <= 'j'; ++c, ++prev)
-        text += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
-                ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+        text += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
+                prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
     Diagnostics d;
     CHECK_FALSE(parse_document_text(text, "bomb.yaml", d));
     CHECK_THAT(messages(d), Catch::Contains("nodes (YAML aliases expanded): refused"));

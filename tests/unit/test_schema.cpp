@@ -55,7 +55,8 @@ TEST_CASE("log-space helpers are exact at the edges") {
     CHECK(log_growth_integral(1e-14, 2.0) == Approx(std::log(2.0)).epsilon(1e-13));
     // Inverse.
     for (double g : {-0.5, -1e-9, 0.0, 1e-9, 0.7, 3.0})
-        for (double s : {0.1, 1.0, 5.0}) CHECK(solve_growth_integral(g, log_growth_integral(g, s)) == Approx(s).epsilon(1e-12));
+        for (double s : {0.1, 1.0, 5.0})
+            CHECK(solve_growth_integral(g, log_growth_integral(g, s)) == Approx(s).epsilon(1e-12));
     // A declining rate's integral is bounded by -1/g: beyond it there is no solution.
     CHECK(std::isnan(solve_growth_integral(-1.0, std::log(1.5))));
 }

@@ -33,11 +33,16 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
 
 std::string describe(const YAML::Node& n) {
     switch (n.Type()) {
-        case YAML::NodeType::Null: return "nothing (null)";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a map";
-        case YAML::NodeType::Scalar: return n.Tag() == "!" ? "the string \"" + n.Scalar() + "\"" : "'" + n.Scalar() + "'";
-        default: return "an undefined value";
+        case YAML::NodeType::Null:
+            return "nothing (null)";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Map:
+            return "a map";
+        case YAML::NodeType::Scalar:
+            return n.Tag() == "!" ? "the string \"" + n.Scalar() + "\"" : "'" + n.Scalar() + "'";
+        default:
+            return "an undefined value";
     }
 }
 
@@ -97,11 +102,12 @@ struct RawBlock {
 
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
-const std::vector<std::string> scenario_keys{"name", "extends",  "horizon",  "efficiency", "power",
+const std::vector<std::string> scenario_keys{"name", "extends",   "horizon",  "efficiency", "power",
                                              "loss", "reference", "baseline", "targets"};
-const std::vector<std::string> defaults_keys{"horizon", "efficiency", "power", "loss", "reference", "baseline", "targets"};
-const std::vector<std::string> top_keys{"racesim", "name", "horizon", "output", "solver", "defaults", "scenarios",
-                                        "plugin_paths"};
+const std::vector<std::string> defaults_keys{"horizon",   "efficiency", "power",  "loss",
+                                             "reference", "baseline",   "targets"};
+const std::vector<std::string> top_keys{"racesim", "name",     "horizon",   "output",
+                                        "solver",  "defaults", "scenarios", "plugin_paths"};
 
 using Blocks = std::map<std::string, RawBlock>;
 
@@ -124,10 +130,14 @@ Kind kind_of(const std::string& block) {
 
 const char* kind_phrase(Kind k) {
     switch (k) {
-        case Kind::efficiency: return "an efficiency model";
-        case Kind::power: return "a power schedule";
-        case Kind::loss: return "a loss law";
-        case Kind::reference: return "a reference model";
+        case Kind::efficiency:
+            return "an efficiency model";
+        case Kind::power:
+            return "a power schedule";
+        case Kind::loss:
+            return "a loss law";
+        case Kind::reference:
+            return "a reference model";
     }
     return "";
 }
@@ -193,12 +203,14 @@ private:
         }
         double v = 0;
         switch (parse_real(n.Scalar(), v)) {
-            case NumParse::ok: return v;
+            case NumParse::ok:
+                return v;
             case NumParse::not_a_number:
                 d_.error(mark(n), "expected a number for " + what + ", got " + describe(n));
                 break;
             case NumParse::out_of_range:
-                d_.error(mark(n), what + " = " + n.Scalar() + " is outside the range of a double (about 1e-308 to 1e308)");
+                d_.error(mark(n),
+                         what + " = " + n.Scalar() + " is outside the range of a double (about 1e-308 to 1e308)");
                 break;
             case NumParse::not_finite:
                 d_.error(mark(n), "expected a finite number for " + what + ", got " + n.Scalar());
@@ -211,7 +223,8 @@ private:
     std::optional<double> bounded(const YAML::Node& n, const std::string& what, const ParamSpec& spec) {
         auto v = real(n, what);
         if (v && !spec.admits(*v)) {
-            auto& e = d_.error(mark(n), what + " = " + n.Scalar() + " is out of range: it must be " + spec.constraint());
+            auto& e =
+                d_.error(mark(n), what + " = " + n.Scalar() + " is out of range: it must be " + spec.constraint());
             if (spec.constraint().empty()) e.message = "expected a finite number for " + what + ", got " + n.Scalar();
             if (!spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
             return std::nullopt;
@@ -229,7 +242,8 @@ private:
 
     void read_top();
     void read_scenarios();
-    RawBlock read_block(const std::string& name, const YAML::Node& value, const YAML::Node& key, const std::string& origin);
+    RawBlock read_block(const std::string& name, const YAML::Node& value, const YAML::Node& key,
+                        const std::string& origin);
     Blocks read_blocks(const YAML::Node& map, const std::string& origin);
     const Blocks* resolve(std::size_t i, std::vector<std::size_t>& stack);
     std::optional<BlockSpec> check_model_block(const ScenarioSpec& sc, const std::string& name, const RawBlock& b);
@@ -251,15 +265,16 @@ void Validator::read_top() {
     check_keys(root, top_keys, "the top level");
 
     if (const YAML::Node v = root["racesim"]; !v) {
-        auto& e = d_.error(Mark{doc_.path.string(), 1, 1}, "missing required key 'racesim' (the config format version)");
+        auto& e =
+            d_.error(Mark{doc_.path.string(), 1, 1}, "missing required key 'racesim' (the config format version)");
         note(e, "add 'racesim: " + std::to_string(config_format_version) + "' as the first line");
     } else {
         std::int64_t ver = 0;
         if (!v.IsScalar() || !parse_int(v.Scalar(), ver))
             d_.error(mark(v), "expected an integer format version for 'racesim', got " + describe(v));
         else if (ver != config_format_version)
-            d_.error(mark(v), "unsupported config format version " + std::to_string(ver) + ": this racesim reads version " +
-                                  std::to_string(config_format_version));
+            d_.error(mark(v), "unsupported config format version " + std::to_string(ver) +
+                                  ": this racesim reads version " + std::to_string(config_format_version));
     }
 
     ex_.file = doc_.path;
@@ -307,10 +322,12 @@ void Validator::read_top() {
         if (expect(s, YAML::NodeType::Map, "a map for 'solver' ({rel_tol, abs_tol, max_steps})")) {
             check_keys(s, {"rel_tol", "abs_tol", "max_steps"}, "'solver'");
             if (const YAML::Node v = s["rel_tol"])
-                if (auto x = bounded(v, "solver.rel_tol", rule("rel_tol", plugin::Bound{1e-14, true}, plugin::Bound{1e-2, true})))
+                if (auto x = bounded(v, "solver.rel_tol",
+                                     rule("rel_tol", plugin::Bound{1e-14, true}, plugin::Bound{1e-2, true})))
                     ex_.solver.rel_tol = *x;
             if (const YAML::Node v = s["abs_tol"])
-                if (auto x = bounded(v, "solver.abs_tol", rule("abs_tol", plugin::Bound{0, true}))) ex_.solver.abs_tol = *x;
+                if (auto x = bounded(v, "solver.abs_tol", rule("abs_tol", plugin::Bound{0, true})))
+                    ex_.solver.abs_tol = *x;
             if (const YAML::Node v = s["max_steps"]) {
                 std::int64_t n = 0;
                 if (!v.IsScalar() || !parse_int(v.Scalar(), n) || n < 1)
@@ -336,8 +353,10 @@ RawBlock Validator::read_block(const std::string& name, const YAML::Node& value,
     b.mark = mark(value.IsNull() ? key : value);
     if (value.IsNull()) {
         // `reference: ~` drops an inherited block; elsewhere a null block is an error.
-        if (name == "reference") b.present = false;
-        else d_.error(mark(key), "'" + name + "' is empty: expected a map");
+        if (name == "reference")
+            b.present = false;
+        else
+            d_.error(mark(key), "'" + name + "' is empty: expected a map");
         return b;
     }
     if (name == "horizon") {  // a scenario's own horizon: a scalar, kept as one item
@@ -433,13 +452,15 @@ const Blocks* Validator::resolve(std::size_t i, std::vector<std::size_t>& stack)
     }
     Blocks base = defaults_;
     if (r.extends) {
-        auto parent = std::find_if(raw_.begin(), raw_.end(), [&](const RawScenario& x) { return x.name == *r.extends; });
+        auto parent =
+            std::find_if(raw_.begin(), raw_.end(), [&](const RawScenario& x) { return x.name == *r.extends; });
         if (parent == raw_.end() || !parent->valid) {
             if (parent == raw_.end()) {
                 std::vector<std::string> names;
                 for (const auto& x : raw_)
                     if (x.valid && x.name != r.name) names.push_back(x.name);
-                auto& e = d_.error(r.extends_mark, "scenario '" + r.name + "' extends unknown scenario '" + *r.extends + "'");
+                auto& e =
+                    d_.error(r.extends_mark, "scenario '" + r.name + "' extends unknown scenario '" + *r.extends + "'");
                 if (auto s = suggest(*r.extends, names); !s.empty()) note(e, "did you mean '" + s + "'?");
                 if (!names.empty()) note(e, "scenarios in this file: " + join(names));
             }
@@ -477,7 +498,8 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
                 return std::nullopt;
             }
             if (!spec.admits(static_cast<double>(n))) {
-                d_.error(mark(it.value), what + " = " + it.value.Scalar() + " is out of range: it must be " + spec.constraint());
+                d_.error(mark(it.value),
+                         what + " = " + it.value.Scalar() + " is out of range: it must be " + spec.constraint());
                 return std::nullopt;
             }
             return plugin::Value{n};
@@ -506,11 +528,13 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
     return std::nullopt;
 }
 
-std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, const std::string& name, const RawBlock& b) {
+std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, const std::string& name,
+                                                      const RawBlock& b) {
     const Kind kind = kind_of(name);
     if (!b.present) {
         if (kind == Kind::reference) return std::nullopt;
-        auto& e = d_.error(sc.mark, "scenario '" + sc.name + "' has no '" + name + "' block (" + kind_phrase(kind) + ")");
+        auto& e =
+            d_.error(sc.mark, "scenario '" + sc.name + "' has no '" + name + "' block (" + kind_phrase(kind) + ")");
         const auto types = reg_.types(kind);
         if (!types.empty()) note(e, "available " + name + " types: " + join(types));
         note(e, "give it in the scenario or under 'defaults:'");
@@ -523,7 +547,8 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
         return std::nullopt;
     }
     if (!type_item->value.IsScalar()) {
-        d_.error(mark(type_item->value), "expected a type name for " + name + ".type, got " + describe(type_item->value));
+        d_.error(mark(type_item->value),
+                 "expected a type name for " + name + ".type, got " + describe(type_item->value));
         return std::nullopt;
     }
     const std::string type = type_item->value.Scalar();
@@ -555,11 +580,11 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             for (const auto& p : schema.params()) names.push_back(p.name);
             const bool inherited = it.origin != sc.name;
             if (inherited && !b.replaced_type.empty()) {
-                auto& e = d_.error(it.key_mark, "inherited key '" + it.key + "' is not a parameter of " + name + " '" + type +
-                                                    "' (scenario '" + sc.name + "')");
+                auto& e = d_.error(it.key_mark, "inherited key '" + it.key + "' is not a parameter of " + name + " '" +
+                                                    type + "' (scenario '" + sc.name + "')");
                 note(e, "the block's type changed from '" + b.replaced_type + "' (inherited from " +
-                            (it.origin == "defaults" ? std::string("defaults") : "scenario '" + it.origin + "'") + ") to '" +
-                            type + "'");
+                            (it.origin == "defaults" ? std::string("defaults") : "scenario '" + it.origin + "'") +
+                            ") to '" + type + "'");
                 note(e, "write '" + it.key + ": ~' in the " + name + " block of scenario '" + sc.name + "' to drop it");
             } else {
                 auto& e = d_.error(it.key_mark, "unknown parameter '" + it.key + "' for " + name + " '" + type + "'" +
@@ -569,8 +594,10 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             }
             continue;
         }
-        if (auto v = param_value(*ps, it, where)) spec.selection.params.set(ps->name, *v);
-        else ok = false;
+        if (auto v = param_value(*ps, it, where))
+            spec.selection.params.set(ps->name, *v);
+        else
+            ok = false;
     }
     for (const auto& ps : schema.params()) {
         if (b.find(ps.name)) continue;
@@ -581,7 +608,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             auto& e = d_.error(b.mark, "missing required parameter '" + ps.name + "' of " + name + " '" + type +
                                            "' in scenario '" + sc.name + "'");
             note(e, ps.name + (ps.unit.empty() ? "" : " (" + ps.unit + ")") + ": " + ps.doc +
-                                (ps.constraint().empty() ? "" : " Must be " + ps.constraint() + "."));
+                        (ps.constraint().empty() ? "" : " Must be " + ps.constraint() + "."));
         }
     }
     if (!ok) return std::nullopt;
@@ -591,8 +618,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
 ordered_json selection_json(const plugin::Selection& s) {
     ordered_json j;
     j["type"] = s.type;
-    for (const auto& [k, v] : s.params.entries())
-        std::visit([&](const auto& x) { j[k] = x; }, v);
+    for (const auto& [k, v] : s.params.entries()) std::visit([&](const auto& x) { j[k] = x; }, v);
     return j;
 }
 
@@ -622,11 +648,15 @@ void Validator::build_scenario(RawScenario& raw) {
     if (bl.present) {
         for (const auto& it : bl.items) {
             if (it.key == "tau") {
-                if (auto v = bounded(it.value, "baseline.tau", rule("tau", plugin::Bound{-1, false}))) sc.tau = *v;
-                else ok = false;
+                if (auto v = bounded(it.value, "baseline.tau", rule("tau", plugin::Bound{-1, false})))
+                    sc.tau = *v;
+                else
+                    ok = false;
             } else if (it.key == "C0") {
-                if (auto v = bounded(it.value, "baseline.C0", rule("C0", plugin::Bound{0, false}))) sc.C0 = *v;
-                else ok = false;
+                if (auto v = bounded(it.value, "baseline.C0", rule("C0", plugin::Bound{0, false})))
+                    sc.C0 = *v;
+                else
+                    ok = false;
             } else {
                 ok = false;
                 auto& e = d_.error(it.key_mark, "unknown key '" + it.key + "' in 'baseline'");
@@ -643,7 +673,8 @@ void Validator::build_scenario(RawScenario& raw) {
 
     sc.horizon = ex_.horizon;
     if (const RawBlock& hb = block("horizon"); hb.present) {
-        if (auto h = bounded(hb.items.front().value, "horizon of scenario '" + sc.name + "'", rule("horizon", plugin::Bound{0, false})))
+        if (auto h = bounded(hb.items.front().value, "horizon of scenario '" + sc.name + "'",
+                             rule("horizon", plugin::Bound{0, false})))
             sc.horizon = *h;
         else
             ok = false;
@@ -651,8 +682,9 @@ void Validator::build_scenario(RawScenario& raw) {
     for (const auto& t : ex_.output.times)
         if (t > sc.horizon) {
             ok = false;
-            auto& e = d_.error(mark(doc_.root["output"]["times"]), "output time " + fmt_num(t) + " lies beyond the horizon " +
-                                                                       fmt_num(sc.horizon) + " yr of scenario '" + sc.name + "'");
+            auto& e = d_.error(mark(doc_.root["output"]["times"]),
+                               "output time " + fmt_num(t) + " lies beyond the horizon " + fmt_num(sc.horizon) +
+                                   " yr of scenario '" + sc.name + "'");
             note(e, "every output time must lie within every scenario's horizon");
         }
 
@@ -661,8 +693,10 @@ void Validator::build_scenario(RawScenario& raw) {
     if (tg.present) {
         for (const auto& it : tg.items) {
             TargetSpec::Kind k;
-            if (it.key == "loss") k = TargetSpec::Kind::loss;
-            else if (it.key == "relative") k = TargetSpec::Kind::relative;
+            if (it.key == "loss")
+                k = TargetSpec::Kind::loss;
+            else if (it.key == "relative")
+                k = TargetSpec::Kind::relative;
             else {
                 ok = false;
                 auto& e = d_.error(it.key_mark, "unknown key '" + it.key + "' in 'targets'");
@@ -671,14 +705,20 @@ void Validator::build_scenario(RawScenario& raw) {
                 continue;
             }
             std::vector<YAML::Node> vals;
-            if (it.value.IsSequence()) for (const auto& v : it.value) vals.push_back(v);
-            else vals.push_back(it.value);
+            if (it.value.IsSequence())
+                for (const auto& v : it.value) vals.push_back(v);
+            else
+                vals.push_back(it.value);
             for (const auto& v : vals) {
                 auto x = real(v, "targets." + it.key);
-                if (!x) { ok = false; continue; }
+                if (!x) {
+                    ok = false;
+                    continue;
+                }
                 if (k == TargetSpec::Kind::relative && !(*x > 0)) {
                     ok = false;
-                    d_.error(mark(v), "relative target " + v.Scalar() + " cannot be reached: relative loss R = L/L(C0) is > 0");
+                    d_.error(mark(v),
+                             "relative target " + v.Scalar() + " cannot be reached: relative loss R = L/L(C0) is > 0");
                     continue;
                 }
                 sc.targets.push_back(TargetSpec{k, *x, mark(v)});
@@ -688,8 +728,8 @@ void Validator::build_scenario(RawScenario& raw) {
     if (ex_.output.every && sc.horizon / *ex_.output.every > 1e6) {
         ok = false;
         d_.error(every_mark_, "output.every = " + fmt_num(*ex_.output.every) + " gives " +
-                                  fmt_num(std::floor(sc.horizon / *ex_.output.every)) + " rows for scenario '" + sc.name +
-                                  "'; at most 1000000 rows per scenario are allowed");
+                                  fmt_num(std::floor(sc.horizon / *ex_.output.every)) + " rows for scenario '" +
+                                  sc.name + "'; at most 1000000 rows per scenario are allowed");
     }
     if (!ok) return;
 
@@ -708,8 +748,9 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
         const auto& e = sc.efficiency.selection.params;
         const auto& p = sc.power.selection.params;
         if (!e.has("E0") || !p.has("P0")) {
-            auto& err = d_.error(sc.mark, "scenario '" + sc.name + "': the baseline C0 = E0*P0*(1+tau)*1 yr needs " +
-                                              std::string(!e.has("E0") ? "an efficiency parameter E0" : "a power parameter P0"));
+            auto& err = d_.error(sc.mark,
+                                 "scenario '" + sc.name + "': the baseline C0 = E0*P0*(1+tau)*1 yr needs " +
+                                     std::string(!e.has("E0") ? "an efficiency parameter E0" : "a power parameter P0"));
             note(err, "give the baseline compute explicitly: 'baseline: {C0: <PFLOP>}'");
             return;
         }
@@ -725,8 +766,8 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
         auto it = blocks.find(block);
         if (!err.key.empty() && it != blocks.end())
             if (const Item* item = it->second.find(err.key)) where = mark(item->value);
-        auto& e = d_.error(where, block + " '" + b.selection.type + "' rejected its parameters in scenario '" + sc.name +
-                                      "': " + err.what());
+        auto& e = d_.error(where, block + " '" + b.selection.type + "' rejected its parameters in scenario '" +
+                                      sc.name + "': " + err.what());
         note(e, "plugin library: " + err.library.string());
     };
     try {
@@ -756,13 +797,15 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
         const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
         std::string why;
         if (!m.loss->log_compute_for_loss(L, why)) {
-            auto& e = d_.error(t.mark, "target " + std::string(t.kind == TargetSpec::Kind::loss ? "loss " : "relative loss ") +
-                                           fmt_num(t.value) + " cannot be expressed by loss '" + sc.loss.selection.type + "'");
+            auto& e = d_.error(t.mark,
+                               "target " + std::string(t.kind == TargetSpec::Kind::loss ? "loss " : "relative loss ") +
+                                   fmt_num(t.value) + " cannot be expressed by loss '" + sc.loss.selection.type + "'");
             note(e, why);
         }
     }
     if (sc.reference) {
-        const plugin::ReferenceInput in{sc.efficiency.selection, sc.power.selection, sc.loss.selection, m.C0, sc.horizon};
+        const plugin::ReferenceInput in{sc.efficiency.selection, sc.power.selection, sc.loss.selection, m.C0,
+                                        sc.horizon};
         std::string why;
         try {
             m.reference = reg_.make_reference(*sc.reference->entry, in, why);
@@ -785,8 +828,10 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
     j["loss"] = selection_json(sc.loss.selection);
     j["horizon"] = sc.horizon;
     if (sc.reference) j["reference"] = sc.reference->selection.type;
-    if (sc.tau) j["baseline"] = {{"tau", *sc.tau}};
-    else j["baseline"] = {{"C0", *sc.C0}};
+    if (sc.tau)
+        j["baseline"] = {{"tau", *sc.tau}};
+    else
+        j["baseline"] = {{"C0", *sc.C0}};
     ordered_json tl = ordered_json::array(), tr = ordered_json::array();
     for (const auto& t : sc.targets) (t.kind == TargetSpec::Kind::loss ? tl : tr).push_back(t.value);
     j["targets"] = {{"loss", tl}, {"relative", tr}};
@@ -796,9 +841,11 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
 std::optional<Experiment> Validator::run() {
     if (!doc_.root.IsMap()) {
         if (doc_.root.IsNull())
-            d_.error(Mark{doc_.path.string(), 1, 1}, "the file is empty: expected a racesim config (a map starting with 'racesim: 1')");
+            d_.error(Mark{doc_.path.string(), 1, 1},
+                     "the file is empty: expected a racesim config (a map starting with 'racesim: 1')");
         else
-            d_.error(mark(doc_.root), "expected a map at the top level (starting with 'racesim: 1'), got " + describe(doc_.root));
+            d_.error(mark(doc_.root),
+                     "expected a map at the top level (starting with 'racesim: 1'), got " + describe(doc_.root));
         return std::nullopt;
     }
     read_top();
@@ -812,7 +859,8 @@ std::optional<Experiment> Validator::run() {
     j["horizon"] = ex_.horizon;
     j["output"] = {{"every", ex_.output.every ? ordered_json(*ex_.output.every) : ordered_json("horizon/300")},
                    {"times", ex_.output.times}};
-    j["solver"] = {{"rel_tol", ex_.solver.rel_tol}, {"abs_tol", ex_.solver.abs_tol}, {"max_steps", ex_.solver.max_steps}};
+    j["solver"] = {
+        {"rel_tol", ex_.solver.rel_tol}, {"abs_tol", ex_.solver.abs_tol}, {"max_steps", ex_.solver.max_steps}};
     j["scenarios"] = ordered_json::array();
     for (const auto& sc : ex_.scenarios) j["scenarios"].push_back(sc.resolved);
     return std::move(ex_);
@@ -822,7 +870,8 @@ std::optional<Experiment> Validator::run() {
 
 class DuplicateKeyWalker {
 public:
-    DuplicateKeyWalker(const fs::path& file, Diagnostics& d, const DocumentLimits& lim) : file_(file), d_(d), lim_(lim) {}
+    DuplicateKeyWalker(const fs::path& file, Diagnostics& d, const DocumentLimits& lim)
+        : file_(file), d_(d), lim_(lim) {}
 
     bool walk(const YAML::Node& n, std::size_t depth) {
         if (++visited_ > lim_.max_nodes) {
@@ -831,7 +880,8 @@ public:
             return false;
         }
         if (depth > lim_.max_depth) {
-            d_.error(mark_of(file_, n), "the document is nested deeper than " + std::to_string(lim_.max_depth) + " levels: refused");
+            d_.error(mark_of(file_, n),
+                     "the document is nested deeper than " + std::to_string(lim_.max_depth) + " levels: refused");
             return false;
         }
         if (n.IsMap()) {
@@ -935,7 +985,8 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) {
             auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' is not a directory");
-            note(e, "resolved to " + dir.lexically_normal().string() + " (relative paths are relative to the config file)");
+            note(e, "resolved to " + dir.lexically_normal().string() +
+                        " (relative paths are relative to the config file)");
             continue;
         }
         out.push_back(dir.lexically_normal());

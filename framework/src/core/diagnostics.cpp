@@ -17,7 +17,8 @@ std::string to_string(const Mark& m) {
 Diagnostic& Diagnostics::error(Mark mark, std::string message) {
     // An error inherited by several scenarios (defaults, extends) is reported once.
     for (const auto& e : errors_)
-        if (e.message == message && e.mark.file == mark.file && e.mark.line == mark.line && e.mark.column == mark.column) {
+        if (e.message == message && e.mark.file == mark.file && e.mark.line == mark.line &&
+            e.mark.column == mark.column) {
             discarded_ = Diagnostic{};
             return discarded_;
         }
@@ -62,7 +63,10 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
     std::size_t best_d = 1 + word.size() / 5 + 1;
     for (const auto& c : candidates) {
         const std::size_t d = edit_distance(word, c);
-        if (d < best_d) { best_d = d; best = c; }
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
     }
     return best;
 }

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/math/tools/roots.hpp>
+#include <boost/numeric/odeint.hpp>
 #include <cmath>
 #include <limits>
 #include <sstream>
-
-#include <boost/math/tools/roots.hpp>
-#include <boost/numeric/odeint.hpp>
 
 #include "racesim/core/diagnostics.hpp"
 
@@ -34,8 +33,8 @@ void collect(const plugin::RateModel& m, double horizon, std::vector<double>& ou
             throw RunError("scenario '" + scenario + "': " + what + " declared a breakpoint at t = " + num(bp[i]) +
                            ", outside the open interval (0, " + num(horizon) + ") it was asked for");
         if (i > 0 && !(bp[i] >= bp[i - 1]))
-            throw RunError("scenario '" + scenario + "': " + what + " declared breakpoints out of order (" + num(bp[i - 1]) +
-                           " then " + num(bp[i]) + ")");
+            throw RunError("scenario '" + scenario + "': " + what + " declared breakpoints out of order (" +
+                           num(bp[i - 1]) + " then " + num(bp[i]) + ")");
     }
     out.insert(out.end(), bp.begin(), bp.end());
 }
@@ -80,7 +79,8 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
     while (next_threshold < order.size() && pb.log_thresholds[order[next_threshold]] <= 0)
         res.threshold_times[order[next_threshold++]] = 0.0;
     std::size_t next_output = 0;
-    while (next_output < pb.output_times.size() && pb.output_times[next_output] <= 0) res.log_ratio[next_output++] = 0.0;
+    while (next_output < pb.output_times.size() && pb.output_times[next_output] <= 0)
+        res.log_ratio[next_output++] = 0.0;
 
     const double eps_abs = opt.rel_tol + opt.abs_tol * std::exp(-pb.log_C0);
     const bool state_dep = pb.efficiency->depends_on_state() || pb.power->depends_on_state();
@@ -92,8 +92,8 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
         const double le = pb.efficiency->log_value(t, state_dep ? log_C : 0.0, seg);
         const double lp = pb.power->log_value(t, state_dep ? log_C : 0.0, seg);
         if (std::isnan(le) || le == std::numeric_limits<double>::infinity())
-            throw RunError("scenario '" + pb.scenario + "': efficiency '" + pb.efficiency_name + "' returned ln E = " + num(le) +
-                           " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
+            throw RunError("scenario '" + pb.scenario + "': efficiency '" + pb.efficiency_name + "' returned ln E = " +
+                           num(le) + " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
         if (std::isnan(lp) || lp == std::numeric_limits<double>::infinity())
             throw RunError("scenario '" + pb.scenario + "': power '" + pb.power_name + "' returned ln P = " + num(lp) +
                            " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
@@ -173,8 +173,9 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
                 } else {
                     boost::uintmax_t iters = 100;
                     auto f = [&](double tq) { return dense(tq) - target; };
-                    const auto r = boost::math::tools::toms748_solve(f, t_old, t, u_old - target, u_new - target,
-                                                                     boost::math::tools::eps_tolerance<double>(52), iters);
+                    const auto r =
+                        boost::math::tools::toms748_solve(f, t_old, t, u_old - target, u_new - target,
+                                                          boost::math::tools::eps_tolerance<double>(52), iters);
                     when = polish(0.5 * (r.first + r.second), t_old, t, x, dxdt, target);
                 }
                 res.threshold_times[order[next_threshold++]] = when;

@@ -1,10 +1,10 @@
 #include "racesim/output/writer.hpp"
 
-#include <fstream>
-#include <random>
-
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include <fstream>
+#include <random>
 
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/api.hpp"
@@ -26,7 +26,9 @@ std::string csv_file_name(const std::string& scenario) {
 
 namespace {
 
-ordered_json opt(const std::optional<double>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
+ordered_json opt(const std::optional<double>& v) {
+    return v ? ordered_json(*v) : ordered_json(nullptr);
+}
 
 void write_csv(const ScenarioResult& s, const fs::path& file) {
     std::ofstream out(file);
@@ -129,8 +131,9 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
     if (exists && !fs::is_directory(dir, ec))
         throw RunError("results path " + dir.string() + " exists and is not a directory");
     if (exists && !force && !holds_racesim_results(dir))
-        throw RunError("results directory " + dir.string() +
-                       " already exists and does not hold racesim results; choose another --out or pass --force to replace it");
+        throw RunError(
+            "results directory " + dir.string() +
+            " already exists and does not hold racesim results; choose another --out or pass --force to replace it");
     fs::create_directories(parent, ec);
     if (ec) throw RunError("cannot create " + parent.string() + ": " + ec.message());
 
@@ -166,8 +169,8 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
 
 void print_table(const RunResult& r, std::ostream& os) {
     const Experiment& ex = *r.experiment;
-    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(), r.scenarios.size(),
-               ex.horizon);
+    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(),
+               r.scenarios.size(), ex.horizon);
     fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
                "reference (yr)", "time err", "max R err");
     auto t_str = [](const std::optional<double>& t, bool unreachable) {
@@ -177,7 +180,8 @@ void print_table(const RunResult& r, std::ostream& os) {
     for (const auto& s : r.scenarios) {
         const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
         if (s.targets.empty())
-            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-", rerr);
+            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-",
+                       rerr);
         for (const auto& t : s.targets) {
             const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
             const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";

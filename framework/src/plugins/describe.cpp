@@ -10,9 +10,12 @@ std::string value_text(const plugin::Value& v) {
     return std::visit(
         [](const auto& x) -> std::string {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::string>) return x;
-            else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
-            else return fmt::format("{}", x);
+            if constexpr (std::is_same_v<T, std::string>)
+                return x;
+            else if constexpr (std::is_same_v<T, bool>)
+                return x ? "true" : "false";
+            else
+                return fmt::format("{}", x);
         },
         v);
 }
@@ -48,8 +51,9 @@ std::string describe_markdown(const PluginEntry& e) {
     if (d.schema.params().empty()) return s + "No parameters.\n";
     s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
     for (const auto& p : d.schema.params())
-        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, plugin::to_string(p.type), p.unit.empty() ? "—" : p.unit,
-                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), p.doc);
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, plugin::to_string(p.type),
+                         p.unit.empty() ? "—" : p.unit, p.constraint().empty() ? "—" : p.constraint(), default_text(p),
+                         p.doc);
     return s;
 }
 
@@ -69,8 +73,10 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
         pj["unit"] = p.unit;
         pj["doc"] = p.doc;
         pj["required"] = p.required;
-        if (p.default_value) std::visit([&](const auto& x) { pj["default"] = x; }, *p.default_value);
-        else pj["default"] = nullptr;
+        if (p.default_value)
+            std::visit([&](const auto& x) { pj["default"] = x; }, *p.default_value);
+        else
+            pj["default"] = nullptr;
         if (!p.default_note.empty()) pj["default_note"] = p.default_note;
         if (p.lower) pj["minimum"] = {{"value", p.lower->value}, {"inclusive", p.lower->inclusive}};
         if (p.upper) pj["maximum"] = {{"value", p.upper->value}, {"inclusive", p.upper->inclusive}};

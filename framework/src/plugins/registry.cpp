@@ -1,13 +1,12 @@
 #include "racesim/plugins/registry.hpp"
 
 #include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <boost/dll/runtime_symbol_info.hpp>
-#include <boost/dll/shared_library.hpp>
 
 namespace fs = std::filesystem;
 namespace dll = boost::dll;

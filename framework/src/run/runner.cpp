@@ -29,12 +29,15 @@ std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc) {
     std::vector<double> t;
     const auto n = static_cast<std::int64_t>(std::floor(H / every * (1 + 1e-12)));
     for (std::int64_t k = 0; k <= n; ++k) t.push_back(std::min(H, static_cast<double>(k) * every));
-    if (H - t.back() > 1e-9 * H) t.push_back(H);
-    else t.back() = H;
+    if (H - t.back() > 1e-9 * H)
+        t.push_back(H);
+    else
+        t.back() = H;
     // Extra times replace grid points within 1e-9·H of them, so they appear exactly.
     const double tol = 1e-9 * H;
     for (double x : ex.output.times) {
-        t.erase(std::remove_if(t.begin(), t.end(), [&](double g) { return std::abs(g - x) <= tol && g != x; }), t.end());
+        t.erase(std::remove_if(t.begin(), t.end(), [&](double g) { return std::abs(g - x) <= tol && g != x; }),
+                t.end());
         t.push_back(x);
     }
     std::sort(t.begin(), t.end());
@@ -65,7 +68,8 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
         tr.relative = tr.loss / m.L_start;
         std::string why;
         const auto log_C = m.loss->log_compute_for_loss(tr.loss, why);
-        if (!log_C) throw RunError("scenario '" + sc.name + "': target loss " + num(tr.loss) + " cannot be expressed: " + why);
+        if (!log_C)
+            throw RunError("scenario '" + sc.name + "': target loss " + num(tr.loss) + " cannot be expressed: " + why);
         pb.log_thresholds.push_back(*log_C - m.log_C0);
         out.targets.push_back(tr);
     }
@@ -88,10 +92,11 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
         r.P = m.power->value(t, log_C, s);
         r.L = m.loss->loss(log_C);
         r.R = r.L / m.L_start;
-        if (!std::isfinite(r.C) || !std::isfinite(r.E) || !std::isfinite(r.P) || !std::isfinite(r.L) || !std::isfinite(r.R))
-            throw RunError("scenario '" + sc.name + "': at t = " + num(t) + " yr the results leave the range of a double (ln(C/C0) = " +
-                           num(u) + ", C = " + num(r.C) + ", E = " + num(r.E) + ", L = " + num(r.L) +
-                           "); shorten the horizon or lower gamma");
+        if (!std::isfinite(r.C) || !std::isfinite(r.E) || !std::isfinite(r.P) || !std::isfinite(r.L) ||
+            !std::isfinite(r.R))
+            throw RunError("scenario '" + sc.name + "': at t = " + num(t) +
+                           " yr the results leave the range of a double (ln(C/C0) = " + num(u) + ", C = " + num(r.C) +
+                           ", E = " + num(r.E) + ", L = " + num(r.L) + "); shorten the horizon or lower gamma");
         if (m.reference) {
             const double R_ref = m.loss->loss(m.log_C0 + m.reference->log_compute_ratio(t)) / m.L_start;
             r.R_ref = R_ref;

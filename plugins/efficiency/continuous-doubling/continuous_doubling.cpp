@@ -12,11 +12,11 @@ using namespace racesim::plugin;
 class ContinuousDoubling final : public RateModel {
 public:
     explicit ContinuousDoubling(const Params& p)
-        : log_E0_(std::log(p.real("E0"))), E0_(p.real("E0")), rate_(p.real("gamma") * math::ln2) {}
+        : log_E0_(std::log(p.real("E0"))), rate_(p.real("gamma") * math::ln2) {}
     double log_value(double t, double, const Segment&) const override { return log_E0_ + rate_ * t; }
 
 private:
-    double log_E0_, E0_, rate_;
+    double log_E0_, rate_;
 };
 
 std::vector<Descriptor> descriptors() {

@@ -15,7 +15,6 @@ class DiscreteSteps final : public RateModel {
 public:
     explicit DiscreteSteps(const Params& p)
         : log_E0_(std::log(p.real("E0"))),
-          E0_(p.real("E0")),
           period_(p.real("period")),
           log_step_(p.real("gamma") * p.real("period") * math::ln2) {}
 
@@ -32,9 +31,8 @@ public:
         }
     }
 
-
 private:
-    double log_E0_, E0_, period_, log_step_;
+    double log_E0_, period_, log_step_;
 };
 
 std::vector<Descriptor> descriptors() {
@@ -42,8 +40,9 @@ std::vector<Descriptor> descriptors() {
     d.kind = Kind::efficiency;
     d.type = "discrete-steps";
     d.summary = "E(t) = E0 * 2^(gamma*T*floor(t/T)): a hardware generation every T years";
-    d.doc = "Piecewise-constant efficiency; each generation multiplies it by 2^(gamma*T). "
-            "Breakpoints at every multiple of the period.";
+    d.doc =
+        "Piecewise-constant efficiency; each generation multiplies it by 2^(gamma*T). "
+        "Breakpoints at every multiple of the period.";
     racesim::plugins::declare_E0(d.schema);
     racesim::plugins::declare_gamma(d.schema);
     d.schema.add_real("period").required().positive().unit("yr").doc("Time between hardware generations, T.");

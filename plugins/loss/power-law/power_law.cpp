@@ -33,8 +33,11 @@ std::vector<Descriptor> descriptors() {
     d.summary = "L(C) = L0 * (C/C_ref)^(-kappa): the classical scaling law";
     d.schema.add_real("kappa").required().positive().doc("Scaling exponent (0.048 for LLMs in the paper).");
     d.schema.add_real("L0").required().positive().unit("nats/token").doc("Loss at the reference compute C_ref.");
-    d.schema.add_real("C_ref").positive().unit("PFLOP").computed_default("the scenario's C0").doc(
-        "Reference compute at which L = L0; set it to share one loss law between fleets of different size.");
+    d.schema.add_real("C_ref")
+        .positive()
+        .unit("PFLOP")
+        .computed_default("the scenario's C0")
+        .doc("Reference compute at which L = L0; set it to share one loss law between fleets of different size.");
     d.make_loss = [](const Params& p, const BuildContext& ctx) { return std::make_unique<PowerLaw>(p, ctx); };
     return {d};
 }

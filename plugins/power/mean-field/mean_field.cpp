@@ -9,11 +9,11 @@ using namespace racesim::plugin;
 
 class MeanField final : public RateModel {
 public:
-    explicit MeanField(const Params& p) : P0_(p.real("P0")), log_P0_(std::log(P0_)) {}
+    explicit MeanField(const Params& p) : log_P0_(std::log(p.real("P0"))) {}
     double log_value(double, double, const Segment&) const override { return log_P0_; }
 
 private:
-    double P0_, log_P0_;
+    double log_P0_;
 };
 
 std::vector<Descriptor> descriptors() {

@@ -13,12 +13,16 @@ using namespace racesim::plugin;
 class Peaked final : public RateModel {
 public:
     explicit Peaked(const Params& p)
-        : P0_(p.real("P0")), duty_(p.real("duty")), offset_(p.real("offset")), period_(p.real("period")),
+        : P0_(p.real("P0")),
+          duty_(p.real("duty")),
+          offset_(p.real("offset")),
+          period_(p.real("period")),
           log_peak_(std::log(P0_ / duty_)) {
         // Allow one part in 1e12 of rounding in offset + duty (e.g. 0.7 + 0.3).
         if (offset_ + duty_ > 1 + 1e-12)
-            throw ParameterError("offset", "offset + duty must be <= 1 (the burst must end within its period); got offset = " +
-                                               std::to_string(offset_) + ", duty = " + std::to_string(duty_));
+            throw ParameterError("offset",
+                                 "offset + duty must be <= 1 (the burst must end within its period); got offset = " +
+                                     std::to_string(offset_) + ", duty = " + std::to_string(duty_));
     }
 
     double log_value(double, double, const Segment& s) const override {
@@ -39,7 +43,6 @@ public:
         }
     }
 
-
 private:
     double P0_, duty_, offset_, period_, log_peak_;
 };
@@ -49,13 +52,18 @@ std::vector<Descriptor> descriptors() {
     d.kind = Kind::power;
     d.type = "peaked";
     d.summary = "rectangular bursts of P0/duty, once per period, same mean power P0";
-    d.doc = "Llama 3 405B peaked near 16 MW for a few months against a year-average of ~3.5 MW "
-            "(paper Sec. 3.3): duty ~0.22. duty = 1 is mean-field.";
+    d.doc =
+        "Llama 3 405B peaked near 16 MW for a few months against a year-average of ~3.5 MW "
+        "(paper Sec. 3.3): duty ~0.22. duty = 1 is mean-field.";
     d.schema.add_real("P0").required().positive().unit("MW").doc("Mean power over a period.");
-    d.schema.add_real("duty").required().in_range({0, false}, {1, true}).doc(
-        "Fraction of each period during which power is on.");
-    d.schema.add_real("offset").default_value(0.0).in_range({0, true}, {1, true}).doc(
-        "Start of the burst within its period, as a fraction of the period; offset + duty <= 1.");
+    d.schema.add_real("duty")
+        .required()
+        .in_range({0, false}, {1, true})
+        .doc("Fraction of each period during which power is on.");
+    d.schema.add_real("offset")
+        .default_value(0.0)
+        .in_range({0, true}, {1, true})
+        .doc("Start of the burst within its period, as a fraction of the period; offset + duty <= 1.");
     d.schema.add_real("period").default_value(1.0).positive().unit("yr").doc("Length of one period.");
     d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<Peaked>(p); };
     return {d};

@@ -104,8 +104,8 @@ private:
         return p.log_rate + math::log_growth_integral(p.g, s);
     }
     const Piece& piece_at(double t) const {
-        auto it = std::upper_bound(pieces_.begin(), pieces_.end(), t,
-                                   [](double v, const Piece& p) { return v < p.t0; });
+        auto it =
+            std::upper_bound(pieces_.begin(), pieces_.end(), t, [](double v, const Piece& p) { return v < p.t0; });
         return it == pieces_.begin() ? pieces_.front() : *(it - 1);
     }
 
@@ -128,7 +128,9 @@ std::vector<Descriptor> descriptors() {
             off += " power '" + in.power.type + "' is not mean-field or peaked;";
         if (!off.empty()) {
             off.pop_back();
-            why_not = "piecewise-exact has closed forms only for continuous-doubling/discrete-steps x mean-field/peaked:" + off;
+            why_not =
+                "piecewise-exact has closed forms only for continuous-doubling/discrete-steps x mean-field/peaked:" +
+                off;
             return nullptr;
         }
         return std::make_unique<PiecewiseExact>(in);

@@ -55,7 +55,8 @@ std::vector<Descriptor> descriptors() {
     d.doc = "C(t)/C0 = 1 + (2^(gamma t) - 1)/(gamma ln2 (1+tau)); R = (C/C0)^(-kappa).";
     d.make_reference = [](const ReferenceInput& in, std::string& why_not) -> std::unique_ptr<ReferenceModel> {
         std::string off;
-        if (in.efficiency.type != "continuous-doubling") off += " efficiency is '" + in.efficiency.type + "', not 'continuous-doubling';";
+        if (in.efficiency.type != "continuous-doubling")
+            off += " efficiency is '" + in.efficiency.type + "', not 'continuous-doubling';";
         if (in.power.type != "mean-field") off += " power is '" + in.power.type + "', not 'mean-field';";
         if (in.loss.type != "power-law") off += " loss is '" + in.loss.type + "', not 'power-law';";
         if (!off.empty()) {

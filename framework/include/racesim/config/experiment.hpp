@@ -4,11 +4,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
@@ -35,7 +34,7 @@ struct Model {
     std::shared_ptr<const plugin::RateModel> power;
     std::shared_ptr<const plugin::LossLaw> loss;
     std::shared_ptr<const plugin::ReferenceModel> reference;  ///< may be null
-    double C0 = 0;       ///< PFLOP
+    double C0 = 0;                                            ///< PFLOP
     double log_C0 = 0;
     double L_start = 0;  ///< L(C0): R = L / L_start
 };
@@ -55,12 +54,12 @@ struct ScenarioSpec {
 
 struct OutputSpec {
     std::optional<double> every;  ///< grid step, yr; default: each scenario's horizon / 300
-    std::vector<double> times;  ///< extra exact times
+    std::vector<double> times;    ///< extra exact times
 };
 
 struct SolverSpec {
     double rel_tol = 1e-10;
-    double abs_tol = 0;  ///< PFLOP
+    double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment
 };
 

@@ -2,12 +2,12 @@
 // plugin schemas). Every problem is collected as a diagnostic with file:line:col.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "racesim/config/experiment.hpp"
 #include "racesim/core/diagnostics.hpp"

@@ -14,8 +14,8 @@
 namespace racesim {
 
 struct IntegratorOptions {
-    double rel_tol = 1e-10;  ///< relative tolerance on C = absolute tolerance on ln C
-    double abs_tol = 0;      ///< absolute tolerance on C, PFLOP (adds abs_tol/C0 on ln(C/C0))
+    double rel_tol = 1e-10;              ///< relative tolerance on C = absolute tolerance on ln C
+    double abs_tol = 0;                  ///< absolute tolerance on C, PFLOP (adds abs_tol/C0 on ln(C/C0))
     std::int64_t max_steps = 1'000'000;  ///< per segment
 };
 
@@ -25,9 +25,9 @@ struct IntegrationProblem {
     const plugin::RateModel* power = nullptr;
     double log_C0 = 0;
     double horizon = 0;
-    std::vector<double> output_times;     ///< sorted, unique, within [0, horizon]
-    std::vector<double> log_thresholds;   ///< targets as ln(C/C0), any order
-    std::string scenario;                 ///< for messages
+    std::vector<double> output_times;    ///< sorted, unique, within [0, horizon]
+    std::vector<double> log_thresholds;  ///< targets as ln(C/C0), any order
+    std::string scenario;                ///< for messages
     std::string efficiency_name, power_name;
 };
 
@@ -39,7 +39,7 @@ struct IntegrationStats {
 };
 
 struct IntegrationResult {
-    std::vector<double> log_ratio;  ///< ln(C/C0) at each output time
+    std::vector<double> log_ratio;                       ///< ln(C/C0) at each output time
     std::vector<std::optional<double>> threshold_times;  ///< per log_threshold; nullopt: not reached
     std::vector<plugin::Segment> segments;
     IntegrationStats stats;

@@ -41,13 +41,13 @@ extern "C" {
 /// Plain-old-data handshake. Never reorder or remove fields: only append, and only
 /// together with a bump of `api_version`.
 struct racesim_plugin_manifest_v1 {
-    std::uint32_t manifest_size;    ///< sizeof(racesim_plugin_manifest_v1) in the plugin
-    std::uint32_t api_version;      ///< racesim::plugin::api_version in the plugin
-    std::int32_t cxx11_abi;         ///< _GLIBCXX_USE_CXX11_ABI in the plugin (-1: not libstdc++)
-    std::int32_t cplusplus;         ///< __cplusplus in the plugin, e.g. 202002
-    const char* racesim_version;    ///< the racesim release the plugin was built with
-    const char* compiler;           ///< compiler family, "gcc" or "clang"
-    const char* library_name;       ///< the plugin library's own short name
+    std::uint32_t manifest_size;  ///< sizeof(racesim_plugin_manifest_v1) in the plugin
+    std::uint32_t api_version;    ///< racesim::plugin::api_version in the plugin
+    std::int32_t cxx11_abi;       ///< _GLIBCXX_USE_CXX11_ABI in the plugin (-1: not libstdc++)
+    std::int32_t cplusplus;       ///< __cplusplus in the plugin, e.g. 202002
+    const char* racesim_version;  ///< the racesim release the plugin was built with
+    const char* compiler;         ///< compiler family, "gcc" or "clang"
+    const char* library_name;     ///< the plugin library's own short name
 };
 }
 

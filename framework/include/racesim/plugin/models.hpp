@@ -43,7 +43,9 @@ public:
     /// Appends, in increasing order, every t in the open interval (t0, t1) where the rate is
     /// discontinuous. The host stops the integrator there and restarts with a fresh stepper.
     virtual void breakpoints(double t0, double t1, std::vector<double>& out) const {
-        (void)t0; (void)t1; (void)out;
+        (void)t0;
+        (void)t1;
+        (void)out;
     }
 
     /// True when log_value depends on log_C (the host then passes the current state).
@@ -101,10 +103,14 @@ enum class Kind { efficiency, power, loss, reference };
 
 inline const char* to_string(Kind k) {
     switch (k) {
-        case Kind::efficiency: return "efficiency";
-        case Kind::power: return "power";
-        case Kind::loss: return "loss";
-        case Kind::reference: return "reference";
+        case Kind::efficiency:
+            return "efficiency";
+        case Kind::power:
+            return "power";
+        case Kind::loss:
+            return "loss";
+        case Kind::reference:
+            return "reference";
     }
     return "?";
 }
@@ -112,8 +118,7 @@ inline const char* to_string(Kind k) {
 using RateFactory = std::function<std::unique_ptr<RateModel>(const Params&, const BuildContext&)>;
 using LossFactory = std::function<std::unique_ptr<LossLaw>(const Params&, const BuildContext&)>;
 /// Returns nullptr and sets `why_not` when the reference does not apply to the input.
-using ReferenceFactory =
-    std::function<std::unique_ptr<ReferenceModel>(const ReferenceInput&, std::string& why_not)>;
+using ReferenceFactory = std::function<std::unique_ptr<ReferenceModel>(const ReferenceInput&, std::string& why_not)>;
 
 /// One model type offered by a plugin library. Exactly one factory is set, matching `kind`.
 struct Descriptor {

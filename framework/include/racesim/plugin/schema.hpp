@@ -24,10 +24,14 @@ enum class ParamType { real, integer, boolean, string };
 
 inline const char* to_string(ParamType t) {
     switch (t) {
-        case ParamType::real: return "real";
-        case ParamType::integer: return "integer";
-        case ParamType::boolean: return "boolean";
-        case ParamType::string: return "string";
+        case ParamType::real:
+            return "real";
+        case ParamType::integer:
+            return "integer";
+        case ParamType::boolean:
+            return "boolean";
+        case ParamType::string:
+            return "string";
     }
     return "?";
 }
@@ -85,19 +89,56 @@ struct ParamSpec {
 class ParamBuilder {
 public:
     explicit ParamBuilder(ParamSpec& spec) : spec_(&spec) {}
-    ParamBuilder& unit(std::string u) { spec_->unit = std::move(u); return *this; }
-    ParamBuilder& doc(std::string d) { spec_->doc = std::move(d); return *this; }
-    ParamBuilder& required() { spec_->required = true; return *this; }
-    ParamBuilder& default_value(Value v) { spec_->default_value = std::move(v); return *this; }
+    ParamBuilder& unit(std::string u) {
+        spec_->unit = std::move(u);
+        return *this;
+    }
+    ParamBuilder& doc(std::string d) {
+        spec_->doc = std::move(d);
+        return *this;
+    }
+    ParamBuilder& required() {
+        spec_->required = true;
+        return *this;
+    }
+    ParamBuilder& default_value(Value v) {
+        spec_->default_value = std::move(v);
+        return *this;
+    }
     /// Optional parameter whose default is computed by the plugin (documented, not a value).
-    ParamBuilder& computed_default(std::string note) { spec_->default_note = std::move(note); return *this; }
-    ParamBuilder& positive() { spec_->lower = Bound{0.0, false}; return *this; }
-    ParamBuilder& greater_than(double v) { spec_->lower = Bound{v, false}; return *this; }
-    ParamBuilder& at_least(double v) { spec_->lower = Bound{v, true}; return *this; }
-    ParamBuilder& less_than(double v) { spec_->upper = Bound{v, false}; return *this; }
-    ParamBuilder& at_most(double v) { spec_->upper = Bound{v, true}; return *this; }
-    ParamBuilder& in_range(Bound lo, Bound hi) { spec_->lower = lo; spec_->upper = hi; return *this; }
-    ParamBuilder& choices(std::vector<std::string> c) { spec_->choices = std::move(c); return *this; }
+    ParamBuilder& computed_default(std::string note) {
+        spec_->default_note = std::move(note);
+        return *this;
+    }
+    ParamBuilder& positive() {
+        spec_->lower = Bound{0.0, false};
+        return *this;
+    }
+    ParamBuilder& greater_than(double v) {
+        spec_->lower = Bound{v, false};
+        return *this;
+    }
+    ParamBuilder& at_least(double v) {
+        spec_->lower = Bound{v, true};
+        return *this;
+    }
+    ParamBuilder& less_than(double v) {
+        spec_->upper = Bound{v, false};
+        return *this;
+    }
+    ParamBuilder& at_most(double v) {
+        spec_->upper = Bound{v, true};
+        return *this;
+    }
+    ParamBuilder& in_range(Bound lo, Bound hi) {
+        spec_->lower = lo;
+        spec_->upper = hi;
+        return *this;
+    }
+    ParamBuilder& choices(std::vector<std::string> c) {
+        spec_->choices = std::move(c);
+        return *this;
+    }
 
 private:
     ParamSpec* spec_;
@@ -136,7 +177,10 @@ class Params {
 public:
     void set(const std::string& name, Value v) {
         for (auto& [k, val] : values_)
-            if (k == name) { val = std::move(v); return; }
+            if (k == name) {
+                val = std::move(v);
+                return;
+            }
         values_.emplace_back(name, std::move(v));
     }
     [[nodiscard]] bool has(const std::string& name) const { return lookup(name) != nullptr; }
@@ -171,8 +215,7 @@ private:
 /// reports it at the position of `key` in the config, so name the key the user must change.
 class RACESIM_API ParameterError : public std::runtime_error {
 public:
-    ParameterError(std::string key, const std::string& message)
-        : std::runtime_error(message), key_(std::move(key)) {}
+    ParameterError(std::string key, const std::string& message) : std::runtime_error(message), key_(std::move(key)) {}
     [[nodiscard]] const std::string& key() const { return key_; }
 
 private:

@@ -1,9 +1,8 @@
 // Human- and machine-readable descriptions of plugin types, generated from their schemas.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "racesim/plugins/registry.hpp"
 

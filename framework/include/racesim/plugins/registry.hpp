@@ -46,9 +46,9 @@ class PluginError : public std::runtime_error {
 public:
     PluginError(std::string plugin, std::filesystem::path library, std::string key, const std::string& message)
         : std::runtime_error(message), plugin(std::move(plugin)), library(std::move(library)), key(std::move(key)) {}
-    std::string plugin;              ///< the plugin type
-    std::filesystem::path library;   ///< its shared library
-    std::string key;                 ///< the parameter a ParameterError named, else empty
+    std::string plugin;             ///< the plugin type
+    std::filesystem::path library;  ///< its shared library
+    std::string key;                ///< the parameter a ParameterError named, else empty
 };
 
 /// Thrown by load_library for a library that cannot be used.
