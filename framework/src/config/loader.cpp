@@ -257,6 +257,7 @@ private:
     Experiment ex_;
     Blocks defaults_;
     Mark every_mark_;
+    std::vector<Mark> time_marks_;
     std::vector<RawScenario> raw_;
 };
 
@@ -270,7 +271,7 @@ void Validator::read_top() {
         note(e, "add 'racesim: " + std::to_string(config_format_version) + "' as the first line");
     } else {
         std::int64_t ver = 0;
-        if (!v.IsScalar() || !parse_int(v.Scalar(), ver))
+        if (!v.IsScalar() || v.Tag() == "!" || !parse_int(v.Scalar(), ver))
             d_.error(mark(v), "expected an integer format version for 'racesim', got " + describe(v));
         else if (ver != config_format_version)
             d_.error(mark(v), "unsupported config format version " + std::to_string(ver) +
@@ -310,8 +311,10 @@ void Validator::read_top() {
                         if (!v) continue;
                         if (*v < 0)
                             d_.error(mark(t), "output time " + t.Scalar() + " is negative: times start at 0");
-                        else
+                        else {
                             ex_.output.times.push_back(*v);
+                            time_marks_.push_back(mark(t));
+                        }
                     }
                 }
             }
@@ -414,7 +417,11 @@ void Validator::read_scenarios() {
             r.valid = false;
         } else {
             r.name = n.Scalar();
-            if (r.name.find('/') != std::string::npos || r.name == "." || r.name == "..") {
+            if (r.name.size() > 200) {
+                d_.error(mark(n), "scenario name is " + std::to_string(r.name.size()) +
+                                      " characters long; at most 200 are allowed (it names a file)");
+                r.valid = false;
+            } else if (r.name.find('/') != std::string::npos || r.name == "." || r.name == "..") {
                 d_.error(mark(n), "scenario name '" + r.name + "' cannot be used as a file name (no '/', '.' or '..')");
                 r.valid = false;
             }
@@ -679,12 +686,11 @@ void Validator::build_scenario(RawScenario& raw) {
         else
             ok = false;
     }
-    for (const auto& t : ex_.output.times)
-        if (t > sc.horizon) {
+    for (std::size_t k = 0; k < ex_.output.times.size(); ++k)
+        if (const double t = ex_.output.times[k]; t > sc.horizon) {
             ok = false;
-            auto& e = d_.error(mark(doc_.root["output"]["times"]),
-                               "output time " + fmt_num(t) + " lies beyond the horizon " + fmt_num(sc.horizon) +
-                                   " yr of scenario '" + sc.name + "'");
+            auto& e = d_.error(time_marks_[k], "output time " + fmt_num(t) + " lies beyond the horizon " +
+                                                   fmt_num(sc.horizon) + " yr of scenario '" + sc.name + "'");
             note(e, "every output time must lie within every scenario's horizon");
         }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -22,6 +23,19 @@ std::string csv_file_name(const std::string& scenario) {
         s += ok ? c : '_';
     }
     return s + ".csv";
+}
+
+std::vector<std::string> csv_file_names(const RunResult& r) {
+    std::vector<std::string> names;
+    for (const auto& s : r.scenarios) {
+        const std::string base = csv_file_name(s.spec->name);
+        std::string name = base;
+        // Names that differ only in replaced characters ("a b", "a_b") get "-2", "-3", ...
+        for (int k = 2; std::find(names.begin(), names.end(), name) != names.end(); ++k)
+            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+        names.push_back(name);
+    }
+    return names;
 }
 
 namespace {
@@ -72,11 +86,13 @@ ordered_json summary_json(const RunResult& r) {
     j["horizon"] = ex.horizon;
     ordered_json scs = ordered_json::array();
     ordered_json timing_sc = ordered_json::object();
-    for (const auto& s : r.scenarios) {
+    const auto csv = csv_file_names(r);
+    for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
+        const ScenarioResult& s = r.scenarios[i];
         const ScenarioSpec& sc = *s.spec;
         ordered_json o;
         o["name"] = sc.name;
-        o["csv"] = csv_file_name(sc.name);
+        o["csv"] = csv[i];
         o["efficiency"] = sc.resolved["efficiency"];
         o["power"] = sc.resolved["power"];
         o["loss"] = sc.resolved["loss"];
@@ -123,7 +139,8 @@ ordered_json summary_json(const RunResult& r) {
 }
 
 void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
-    const fs::path dir = dir_in.lexically_normal();
+    fs::path dir = dir_in.lexically_normal();
+    if (dir.filename().empty() && dir.has_parent_path()) dir = dir.parent_path();  // "out/" -> "out"
     const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
     const std::string leaf = dir.filename().string();
     std::error_code ec;
@@ -140,7 +157,8 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
     const fs::path tmp = parent / ("." + leaf + ".tmp-" + random_suffix());
     try {
         if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
-        for (const auto& s : r.scenarios) write_csv(s, tmp / csv_file_name(s.spec->name));
+        const auto csv = csv_file_names(r);
+        for (std::size_t i = 0; i < r.scenarios.size(); ++i) write_csv(r.scenarios[i], tmp / csv[i]);
         {
             std::ofstream out(tmp / "summary.json");
             out << summary_json(r).dump(2) << '\n';

@@ -1,6 +1,7 @@
 // loss `power-law` (the paper's): L(C) = L0 · (C/C_ref)^(-kappa); C_ref defaults to C0.
 #include <cmath>
 
+#include "racesim/plugin/math.hpp"
 #include "racesim/plugin/plugin.hpp"
 
 namespace {
@@ -16,7 +17,7 @@ public:
 
     std::optional<double> log_compute_for_loss(double L, std::string& why) const override {
         if (!(L > 0) || !std::isfinite(L)) {
-            why = "a power law's loss is positive and finite; it never reaches L = " + std::to_string(L);
+            why = "a power law's loss is positive and finite; it never reaches L = " + racesim::plugin::math::format(L);
             return std::nullopt;
         }
         return log_C_ref_ - std::log(L / L0_) / kappa_;

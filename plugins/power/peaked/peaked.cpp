@@ -22,7 +22,7 @@ public:
         if (offset_ + duty_ > 1 + 1e-12)
             throw ParameterError("offset",
                                  "offset + duty must be <= 1 (the burst must end within its period); got offset = " +
-                                     std::to_string(offset_) + ", duty = " + std::to_string(duty_));
+                                     math::format(offset_) + ", duty = " + math::format(duty_));
     }
 
     double log_value(double, double, const Segment& s) const override {

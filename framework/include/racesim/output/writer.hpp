@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "racesim/run/runner.hpp"
 
@@ -14,6 +15,9 @@ namespace racesim {
 /// The CSV file name of a scenario: its name with characters outside [A-Za-z0-9._=+,[]-]
 /// replaced by '_', plus ".csv".
 std::string csv_file_name(const std::string& scenario);
+
+/// The CSV file names of all scenarios of a run, made unique ("-2", "-3", ... appended).
+std::vector<std::string> csv_file_names(const RunResult& r);
 
 /// The whole summary.json document (schema: docs/results.md).
 nlohmann::ordered_json summary_json(const RunResult& r);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
+#include <string>
 
 namespace racesim::plugin::math {
 
@@ -50,6 +52,14 @@ inline double solve_growth_integral(double g, double log_I) {
     const double w = g * std::exp(log_I);  // in (-inf, 0)
     if (!(w > -1)) return std::numeric_limits<double>::quiet_NaN();
     return std::log1p(w) / g;
+}
+
+/// A number for a message: up to 15 significant digits, no trailing zeros ("0.8", "1e-09").
+inline std::string format(double x) {
+    std::ostringstream os;
+    os.precision(15);
+    os << x;
+    return os.str();
 }
 
 }  // namespace racesim::plugin::math
