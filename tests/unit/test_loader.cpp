@@ -173,3 +173,43 @@ output: {every: 0.3, times: [0.1, 2.5, 9.9]}
     CHECK(ex->scenarios[1].horizon == 100);
     CHECK(output_grid(*ex, ex->scenarios[1]).back() == 100.0);
 }
+
+TEST_CASE("an override in one scenario does not leak into defaults or later scenarios") {
+    // yaml-cpp's Node::operator= assigns through shared nodes; the merge must rebind instead.
+    Diagnostics d;
+    auto ex = load(R"(racesim: 1
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 1.0}
+  loss: {type: power-law, kappa: 0.05, L0: 1.0}
+  baseline: {tau: 0}
+  horizon: 20
+scenarios:
+  - name: fast
+    efficiency: {gamma: 2.0}
+    baseline: {C0: 5}
+    horizon: 10
+  - name: slow
+  - name: child
+    extends: fast
+    efficiency: {gamma: 3.0}
+  - name: after-child
+    extends: fast
+)",
+                   d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    REQUIRE(ex->scenarios.size() == 4);
+    const auto& fast = ex->scenarios[0];
+    const auto& slow = ex->scenarios[1];
+    CHECK(fast.efficiency.selection.params.real("gamma") == 2.0);
+    CHECK(fast.model.C0 == 5.0);
+    CHECK(fast.horizon == 10);
+    CHECK(slow.efficiency.selection.params.real("gamma") == 0.5);
+    CHECK(slow.tau == 0.0);
+    CHECK(slow.model.C0 == 1.0);
+    CHECK(slow.horizon == 20);
+    CHECK(ex->scenarios[2].efficiency.selection.params.real("gamma") == 3.0);
+    CHECK(ex->scenarios[3].efficiency.selection.params.real("gamma") == 2.0);
+}

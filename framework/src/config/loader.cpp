@@ -83,6 +83,19 @@ struct Item {
     Mark key_mark;
     YAML::Node value;
     std::string origin;  ///< "defaults" or the scenario that wrote it
+
+    Item(std::string k, Mark m, const YAML::Node& v, std::string o)
+        : key(std::move(k)), key_mark(std::move(m)), value(v), origin(std::move(o)) {}
+    Item(const Item&) = default;
+    /// yaml-cpp's Node::operator= writes *through* a node into the node it shares with the
+    /// document (so an override would leak into `defaults` and later scenarios); rebind instead.
+    Item& operator=(const Item& o) {
+        key = o.key;
+        key_mark = o.key_mark;
+        value.reset(o.value);
+        origin = o.origin;
+        return *this;
+    }
 };
 
 struct RawBlock {
@@ -359,7 +372,7 @@ RawBlock Validator::read_block(const std::string& name, const YAML::Node& value,
         if (name == "reference")
             b.present = false;
         else
-            d_.error(mark(key), "'" + name + "' is empty: expected a map");
+            d_.error(mark(key), "'" + name + "' is empty: expected " + (name == "horizon" ? std::string("a number (yr)") : std::string("a map")));
         return b;
     }
     if (name == "horizon") {  // a scenario's own horizon: a scalar, kept as one item
@@ -687,7 +700,7 @@ void Validator::build_scenario(RawScenario& raw) {
             ok = false;
     }
     for (std::size_t k = 0; k < ex_.output.times.size(); ++k)
-        if (const double t = ex_.output.times[k]; t > sc.horizon) {
+        if (const double t = ex_.output.times[k]; sc.horizon > 0 && t > sc.horizon) {
             ok = false;
             auto& e = d_.error(time_marks_[k], "output time " + fmt_num(t) + " lies beyond the horizon " +
                                                    fmt_num(sc.horizon) + " yr of scenario '" + sc.name + "'");
