@@ -1,0 +1,231 @@
+// Loading plugin libraries: racesim::Registry must refuse broken libraries with a clear
+// message, keep a library loaded exactly as long as something it made is alive, and turn any
+// exception a factory throws into a racesim::PluginError naming the plugin.
+//
+// Fixtures (tests/plugins/fixtures, built into RACESIM_TEST_PLUGIN_DIR):
+//   plugintest-wrong-api-version.so  manifest with api_version = 999 (and a working entry)
+//   plugintest-no-entry.so           correct manifest, no entry symbol
+//   plugintest-no-manifest.so        a shared library that is not a racesim plugin
+//   plugintest-not-an-elf-file.so    a text file
+//   plugintest-throwing.so           factories that throw ParameterError, std::runtime_error, int, ...
+//   plugintest-lifetime.so           loaded by this file only: load / unload / reload
+#include <catch2/catch.hpp>
+
+#include <dlfcn.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "racesim/plugin/api.hpp"
+#include "racesim/plugins/registry.hpp"
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using racesim::plugin::Kind;
+using racesim::plugin::Params;
+using racesim::plugin::Segment;
+
+namespace {
+
+/// The message load_library throws for `path` (fails the test if it does not throw).
+std::string refusal(const char* path) {
+    racesim::Registry reg;
+    try {
+        reg.load_library(path);
+    } catch (const racesim::PluginLoadError& e) {
+        CHECK(reg.entries().empty());
+        return e.what();
+    }
+    FAIL("load_library(" << path << ") accepted the library");
+    return {};
+}
+
+/// True when the dynamic loader has `path` loaded (RTLD_NOLOAD never loads it).
+bool is_loaded(const char* path) {
+    void* h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (h) dlclose(h);
+    return h != nullptr;
+}
+
+/// Calls the lifetime fixture's own counter of live objects (-1 when not loaded).
+int live_objects(const char* path) {
+    void* h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) return -1;
+    auto* f = reinterpret_cast<int (*)()>(dlsym(h, "plugintest_lifetime_live"));
+    const int n = f ? f() : -2;
+    dlclose(h);
+    return n;
+}
+
+const racesim::plugin::BuildContext ctx{1.0, 10.0};
+
+}  // namespace
+
+TEST_CASE("a plugin built for another plugin API version is refused, naming both versions") {
+    const std::string msg = refusal(PLUGINTEST_WRONG_API);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("999"));
+    CHECK_THAT(msg, Contains("plugin API version " + std::to_string(racesim::plugin::api_version) + " "));
+    CHECK(racesim::plugin::api_version == 1u);
+    CHECK_THAT(msg, Contains("rebuild"));
+}
+
+TEST_CASE("a plugin without the entry symbol is refused") {
+    const std::string msg = refusal(PLUGINTEST_NO_ENTRY);
+    INFO(msg);
+    CHECK_THAT(msg, Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
+    CHECK_THAT(msg, Contains("lacks"));
+}
+
+TEST_CASE("a shared library without a manifest is refused as not a racesim plugin") {
+    const std::string msg = refusal(PLUGINTEST_NO_MANIFEST);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("not a racesim plugin"));
+    CHECK_THAT(msg, Contains(RACESIM_PLUGIN_MANIFEST_SYMBOL));
+}
+
+TEST_CASE("a file that is not an ELF shared library is refused before dlopen") {
+    REQUIRE(fs::is_regular_file(PLUGINTEST_NOT_ELF));
+    const std::string msg = refusal(PLUGINTEST_NOT_ELF);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("not a shared library"));
+    CHECK_THAT(msg, Contains("ELF"));
+    CHECK_FALSE(is_loaded(PLUGINTEST_NOT_ELF));
+}
+
+TEST_CASE("a missing file is refused") {
+    const std::string msg = refusal(RACESIM_TEST_PLUGIN_DIR "/plugintest-does-not-exist.so");
+    CHECK_THAT(msg, Contains("no such file"));
+}
+
+TEST_CASE("scanning the test-plugin directory: broken libraries are refused with reasons, good ones loaded") {
+    racesim::Registry reg;
+    reg.load_directories({RACESIM_TEST_PLUGIN_DIR, RACESIM_PLUGIN_DIR});
+    // Other test folders may put their own fixtures in the same directory: look for ours only.
+    auto reason = [&](const char* path) -> std::string {
+        for (const auto& r : reg.refused())
+            if (fs::equivalent(r.path, path)) return r.reason;
+        return "(not refused)";
+    };
+    CHECK_THAT(reason(PLUGINTEST_WRONG_API), Contains("999") && Contains("rebuild"));
+    CHECK_THAT(reason(PLUGINTEST_NO_ENTRY), Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
+    CHECK_THAT(reason(PLUGINTEST_NO_MANIFEST), Contains("not a racesim plugin"));
+    CHECK_THAT(reason(PLUGINTEST_NOT_ELF), Contains("ELF"));
+    CHECK(reason(PLUGINTEST_THROWING) == "(not refused)");
+    CHECK(reg.find(Kind::efficiency, "plugintest-throws-parameter-error"));
+    CHECK(reg.find(Kind::efficiency, "plugintest-lifetime"));
+    // The real plugins are still found after the refusals.
+    CHECK(reg.find(Kind::efficiency, "continuous-doubling"));
+    CHECK(reg.find(Kind::reference, "piecewise-exact"));
+}
+
+TEST_CASE("objects keep their library loaded: load, drop the registry, use, unload, reload") {
+    const char* path = PLUGINTEST_LIFETIME;
+    REQUIRE_FALSE(is_loaded(path));  // nothing else in this process loads it
+
+    Params p;
+    p.set("E0", 2.0);
+    std::shared_ptr<const racesim::plugin::RateModel> obj;
+    {
+        auto reg = std::make_unique<racesim::Registry>();
+        reg->load_library(path);
+        REQUIRE(is_loaded(path));
+        const racesim::PluginEntry* e = reg->find(Kind::efficiency, "plugintest-lifetime");
+        REQUIRE(e);
+        obj = reg->make_rate(*e, p, ctx);
+        REQUIRE(obj);
+        CHECK(live_objects(path) == 1);
+        reg.reset();  // the registry (and its handle on the library) is gone; the object is not
+    }
+    REQUIRE(is_loaded(path));
+    // The object's code and data still live in the library: calling it must work.
+    CHECK(obj->log_value(2.0, 0.0, Segment{0, 10}) == Approx(std::log(2.0) + 1.0).epsilon(1e-15));
+    CHECK(obj->value(0.0, 0.0, Segment{0, 10}) == Approx(2.0).epsilon(1e-15));
+    CHECK(live_objects(path) == 1);
+
+    obj.reset();  // the last thing the library made: now it must be unloaded
+    CHECK_FALSE(is_loaded(path));
+
+    // Reload from scratch and use it again.
+    racesim::Registry reg2;
+    reg2.load_library(path);
+    REQUIRE(is_loaded(path));
+    const racesim::PluginEntry* e2 = reg2.find(Kind::efficiency, "plugintest-lifetime");
+    REQUIRE(e2);
+    auto obj2 = reg2.make_rate(*e2, p, ctx);
+    CHECK(obj2->log_value(4.0, 0.0, Segment{0, 10}) == Approx(std::log(2.0) + 2.0).epsilon(1e-15));
+    CHECK(live_objects(path) == 1);
+}
+
+TEST_CASE("a copied plugin entry keeps its library loaded and its factory callable") {
+    const char* path = PLUGINTEST_LIFETIME;
+    std::optional<racesim::PluginEntry> copy;
+    {
+        racesim::Registry reg;
+        reg.load_library(path);
+        const racesim::PluginEntry* e = reg.find(Kind::efficiency, "plugintest-lifetime");
+        REQUIRE(e);
+        copy = *e;
+    }
+    REQUIRE(is_loaded(path));
+    Params p;
+    p.set("E0", 3.0);
+    const racesim::Registry empty;
+    auto obj = empty.make_rate(*copy, p, ctx);
+    CHECK(obj->log_value(0.0, 0.0, Segment{0, 1}) == Approx(std::log(3.0)).epsilon(1e-15));
+    obj.reset();
+    copy.reset();
+    CHECK_FALSE(is_loaded(path));
+}
+
+TEST_CASE("a factory that throws becomes a PluginError carrying the message, the type and the key") {
+    racesim::Registry reg;
+    reg.load_library(PLUGINTEST_THROWING);
+    const fs::path lib = PLUGINTEST_THROWING;
+    auto expect = [&](auto&& make, const std::string& type, const std::string& key, const std::string& message) {
+        INFO(type);
+        try {
+            make();
+            FAIL("no exception from " << type);
+        } catch (const racesim::PluginError& e) {
+            CHECK(e.plugin == type);
+            CHECK(e.key == key);
+            CHECK(std::string(e.what()) == message);
+            CHECK(fs::equivalent(e.library, lib));
+        } catch (const std::exception& e) {
+            FAIL("expected racesim::PluginError, got another exception: " << e.what());
+        }
+    };
+    auto rate = [&](Kind k, const std::string& type) {
+        const racesim::PluginEntry* e = reg.find(k, type);
+        REQUIRE(e);
+        return [&reg, e] { (void)reg.make_rate(*e, Params{}, ctx); };
+    };
+    expect(rate(Kind::efficiency, "plugintest-throws-parameter-error"), "plugintest-throws-parameter-error", "gamma",
+           "gamma must be rational, got pi (plugintest)");
+    expect(rate(Kind::efficiency, "plugintest-throws-runtime-error"), "plugintest-throws-runtime-error", "",
+           "cannot open the efficiency table (plugintest)");
+    expect(rate(Kind::power, "plugintest-throws-int"), "plugintest-throws-int", "",
+           "threw an exception that is not a std::exception");
+
+    const racesim::PluginEntry* loss = reg.find(Kind::loss, "plugintest-throws-in-loss");
+    REQUIRE(loss);
+    expect([&] { (void)reg.make_loss(*loss, Params{}, ctx); }, "plugintest-throws-in-loss", "kappa",
+           "kappa is out of this world (plugintest)");
+
+    const racesim::PluginEntry* ref = reg.find(Kind::reference, "plugintest-throws-in-reference");
+    REQUIRE(ref);
+    racesim::plugin::ReferenceInput in{{"continuous-doubling", {}}, {"mean-field", {}}, {"power-law", {}}, 1.0, 10.0};
+    std::string why;
+    expect([&] { (void)reg.make_reference(*ref, in, why); }, "plugintest-throws-in-reference", "",
+           "reference exploded (plugintest)");
+
+    // The registry is still usable after its plugins threw.
+    const racesim::PluginEntry* works = reg.find(Kind::power, "plugintest-works");
+    REQUIRE(works);
+    auto obj = reg.make_rate(*works, Params{}, ctx);
+    CHECK(obj->log_value(0.0, 0.0, Segment{0, 1}) == 0.0);
+}
