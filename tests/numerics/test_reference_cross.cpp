@@ -73,8 +73,8 @@ TEST_CASE("relative-loss and piecewise-exact agree on continuous-doubling x mean
             }
         }
     }
-    std::printf("[numerics] cross-check: %d random continuous-doubling x mean-field cases, %zu reached/not-reached "
-                "splits at u(horizon)\n",
+    std::printf("[numerics] cross-check: %d random continuous-doubling x mean-field cases; %zu thresholds x = u(horizon) "
+                "that one reference reached at the horizon and the other (rounding t* just past it) did not\n",
                 cases, disagreements_near_horizon);
     for (const Worst* w : {&wR, &wC, &wu, &wt, &wtb}) w->print();
 }
