@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "racesim/plugin/math.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
@@ -44,13 +46,6 @@ std::string describe(const YAML::Node& n) {
         default:
             return "an undefined value";
     }
-}
-
-std::string fmt_num(double x) {
-    std::ostringstream os;
-    os.precision(15);
-    os << x;
-    return os.str();
 }
 
 enum class NumParse { ok, not_a_number, out_of_range, not_finite };
@@ -372,7 +367,8 @@ RawBlock Validator::read_block(const std::string& name, const YAML::Node& value,
         if (name == "reference")
             b.present = false;
         else
-            d_.error(mark(key), "'" + name + "' is empty: expected " + (name == "horizon" ? std::string("a number (yr)") : std::string("a map")));
+            d_.error(mark(key), "'" + name + "' is empty: expected " +
+                                    (name == "horizon" ? std::string("a number (yr)") : std::string("a map")));
         return b;
     }
     if (name == "horizon") {  // a scenario's own horizon: a scalar, kept as one item
@@ -702,8 +698,9 @@ void Validator::build_scenario(RawScenario& raw) {
     for (std::size_t k = 0; k < ex_.output.times.size(); ++k)
         if (const double t = ex_.output.times[k]; sc.horizon > 0 && t > sc.horizon) {
             ok = false;
-            auto& e = d_.error(time_marks_[k], "output time " + fmt_num(t) + " lies beyond the horizon " +
-                                                   fmt_num(sc.horizon) + " yr of scenario '" + sc.name + "'");
+            auto& e =
+                d_.error(time_marks_[k], "output time " + plugin::math::format(t) + " lies beyond the horizon " +
+                                             plugin::math::format(sc.horizon) + " yr of scenario '" + sc.name + "'");
             note(e, "every output time must lie within every scenario's horizon");
         }
 
@@ -746,9 +743,10 @@ void Validator::build_scenario(RawScenario& raw) {
     }
     if (ex_.output.every && sc.horizon / *ex_.output.every > 1e6) {
         ok = false;
-        d_.error(every_mark_, "output.every = " + fmt_num(*ex_.output.every) + " gives " +
-                                  fmt_num(std::floor(sc.horizon / *ex_.output.every)) + " rows for scenario '" +
-                                  sc.name + "'; at most 1000000 rows per scenario are allowed");
+        d_.error(every_mark_, "output.every = " + plugin::math::format(*ex_.output.every) + " gives " +
+                                  plugin::math::format(std::floor(sc.horizon / *ex_.output.every)) +
+                                  " rows for scenario '" + sc.name +
+                                  "'; at most 1000000 rows per scenario are allowed");
     }
     if (!ok) return;
 
@@ -808,17 +806,19 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
 
     m.L_start = m.loss->loss(m.log_C0);
     if (!std::isfinite(m.L_start) || !(m.L_start > 0)) {
-        d_.error(sc.loss.mark, "loss '" + sc.loss.selection.type + "' gives L(C0) = " + fmt_num(m.L_start) +
-                                   " in scenario '" + sc.name + "': the starting loss must be positive and finite");
+        d_.error(sc.loss.mark, "loss '" + sc.loss.selection.type +
+                                   "' gives L(C0) = " + plugin::math::format(m.L_start) + " in scenario '" + sc.name +
+                                   "': the starting loss must be positive and finite");
         return;
     }
     for (auto& t : sc.targets) {
         const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
         std::string why;
         if (!m.loss->log_compute_for_loss(L, why)) {
-            auto& e = d_.error(t.mark,
-                               "target " + std::string(t.kind == TargetSpec::Kind::loss ? "loss " : "relative loss ") +
-                                   fmt_num(t.value) + " cannot be expressed by loss '" + sc.loss.selection.type + "'");
+            auto& e = d_.error(t.mark, "target " +
+                                           std::string(t.kind == TargetSpec::Kind::loss ? "loss " : "relative loss ") +
+                                           plugin::math::format(t.value) + " cannot be expressed by loss '" +
+                                           sc.loss.selection.type + "'");
             note(e, why);
         }
     }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/plugin/math.hpp"
 
 namespace racesim {
 
@@ -17,24 +18,18 @@ using State = std::array<double, 1>;
 
 namespace {
 
-std::string num(double x) {
-    std::ostringstream os;
-    os.precision(12);
-    os << x;
-    return os.str();
-}
-
 void collect(const plugin::RateModel& m, double horizon, std::vector<double>& out, const std::string& what,
              const std::string& scenario) {
     std::vector<double> bp;
     m.breakpoints(0.0, horizon, bp);
     for (std::size_t i = 0; i < bp.size(); ++i) {
         if (!(bp[i] > 0 && bp[i] < horizon))
-            throw RunError("scenario '" + scenario + "': " + what + " declared a breakpoint at t = " + num(bp[i]) +
-                           ", outside the open interval (0, " + num(horizon) + ") it was asked for");
+            throw RunError("scenario '" + scenario + "': " + what +
+                           " declared a breakpoint at t = " + plugin::math::format(bp[i]) +
+                           ", outside the open interval (0, " + plugin::math::format(horizon) + ") it was asked for");
         if (i > 0 && !(bp[i] >= bp[i - 1]))
             throw RunError("scenario '" + scenario + "': " + what + " declared breakpoints out of order (" +
-                           num(bp[i - 1]) + " then " + num(bp[i]) + ")");
+                           plugin::math::format(bp[i - 1]) + " then " + plugin::math::format(bp[i]) + ")");
     }
     out.insert(out.end(), bp.begin(), bp.end());
 }
@@ -92,11 +87,13 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
         const double le = pb.efficiency->log_value(t, state_dep ? log_C : 0.0, seg);
         const double lp = pb.power->log_value(t, state_dep ? log_C : 0.0, seg);
         if (std::isnan(le) || le == std::numeric_limits<double>::infinity())
-            throw RunError("scenario '" + pb.scenario + "': efficiency '" + pb.efficiency_name + "' returned ln E = " +
-                           num(le) + " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
+            throw RunError("scenario '" + pb.scenario + "': efficiency '" + pb.efficiency_name +
+                           "' returned ln E = " + plugin::math::format(le) + " at t = " + plugin::math::format(t) +
+                           " yr (a rate must be finite and >= 0)");
         if (std::isnan(lp) || lp == std::numeric_limits<double>::infinity())
-            throw RunError("scenario '" + pb.scenario + "': power '" + pb.power_name + "' returned ln P = " + num(lp) +
-                           " at t = " + num(t) + " yr (a rate must be finite and >= 0)");
+            throw RunError("scenario '" + pb.scenario + "': power '" + pb.power_name +
+                           "' returned ln P = " + plugin::math::format(lp) + " at t = " + plugin::math::format(t) +
+                           " yr (a rate must be finite and >= 0)");
         dxdt[0] = std::exp(le + lp - log_C);
     };
 
@@ -137,12 +134,14 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
             const bool last = dt >= s.end - t;
             if (last) dt = s.end - t;
             if (!(t + dt > t))
-                throw RunError("scenario '" + pb.scenario + "': the step size underflowed at t = " + num(t) +
-                               " yr in segment [" + num(s.begin) + ", " + num(s.end) +
+                throw RunError("scenario '" + pb.scenario +
+                               "': the step size underflowed at t = " + plugin::math::format(t) + " yr in segment [" +
+                               plugin::math::format(s.begin) + ", " + plugin::math::format(s.end) +
                                "): a rate model may jump where it declared no breakpoint");
             if (++steps_here > opt.max_steps)
                 throw RunError("scenario '" + pb.scenario + "': no progress after " + std::to_string(opt.max_steps) +
-                               " steps in segment [" + num(s.begin) + ", " + num(s.end) + ") at t = " + num(t) +
+                               " steps in segment [" + plugin::math::format(s.begin) + ", " +
+                               plugin::math::format(s.end) + ") at t = " + plugin::math::format(t) +
                                " yr (solver.max_steps): a rate model may jump where it declared no breakpoint");
             const double t_old = t;
             double dt_try = dt;

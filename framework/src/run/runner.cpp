@@ -6,17 +6,11 @@
 #include <sstream>
 
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/plugin/math.hpp"
 
 namespace racesim {
 
 namespace {
-
-std::string num(double x) {
-    std::ostringstream os;
-    os.precision(12);
-    os << x;
-    return os.str();
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -69,7 +63,8 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
         std::string why;
         const auto log_C = m.loss->log_compute_for_loss(tr.loss, why);
         if (!log_C)
-            throw RunError("scenario '" + sc.name + "': target loss " + num(tr.loss) + " cannot be expressed: " + why);
+            throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(tr.loss) +
+                           " cannot be expressed: " + why);
         pb.log_thresholds.push_back(*log_C - m.log_C0);
         out.targets.push_back(tr);
     }
@@ -94,9 +89,10 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
         r.R = r.L / m.L_start;
         if (!std::isfinite(r.C) || !std::isfinite(r.E) || !std::isfinite(r.P) || !std::isfinite(r.L) ||
             !std::isfinite(r.R))
-            throw RunError("scenario '" + sc.name + "': at t = " + num(t) +
-                           " yr the results leave the range of a double (ln(C/C0) = " + num(u) + ", C = " + num(r.C) +
-                           ", E = " + num(r.E) + ", L = " + num(r.L) + "); shorten the horizon or lower gamma");
+            throw RunError("scenario '" + sc.name + "': at t = " + plugin::math::format(t) +
+                           " yr the results leave the range of a double (ln(C/C0) = " + plugin::math::format(u) +
+                           ", C = " + plugin::math::format(r.C) + ", E = " + plugin::math::format(r.E) +
+                           ", L = " + plugin::math::format(r.L) + "); shorten the horizon or lower gamma");
         if (m.reference) {
             const double R_ref = m.loss->loss(m.log_C0 + m.reference->log_compute_ratio(t)) / m.L_start;
             r.R_ref = R_ref;
