@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fmt/format.h>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
 
 namespace fs = std::filesystem;
@@ -110,12 +112,12 @@ struct RawBlock {
 
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
-const std::vector<std::string> scenario_keys{"name", "extends",   "horizon",  "efficiency", "power",
-                                             "loss", "reference", "baseline", "targets"};
+const std::vector<std::string> scenario_keys{"name",     "extends", "horizon", "efficiency", "power",     "loss",
+                                             "reference", "baseline", "targets", "sweep",      "solve", "sensitivity"};
 const std::vector<std::string> defaults_keys{"horizon",   "efficiency", "power",  "loss",
                                              "reference", "baseline",   "targets"};
-const std::vector<std::string> top_keys{"racesim", "name",     "horizon",   "output",
-                                        "solver",  "defaults", "scenarios", "plugin_paths"};
+const std::vector<std::string> top_keys{"racesim",  "name",      "horizon",      "output", "solver",
+                                        "defaults", "scenarios", "plugin_paths", "compare"};
 
 using Blocks = std::map<std::string, RawBlock>;
 
@@ -127,7 +129,27 @@ struct RawScenario {
     Blocks own;
     std::optional<Blocks> resolved;
     bool valid = true;
+    YAML::Node sweep, solve, sensitivity;  ///< per scenario, not inherited (null when absent)
 };
+
+/// One swept path of a `sweep:` block.
+struct SweepAxis {
+    std::string path;
+    Mark key_mark;
+    Mark values_mark;
+    std::vector<YAML::Node> nodes;  ///< list form: the values as written
+    std::vector<double> generated;  ///< range form: {from, to, step} or {from, to, count, scale}
+    YAML::Node first;               ///< the node that stands for the first value in the base scenario
+    std::vector<Assignment> values;
+    std::string label;
+
+    [[nodiscard]] std::size_t size() const { return nodes.empty() ? generated.size() : nodes.size(); }
+};
+
+/// Rounds to 15 significant digits, so that 0.1 + 2 * 0.1 is swept as 0.3.
+double clean_decimal(double x) {
+    return std::stod(fmt::format("{:.15g}", x));
+}
 
 Kind kind_of(const std::string& block) {
     if (block == "efficiency") return Kind::efficiency;
@@ -180,7 +202,8 @@ void merge_block(const std::string& name, RawBlock& base, const RawBlock& child)
 
 class Validator {
 public:
-    Validator(const Document& doc, const Registry& reg, Diagnostics& d) : doc_(doc), reg_(reg), d_(d) {}
+    Validator(const Document& doc, const Registry& reg, Diagnostics& d, const ExperimentLimits& lim)
+        : doc_(doc), reg_(reg), d_(d), lim_(lim) {}
 
     std::optional<Experiment> run();
 
@@ -257,12 +280,23 @@ private:
     std::optional<BlockSpec> check_model_block(const ScenarioSpec& sc, const std::string& name, const RawBlock& b);
     std::optional<plugin::Value> param_value(const ParamSpec& spec, const Item& it, const std::string& where);
     void build_scenario(RawScenario& raw);
-    void instantiate(ScenarioSpec& sc, const Blocks& blocks);
+    std::optional<ScenarioSpec> build_spec(const RawScenario& raw, const Blocks& blocks);
+    bool read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes, bool& zip);
+    bool read_range(const YAML::Node& n, SweepAxis& axis);
+    std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<SweepAxis>& axes);
+    std::optional<SensitivitySpec> read_sensitivity(const YAML::Node& n, const ScenarioSpec& base);
+    void read_compare();
+    void check_compare();
+    void add_scenario(ScenarioSpec sc, const Mark& where);
 
     const Document& doc_;
     const Registry& reg_;
     Diagnostics& d_;
+    const ExperimentLimits& lim_;
     Experiment ex_;
+    std::map<std::string, Mark> final_names_;
+    std::vector<std::pair<Mark, Mark>> compare_marks_;
+    bool over_limit_ = false;
     Blocks defaults_;
     Mark every_mark_;
     std::vector<Mark> time_marks_;
@@ -452,6 +486,10 @@ void Validator::read_scenarios() {
             }
         }
         r.own = read_blocks(s, r.name);
+        // Node::reset rebinds (operator= would write through, and throws on a missing key).
+        if (const YAML::Node v = s["sweep"]) r.sweep.reset(v);
+        if (const YAML::Node v = s["solve"]) r.solve.reset(v);
+        if (const YAML::Node v = s["sensitivity"]) r.sensitivity.reset(v);
         raw_.push_back(std::move(r));
     }
 }
@@ -610,9 +648,10 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             }
             continue;
         }
-        if (auto v = param_value(*ps, it, where))
+        if (auto v = param_value(*ps, it, where)) {
             spec.selection.params.set(ps->name, *v);
-        else
+            spec.value_marks[ps->name] = mark(it.value);
+        } else
             ok = false;
     }
     for (const auto& ps : schema.params()) {
@@ -631,21 +670,11 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
     return spec;
 }
 
-ordered_json selection_json(const plugin::Selection& s) {
-    ordered_json j;
-    j["type"] = s.type;
-    for (const auto& [k, v] : s.params.entries()) std::visit([&](const auto& x) { j[k] = x; }, v);
-    return j;
-}
-
-void Validator::build_scenario(RawScenario& raw) {
-    std::vector<std::size_t> stack;
-    const auto idx = static_cast<std::size_t>(&raw - raw_.data());
-    const Blocks* blocks = resolve(idx, stack);
-    if (!blocks || !raw.valid) return;
-
+std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const Blocks& resolved) {
+    const Blocks* blocks = &resolved;
     ScenarioSpec sc;
     sc.name = raw.name;
+    sc.origin = raw.name;
     sc.mark = raw.mark;
     auto block = [&](const std::string& n) -> const RawBlock& {
         static const RawBlock none{};
@@ -686,6 +715,7 @@ void Validator::build_scenario(RawScenario& raw) {
         }
     }
     if (!sc.C0 && !sc.tau) sc.tau = 0.0;
+    if (sc.C0) sc.tau.reset();
 
     sc.horizon = ex_.horizon;
     if (const RawBlock& hb = block("horizon"); hb.present) {
@@ -748,113 +778,568 @@ void Validator::build_scenario(RawScenario& raw) {
                                   " rows for scenario '" + sc.name +
                                   "'; at most 1000000 rows per scenario are allowed");
     }
-    if (!ok) return;
+    if (!ok) return std::nullopt;
 
     sc.efficiency = *eff;
     sc.power = *pow;
     sc.loss = *loss;
     sc.reference = ref;
-    const std::size_t errors_before = d_.count();
-    instantiate(sc, *blocks);
-    if (d_.count() == errors_before) ex_.scenarios.push_back(std::move(sc));
+    const auto problems = instantiate(sc, reg_);
+    for (const auto& p : problems) {
+        auto& e = d_.error(p.mark, p.message);
+        for (const auto& n : p.notes) note(e, n.text, n.mark);
+    }
+    if (!problems.empty()) return std::nullopt;
+    return sc;
 }
 
-void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
-    // C0 = E0 · P0 · (1 + tau) · 1 yr needs parameters named E0 and P0 (MODEL.md).
-    if (!sc.C0) {
-        const auto& e = sc.efficiency.selection.params;
-        const auto& p = sc.power.selection.params;
-        if (!e.has("E0") || !p.has("P0")) {
-            auto& err = d_.error(sc.mark,
-                                 "scenario '" + sc.name + "': the baseline C0 = E0*P0*(1+tau)*1 yr needs " +
-                                     std::string(!e.has("E0") ? "an efficiency parameter E0" : "a power parameter P0"));
-            note(err, "give the baseline compute explicitly: 'baseline: {C0: <PFLOP>}'");
-            return;
+bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
+    const std::string what = "sweep of " + axis.path;
+    check_keys(n, {"from", "to", "step", "count", "scale"}, "a sweep range");
+    const YAML::Node from = n["from"], to = n["to"], step = n["step"], count = n["count"], scale = n["scale"];
+    if (!from || !to) {
+        auto& e = d_.error(mark(n), "the sweep range of " + axis.path + " needs 'from' and 'to'");
+        note(e, "write {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
+        return false;
+    }
+    const auto a = real(from, what + ".from"), b = real(to, what + ".to");
+    if (!a || !b) return false;
+    axis.first = from;
+    if (step && count) {
+        d_.error(mark(step), "the sweep range of " + axis.path + " gives both 'step' and 'count': give one");
+        return false;
+    }
+    if (step) {
+        if (scale) {
+            d_.error(mark(scale), "'scale' goes with 'count', not with 'step'");
+            return false;
         }
-        sc.C0 = e.real("E0") * p.real("P0") * (1 + *sc.tau);
+        const auto h = real(step, what + ".step");
+        if (!h) return false;
+        if (*h == 0 || (*b - *a) * *h < 0) {
+            d_.error(mark(step), "step " + step.Scalar() + " does not lead from " + from.Scalar() + " to " +
+                                     to.Scalar() + ": it must be non-zero and point from 'from' to 'to'");
+            return false;
+        }
+        const double n_steps = std::floor((*b - *a) / *h + 1e-9);
+        if (n_steps + 1 > static_cast<double>(lim_.max_scenarios)) {
+            d_.error(mark(step), "the sweep range of " + axis.path + " has " + plugin::math::format(n_steps + 1) +
+                                     " values; at most " + std::to_string(lim_.max_scenarios) +
+                                     " scenarios are allowed in an experiment");
+            return false;
+        }
+        for (double k = 0; k <= n_steps; ++k) axis.generated.push_back(k == 0 ? *a : clean_decimal(*a + k * *h));
+        return true;
     }
-    Model& m = sc.model;
-    m.C0 = *sc.C0;
-    m.log_C0 = std::log(m.C0);
-    const plugin::BuildContext ctx{m.C0, sc.horizon};
+    if (!count) {
+        auto& e = d_.error(mark(n), "the sweep range of " + axis.path + " needs 'step' or 'count'");
+        note(e, "write {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
+        return false;
+    }
+    std::int64_t k = 0;
+    if (!count.IsScalar() || !parse_int(count.Scalar(), k) || k < 1) {
+        d_.error(mark(count), "expected a positive integer for the sweep count, got " + describe(count));
+        return false;
+    }
+    if (static_cast<std::uint64_t>(k) > lim_.max_scenarios) {
+        d_.error(mark(count), "the sweep range of " + axis.path + " has " + std::to_string(k) +
+                                  " values; at most " + std::to_string(lim_.max_scenarios) +
+                                  " scenarios are allowed in an experiment");
+        return false;
+    }
+    bool log = false;
+    if (scale) {
+        const std::string sv = scale.IsScalar() ? scale.Scalar() : "";
+        if (sv != "linear" && sv != "log") {
+            auto& e = d_.error(mark(scale), "expected 'linear' or 'log' for the sweep scale, got " + describe(scale));
+            if (auto sg = suggest(sv, {"linear", "log"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+            return false;
+        }
+        log = sv == "log";
+    }
+    if (log && !(*a > 0 && *b > 0)) {
+        d_.error(mark(scale), "a log-scale sweep needs positive 'from' and 'to' (got " + from.Scalar() + " and " +
+                                  to.Scalar() + ")");
+        return false;
+    }
+    if (k == 1 && *a != *b) {
+        d_.error(mark(count), "count 1 cannot span from " + from.Scalar() + " to " + to.Scalar() + ": use count >= 2");
+        return false;
+    }
+    for (std::int64_t i = 0; i < k; ++i) {
+        if (i == 0) {
+            axis.generated.push_back(*a);
+        } else if (i == k - 1) {
+            axis.generated.push_back(*b);
+        } else {
+            const double f = static_cast<double>(i) / static_cast<double>(k - 1);
+            axis.generated.push_back(clean_decimal(log ? std::exp(std::log(*a) + f * (std::log(*b) - std::log(*a)))
+                                                       : *a + f * (*b - *a)));
+        }
+    }
+    return true;
+}
 
-    auto report = [&](const BlockSpec& b, const std::string& block, const PluginError& err) {
-        Mark where = b.mark;
-        auto it = blocks.find(block);
-        if (!err.key.empty() && it != blocks.end())
-            if (const Item* item = it->second.find(err.key)) where = mark(item->value);
-        auto& e = d_.error(where, block + " '" + b.selection.type + "' rejected its parameters in scenario '" +
-                                      sc.name + "': " + err.what());
-        note(e, "plugin library: " + err.library.string());
-    };
-    try {
-        m.efficiency = reg_.make_rate(*sc.efficiency.entry, sc.efficiency.selection.params, ctx);
-    } catch (const PluginError& err) {
-        report(sc.efficiency, "efficiency", err);
+bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes, bool& zip) {
+    const YAML::Node& sw = raw.sweep;
+    if (!expect(sw, YAML::NodeType::Map,
+                "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
+        return false;
+    bool ok = true;
+    for (auto it = sw.begin(); it != sw.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        const YAML::Node v = it->second;
+        if (key == "zip") {
+            if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+                d_.error(mark(v), "expected true or false for sweep.zip, got " + describe(v));
+                ok = false;
+            } else {
+                zip = v.Scalar() == "true";
+            }
+            continue;
+        }
+        SweepAxis axis;
+        axis.path = key;
+        axis.key_mark = mark(it->first);
+        axis.values_mark = mark(v);
+        if (v.IsSequence()) {
+            if (v.size() == 0) {
+                d_.error(mark(v), "the sweep of " + key + " has no values");
+                ok = false;
+                continue;
+            }
+            for (const auto& x : v) axis.nodes.push_back(x);
+            axis.first = axis.nodes.front();
+        } else if (v.IsMap()) {
+            if (!read_range(v, axis)) {
+                ok = false;
+                continue;
+            }
+        } else {
+            auto& e = d_.error(mark(v), "expected a list of values or a range for the sweep of " + key + ", got " +
+                                            describe(v));
+            note(e, "write [a, b, c], {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
+            ok = false;
+            continue;
+        }
+        axes.push_back(std::move(axis));
     }
-    try {
-        m.power = reg_.make_rate(*sc.power.entry, sc.power.selection.params, ctx);
-    } catch (const PluginError& err) {
-        report(sc.power, "power", err);
+    if (ok && axes.empty()) {
+        d_.error(mark(sw), "'sweep' of scenario '" + raw.name + "' names no parameter");
+        ok = false;
     }
-    try {
-        m.loss = reg_.make_loss(*sc.loss.entry, sc.loss.selection.params, ctx);
-    } catch (const PluginError& err) {
-        report(sc.loss, "loss", err);
-    }
-    if (!m.efficiency || !m.power || !m.loss) return;
+    return ok;
+}
 
-    m.L_start = m.loss->loss(m.log_C0);
-    if (!std::isfinite(m.L_start) || !(m.L_start > 0)) {
-        d_.error(sc.loss.mark, "loss '" + sc.loss.selection.type +
-                                   "' gives L(C0) = " + plugin::math::format(m.L_start) + " in scenario '" + sc.name +
-                                   "': the starting loss must be positive and finite");
+std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec& base,
+                                               const std::vector<SweepAxis>& axes) {
+    if (!expect(n, YAML::NodeType::Map, "a map for 'solve' ({parameter, bracket: [lo, hi], at: <yr>})"))
+        return std::nullopt;
+    check_keys(n, {"parameter", "bracket", "at", "target", "scale", "tolerance"}, "'solve'");
+    SolveSpec s;
+    s.mark = mark(n);
+    bool ok = true;
+    const YAML::Node par = n["parameter"], br = n["bracket"], at = n["at"], tg = n["target"], sc = n["scale"],
+                     tol = n["tolerance"];
+    for (const char* k : {"parameter", "bracket", "at"})
+        if (!n[k]) {
+            auto& e = d_.error(mark(n), std::string("'solve' needs '") + k + "'");
+            note(e, "solve is {parameter: <block.param>, bracket: [lo, hi], at: <yr>[, target: {loss: x}]}");
+            ok = false;
+        }
+    if (par) {
+        std::string why;
+        if (!par.IsScalar()) {
+            d_.error(mark(par), "expected a parameter path for solve.parameter, got " + describe(par));
+            ok = false;
+        } else if (!parse_parameter_path(base, par.Scalar(), why)) {
+            d_.error(mark(par), why);
+            ok = false;
+        } else {
+            s.path = par.Scalar();
+            s.path_mark = mark(par);
+            for (const auto& a : axes)
+                if (a.path == s.path) {
+                    auto& e = d_.error(mark(par), "solve.parameter " + s.path + " is also swept");
+                    note(e, "swept here", a.key_mark);
+                    ok = false;
+                }
+        }
+    }
+    if (br) {
+        if (!br.IsSequence() || br.size() != 2) {
+            d_.error(mark(br), "expected [lo, hi] for solve.bracket, got " + describe(br));
+            ok = false;
+        } else {
+            auto lo = real(br[0], "solve.bracket[0]"), hi = real(br[1], "solve.bracket[1]");
+            if (!lo || !hi) {
+                ok = false;
+            } else if (!(*lo < *hi)) {
+                d_.error(mark(br), "solve.bracket [" + br[0].Scalar() + ", " + br[1].Scalar() + "] must have lo < hi");
+                ok = false;
+            } else {
+                s.lo = *lo;
+                s.hi = *hi;
+                s.bracket_mark = mark(br);
+                if (!s.path.empty())
+                    for (int i = 0; i < 2; ++i)
+                        if (auto why = check_parameter_value(base, s.path, plugin::Value{i ? *hi : *lo});
+                            !why.empty()) {
+                            d_.error(mark(br[i]), "solve.bracket: " + s.path + " = " + br[i].Scalar() +
+                                                      " is refused: " + why);
+                            ok = false;
+                        }
+            }
+        }
+    }
+    if (at) {
+        if (auto v = real(at, "solve.at")) {
+            if (*v < 0 || *v > base.horizon) {
+                d_.error(mark(at), "solve.at = " + at.Scalar() + " yr lies outside [0, " +
+                                       plugin::math::format(base.horizon) + "], the horizon of scenario '" +
+                                       base.name + "'");
+                ok = false;
+            }
+            s.at = *v;
+        } else {
+            ok = false;
+        }
+    }
+    if (tg) {
+        if (!tg.IsMap() || tg.size() != 1 || (!tg["loss"] && !tg["relative"])) {
+            d_.error(mark(tg), "expected {loss: <nats/token>} or {relative: <L/L(C0)>} for solve.target, got " +
+                                   describe(tg));
+            ok = false;
+        } else {
+            const bool is_loss = static_cast<bool>(tg["loss"]);
+            const YAML::Node v = is_loss ? tg["loss"] : tg["relative"];
+            if (auto x = real(v, "solve.target")) {
+                const auto kind = is_loss ? TargetSpec::Kind::loss : TargetSpec::Kind::relative;
+                auto pos = std::find_if(base.targets.begin(), base.targets.end(),
+                                        [&](const TargetSpec& t) { return t.kind == kind && t.value == *x; });
+                if (pos == base.targets.end()) {
+                    base.targets.push_back(TargetSpec{kind, *x, mark(v)});
+                    pos = base.targets.end() - 1;
+                }
+                s.target = static_cast<std::size_t>(pos - base.targets.begin());
+            } else {
+                ok = false;
+            }
+        }
+    } else if (base.targets.size() != 1) {
+        auto& e = d_.error(mark(n), "scenario '" + base.name + "' has " + std::to_string(base.targets.size()) +
+                                        " targets: say which one 'solve' aims at");
+        note(e, "add 'target: {loss: <nats/token>}' or 'target: {relative: <L/L(C0)>}' to 'solve'");
+        ok = false;
+    }
+    s.log_scale = s.lo > 0;
+    if (sc) {
+        const std::string v = sc.IsScalar() ? sc.Scalar() : "";
+        if (v != "linear" && v != "log") {
+            auto& e = d_.error(mark(sc), "expected 'linear' or 'log' for solve.scale, got " + describe(sc));
+            if (auto sg = suggest(v, {"linear", "log"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+            ok = false;
+        } else if (v == "log" && !(s.lo > 0)) {
+            d_.error(mark(sc), "a log-scale solve needs a positive bracket");
+            ok = false;
+        } else {
+            s.log_scale = v == "log";
+        }
+    }
+    if (tol) {
+        if (auto v = bounded(tol, "solve.tolerance", rule("tolerance", plugin::Bound{1e-15, true},
+                                                             plugin::Bound{1e-2, true})))
+            s.tolerance = *v;
+        else
+            ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return s;
+}
+
+std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, const ScenarioSpec& base) {
+    if (!expect(n, YAML::NodeType::Map, "a map for 'sensitivity' ({step: 0.1, parameters: [...]})"))
+        return std::nullopt;
+    check_keys(n, {"step", "parameters"}, "'sensitivity'");
+    SensitivitySpec s;
+    s.mark = mark(n);
+    bool ok = true;
+    if (const YAML::Node st = n["step"]) {
+        if (auto v = bounded(st, "sensitivity.step",
+                             rule("step", plugin::Bound{0, false}, plugin::Bound{1, false})))
+            s.step = *v;
+        else
+            ok = false;
+    }
+    if (const YAML::Node ps = n["parameters"]) {
+        if (!expect(ps, YAML::NodeType::Sequence, "a list of parameter paths for sensitivity.parameters"))
+            return std::nullopt;
+        for (const auto& p : ps) {
+            std::string why;
+            if (!p.IsScalar()) {
+                d_.error(mark(p), "expected a parameter path, got " + describe(p));
+                ok = false;
+            } else if (!parse_parameter_path(base, p.Scalar(), why)) {
+                d_.error(mark(p), why);
+                ok = false;
+            } else {
+                s.paths.push_back(p.Scalar());
+            }
+        }
+    }
+    if (!ok) return std::nullopt;
+    return s;
+}
+
+void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
+    if (auto it = final_names_.find(sc.name); it != final_names_.end()) {
+        auto& e = d_.error(where, "scenario name '" + sc.name + "' is used twice");
+        note(e, "first used here", it->second);
         return;
     }
-    for (auto& t : sc.targets) {
-        const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
-        std::string why;
-        if (!m.loss->log_compute_for_loss(L, why)) {
-            auto& e = d_.error(t.mark, "target " +
-                                           std::string(t.kind == TargetSpec::Kind::loss ? "loss " : "relative loss ") +
-                                           plugin::math::format(t.value) + " cannot be expressed by loss '" +
-                                           sc.loss.selection.type + "'");
-            note(e, why);
+    if (sc.name.size() > 200) {
+        d_.error(where, "the expanded scenario name '" + sc.name.substr(0, 60) + "...' is " +
+                            std::to_string(sc.name.size()) + " characters long; at most 200 are allowed");
+        return;
+    }
+    if (ex_.scenarios.size() >= lim_.max_scenarios) {
+        if (!over_limit_)
+            d_.error(where, "the experiment expands to more than " + std::to_string(lim_.max_scenarios) +
+                                " scenarios: refused");
+        over_limit_ = true;
+        return;
+    }
+    final_names_.emplace(sc.name, where);
+    ex_.scenarios.push_back(std::move(sc));
+}
+
+void Validator::build_scenario(RawScenario& raw) {
+    std::vector<std::size_t> stack;
+    const auto idx = static_cast<std::size_t>(&raw - raw_.data());
+    const Blocks* resolved = resolve(idx, stack);
+    if (!resolved || !raw.valid) return;
+
+    std::vector<SweepAxis> axes;
+    bool zip = false;
+    if (raw.sweep && !raw.sweep.IsNull()) {
+        if (!read_sweep(raw, axes, zip)) return;
+    }
+    // The first value of each axis stands in the base scenario, so that a swept parameter
+    // needs no other value and is checked against its schema at the place it was written.
+    Blocks blocks = *resolved;
+    bool ok = true;
+    for (const auto& a : axes) {
+        const auto dot = a.path.find('.');
+        const std::string blk = dot == std::string::npos ? a.path : a.path.substr(0, dot);
+        const std::string name = dot == std::string::npos ? "" : a.path.substr(dot + 1);
+        const std::vector<std::string> blocks_ok{"efficiency", "power", "loss", "baseline"};
+        if (std::find(blocks_ok.begin(), blocks_ok.end(), blk) == blocks_ok.end() || name.empty()) {
+            auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': paths are <block>.<parameter> with block " +
+                                               "efficiency, power, loss or baseline");
+            std::vector<std::string> guesses;
+            for (const auto& b : blocks_ok) guesses.push_back(b + "." + name);
+            if (auto s = suggest(a.path, guesses); !s.empty()) note(e, "did you mean '" + s + "'?");
+            ok = false;
+            continue;
+        }
+        RawBlock& b = blocks[blk];
+        if (blk != "baseline") {
+            const Item* type = b.find("type");
+            const PluginEntry* entry =
+                type && type->value.IsScalar() ? reg_.find(kind_of(blk), type->value.Scalar()) : nullptr;
+            if (!entry) continue;  // reported by the block check
+            const ParamSpec* ps = entry->descriptor.schema.find(name);
+            if (!ps || (ps->type != ParamType::real && ps->type != ParamType::integer)) {
+                std::vector<std::string> names;
+                for (const auto& p : entry->descriptor.schema.params())
+                    if (p.type == ParamType::real || p.type == ParamType::integer) names.push_back(blk + "." + p.name);
+                auto& e = d_.error(a.key_mark, ps ? "cannot sweep '" + a.path + "': it is not a number"
+                                                  : "cannot sweep '" + a.path + "': " + blk + " '" +
+                                                        type->value.Scalar() + "' has no parameter '" + name + "'");
+                if (auto s = suggest(a.path, names); !s.empty()) note(e, "did you mean '" + s + "'?");
+                note(e, "numeric parameters: " + join(names));
+                ok = false;
+                continue;
+            }
+        } else if (name != "tau" && name != "C0") {
+            auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': the baseline has 'tau' and 'C0'");
+            if (auto s = suggest(a.path, {"baseline.tau", "baseline.C0"}); !s.empty())
+                note(e, "did you mean '" + s + "'?");
+            ok = false;
+            continue;
+        }
+        if (!b.present) {
+            b.present = true;
+            b.mark = a.key_mark;
+            b.origin = raw.name;
+        }
+        if (blk == "baseline")  // a swept tau replaces an inherited C0 and vice versa
+            b.items.erase(std::remove_if(b.items.begin(), b.items.end(),
+                                         [&](const Item& it) { return it.key == "tau" || it.key == "C0"; }),
+                          b.items.end());
+        Item item{name, a.key_mark, a.first, raw.name};
+        if (auto pos = std::find_if(b.items.begin(), b.items.end(), [&](const Item& it) { return it.key == name; });
+            pos != b.items.end())
+            *pos = item;
+        else
+            b.items.push_back(item);
+    }
+    if (!ok) return;
+
+    auto base = build_spec(raw, blocks);
+    if (!base) return;
+
+    std::optional<SolveSpec> solve;
+    std::optional<SensitivitySpec> sens;
+    if (raw.solve && !raw.solve.IsNull()) {
+        solve = read_solve(raw.solve, *base, axes);
+        if (!solve) return;
+        // A target added by `solve` needs its compute threshold checked like the others.
+        if (auto problems = instantiate(*base, reg_); !problems.empty()) {
+            for (const auto& p : problems) {
+                auto& e = d_.error(p.mark, p.message);
+                for (const auto& nt : p.notes) note(e, nt.text, nt.mark);
+            }
+            return;
         }
     }
-    if (sc.reference) {
-        const plugin::ReferenceInput in{sc.efficiency.selection, sc.power.selection, sc.loss.selection, m.C0,
-                                        sc.horizon};
-        std::string why;
-        try {
-            m.reference = reg_.make_reference(*sc.reference->entry, in, why);
-            if (!m.reference) {
-                auto& e = d_.error(sc.reference->mark, "reference '" + sc.reference->selection.type +
-                                                           "' does not apply to scenario '" + sc.name + "'");
-                note(e, why);
-                const auto all = reg_.types(Kind::reference);
-                note(e, "reference types: " + join(all) + "; or drop the reference with 'reference: ~'");
-            }
-        } catch (const PluginError& err) {
-            report(*sc.reference, "reference", err);
-        }
+    if (raw.sensitivity && !raw.sensitivity.IsNull()) {
+        sens = read_sensitivity(raw.sensitivity, *base);
+        if (!sens) return;
+    }
+    base->solve = solve;
+    base->sensitivity = sens;
+    if (axes.empty()) {
+        add_scenario(std::move(*base), raw.mark);
+        return;
     }
 
-    ordered_json j;
-    j["name"] = sc.name;
-    j["efficiency"] = selection_json(sc.efficiency.selection);
-    j["power"] = selection_json(sc.power.selection);
-    j["loss"] = selection_json(sc.loss.selection);
-    j["horizon"] = sc.horizon;
-    if (sc.reference) j["reference"] = sc.reference->selection.type;
-    if (sc.tau)
-        j["baseline"] = {{"tau", *sc.tau}};
-    else
-        j["baseline"] = {{"C0", *sc.C0}};
-    ordered_json tl = ordered_json::array(), tr = ordered_json::array();
-    for (const auto& t : sc.targets) (t.kind == TargetSpec::Kind::loss ? tl : tr).push_back(t.value);
-    j["targets"] = {{"loss", tl}, {"relative", tr}};
-    sc.resolved = std::move(j);
+    // Typed values of every axis, each checked where it was written.
+    for (auto& a : axes) {
+        const std::size_t n = a.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            Assignment as;
+            as.path = a.path;
+            double x = 0;
+            if (!a.nodes.empty()) {
+                const auto v = real(a.nodes[i], "the sweep of " + a.path);
+                if (!v) {
+                    ok = false;
+                    continue;
+                }
+                x = *v;
+                as.text = a.nodes[i].Scalar();
+                as.mark = mark(a.nodes[i]);
+            } else {
+                x = a.generated[i];
+                as.text = fmt::format("{}", x);
+                as.mark = a.values_mark;
+            }
+            as.value = plugin::Value{x};
+            if (auto why = check_parameter_value(*base, a.path, as.value); !why.empty()) {
+                d_.error(as.mark, "sweep value " + a.path + " = " + as.text + " is refused: " + why);
+                ok = false;
+                continue;
+            }
+            a.values.push_back(std::move(as));
+        }
+        a.label = a.path.substr(a.path.find('.') + 1);
+    }
+    for (auto& a : axes)  // labels are the parameter names unless two axes share one
+        if (std::count_if(axes.begin(), axes.end(), [&](const SweepAxis& b) {
+                return b.path.substr(b.path.find('.') + 1) == a.label;
+            }) > 1)
+            a.label = a.path;
+    if (!ok) return;
+
+    // The number of scenarios, before any is made.
+    double total = 1;
+    if (zip) {
+        for (const auto& a : axes)
+            if (a.values.size() != axes.front().values.size()) {
+                auto& e = d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
+                                                   std::to_string(a.values.size()) + " values and " +
+                                                   axes.front().path + " has " +
+                                                   std::to_string(axes.front().values.size()));
+                note(e, "give every swept path the same number of values, or drop 'zip' for the cartesian product");
+                return;
+            }
+        total = static_cast<double>(axes.front().values.size());
+    } else {
+        for (const auto& a : axes) total *= static_cast<double>(a.values.size());
+    }
+    if (total + static_cast<double>(ex_.scenarios.size()) > static_cast<double>(lim_.max_scenarios)) {
+        auto& e = d_.error(mark(raw.sweep), "the sweep of scenario '" + raw.name + "' expands to " +
+                                                plugin::math::format(total) + " scenarios; at most " +
+                                                std::to_string(lim_.max_scenarios) +
+                                                " are allowed in an experiment (" +
+                                                std::to_string(ex_.scenarios.size()) + " already defined)");
+        note(e, "sweep fewer values, use 'zip: true' to pair them, or raise the limit with --max-scenarios");
+        over_limit_ = true;
+        return;
+    }
+
+    const auto n_total = static_cast<std::size_t>(total);
+    std::vector<Assignment> as(axes.size());
+    for (std::size_t k = 0; k < n_total; ++k) {
+        std::size_t rest = k;
+        std::string name = raw.name + "[";
+        for (std::size_t j = axes.size(); j-- > 0;) {  // the last axis varies fastest
+            const std::size_t m = axes[j].values.size();
+            as[j] = axes[j].values[zip ? k : rest % m];
+            rest /= zip ? 1 : m;
+        }
+        for (std::size_t j = 0; j < axes.size(); ++j)
+            name += (j ? "," : "") + axes[j].label + "=" + as[j].text;
+        name += "]";
+        try {
+            ScenarioSpec sc = with_parameters(*base, as, name, reg_);
+            sc.solve = solve;
+            sc.sensitivity = sens;
+            add_scenario(std::move(sc), mark(raw.sweep));
+        } catch (const ConfigError& err) {
+            for (const auto& d : err.diagnostics.errors()) {
+                auto& e = d_.error(d.mark, d.message);
+                for (const auto& nt : d.notes) note(e, nt.text, nt.mark);
+            }
+            if (d_.count() > 50) return;
+        }
+        if (over_limit_) return;
+    }
+}
+
+void Validator::read_compare() {
+    const YAML::Node c = doc_.root["compare"];
+    if (!c) return;
+    if (!expect(c, YAML::NodeType::Sequence, "a list of pairs for 'compare' ([{a: <scenario>, b: <scenario>}])"))
+        return;
+    for (const auto& p : c) {
+        if (!expect(p, YAML::NodeType::Map, "a pair {a: <scenario>, b: <scenario>} in 'compare'")) continue;
+        check_keys(p, {"a", "b"}, "a comparison");
+        if (!p["a"] || !p["b"] || !p["a"].IsScalar() || !p["b"].IsScalar()) {
+            d_.error(mark(p), "a comparison needs two scenario names: {a: <scenario>, b: <scenario>}");
+            continue;
+        }
+        ex_.comparisons.push_back(CompareSpec{p["a"].Scalar(), p["b"].Scalar(), mark(p)});
+        compare_marks_.push_back({mark(p["a"]), mark(p["b"])});
+    }
+}
+
+void Validator::check_compare() {
+    std::vector<std::string> names;
+    for (const auto& sc : ex_.scenarios) names.push_back(sc.name);
+    for (std::size_t i = 0; i < ex_.comparisons.size(); ++i) {
+        const auto& c = ex_.comparisons[i];
+        for (int k = 0; k < 2; ++k) {
+            const std::string& n = k ? c.b : c.a;
+            if (final_names_.count(n)) continue;
+            auto& e = d_.error(k ? compare_marks_[i].second : compare_marks_[i].first,
+                               "compare: no scenario named '" + n + "'");
+            if (auto s = suggest(n, names); !s.empty()) note(e, "did you mean '" + s + "'?");
+            note(e, "swept scenarios are named like 'base[gamma=0.5]'");
+        }
+        if (c.a == c.b) d_.error(c.mark, "compare: a scenario compared with itself ('" + c.a + "')");
+    }
 }
 
 std::optional<Experiment> Validator::run() {
@@ -869,8 +1354,14 @@ std::optional<Experiment> Validator::run() {
     }
     read_top();
     read_scenarios();
-    for (auto& r : raw_) build_scenario(r);
+    read_compare();
+    for (auto& r : raw_) {
+        build_scenario(r);
+        if (over_limit_) break;
+    }
+    check_compare();
     if (!d_.empty()) return std::nullopt;
+    ex_.registry = &reg_;
 
     ordered_json& j = ex_.resolved;
     j["racesim"] = config_format_version;
@@ -1013,8 +1504,9 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
     return out;
 }
 
-std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags) {
-    Validator v(doc, registry, diags);
+std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
+                                   const ExperimentLimits& limits) {
+    Validator v(doc, registry, diags, limits);
     return v.run();
 }
 

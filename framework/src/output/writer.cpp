@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/api.hpp"
 
@@ -59,6 +60,129 @@ void write_csv(const ScenarioResult& s, const fs::path& file) {
     if (!out) throw RunError("error while writing " + file.string());
 }
 
+std::string cell(const std::optional<double>& v) {
+    return v ? fmt::format("{}", *v) : std::string();
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+std::string field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+void finish(std::ofstream& out, const fs::path& file) {
+    out.flush();
+    if (!out) throw RunError("error while writing " + file.string());
+}
+
+bool any_sweep(const RunResult& r) {
+    for (const auto& s : r.scenarios)
+        if (!s.spec->sweep.empty()) return true;
+    return false;
+}
+
+/// sweep.csv: one row per expanded scenario, its swept values, and each target's outcome.
+void write_sweep_csv(const RunResult& r, const fs::path& file) {
+    std::vector<std::string> paths, labels;
+    auto add = [](std::vector<std::string>& v, const std::string& x) {
+        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+    };
+    for (const auto& s : r.scenarios) {
+        if (s.spec->sweep.empty()) continue;
+        for (const auto& a : s.spec->sweep) add(paths, a.path);
+        for (const auto& t : s.targets) add(labels, target_label(t.spec));
+    }
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    out << "scenario,origin";
+    for (const auto& p : paths) out << ',' << field(p);
+    for (const auto& l : labels)
+        out << ',' << field(l + " time") << ',' << field(l + " reached") << ',' << field(l + " reference_time");
+    out << '\n';
+    for (const auto& s : r.scenarios) {
+        if (s.spec->sweep.empty()) continue;
+        out << field(s.spec->name) << ',' << field(s.spec->origin);
+        for (const auto& p : paths) {
+            std::optional<double> v;
+            for (const auto& a : s.spec->sweep)
+                if (a.path == p) v = parameter_value(*s.spec, p);
+            out << ',' << cell(v);
+        }
+        for (const auto& l : labels) {
+            const TargetResult* t = nullptr;
+            for (const auto& x : s.targets)
+                if (target_label(x.spec) == l) t = &x;
+            if (!t) {
+                out << ",,,";
+                continue;
+            }
+            out << ',' << cell(t->time) << ',' << (t->reached ? "true" : (t->unreachable ? "unreachable" : "false"))
+                << ',' << cell(t->reference_time);
+        }
+        out << '\n';
+    }
+    finish(out, file);
+}
+
+bool any_solve(const RunResult& r) {
+    for (const auto& s : r.scenarios)
+        if (s.solve) return true;
+    return false;
+}
+
+ordered_json solve_json(const SolveResult& s) {
+    ordered_json j;
+    j["parameter"] = s.spec.path;
+    j["bracket"] = {s.spec.lo, s.spec.hi};
+    j["at"] = s.spec.at;
+    j["scale"] = s.spec.log_scale ? "log" : "linear";
+    j["tolerance"] = s.spec.tolerance;
+    j["found"] = s.found;
+    j["value"] = s.found ? ordered_json(s.value) : ordered_json(nullptr);
+    j["final_bracket"] = {s.lo, s.hi};
+    j["g_at_bracket"] = {s.g_lo, s.g_hi};
+    j["simulations"] = s.evaluations;
+    j["time_check"] = s.time ? ordered_json(*s.time) : ordered_json(nullptr);
+    if (!s.message.empty()) j["message"] = s.message;
+    return j;
+}
+
+void write_solve_csv(const RunResult& r, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    out << "scenario,parameter,lo,hi,at,target,found,value,time_check,simulations,message\n";
+    for (const auto& s : r.scenarios) {
+        if (!s.solve) continue;
+        const SolveResult& v = *s.solve;
+        out << field(s.spec->name) << ',' << field(v.spec.path) << ',' << fmt::format("{},{},{}", v.spec.lo,
+                                                                                      v.spec.hi, v.spec.at)
+            << ',' << field(target_label(s.spec->targets.at(v.spec.target))) << ',' << (v.found ? "true" : "false")
+            << ',' << (v.found ? fmt::format("{}", v.value) : "") << ',' << cell(v.time) << ',' << v.evaluations
+            << ',' << field(v.message) << '\n';
+    }
+    finish(out, file);
+}
+
+void write_sensitivity_csv(const RunResult& r, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    out << "scenario,parameter,target,value,step,low,high,time,time_low,time_high,delta_low,delta_high,"
+           "derivative,elasticity,note\n";
+    for (const auto& s : r.sensitivity) {
+        auto delta = [&](const std::optional<double>& x) {
+            return x && s.time ? std::optional<double>(*x - *s.time) : std::nullopt;
+        };
+        out << field(s.scenario) << ',' << field(s.path) << ',' << field(s.target) << ','
+            << fmt::format("{},{},{},{}", s.value, s.step, s.low, s.high) << ',' << cell(s.time) << ','
+            << cell(s.time_low) << ',' << cell(s.time_high) << ',' << cell(delta(s.time_low)) << ','
+            << cell(delta(s.time_high)) << ',' << cell(s.derivative) << ',' << cell(s.elasticity) << ','
+            << field(s.note) << '\n';
+    }
+    finish(out, file);
+}
+
 std::string random_suffix() {
     std::random_device rd;
     return fmt::format("{:08x}", rd());
@@ -77,6 +201,59 @@ bool holds_racesim_results(const fs::path& dir) {
 
 }  // namespace
 
+std::string compare_file_name(const Comparison& c) {
+    const std::string a = csv_file_name(c.a), b = csv_file_name(c.b);
+    return "compare_" + a.substr(0, a.size() - 4) + "_vs_" + b;
+}
+
+void write_compare_csv(const Comparison& c, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    out << "t,C_a,C_b,C_ratio,R_a,R_b,R_gap\n";
+    for (const auto& r : c.rows)
+        out << fmt::format("{},{},{},{},{},{},{}\n", r.t, r.C_a, r.C_b, r.C_ratio, r.R_a, r.R_b, r.R_gap);
+    finish(out, file);
+}
+
+ordered_json comparison_json(const Comparison& c) {
+    ordered_json j;
+    j["a"] = c.a;
+    j["b"] = c.b;
+    j["csv"] = compare_file_name(c);
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : c.targets)
+        ts.push_back({{"target", t.label},
+                      {"time_a", opt(t.time_a)},
+                      {"time_b", opt(t.time_b)},
+                      {"difference", opt(t.difference)}});
+    j["targets"] = ts;
+    j["max_abs_R_gap"] = opt(c.max_abs_R_gap);
+    j["max_abs_R_gap_at"] = opt(c.max_abs_R_gap_t);
+    j["R_gap_at_max"] = opt(c.R_gap_at_max);
+    j["C_ratio_min"] = opt(c.min_C_ratio);
+    j["C_ratio_min_at"] = opt(c.min_C_ratio_t);
+    j["C_ratio_max"] = opt(c.max_C_ratio);
+    j["C_ratio_max_at"] = opt(c.max_C_ratio_t);
+    j["C_ratio_final"] = c.rows.empty() ? ordered_json(nullptr) : ordered_json(c.rows.back().C_ratio);
+    j["rows"] = c.rows.size();
+    j["unmatched_times"] = c.unmatched_times;
+    return j;
+}
+
+void print_comparison(const Comparison& c, std::ostream& os) {
+    fmt::print(os, "compare '{}' (a) with '{}' (b), {} common output times\n", c.a, c.b, c.rows.size());
+    auto t = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string("-"); };
+    for (const auto& d : c.targets)
+        fmt::print(os, "  {:<14} time a {:>12}  time b {:>12}  a - b {:>12} yr\n", d.label, t(d.time_a), t(d.time_b),
+                   t(d.difference));
+    if (c.max_abs_R_gap)
+        fmt::print(os, "  largest |R_a - R_b| = {:.6g} at t = {:.6g} yr (R_a - R_b = {:.6g})\n", *c.max_abs_R_gap,
+                   *c.max_abs_R_gap_t, *c.R_gap_at_max);
+    if (c.min_C_ratio)
+        fmt::print(os, "  C_a/C_b: min {:.6g} at t = {:.6g} yr, max {:.6g} at t = {:.6g} yr, final {:.6g}\n",
+                   *c.min_C_ratio, *c.min_C_ratio_t, *c.max_C_ratio, *c.max_C_ratio_t, c.rows.back().C_ratio);
+}
+
 ordered_json summary_json(const RunResult& r) {
     const Experiment& ex = *r.experiment;
     ordered_json j;
@@ -92,7 +269,14 @@ ordered_json summary_json(const RunResult& r) {
         const ScenarioSpec& sc = *s.spec;
         ordered_json o;
         o["name"] = sc.name;
+        if (sc.origin != sc.name) o["origin"] = sc.origin;
         o["csv"] = csv[i];
+        if (!sc.sweep.empty()) {
+            ordered_json sw = ordered_json::object();
+            for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
+            o["sweep"] = sw;
+        }
+        if (s.solve) o["solve"] = solve_json(*s.solve);
         o["efficiency"] = sc.resolved["efficiency"];
         o["power"] = sc.resolved["power"];
         o["loss"] = sc.resolved["loss"];
@@ -132,6 +316,14 @@ ordered_json summary_json(const RunResult& r) {
         timing_sc[sc.name] = s.wall_seconds;
     }
     j["scenarios"] = scs;
+    if (!r.comparisons.empty()) {
+        ordered_json cs = ordered_json::array();
+        for (const auto& c : r.comparisons) cs.push_back(comparison_json(c));
+        j["comparisons"] = cs;
+    }
+    if (!r.sensitivity.empty()) j["sensitivity_csv"] = "sensitivity.csv";
+    if (any_sweep(r)) j["sweep_csv"] = "sweep.csv";
+    if (any_solve(r)) j["solve_csv"] = "solve.csv";
     j["resolved_config"] = ex.resolved;
     // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
     j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};
@@ -159,6 +351,10 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
         if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
         const auto csv = csv_file_names(r);
         for (std::size_t i = 0; i < r.scenarios.size(); ++i) write_csv(r.scenarios[i], tmp / csv[i]);
+        if (any_sweep(r)) write_sweep_csv(r, tmp / "sweep.csv");
+        if (any_solve(r)) write_solve_csv(r, tmp / "solve.csv");
+        if (!r.sensitivity.empty()) write_sensitivity_csv(r, tmp / "sensitivity.csv");
+        for (const auto& c : r.comparisons) write_compare_csv(c, tmp / compare_file_name(c));
         {
             std::ofstream out(tmp / "summary.json");
             out << summary_json(r).dump(2) << '\n';
@@ -207,6 +403,19 @@ void print_table(const RunResult& r, std::ostream& os) {
                        t_str(t.time, t.unreachable), ref, terr, rerr);
         }
     }
+    for (const auto& s : r.scenarios) {
+        if (!s.solve) continue;
+        const SolveResult& v = *s.solve;
+        if (v.found)
+            fmt::print(os, "solve '{}': {} = {:.10g} reaches {} at t = {} yr (re-run: {} yr; {} simulations)\n",
+                       s.spec->name, v.spec.path, v.value, target_label(s.spec->targets.at(v.spec.target)), v.spec.at,
+                       v.time ? fmt::format("{:.6g}", *v.time) : std::string("not reached"), v.evaluations);
+        else
+            fmt::print(os, "solve '{}': not found: {}\n", s.spec->name, v.message);
+    }
+    if (!r.sensitivity.empty())
+        fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity.size());
+    for (const auto& c : r.comparisons) print_comparison(c, os);
 }
 
 }  // namespace racesim

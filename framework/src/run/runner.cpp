@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/math.hpp"
 
@@ -125,11 +126,76 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
     return out;
 }
 
+double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
+    if (t <= 0) return 0;
+    IntegrationProblem pb;
+    pb.efficiency = sc.model.efficiency.get();
+    pb.power = sc.model.power.get();
+    pb.log_C0 = sc.model.log_C0;
+    pb.horizon = t;
+    pb.output_times = {t};
+    pb.scenario = sc.name;
+    pb.efficiency_name = sc.efficiency.selection.type;
+    pb.power_name = sc.power.selection.type;
+    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    return integrate(pb, opt).log_ratio.back();
+}
+
+Series series_of(const ScenarioResult& r) {
+    Series s;
+    s.name = r.spec->name;
+    for (const auto& row : r.rows) {
+        s.t.push_back(row.t);
+        s.C.push_back(row.C);
+        s.L.push_back(row.L);
+        s.R.push_back(row.R);
+    }
+    for (const auto& t : r.targets) s.targets.push_back({target_label(t.spec), t.time});
+    return s;
+}
+
 RunResult run_experiment(const Experiment& ex) {
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r;
     r.experiment = &ex;
-    for (const auto& sc : ex.scenarios) r.scenarios.push_back(run_scenario(ex, sc));
+    for (const auto& sc : ex.scenarios) {
+        if (!sc.solve) {
+            r.scenarios.push_back(run_scenario(ex, sc));
+        } else {
+            SolveResult s = solve(ex, sc);
+            std::shared_ptr<const ScenarioSpec> spec;
+            if (s.found) {
+                const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value),
+                                   s.spec.bracket_mark};
+                auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
+                solved->solve = sc.solve;
+                solved->sensitivity = sc.sensitivity;
+                spec = std::move(solved);
+            }
+            ScenarioResult res = run_scenario(ex, spec ? *spec : sc);
+            res.owned = spec;
+            if (s.found) s.time = res.targets.at(s.spec.target).time;
+            res.solve = std::move(s);
+            r.scenarios.push_back(std::move(res));
+        }
+        const ScenarioResult& done = r.scenarios.back();
+        if (done.spec->sensitivity) {
+            auto rows = sensitivity(ex, *done.spec, done);
+            r.sensitivity.insert(r.sensitivity.end(), rows.begin(), rows.end());
+        }
+    }
+    for (const auto& c : ex.comparisons) {
+        const ScenarioResult *a = nullptr, *b = nullptr;
+        for (const auto& s : r.scenarios) {
+            if (s.spec->name == c.a) a = &s;
+            if (s.spec->name == c.b) b = &s;
+        }
+        try {
+            r.comparisons.push_back(compare(series_of(*a), series_of(*b)));
+        } catch (const std::invalid_argument& e) {
+            throw RunError(std::string("compare: ") + e.what());
+        }
+    }
     r.wall_seconds = seconds_since(t0);
     return r;
 }

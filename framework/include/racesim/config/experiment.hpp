@@ -2,7 +2,9 @@
 // checked against its schema and instantiated. Nothing downstream reads YAML.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,6 +21,36 @@ namespace racesim {
 struct BlockSpec {
     plugin::Selection selection;  ///< type + resolved params (defaults filled in)
     const PluginEntry* entry = nullptr;
+    Mark mark;
+    std::map<std::string, Mark> value_marks;  ///< where each parameter's value was written
+};
+
+/// A parameter set to a value by a sweep, a goal seek or a sensitivity run. The path is
+/// `<block>.<parameter>` (block: efficiency, power, loss) or `baseline.tau` / `baseline.C0`.
+struct Assignment {
+    std::string path;
+    plugin::Value value;
+    std::string text;  ///< the value as written (or formatted), for names
+    Mark mark;         ///< where the value came from
+};
+
+/// `solve:` in a scenario: the value of one parameter at which a target is reached at time `at`.
+struct SolveSpec {
+    std::string path;
+    Mark path_mark;
+    double lo = 0, hi = 0;  ///< bracket
+    Mark bracket_mark;
+    double at = 0;  ///< yr
+    std::size_t target = 0;  ///< index into the scenario's targets
+    bool log_scale = false;
+    double tolerance = 1e-12;  ///< relative, on the parameter
+    Mark mark;
+};
+
+/// `sensitivity:` in a scenario: each numeric parameter moved by ±step (relative), one at a time.
+struct SensitivitySpec {
+    double step = 0.1;
+    std::vector<std::string> paths;  ///< empty: every real parameter with a non-zero value
     Mark mark;
 };
 
@@ -41,6 +73,7 @@ struct Model {
 
 struct ScenarioSpec {
     std::string name;
+    std::string origin;  ///< the scenario as declared in the file (differs from name when swept)
     Mark mark;
     double horizon = 0;  ///< yr: the scenario's own `horizon:`, else the experiment's
     BlockSpec efficiency, power, loss;
@@ -48,6 +81,9 @@ struct ScenarioSpec {
     std::optional<double> tau;  ///< set when C0 = E0·P0·(1+tau)·1 yr
     std::optional<double> C0;   ///< set when given explicitly
     std::vector<TargetSpec> targets;
+    std::vector<Assignment> sweep;  ///< the sweep values this scenario was expanded with
+    std::optional<SolveSpec> solve;
+    std::optional<SensitivitySpec> sensitivity;
     Model model;
     nlohmann::ordered_json resolved;  ///< the scenario as resolved, for summary.json
 };
@@ -63,14 +99,24 @@ struct SolverSpec {
     std::int64_t max_steps = 1'000'000;  ///< per segment
 };
 
+/// `compare:` at the top level: two scenarios (by their expanded names) set side by side.
+struct CompareSpec {
+    std::string a, b;
+    Mark mark;
+};
+
 struct Experiment {
     std::filesystem::path file;
     std::string name;
     double horizon = 0;
     OutputSpec output;
     SolverSpec solver;
-    std::vector<ScenarioSpec> scenarios;
+    std::vector<ScenarioSpec> scenarios;  ///< swept scenarios expanded, in file order
+    std::vector<CompareSpec> comparisons;
     nlohmann::ordered_json resolved;  ///< the whole experiment as resolved
+    /// The registry the models came from; it must outlive the experiment (goal seek and
+    /// sensitivity runs instantiate new models at run time).
+    const Registry* registry = nullptr;
 };
 
 }  // namespace racesim

@@ -30,6 +30,11 @@ struct DocumentLimits {
     std::uintmax_t max_bytes = 16u << 20;
 };
 
+/// Limits on what a valid config may ask for.
+struct ExperimentLimits {
+    std::size_t max_scenarios = 100'000;  ///< scenarios after sweeps are expanded
+};
+
 /// Reads and parses a config file; reports syntax errors and duplicate keys.
 std::optional<Document> parse_document(const std::filesystem::path& path, Diagnostics& diags,
                                        const DocumentLimits& limits = {});
@@ -42,6 +47,7 @@ std::optional<Document> parse_document_text(const std::string& text, const std::
 std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags);
 
 /// Validates a document against the plugins in `registry` and instantiates every model.
-std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags);
+std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
+                                   const ExperimentLimits& limits = {});
 
 }  // namespace racesim

@@ -28,6 +28,12 @@ nlohmann::ordered_json summary_json(const RunResult& r);
 /// Throws RunError on any failure, leaving no partial directory behind.
 void write_results(const RunResult& r, const std::filesystem::path& dir, bool force);
 
+/// The file name of a comparison's CSV: compare_<a>_vs_<b>.csv.
+std::string compare_file_name(const Comparison& c);
+
+/// The readable report of a comparison.
+void print_comparison(const Comparison& c, std::ostream& os);
+
 /// One line per target: scenario, target, time, reference time, errors.
 void print_table(const RunResult& r, std::ostream& os);
 

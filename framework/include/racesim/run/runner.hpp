@@ -2,10 +2,12 @@
 // compares with the scenario's reference model. Knows nothing of YAML or of file formats.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "racesim/analysis/compare.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/integrate/integrator.hpp"
 
@@ -28,8 +30,22 @@ struct TargetResult {
     std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
 };
 
+/// The outcome of a scenario's `solve:` (goal seek).
+struct SolveResult {
+    SolveSpec spec;
+    bool found = false;
+    double value = 0;             ///< the parameter value that reaches the target at spec.at
+    std::string message;          ///< why nothing was found
+    double g_lo = 0, g_hi = 0;    ///< ln(C(at)/C_target) at the ends of the bracket
+    double lo = 0, hi = 0;        ///< the final bracket around the root
+    int evaluations = 0;          ///< simulations run
+    std::optional<double> time;   ///< time to target of the scenario re-run at `value` (check: = at)
+};
+
 struct ScenarioResult {
     const ScenarioSpec* spec = nullptr;
+    std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (goal seek)
+    std::optional<SolveResult> solve;
     std::vector<Row> rows;
     std::vector<TargetResult> targets;
     std::optional<double> max_rel_err;  ///< max |R/R_ref - 1| over the rows
@@ -38,9 +54,22 @@ struct ScenarioResult {
     double wall_seconds = 0;
 };
 
+/// One row of a one-at-a-time sensitivity table: a parameter moved by ±step, one target.
+struct SensitivityRow {
+    std::string scenario, path, target;
+    double value = 0, step = 0;
+    double low = 0, high = 0;  ///< the parameter's moved values
+    std::optional<double> time, time_low, time_high;
+    std::optional<double> derivative;  ///< d(time)/d(parameter), central (or one-sided) difference
+    std::optional<double> elasticity;  ///< derivative · value / time
+    std::string note;                  ///< why a side is missing
+};
+
 struct RunResult {
     const Experiment* experiment = nullptr;
     std::vector<ScenarioResult> scenarios;
+    std::vector<SensitivityRow> sensitivity;
+    std::vector<Comparison> comparisons;
     double wall_seconds = 0;
 };
 
@@ -48,6 +77,21 @@ struct RunResult {
 std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc);
 
 ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc);
+
+/// ln(C(t)/C0) of a scenario, integrated to t only (0 at t = 0).
+double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t);
+
+/// Goal seek: the value of `sc.solve->path` in its bracket at which the target is reached at
+/// exactly `at` (TOMS 748 on ln C(at) - ln C_target, each evaluation a simulation to `at`).
+SolveResult solve(const Experiment& ex, const ScenarioSpec& sc);
+
+/// The one-at-a-time sensitivity rows of a scenario with `sensitivity:` (base result given).
+std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec& sc, const ScenarioResult& base);
+
+/// The series of a result, for comparisons.
+Series series_of(const ScenarioResult& r);
+
+/// Runs every scenario, its goal seek and sensitivity rows, and the experiment's comparisons.
 RunResult run_experiment(const Experiment& ex);
 
 }  // namespace racesim
