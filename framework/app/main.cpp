@@ -16,6 +16,7 @@
 
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/output/reader.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugin/api.hpp"
 #include "racesim/plugins/describe.hpp"
@@ -38,6 +39,10 @@ struct Options {
     bool force = false;
     std::string type;
     std::string format = "text";
+    std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
+    std::string results;
+    std::string a, b;
+    std::string csv;
 };
 
 std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
@@ -78,7 +83,7 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
     }
     reg = load_plugins(o, from_config, log);
     if (!reg) return exit_usage;
-    ex = validate(*doc, *reg, diags);
+    ex = validate(*doc, *reg, diags, ExperimentLimits{o.max_scenarios});
     if (!ex) {
         diags.print(std::cerr);
         return exit_config;
@@ -113,6 +118,23 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     } catch (const std::exception& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;
+    }
+    return exit_ok;
+}
+
+int cmd_compare(const Options& o) {
+    try {
+        const Series a = read_series(o.results, o.a);
+        const Series b = read_series(o.results, o.b);
+        const Comparison c = compare(a, b);
+        print_comparison(c, std::cout);
+        if (!o.csv.empty()) write_compare_csv(c, o.csv);
+    } catch (const RunError& e) {
+        std::cerr << "racesim: error: " << e.what() << '\n';
+        return exit_usage;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "racesim: error: " << e.what() << '\n';
+        return exit_usage;
     }
     return exit_ok;
 }
@@ -179,6 +201,16 @@ int main(int argc, char** argv) {
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
     run->add_flag("--force", o.force, "Replace an existing --out directory even if it holds no racesim results");
+    run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
+        ->check(CLI::PositiveNumber);
+
+    auto* compare_cmd = app.add_subcommand("compare", "Compare two scenarios of a results directory");
+    compare_cmd->add_option("results", o.results, "Results directory written by 'racesim run'")
+        ->required()
+        ->type_name("DIR");
+    compare_cmd->add_option("a", o.a, "First scenario (a)")->required()->type_name("A");
+    compare_cmd->add_option("b", o.b, "Second scenario (b)")->required()->type_name("B");
+    compare_cmd->add_option("--csv", o.csv, "Also write the side-by-side rows to this CSV file")->type_name("FILE");
 
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
@@ -200,6 +232,7 @@ int main(int argc, char** argv) {
     try {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);
+        if (*compare_cmd) return cmd_compare(o);
         if (*plugins) return cmd_plugins(o, *log);
         if (*describe) return cmd_describe(o, *log);
     } catch (const std::exception& e) {

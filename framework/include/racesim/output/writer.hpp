@@ -31,6 +31,9 @@ void write_results(const RunResult& r, const std::filesystem::path& dir, bool fo
 /// The file name of a comparison's CSV: compare_<a>_vs_<b>.csv.
 std::string compare_file_name(const Comparison& c);
 
+/// Writes a comparison's rows (t, C_a, C_b, C_ratio, R_a, R_b, R_gap) as CSV.
+void write_compare_csv(const Comparison& c, const std::filesystem::path& file);
+
 /// The readable report of a comparison.
 void print_comparison(const Comparison& c, std::ostream& os);
 

@@ -1,0 +1,111 @@
+#include "racesim/output/reader.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "racesim/config/scenario.hpp"
+#include "racesim/core/diagnostics.hpp"
+
+namespace fs = std::filesystem;
+
+namespace racesim {
+
+namespace {
+
+nlohmann::json read_summary(const fs::path& dir) {
+    const fs::path file = dir / "summary.json";
+    std::ifstream in(file);
+    if (!in) throw RunError(dir.string() + " holds no summary.json: not a racesim results directory");
+    try {
+        auto j = nlohmann::json::parse(in);
+        if (!j.contains("racesim_version") || !j.contains("scenarios"))
+            throw RunError(file.string() + " is not a racesim summary (no racesim_version or scenarios)");
+        return j;
+    } catch (const nlohmann::json::exception& e) {
+        throw RunError(file.string() + ": " + e.what());
+    }
+}
+
+std::vector<std::string> split(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : line) {
+        if (c == ',') {
+            out.push_back(cur);
+            cur.clear();
+        } else if (c != '\r') {
+            cur += c;
+        }
+    }
+    out.push_back(cur);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> result_scenarios(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& s : read_summary(dir)["scenarios"]) names.push_back(s.value("name", ""));
+    return names;
+}
+
+Series read_series(const fs::path& dir, const std::string& scenario) {
+    const auto summary = read_summary(dir);
+    const nlohmann::json* entry = nullptr;
+    std::vector<std::string> names;
+    for (const auto& s : summary["scenarios"]) {
+        names.push_back(s.value("name", ""));
+        if (s.value("name", "") == scenario) entry = &s;
+    }
+    if (!entry) {
+        std::string msg = "no scenario '" + scenario + "' in " + dir.string();
+        if (auto s = suggest(scenario, names); !s.empty()) msg += "; did you mean '" + s + "'?";
+        std::string all;
+        for (std::size_t i = 0; i < names.size() && i < 20; ++i) all += (i ? ", " : "") + names[i];
+        if (names.size() > 20) all += ", ...";
+        throw RunError(msg + " (scenarios: " + all + ")");
+    }
+    Series s;
+    s.name = scenario;
+    for (const auto& t : (*entry)["targets"]) {
+        TargetSpec spec;
+        spec.kind = t.value("kind", "loss") == "loss" ? TargetSpec::Kind::loss : TargetSpec::Kind::relative;
+        spec.value = spec.kind == TargetSpec::Kind::loss ? t.value("loss", 0.0) : t.value("relative", 0.0);
+        std::optional<double> time;
+        if (t.contains("time") && t["time"].is_number()) time = t["time"].get<double>();
+        s.targets.push_back({target_label(spec), time});
+    }
+    const fs::path file = dir / entry->value("csv", "");
+    std::ifstream in(file);
+    if (!in) throw RunError("cannot read " + file.string());
+    std::string line;
+    std::getline(in, line);
+    const auto head = split(line);
+    auto col = [&](const std::string& n) -> std::size_t {
+        for (std::size_t i = 0; i < head.size(); ++i)
+            if (head[i] == n) return i;
+        throw RunError(file.string() + ":1: no column '" + n + "' in the header");
+    };
+    const std::size_t it = col("t"), iC = col("C"), iL = col("L"), iR = col("R");
+    for (int lineno = 2; std::getline(in, line); ++lineno) {
+        if (line.empty()) continue;
+        const auto f = split(line);
+        auto num = [&](std::size_t i) {
+            double v = 0;
+            if (i >= f.size()) throw RunError(file.string() + ":" + std::to_string(lineno) + ": too few fields");
+            const auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
+            if (ec != std::errc() || p != f[i].data() + f[i].size())
+                throw RunError(file.string() + ":" + std::to_string(lineno) + ": '" + f[i] + "' is not a number");
+            return v;
+        };
+        s.t.push_back(num(it));
+        s.C.push_back(num(iC));
+        s.L.push_back(num(iL));
+        s.R.push_back(num(iR));
+    }
+    return s;
+}
+
+}  // namespace racesim
