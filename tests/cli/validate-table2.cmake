@@ -3,7 +3,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 racesim(validate ARGS validate "${TABLE2}")
 expect_rc(validate 0)
-expect_match(validate OUT "[^\n]*table2\\.yaml: valid: experiment 'paper-table2', 4 scenario\\(s\\)\n$")
+expect_match(validate OUT "[^\n]*table2\\.yaml: valid: experiment 'paper-table2', 5 scenario\\(s\\)\n$")
 expect_empty(validate ERR)
 expect_dir_listing("${WORK}")  # validate writes nothing
 

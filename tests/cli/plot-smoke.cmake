@@ -1,0 +1,56 @@
+# tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
+# sweep, a tornado chart and a comparison. Uses Debian's /usr/bin/python3 with matplotlib.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+
+file(WRITE "${WORK}/all.yaml" "racesim: 1
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.8]}
+scenarios:
+  - name: g
+    sweep: {efficiency.gamma: [1, 2]}
+  - name: s
+    sensitivity: {step: 0.1}
+compare:
+  - {a: 'g[gamma=1]', b: 'g[gamma=2]'}
+")
+racesim(run ARGS run "${WORK}/all.yaml" --out "${WORK}/res")
+expect_rc(run 0)
+execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}/res" --out "${WORK}/fig"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  fail("tools/plot exit ${rc}: ${err}")
+endif()
+foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_)
+  foreach(ext png svg)
+    set(p "${WORK}/fig/${f}.${ext}")
+    if(NOT EXISTS "${p}")
+      fail("missing ${f}.${ext} (tools/plot printed: ${out})")
+      continue()
+    endif()
+    file(SIZE "${p}" size)
+    if(size LESS 1000)
+      fail("${f}.${ext} is only ${size} bytes")
+    endif()
+  endforeach()
+  if(EXISTS "${WORK}/fig/${f}.png")
+    file(READ "${WORK}/fig/${f}.png" magic LIMIT 4 HEX)
+    if(NOT magic STREQUAL "89504e47")
+      fail("${f}.png does not start with the PNG signature (${magic})")
+    endif()
+    file(READ "${WORK}/fig/${f}.svg" svg)
+    if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "racesim")
+      fail("${f}.svg is not an SVG with the racesim stamp")
+    endif()
+  endif()
+endforeach()
+# A directory that is not racesim results is refused with a message, not a traceback.
+execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}"
+                RESULT_VARIABLE rc2 ERROR_VARIABLE err2)
+if(rc2 EQUAL 0 OR NOT err2 MATCHES "is not a racesim results directory" OR err2 MATCHES "Traceback")
+  fail("tools/plot on a non-results directory: exit ${rc2}, stderr: ${err2}")
+endif()
+racesim_finish()

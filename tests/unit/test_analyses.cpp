@@ -1,0 +1,281 @@
+// Sweeps, goal seek, sensitivity and comparisons, checked against closed forms (MODEL.md) and
+// hand-computed values.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "racesim/config/loader.hpp"
+#include "racesim/config/scenario.hpp"
+#include "racesim/run/runner.hpp"
+
+using namespace racesim;
+
+namespace {
+
+const Registry& registry() {
+    static const Registry reg = [] {
+        Registry r;
+        r.load_directories({RACESIM_PLUGIN_DIR});
+        return r;
+    }();
+    return reg;
+}
+
+std::optional<Experiment> load(const std::string& text, Diagnostics& d, ExperimentLimits lim = {}) {
+    auto doc = parse_document_text(text, "t.yaml", d);
+    if (!doc) return std::nullopt;
+    return validate(*doc, registry(), d, lim);
+}
+
+std::string messages(const Diagnostics& d) {
+    std::ostringstream os;
+    d.print(os);
+    return os.str();
+}
+
+std::vector<std::string> names(const Experiment& ex) {
+    std::vector<std::string> v;
+    for (const auto& s : ex.scenarios) v.push_back(s.name);
+    return v;
+}
+
+const std::string head = R"(racesim: 1
+horizon: 40
+defaults:
+  efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0.5}
+  power: {type: mean-field, P0: 3.0}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68]}
+  reference: relative-loss
+scenarios:
+)";
+
+const double ln2 = std::log(2.0);
+
+/// MODEL.md: time to relative loss y, continuous doubling x mean-field.
+double t_star(double y, double gamma, double kappa, double tau = 0) {
+    const double X = std::pow(y, -1 / kappa);
+    if (gamma == 0) return (1 + tau) * (X - 1);
+    return std::log1p(gamma * ln2 * (1 + tau) * (X - 1)) / (gamma * ln2);
+}
+
+}  // namespace
+
+TEST_CASE("sweep: a list gives one scenario per value, named and recorded") {
+    Diagnostics d;
+    auto ex = load(head + "  - name: b\n    sweep: {efficiency.gamma: [0, 0.50, 2]}\n", d);
+    REQUIRE(ex);
+    CHECK(names(*ex) == std::vector<std::string>{"b[gamma=0]", "b[gamma=0.50]", "b[gamma=2]"});
+    CHECK(ex->scenarios[1].efficiency.selection.params.real("gamma") == 0.5);
+    CHECK(ex->scenarios[1].origin == "b");
+    REQUIRE(ex->scenarios[2].sweep.size() == 1);
+    CHECK(ex->scenarios[2].sweep[0].path == "efficiency.gamma");
+    // The models are built for each value: the reference agrees with the swept gamma.
+    CHECK(ex->scenarios[2].model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
+          Approx(std::log1p(2 * ln2 * 10.0) / (2 * ln2)).epsilon(1e-14));
+}
+
+TEST_CASE("sweep: two paths give the cartesian product, last path fastest; zip pairs them") {
+    Diagnostics d;
+    auto ex = load(head + "  - name: p\n    sweep: {efficiency.gamma: [1, 2], baseline.tau: [0, 0.5, 1]}\n", d);
+    REQUIRE(ex);
+    CHECK(names(*ex) == std::vector<std::string>{"p[gamma=1,tau=0]", "p[gamma=1,tau=0.5]", "p[gamma=1,tau=1]",
+                                                 "p[gamma=2,tau=0]", "p[gamma=2,tau=0.5]", "p[gamma=2,tau=1]"});
+    CHECK(ex->scenarios[4].model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+
+    Diagnostics d2;
+    auto z = load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [5, 7]}\n", d2);
+    REQUIRE(z);
+    CHECK(names(*z) == std::vector<std::string>{"z[gamma=1,P0=5]", "z[gamma=2,P0=7]"});
+}
+
+TEST_CASE("sweep: ranges by step and by count, linear and log, clean decimals") {
+    Diagnostics d;
+    auto ex = load(head + "  - name: s\n    sweep: {baseline.tau: {from: 0, to: 0.3, step: 0.1}}\n", d);
+    REQUIRE(ex);
+    CHECK(names(*ex) == std::vector<std::string>{"s[tau=0]", "s[tau=0.1]", "s[tau=0.2]", "s[tau=0.3]"});
+    CHECK(*ex->scenarios[3].tau == 0.3);  // not 0.30000000000000004
+
+    Diagnostics d2;
+    auto lg = load(head + "  - name: l\n    sweep: {power.P0: {from: 1, to: 1000, count: 4, scale: log}}\n", d2);
+    REQUIRE(lg);
+    CHECK(names(*lg) == std::vector<std::string>{"l[P0=1]", "l[P0=10]", "l[P0=100]", "l[P0=1000]"});
+
+    Diagnostics d3;
+    auto down = load(head + "  - name: d\n    sweep: {efficiency.gamma: {from: 2, to: 1, step: -0.5}}\n", d3);
+    REQUIRE(down);
+    CHECK(names(*down) == std::vector<std::string>{"d[gamma=2]", "d[gamma=1.5]", "d[gamma=1]"});
+}
+
+TEST_CASE("sweep: labels use the full path when two axes share a parameter name") {
+    Diagnostics d;
+    auto ex = load(head + R"(  - name: two
+    efficiency: {type: discrete-steps, E0: 2.0, gamma: 1, period: 1}
+    power: {type: peaked, P0: 3.0, duty: 0.5, period: 1}
+    reference: piecewise-exact
+    sweep: {efficiency.period: [1, 2], power.period: [1]}
+)",
+                   d);
+    REQUIRE(ex);
+    CHECK(names(*ex) == std::vector<std::string>{"two[efficiency.period=1,power.period=1]",
+                                                 "two[efficiency.period=2,power.period=1]"});
+}
+
+TEST_CASE("sweep: errors at the value, the path and the block, and the expansion limit") {
+    Diagnostics d;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {efficiency.gama: [1]}\n", d));
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:11:13: error: cannot sweep 'efficiency.gama'") &&
+                                Catch::Contains("did you mean 'efficiency.gamma'?"));
+
+    Diagnostics d2;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {power.P0: [1, -2, 3]}\n", d2));
+    CHECK_THAT(messages(d2), Catch::Contains("t.yaml:11:27: error: sweep value power.P0 = -2 is refused: it must be > 0"));
+
+    Diagnostics d3;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [1]}\n", d3));
+    CHECK_THAT(messages(d3), Catch::Contains("'zip: true' pairs values one to one, but power.P0 has 1 values"));
+
+    Diagnostics d4;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {efficiency.gamma: {from: 0, to: 1, count: 11}, power.P0: "
+                            "{from: 1, to: 10, count: 10}}\n",
+                     d4, ExperimentLimits{100}));
+    CHECK_THAT(messages(d4), Catch::Contains("t.yaml:11:12: error: the sweep of scenario 'b' expands to 110 "
+                                             "scenarios; at most 100 are allowed"));
+
+    Diagnostics d5;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {baseline.tau: {from: 0, to: 1, step: -0.1}}\n", d5));
+    CHECK_THAT(messages(d5), Catch::Contains("step -0.1 does not lead from 0 to 1"));
+}
+
+TEST_CASE("goal seek: unfold in space needs y^(-1/kappa) times the baseline power, whatever L0") {
+    for (const double L0 : {1.0, 2.5}) {
+        Diagnostics d;
+        const std::string text = std::string(R"(racesim: 1
+horizon: 10
+scenarios:
+  - name: space
+    efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0}
+    power: {type: mean-field, P0: 5}
+    loss: {type: power-law, kappa: 0.048, L0: )") + std::to_string(L0) + R"(, C_ref: 10}
+    targets: {loss: [)" + std::to_string(0.68 * L0) + R"(]}
+    solve: {parameter: power.P0, bracket: [1, 1.0e9], at: 0}
+)";
+        auto ex = load(text, d);
+        REQUIRE(ex);
+        const SolveResult s = solve(*ex, ex->scenarios[0]);
+        REQUIRE(s.found);
+        // C_ref = 10 = E0 * P_ref * 1 yr with P_ref = 5: P = 5 * 0.68^(-1/0.048). Exact in closed
+        // form (no integration at t = 0); TOMS 748 stops at 1e-12 relative in P.
+        CHECK(s.value == Approx(5 * std::pow(0.68, -1 / 0.048)).epsilon(1e-11));
+    }
+}
+
+TEST_CASE("goal seek: the smallest gamma that reaches a target by a deadline") {
+    Diagnostics d;
+    auto ex = load(head + "  - name: g\n    solve: {parameter: efficiency.gamma, bracket: [0.01, 10], at: 10}\n", d);
+    REQUIRE(ex);
+    const RunResult r = run_experiment(*ex);
+    const SolveResult& s = *r.scenarios[0].solve;
+    REQUIRE(s.found);
+    // Substituting the root into the closed form gives the deadline back: the root is exact to
+    // the integration error (rel_tol 1e-10 on C, i.e. ~1e-10 in ln C, divided by d ln C/d gamma).
+    CHECK(t_star(0.68, s.value, 0.048) == Approx(10).epsilon(1e-8));
+    CHECK(*s.time == Approx(10).epsilon(1e-8));
+    CHECK(r.scenarios[0].spec->efficiency.selection.params.real("gamma") == s.value);
+}
+
+TEST_CASE("goal seek: a bracket that holds no solution is reported with the bracket") {
+    Diagnostics d;
+    auto ex = load(head + "  - name: g\n    solve: {parameter: efficiency.gamma, bracket: [0.01, 0.1], at: 10}\n", d);
+    REQUIRE(ex);
+    const SolveResult s = solve(*ex, ex->scenarios[0]);
+    CHECK_FALSE(s.found);
+    CHECK_THAT(s.message, Catch::Contains("no value of efficiency.gamma in [0.01, 0.1] reaches R=0.68 at t = 10 yr") &&
+                              Catch::Contains("neither end reaches it by then"));
+    CHECK(s.g_lo < 0);
+    CHECK(s.g_hi < 0);
+}
+
+TEST_CASE("sensitivity: central differences agree with the analytic derivatives of t*") {
+    Diagnostics d;
+    auto ex = load(head + R"(  - name: s
+    efficiency: {gamma: 2}
+    baseline: {tau: 0.5}
+    sensitivity: {step: 1.0e-4}
+)",
+                   d);
+    REQUIRE(ex);
+    const RunResult r = run_experiment(*ex);
+    const double g = 2, k = 0.048, tau = 0.5, y = 0.68;
+    const double X = std::pow(y, -1 / k), a = g * ln2, S = 1 + a * (1 + tau) * (X - 1);
+    const double t = std::log(S) / a;
+    // d t*/d tau, d t*/d gamma and d t*/d kappa of t* = ln(1 + a(1+tau)(X-1))/a, a = gamma ln 2.
+    const double dtau = (X - 1) / S;
+    const double dgamma = (ln2 * (1 + tau) * (X - 1) / S) / a - t / g;
+    const double dkappa = (a * (1 + tau) * X * std::log(y) / (k * k)) / S / a;
+    int checked = 0;
+    for (const auto& row : r.sensitivity) {
+        REQUIRE(row.derivative);
+        double exact = 0;
+        if (row.path == "baseline.tau") exact = dtau;
+        else if (row.path == "efficiency.gamma") exact = dgamma;
+        else if (row.path == "loss.kappa") exact = dkappa;
+        else {
+            // E0, P0 and L0 do not move a relative target (C0 scales with E0·P0).
+            CHECK(std::abs(*row.derivative * row.value) < 1e-6);
+            continue;
+        }
+        // Central difference: O(h^2) truncation (h = 1e-4 relative: ~1e-8) plus the time error
+        // (~1e-11 relative) over 2h, ~1e-7. Stated tolerance: 1e-5.
+        CHECK(*row.derivative == Approx(exact).epsilon(1e-5));
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("compare: hand-computed series") {
+    Series a{"a", {0, 1, 2, 3}, {1, 2, 4, 8}, {1, 1, 1, 1}, {1, 0.9, 0.8, 0.7}, {{"R=0.75", 2.5}}};
+    Series b{"b", {0, 1, 2}, {1, 3, 3}, {1, 1, 1}, {1, 0.85, 0.85}, {{"R=0.75", std::nullopt}}};
+    const Comparison c = compare(a, b);
+    REQUIRE(c.rows.size() == 3);
+    CHECK(c.unmatched_times == 1);
+    CHECK(*c.max_abs_R_gap == Approx(0.05));
+    CHECK(*c.max_abs_R_gap_t == 1);  // |0.9-0.85| = 0.05 at t = 1 ties |0.8-0.85| at t = 2: the first wins
+    CHECK(*c.min_C_ratio == Approx(2.0 / 3.0));
+    CHECK(*c.min_C_ratio_t == 1);
+    CHECK(*c.max_C_ratio == Approx(4.0 / 3.0));
+    CHECK(*c.max_C_ratio_t == 2);
+    REQUIRE(c.targets.size() == 1);
+    CHECK(*c.targets[0].time_a == 2.5);
+    CHECK_FALSE(c.targets[0].difference);
+    CHECK_THROWS_AS(compare(a, Series{"e", {0.5}, {1}, {1}, {1}, {}}), std::invalid_argument);
+}
+
+TEST_CASE("compare: yearly generations against continuous doubling, exact compute ratio") {
+    Diagnostics d;
+    auto ex = load(R"(racesim: 1
+horizon: 4
+output: {every: 0.5}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+scenarios:
+  - name: cont
+  - name: yearly
+    efficiency: {type: discrete-steps, period: 1}
+compare:
+  - {a: yearly, b: cont}
+)",
+                   d);
+    REQUIRE(ex);
+    const RunResult r = run_experiment(*ex);
+    REQUIRE(r.comparisons.size() == 1);
+    for (const auto& row : r.comparisons[0].rows) {
+        // MODEL.md: C0 = 1; continuous C = 1 + (2^t - 1)/ln 2; yearly (q = 2, T = 1)
+        // C = 1 + (2^n - 1) + (t - n) 2^n with n = floor(t).
+        const double t = row.t, n = std::floor(t);
+        const double cont = 1 + std::expm1(t * ln2) / ln2, yearly = 1 + (std::exp2(n) - 1) + (t - n) * std::exp2(n);
+        CHECK(row.C_ratio == Approx(yearly / cont).epsilon(1e-9));
+    }
+}
