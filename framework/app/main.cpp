@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <tbb/global_control.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -40,6 +42,7 @@ struct Options {
     std::string type;
     std::string format = "text";
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
+    std::size_t jobs = 0;  ///< 0: every core
     std::string results;
     std::string a, b;
     std::string csv;
@@ -104,6 +107,8 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
+    std::optional<tbb::global_control> threads;
+    if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
         const RunResult r = run_experiment(*ex);
         write_results(r, out, o.force);
@@ -202,6 +207,9 @@ int main(int argc, char** argv) {
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
     run->add_flag("--force", o.force, "Replace an existing --out directory even if it holds no racesim results");
     run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
+        ->check(CLI::PositiveNumber);
+
+    run->add_option("-j,--jobs", o.jobs, "Threads for scenarios and samples (default: every core)")
         ->check(CLI::PositiveNumber);
 
     auto* compare_cmd = app.add_subcommand("compare", "Compare two scenarios of a results directory");

@@ -113,7 +113,7 @@ struct RawBlock {
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
 const std::vector<std::string> scenario_keys{"name",     "extends", "horizon", "efficiency", "power",     "loss",
-                                             "reference", "baseline", "targets", "sweep",      "solve", "sensitivity"};
+                                             "reference", "baseline", "targets", "sweep",      "solve", "sensitivity", "sample"};
 const std::vector<std::string> defaults_keys{"horizon",   "efficiency", "power",  "loss",
                                              "reference", "baseline",   "targets"};
 const std::vector<std::string> top_keys{"racesim",  "name",      "horizon",      "output", "solver",
@@ -129,7 +129,7 @@ struct RawScenario {
     Blocks own;
     std::optional<Blocks> resolved;
     bool valid = true;
-    YAML::Node sweep, solve, sensitivity;  ///< per scenario, not inherited (null when absent)
+    YAML::Node sweep, solve, sensitivity, sample;  ///< per scenario, not inherited (null when absent)
 };
 
 /// One swept path of a `sweep:` block.
@@ -285,6 +285,8 @@ private:
     bool read_range(const YAML::Node& n, SweepAxis& axis);
     std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<SweepAxis>& axes);
     std::optional<SensitivitySpec> read_sensitivity(const YAML::Node& n, const ScenarioSpec& base);
+    std::optional<SampleSpec> read_sample(const YAML::Node& n, const ScenarioSpec& base);
+    std::optional<Distribution> read_distribution(const std::string& path, const YAML::Node& n);
     void read_compare();
     void check_compare();
     void add_scenario(ScenarioSpec sc, const Mark& where);
@@ -297,6 +299,7 @@ private:
     std::map<std::string, Mark> final_names_;
     std::vector<std::pair<Mark, Mark>> compare_marks_;
     bool over_limit_ = false;
+    std::size_t samples_total_ = 0;
     Blocks defaults_;
     Mark every_mark_;
     std::vector<Mark> time_marks_;
@@ -490,6 +493,7 @@ void Validator::read_scenarios() {
         if (const YAML::Node v = s["sweep"]) r.sweep.reset(v);
         if (const YAML::Node v = s["solve"]) r.solve.reset(v);
         if (const YAML::Node v = s["sensitivity"]) r.sensitivity.reset(v);
+        if (const YAML::Node v = s["sample"]) r.sample.reset(v);
         raw_.push_back(std::move(r));
     }
 }
@@ -1091,6 +1095,310 @@ std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, 
     return s;
 }
 
+std::optional<Distribution> Validator::read_distribution(const std::string& path, const YAML::Node& n) {
+    if (!expect(n, YAML::NodeType::Map, "a distribution for " + path + " (e.g. {dist: normal, mean: 1, sd: 0.1})"))
+        return std::nullopt;
+    const std::vector<std::string> kinds{"fixed", "uniform", "normal", "lognormal", "loguniform", "choice"};
+    Distribution d;
+    d.mark = mark(n);
+    const YAML::Node k = n["dist"];
+    if (!k) {
+        auto& e = d_.error(mark(n), "the distribution of " + path + " has no 'dist'");
+        note(e, "dist is one of: " + join(kinds));
+        return std::nullopt;
+    }
+    const std::string kind = k.IsScalar() ? k.Scalar() : "";
+    const auto pos = std::find(kinds.begin(), kinds.end(), kind);
+    if (pos == kinds.end()) {
+        auto& e = d_.error(mark(k), "unknown distribution '" + kind + "' for " + path);
+        if (auto s = suggest(kind, kinds); !s.empty()) note(e, "did you mean '" + s + "'?");
+        note(e, "dist is one of: " + join(kinds));
+        return std::nullopt;
+    }
+    d.kind = static_cast<Distribution::Kind>(pos - kinds.begin());
+    std::vector<std::string> keys{"dist", "min", "max"};
+    switch (d.kind) {
+        case Distribution::Kind::fixed:
+            keys.insert(keys.end(), {"value"});
+            break;
+        case Distribution::Kind::uniform:
+        case Distribution::Kind::loguniform:
+            keys.insert(keys.end(), {"low", "high", "ci80", "ci90"});
+            break;
+        case Distribution::Kind::normal:
+            keys.insert(keys.end(), {"mean", "sd", "ci80", "ci90"});
+            break;
+        case Distribution::Kind::lognormal:
+            keys.insert(keys.end(), {"mu", "sigma", "ci80", "ci90"});
+            break;
+        case Distribution::Kind::choice:
+            keys.insert(keys.end(), {"values", "p"});
+            break;
+    }
+    const std::size_t before = d_.count();
+    check_keys(n, keys, "a " + kind + " distribution");
+    if (d_.count() != before) return std::nullopt;
+    const std::string what = path + " (" + kind + ")";
+    auto need = [&](const char* key) -> std::optional<double> {
+        const YAML::Node v = n[key];
+        if (!v) {
+            d_.error(mark(n), "the " + kind + " distribution of " + path + " needs '" + key + "'");
+            return std::nullopt;
+        }
+        return real(v, what + "." + key);
+    };
+    const bool positive = d.kind == Distribution::Kind::lognormal || d.kind == Distribution::Kind::loguniform;
+    if (d.kind == Distribution::Kind::fixed) {
+        auto v = need("value");
+        if (!v) return std::nullopt;
+        d.a = *v;
+    } else if (d.kind == Distribution::Kind::choice) {
+        const YAML::Node vs = n["values"];
+        if (!vs || !vs.IsSequence() || vs.size() == 0) {
+            d_.error(mark(vs ? vs : n), "a choice distribution of " + path + " needs 'values': a non-empty list");
+            return std::nullopt;
+        }
+        for (const auto& v : vs) {
+            auto x = real(v, what + ".values");
+            if (!x) return std::nullopt;
+            d.values.push_back(*x);
+        }
+        std::vector<double> p(d.values.size(), 1.0 / static_cast<double>(d.values.size()));
+        if (const YAML::Node ps = n["p"]) {
+            if (!ps.IsSequence() || ps.size() != vs.size()) {
+                d_.error(mark(ps), "'p' of " + path + " needs one probability per value (" +
+                                       std::to_string(vs.size()) + ")");
+                return std::nullopt;
+            }
+            double sum = 0;
+            for (std::size_t i = 0; i < ps.size(); ++i) {
+                auto x = bounded(ps[i], what + ".p", rule("p", plugin::Bound{0, true}, plugin::Bound{1, true}));
+                if (!x) return std::nullopt;
+                p[i] = *x;
+                sum += *x;
+            }
+            if (std::abs(sum - 1) > 1e-9) {
+                d_.error(mark(ps), "the probabilities 'p' of " + path + " add up to " + plugin::math::format(sum) +
+                                       ", not 1");
+                return std::nullopt;
+            }
+        }
+        double c = 0;
+        for (double x : p) d.cdf.push_back(c += x);
+        d.cdf.back() = 1;
+    } else {
+        const char* ci = n["ci80"] ? "ci80" : (n["ci90"] ? "ci90" : nullptr);
+        const char* k1 = d.kind == Distribution::Kind::normal      ? "mean"
+                         : d.kind == Distribution::Kind::lognormal ? "mu"
+                                                                   : "low";
+        const char* k2 = d.kind == Distribution::Kind::normal      ? "sd"
+                         : d.kind == Distribution::Kind::lognormal ? "sigma"
+                                                                   : "high";
+        if (ci && (n[k1] || n[k2])) {
+            d_.error(mark(n[ci]), "give either '" + std::string(ci) + "' or '" + k1 + "'/'" + k2 + "' for " + path +
+                                      ", not both");
+            return std::nullopt;
+        }
+        double lo = 0, hi = 0;
+        if (ci) {
+            const YAML::Node iv = n[ci];
+            if (!iv.IsSequence() || iv.size() != 2) {
+                d_.error(mark(iv), "expected [lo, hi] for " + std::string(ci) + " of " + path + ", got " + describe(iv));
+                return std::nullopt;
+            }
+            auto l = real(iv[0], what + "." + ci), h = real(iv[1], what + "." + ci);
+            if (!l || !h) return std::nullopt;
+            if (!(*l < *h) || (positive && !(*l > 0))) {
+                d_.error(mark(iv), std::string(ci) + " [" + iv[0].Scalar() + ", " + iv[1].Scalar() + "] of " + path +
+                                       " must have lo < hi" + (positive ? " and lo > 0" : ""));
+                return std::nullopt;
+            }
+            lo = *l;
+            hi = *h;
+            // The central interval holding 80 % (90 %) of the probability: quantiles q and 1 - q.
+            const double q = std::string(ci) == "ci80" ? 0.9 : 0.95, z = normal_quantile(q);
+            const double L = positive ? std::log(lo) : lo, H = positive ? std::log(hi) : hi;
+            if (d.kind == Distribution::Kind::normal || d.kind == Distribution::Kind::lognormal) {
+                d.a = (L + H) / 2;
+                d.b = (H - L) / (2 * z);
+            } else {
+                const double w = (H - L) / (2 * q - 1);
+                d.a = L - (1 - q) * w;
+                d.b = H + (1 - q) * w;
+                if (positive) {
+                    d.a = std::exp(d.a);
+                    d.b = std::exp(d.b);
+                }
+            }
+        } else {
+            auto x = need(k1), y = need(k2);
+            if (!x || !y) return std::nullopt;
+            d.a = *x;
+            d.b = *y;
+            const bool scale = d.kind == Distribution::Kind::normal || d.kind == Distribution::Kind::lognormal;
+            if (scale && !(d.b > 0)) {
+                d_.error(mark(n[k2]), std::string(k2) + " of " + path + " must be > 0");
+                return std::nullopt;
+            }
+            if (!scale && (!(d.a < d.b) || (positive && !(d.a > 0)))) {
+                d_.error(mark(n), std::string("low < high") + (positive ? " and low > 0" : "") + " is needed for " +
+                                      path + " (got " + plugin::math::format(d.a) + ", " + plugin::math::format(d.b) +
+                                      ")");
+                return std::nullopt;
+            }
+        }
+    }
+    for (const char* c : {"min", "max"})
+        if (const YAML::Node v = n[c]) {
+            auto x = real(v, what + "." + c);
+            if (!x) return std::nullopt;
+            (std::string(c) == "min" ? d.min : d.max) = *x;
+        }
+    if (d.min && d.max && !(*d.min < *d.max)) {
+        d_.error(mark(n["max"]), "max must be greater than min for " + path);
+        return std::nullopt;
+    }
+    return d;
+}
+
+std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const ScenarioSpec& base) {
+    if (!expect(n, YAML::NodeType::Map, "a map for 'sample' ({n, seed, parameters: {...}})")) return std::nullopt;
+    check_keys(n, {"n", "seed", "parameters", "correlations", "dates"}, "'sample'");
+    SampleSpec s;
+    s.mark = mark(n);
+    bool ok = true;
+    if (const YAML::Node v = n["n"]; !v) {
+        d_.error(mark(n), "'sample' needs 'n', the number of samples");
+        ok = false;
+    } else {
+        std::int64_t k = 0;
+        if (!v.IsScalar() || !parse_int(v.Scalar(), k) || k < 1) {
+            d_.error(mark(v), "expected a positive integer for sample.n, got " + describe(v));
+            ok = false;
+        } else if (static_cast<std::uint64_t>(k) > lim_.max_samples) {
+            d_.error(mark(v), "sample.n = " + v.Scalar() + " exceeds the limit of " +
+                                  std::to_string(lim_.max_samples) + " samples");
+            ok = false;
+        } else {
+            s.n = static_cast<std::size_t>(k);
+        }
+    }
+    if (const YAML::Node v = n["seed"]) {
+        std::uint64_t seed = 0;
+        const std::string t = v.IsScalar() ? v.Scalar() : "";
+        const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), seed);
+        if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+            d_.error(mark(v), "expected a non-negative integer for sample.seed, got " + describe(v));
+            ok = false;
+        } else {
+            s.seed = seed;
+        }
+    }
+    const YAML::Node ps = n["parameters"];
+    if (!ps || !ps.IsMap() || ps.size() == 0) {
+        auto& e = d_.error(mark(ps ? ps : n), "'sample' needs 'parameters': a map of paths to distributions");
+        note(e, "e.g. parameters: {efficiency.gamma: {dist: lognormal, ci80: [0.5, 3]}}");
+        return std::nullopt;
+    }
+    for (auto it = ps.begin(); it != ps.end(); ++it) {
+        const std::string path = it->first.Scalar();
+        std::string why;
+        if (!parse_parameter_path(base, path, why)) {
+            d_.error(mark(it->first), why);
+            ok = false;
+            continue;
+        }
+        auto d = read_distribution(path, it->second);
+        if (!d) {
+            ok = false;
+            continue;
+        }
+        // Every value a draw can take must be admissible: an unbounded side counts as +-1e300.
+        for (const double end : {d->lowest(), d->highest()}) {
+            const double probe = std::isinf(end) ? std::copysign(1e300, end) : end;
+            if (auto bad = check_parameter_value(base, path, plugin::Value{probe}); !bad.empty()) {
+                auto& e = d_.error(mark(it->second), "draws of " + path + " from " + d->describe() + " reach " +
+                                                         (std::isinf(end) ? std::string(end < 0 ? "-inf" : "+inf")
+                                                                          : plugin::math::format(end)) +
+                                                         ", which is refused: " + bad);
+                note(e, "clip the draws with 'min:'/'max:' or choose a distribution inside the range");
+                ok = false;
+                break;
+            }
+        }
+        s.paths.push_back(path);
+        s.dists.push_back(*d);
+    }
+    const std::size_t dim = s.paths.size();
+    if (const YAML::Node cs = n["correlations"]; cs && ok) {
+        if (!expect(cs, YAML::NodeType::Sequence, "a list of [path, path, rank correlation] for sample.correlations"))
+            return std::nullopt;
+        s.rank_correlation.assign(dim * dim, 0.0);
+        for (std::size_t i = 0; i < dim; ++i) s.rank_correlation[i * dim + i] = 1;
+        for (const auto& c : cs) {
+            if (!c.IsSequence() || c.size() != 3) {
+                d_.error(mark(c), "expected [path, path, rank correlation], got " + describe(c));
+                ok = false;
+                continue;
+            }
+            std::size_t idx[2] = {dim, dim};
+            for (int k = 0; k < 2; ++k) {
+                const std::string p = c[k].IsScalar() ? c[k].Scalar() : "";
+                const auto f = std::find(s.paths.begin(), s.paths.end(), p);
+                if (f == s.paths.end()) {
+                    auto& e = d_.error(mark(c[k]), "'" + p + "' is not a sampled parameter");
+                    if (auto sg = suggest(p, s.paths); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+                    note(e, "sampled: " + join(s.paths));
+                    ok = false;
+                } else {
+                    idx[k] = static_cast<std::size_t>(f - s.paths.begin());
+                }
+            }
+            auto r = bounded(c[2], "a rank correlation", rule("rho", plugin::Bound{-1, false}, plugin::Bound{1, false}));
+            if (!r || idx[0] == dim || idx[1] == dim) {
+                ok = false;
+                continue;
+            }
+            if (idx[0] == idx[1]) {
+                d_.error(mark(c), "a parameter correlated with itself");
+                ok = false;
+                continue;
+            }
+            s.rank_correlation[idx[0] * dim + idx[1]] = s.rank_correlation[idx[1] * dim + idx[0]] = *r;
+        }
+        if (ok) {
+            std::vector<double> pearson(s.rank_correlation);
+            for (std::size_t i = 0; i < dim; ++i)
+                for (std::size_t j = 0; j < dim; ++j)
+                    if (i != j) pearson[i * dim + j] = copula_correlation(s.rank_correlation[i * dim + j]);
+            if (auto l = cholesky(pearson, dim)) {
+                s.cholesky = *l;
+            } else {
+                d_.error(mark(cs), "the correlations of 'sample' are inconsistent: the correlation matrix is not "
+                                   "positive definite");
+                ok = false;
+            }
+        }
+    }
+    if (const YAML::Node ds = n["dates"]) {
+        if (!expect(ds, YAML::NodeType::Sequence, "a list of times (yr) for sample.dates")) return std::nullopt;
+        for (const auto& t : ds) {
+            auto x = real(t, "sample.dates");
+            if (!x) {
+                ok = false;
+            } else if (*x < 0 || *x > base.horizon) {
+                d_.error(mark(t), "sample date " + t.Scalar() + " lies outside [0, " +
+                                      plugin::math::format(base.horizon) + "]");
+                ok = false;
+            } else {
+                s.dates.push_back(*x);
+            }
+        }
+    }
+    if (!ok) return std::nullopt;
+    return s;
+}
+
 void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
     if (auto it = final_names_.find(sc.name); it != final_names_.end()) {
         auto& e = d_.error(where, "scenario name '" + sc.name + "' is used twice");
@@ -1206,6 +1514,26 @@ void Validator::build_scenario(RawScenario& raw) {
     if (raw.sensitivity && !raw.sensitivity.IsNull()) {
         sens = read_sensitivity(raw.sensitivity, *base);
         if (!sens) return;
+    }
+    if (raw.sample && !raw.sample.IsNull()) {
+        for (const auto& [key, other] : {std::pair<const char*, const YAML::Node*>{"sweep", &raw.sweep},
+                                         std::pair<const char*, const YAML::Node*>{"solve", &raw.solve}})
+            if (*other && !other->IsNull()) {
+                auto& e = d_.error(mark(raw.sample), "scenario '" + raw.name + "' has both 'sample' and '" + key +
+                                                         "': Monte Carlo runs one scenario's parameters");
+                note(e, "put the " + std::string(key) + " in a scenario of its own", mark(*other));
+                return;
+            }
+        auto smp = read_sample(raw.sample, *base);
+        if (!smp) return;
+        samples_total_ += smp->n;
+        if (samples_total_ > lim_.max_samples) {
+            d_.error(mark(raw.sample["n"]), "the experiment asks for " + std::to_string(samples_total_) +
+                                                " Monte Carlo samples; at most " + std::to_string(lim_.max_samples) +
+                                                " are allowed");
+            return;
+        }
+        base->sample = std::move(smp);
     }
     base->solve = solve;
     base->sensitivity = sens;

@@ -54,7 +54,7 @@ std::string target_label(const TargetSpec& t) {
     return (t.kind == TargetSpec::Kind::loss ? "loss=" : "R=") + plugin::math::format(t.value);
 }
 
-std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg) {
+std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool describe) {
     std::vector<Diagnostic> out;
     Model m;
     // C0 = E0 · P0 · (1 + tau) · 1 yr needs parameters named E0 and P0 (MODEL.md).
@@ -145,6 +145,7 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg) {
     }
     if (!out.empty()) return out;
     sc.model = std::move(m);
+    if (!describe) return out;
 
     ordered_json j;
     j["name"] = sc.name;
@@ -237,12 +238,13 @@ std::string check_parameter_value(const ScenarioSpec& sc, const std::string& pat
 }
 
 ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignment>& assignments,
-                             const std::string& name, const Registry& registry, bool record) {
+                             const std::string& name, const Registry& registry, bool record, bool describe) {
     ScenarioSpec sc = base;
     sc.name = name;
     sc.model = Model{};
     sc.solve.reset();
     sc.sensitivity.reset();
+    sc.sample.reset();
     Diagnostics diags;
     for (const auto& a : assignments) {
         std::string why;
@@ -274,7 +276,7 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     if (record)
         for (const auto& a : assignments) sc.sweep.push_back(a);
     if (diags.empty())
-        for (auto& d : instantiate(sc, registry)) {
+        for (auto& d : instantiate(sc, registry, describe)) {
             auto& e = diags.error(d.mark, d.message);
             for (auto& n : d.notes) note(e, n.text, n.mark);
         }

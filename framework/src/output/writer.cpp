@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -183,6 +184,82 @@ void write_sensitivity_csv(const RunResult& r, const fs::path& file) {
     finish(out, file);
 }
 
+/// samples.csv: one row per Monte Carlo sample of every sampled scenario.
+void write_samples_csv(const RunResult& r, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    std::vector<std::string> paths, labels;
+    auto add = [](std::vector<std::string>& v, const std::string& x) {
+        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+    };
+    for (const auto& mc : r.monte_carlo) {
+        for (const auto& p : mc.spec->sample->paths) add(paths, p);
+        for (const auto& t : mc.spec->targets) add(labels, target_label(t));
+    }
+    out << "scenario,sample";
+    for (const auto& p : paths) out << ',' << field(p);
+    for (const auto& l : labels) out << ',' << field(l + " time") << ',' << field(l + " reached");
+    out << '\n';
+    std::string line;
+    for (const auto& mc : r.monte_carlo) {
+        const auto& sp = *mc.spec->sample;
+        const std::size_t d = sp.paths.size();
+        std::vector<int> col(paths.size(), -1), tcol(labels.size(), -1);
+        for (std::size_t j = 0; j < paths.size(); ++j)
+            for (std::size_t k = 0; k < d; ++k)
+                if (sp.paths[k] == paths[j]) col[j] = static_cast<int>(k);
+        for (std::size_t j = 0; j < labels.size(); ++j)
+            for (std::size_t k = 0; k < mc.spec->targets.size(); ++k)
+                if (target_label(mc.spec->targets[k]) == labels[j]) tcol[j] = static_cast<int>(k);
+        const std::string name = field(mc.spec->name);
+        for (std::size_t i = 0; i < sp.n; ++i) {
+            line = name;
+            line += fmt::format(",{}", i);
+            for (const int c : col)
+                line += c < 0 ? std::string(",") : fmt::format(",{}", mc.draws[i * d + static_cast<std::size_t>(c)]);
+            for (const int c : tcol) {
+                if (c < 0) {
+                    line += ",,";
+                    continue;
+                }
+                const double t = mc.times[static_cast<std::size_t>(c)][i];
+                line += std::isfinite(t) ? fmt::format(",{},true", t) : std::string(",,false");
+            }
+            line += '\n';
+            out << line;
+        }
+    }
+    finish(out, file);
+}
+
+ordered_json monte_carlo_json(const MonteCarloResult& mc) {
+    const SampleSpec& sp = *mc.spec->sample;
+    ordered_json j;
+    j["scenario"] = mc.spec->name;
+    j["n"] = sp.n;
+    j["seed"] = sp.seed;
+    ordered_json ps = ordered_json::object();
+    for (std::size_t k = 0; k < sp.paths.size(); ++k) ps[sp.paths[k]] = sp.dists[k].describe();
+    j["parameters"] = ps;
+    if (!sp.rank_correlation.empty()) j["rank_correlation"] = sp.rank_correlation;
+    ordered_json ts = ordered_json::array();
+    for (const auto& st : monte_carlo_stats(mc)) {
+        ordered_json t;
+        t["target"] = st.target;
+        t["p_reached_by_horizon"] = static_cast<double>(st.reached) / static_cast<double>(st.n);
+        ordered_json by = ordered_json::object();
+        for (const auto& [date, p] : st.reached_by) by[fmt::format("{}", date)] = p;
+        t["p_reached_by"] = by;
+        ordered_json q = ordered_json::object();
+        for (const auto& [p, v] : st.quantiles) q[fmt::format("p{}", static_cast<int>(std::lround(p * 100)))] = opt(v);
+        t["time_quantiles"] = q;
+        t["mean_time_if_reached"] = opt(st.mean_if_reached);
+        ts.push_back(t);
+    }
+    j["targets"] = ts;
+    return j;
+}
+
 std::string random_suffix() {
     std::random_device rd;
     return fmt::format("{:08x}", rd());
@@ -322,6 +399,12 @@ ordered_json summary_json(const RunResult& r) {
         j["comparisons"] = cs;
     }
     if (!r.sensitivity.empty()) j["sensitivity_csv"] = "sensitivity.csv";
+    if (!r.monte_carlo.empty()) {
+        ordered_json mcs = ordered_json::array();
+        for (const auto& mc : r.monte_carlo) mcs.push_back(monte_carlo_json(mc));
+        j["monte_carlo"] = mcs;
+        j["samples_csv"] = "samples.csv";
+    }
     if (any_sweep(r)) j["sweep_csv"] = "sweep.csv";
     if (any_solve(r)) j["solve_csv"] = "solve.csv";
     j["resolved_config"] = ex.resolved;
@@ -354,6 +437,7 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
         if (any_sweep(r)) write_sweep_csv(r, tmp / "sweep.csv");
         if (any_solve(r)) write_solve_csv(r, tmp / "solve.csv");
         if (!r.sensitivity.empty()) write_sensitivity_csv(r, tmp / "sensitivity.csv");
+        if (!r.monte_carlo.empty()) write_samples_csv(r, tmp / "samples.csv");
         for (const auto& c : r.comparisons) write_compare_csv(c, tmp / compare_file_name(c));
         {
             std::ofstream out(tmp / "summary.json");
@@ -415,6 +499,17 @@ void print_table(const RunResult& r, std::ostream& os) {
     }
     if (!r.sensitivity.empty())
         fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity.size());
+    for (const auto& mc : r.monte_carlo) {
+        const SampleSpec& sp = *mc.spec->sample;
+        fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);
+        auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
+        for (const auto& st : monte_carlo_stats(mc)) {
+            fmt::print(os, "  {:<12} P(reached) {:.4f}  p5 {}  p25 {}  p50 {}  p75 {}  p95 {} yr\n", st.target,
+                       static_cast<double>(st.reached) / static_cast<double>(st.n), q(st.quantiles[0].second),
+                       q(st.quantiles[2].second), q(st.quantiles[3].second), q(st.quantiles[4].second),
+                       q(st.quantiles[6].second));
+        }
+    }
     for (const auto& c : r.comparisons) print_comparison(c, os);
 }
 

@@ -1,6 +1,9 @@
 #include "racesim/run/runner.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <exception>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -141,6 +144,29 @@ double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
     return integrate(pb, opt).log_ratio.back();
 }
 
+std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc) {
+    const Model& m = sc.model;
+    IntegrationProblem pb;
+    pb.efficiency = m.efficiency.get();
+    pb.power = m.power.get();
+    pb.log_C0 = m.log_C0;
+    pb.horizon = sc.horizon;
+    pb.scenario = sc.name;
+    pb.efficiency_name = sc.efficiency.selection.type;
+    pb.power_name = sc.power.selection.type;
+    for (const auto& t : sc.targets) {
+        const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+        std::string why;
+        const auto log_C = m.loss->log_compute_for_loss(L, why);
+        if (!log_C)
+            throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(L) +
+                           " cannot be expressed: " + why);
+        pb.log_thresholds.push_back(*log_C - m.log_C0);
+    }
+    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    return integrate(pb, opt).threshold_times;
+}
+
 Series series_of(const ScenarioResult& r) {
     Series s;
     s.name = r.spec->name;
@@ -154,36 +180,55 @@ Series series_of(const ScenarioResult& r) {
     return s;
 }
 
+namespace {
+
+/// A scenario, or its goal seek and then the scenario at the value found.
+ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
+    if (!sc.solve) return run_scenario(ex, sc);
+    SolveResult s = solve(ex, sc);
+    std::shared_ptr<const ScenarioSpec> spec;
+    if (s.found) {
+        const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
+        auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
+        solved->solve = sc.solve;
+        solved->sensitivity = sc.sensitivity;
+        spec = std::move(solved);
+    }
+    ScenarioResult res = run_scenario(ex, spec ? *spec : sc);
+    res.owned = spec;
+    if (s.found) s.time = res.targets.at(s.spec.target).time;
+    res.solve = std::move(s);
+    return res;
+}
+
+}  // namespace
+
 RunResult run_experiment(const Experiment& ex) {
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r;
     r.experiment = &ex;
-    for (const auto& sc : ex.scenarios) {
-        if (!sc.solve) {
-            r.scenarios.push_back(run_scenario(ex, sc));
-        } else {
-            SolveResult s = solve(ex, sc);
-            std::shared_ptr<const ScenarioSpec> spec;
-            if (s.found) {
-                const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value),
-                                   s.spec.bracket_mark};
-                auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
-                solved->solve = sc.solve;
-                solved->sensitivity = sc.sensitivity;
-                spec = std::move(solved);
-            }
-            ScenarioResult res = run_scenario(ex, spec ? *spec : sc);
-            res.owned = spec;
-            if (s.found) s.time = res.targets.at(s.spec.target).time;
-            res.solve = std::move(s);
-            r.scenarios.push_back(std::move(res));
+    // Every scenario (and its goal seek) in parallel, each into its own slot; the first failure
+    // by scenario order is reported, whatever the schedule.
+    const std::size_t n = ex.scenarios.size();
+    std::vector<std::optional<ScenarioResult>> slots(n);
+    std::vector<std::exception_ptr> errors(n);
+    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+        try {
+            slots[i] = run_one(ex, ex.scenarios[i]);
+        } catch (...) {
+            errors[i] = std::current_exception();
         }
-        const ScenarioResult& done = r.scenarios.back();
+    });
+    for (std::size_t i = 0; i < n; ++i)
+        if (errors[i]) std::rethrow_exception(errors[i]);
+    for (auto& s : slots) r.scenarios.push_back(std::move(*s));
+    for (const auto& done : r.scenarios)
         if (done.spec->sensitivity) {
             auto rows = sensitivity(ex, *done.spec, done);
             r.sensitivity.insert(r.sensitivity.end(), rows.begin(), rows.end());
         }
-    }
+    for (const auto& sc : ex.scenarios)
+        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc));
     for (const auto& c : ex.comparisons) {
         const ScenarioResult *a = nullptr, *b = nullptr;
         for (const auto& s : r.scenarios) {

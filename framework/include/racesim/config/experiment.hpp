@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "racesim/config/sample.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugins/registry.hpp"
@@ -84,6 +85,7 @@ struct ScenarioSpec {
     std::vector<Assignment> sweep;  ///< the sweep values this scenario was expanded with
     std::optional<SolveSpec> solve;
     std::optional<SensitivitySpec> sensitivity;
+    std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
     Model model;
     nlohmann::ordered_json resolved;  ///< the scenario as resolved, for summary.json
 };

@@ -14,7 +14,7 @@ namespace racesim {
 /// Creates the scenario's models from its selections (C0, the loss at C0, the targets'
 /// compute thresholds, the reference) and fills `sc.resolved`. Returns the problems found,
 /// each at the position of the value that caused it; `sc.model` is complete only when none.
-std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& registry);
+std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& registry, bool describe = true);
 
 /// A parameter path of a scenario, split: block "efficiency", "power", "loss" or "baseline".
 struct ParameterPath {
@@ -42,8 +42,10 @@ std::string check_parameter_value(const ScenarioSpec& sc, const std::string& pat
 /// A copy of `base` named `name` with the assignments applied and its models instantiated
 /// anew (the copy records the assignments in `sweep` only when `record` is true).
 /// Throws ConfigError with diagnostics at the assignments' marks when a value is refused.
+/// `describe = false` skips `resolved` (for Monte Carlo samples, which are never written whole).
 ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignment>& assignments,
-                             const std::string& name, const Registry& registry, bool record = true);
+                             const std::string& name, const Registry& registry, bool record = true,
+                             bool describe = true);
 
 /// "loss=0.68" or "R=0.5": a target's label in tables and column names.
 std::string target_label(const TargetSpec& t);

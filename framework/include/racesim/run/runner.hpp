@@ -65,11 +65,31 @@ struct SensitivityRow {
     std::string note;                  ///< why a side is missing
 };
 
+/// The outcome of a scenario's `sample:` (Monte Carlo). Sample i's values and target times are
+/// at index i, whatever the number of threads that made them.
+struct MonteCarloResult {
+    const ScenarioSpec* spec = nullptr;
+    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths)
+    std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
+};
+
+/// Summary statistics of one target over the samples.
+struct MonteCarloTargetStats {
+    std::string target;
+    std::size_t n = 0, reached = 0;
+    std::vector<std::pair<double, std::optional<double>>> quantiles;  ///< (p, time); nullopt: beyond the horizon
+    std::optional<double> mean_if_reached;
+    std::vector<std::pair<double, double>> reached_by;  ///< (date, probability)
+};
+
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc);
+
 struct RunResult {
     const Experiment* experiment = nullptr;
     std::vector<ScenarioResult> scenarios;
     std::vector<SensitivityRow> sensitivity;
     std::vector<Comparison> comparisons;
+    std::vector<MonteCarloResult> monte_carlo;
     double wall_seconds = 0;
 };
 
@@ -87,6 +107,13 @@ SolveResult solve(const Experiment& ex, const ScenarioSpec& sc);
 
 /// The one-at-a-time sensitivity rows of a scenario with `sensitivity:` (base result given).
 std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec& sc, const ScenarioResult& base);
+
+/// The time to each target of a scenario (nullopt: not reached by its horizon), integrated
+/// without an output grid.
+std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc);
+
+/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB).
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc);
 
 /// The series of a result, for comparisons.
 Series series_of(const ScenarioResult& r);

@@ -1,0 +1,58 @@
+// Monte Carlo: distributions of parameters, a Gaussian copula for rank correlations, and
+// reproducible draws. A draw depends only on (seed, sample index): never on the thread that
+// makes it or on the order samples are made in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "racesim/core/diagnostics.hpp"
+
+namespace racesim {
+
+struct Distribution {
+    enum class Kind { fixed, uniform, normal, lognormal, loguniform, choice } kind = Kind::fixed;
+    /// fixed: value a. uniform, loguniform: [a, b]. normal: mean a, sd b. lognormal: ln X ~ N(a, b).
+    double a = 0, b = 0;
+    std::vector<double> values, cdf;  ///< choice: the values and their cumulative probabilities
+    std::optional<double> min, max;   ///< clipping
+    Mark mark;
+
+    /// The value at probability u in (0, 1) (the inverse CDF), clipped to [min, max].
+    [[nodiscard]] double quantile(double u) const;
+    /// The smallest and largest value a draw can take (infinite when unbounded).
+    [[nodiscard]] double lowest() const;
+    [[nodiscard]] double highest() const;
+    /// E.g. "lognormal(mu=0.1, sigma=0.5)"; for summaries.
+    [[nodiscard]] std::string describe() const;
+};
+
+const char* to_string(Distribution::Kind k);
+
+/// The standard normal quantile z with P(Z <= z) = p.
+double normal_quantile(double p);
+double normal_cdf(double z);
+
+struct SampleSpec {
+    std::size_t n = 0;
+    std::uint64_t seed = 1;
+    std::vector<std::string> paths;
+    std::vector<Distribution> dists;
+    std::vector<double> rank_correlation;  ///< d x d, row-major; empty: independent
+    std::vector<double> cholesky;          ///< lower factor of the Gaussian copula's correlation, d x d
+    std::vector<double> dates;             ///< yr: report P(reached by each date)
+    Mark mark;
+};
+
+/// Spearman rank correlation -> the Pearson correlation of the Gaussian copula that has it.
+double copula_correlation(double rank_correlation);
+
+/// Lower Cholesky factor of a symmetric d x d matrix; nullopt when it is not positive definite.
+std::optional<std::vector<double>> cholesky(const std::vector<double>& a, std::size_t d);
+
+/// The parameter values of sample `index` (one per path), reproducible from (seed, index).
+std::vector<double> draw(const SampleSpec& s, std::uint64_t index);
+
+}  // namespace racesim

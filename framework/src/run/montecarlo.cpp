@@ -1,0 +1,88 @@
+// Monte Carlo over a scenario's parameters: each sample is the scenario with its drawn values,
+// instantiated and integrated to its targets only. Samples run in parallel (oneTBB); each
+// writes only its own slot, and a draw depends only on (seed, index), so the results are the
+// same whatever the number of threads.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "racesim/config/scenario.hpp"
+#include "racesim/core/diagnostics.hpp"
+#include "racesim/plugin/math.hpp"
+#include "racesim/run/runner.hpp"
+
+namespace racesim {
+
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc) {
+    const SampleSpec& s = *sc.sample;
+    const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
+    MonteCarloResult r;
+    r.spec = &sc;
+    r.draws.assign(n * d, 0.0);
+    r.times.assign(nt, std::vector<double>(n, std::numeric_limits<double>::infinity()));
+    std::vector<std::string> errors(n);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            const std::vector<double> x = draw(s, i);
+            std::copy(x.begin(), x.end(), r.draws.begin() + static_cast<std::ptrdiff_t>(i * d));
+            std::vector<Assignment> as;
+            for (std::size_t j = 0; j < d; ++j)
+                as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, plugin::math::format(x[j]), s.dists[j].mark});
+            try {
+                const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
+                const auto t = target_times(ex, v);
+                for (std::size_t k = 0; k < nt; ++k)
+                    if (t[k]) r.times[k][i] = *t[k];
+            } catch (const ConfigError& e) {
+                const auto& ds = e.diagnostics.errors();
+                errors[i] = ds.empty() ? std::string(e.what()) : ds.front().message;
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        }
+    });
+    // The first failing sample by index, so the message does not depend on the schedule.
+    for (std::size_t i = 0; i < n; ++i)
+        if (!errors[i].empty())
+            throw RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) + " (seed " +
+                           std::to_string(s.seed) + "): " + errors[i]);
+    return r;
+}
+
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
+    const ScenarioSpec& sc = *mc.spec;
+    std::vector<MonteCarloTargetStats> out;
+    for (std::size_t k = 0; k < mc.times.size(); ++k) {
+        MonteCarloTargetStats st;
+        st.target = target_label(sc.targets[k]);
+        std::vector<double> t = mc.times[k];
+        std::sort(t.begin(), t.end());
+        st.n = t.size();
+        double sum = 0;
+        for (double x : t)
+            if (std::isfinite(x)) {
+                ++st.reached;
+                sum += x;
+            }
+        if (st.reached) st.mean_if_reached = sum / static_cast<double>(st.reached);
+        // Quantiles by linear interpolation between order statistics (Hyndman-Fan type 7);
+        // a quantile that falls among the samples not reached by the horizon has no value.
+        for (const double p : {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95}) {
+            const double h = (static_cast<double>(st.n) - 1) * p;
+            const auto lo = static_cast<std::size_t>(std::floor(h)), hi = std::min(lo + 1, st.n - 1);
+            const double v = t[lo] + (h - static_cast<double>(lo)) * (t[hi] - t[lo]);
+            st.quantiles.emplace_back(p, std::isfinite(t[hi]) ? std::optional<double>(v) : std::nullopt);
+        }
+        for (const double date : sc.sample->dates) {
+            const auto c = std::upper_bound(t.begin(), t.end(), date) - t.begin();
+            st.reached_by.emplace_back(date, static_cast<double>(c) / static_cast<double>(st.n));
+        }
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+}  // namespace racesim
