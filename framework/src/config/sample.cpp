@@ -97,7 +97,7 @@ double Distribution::lowest() const {
             x = -inf;
             break;
         case Kind::lognormal:
-            x = 0;
+            x = std::numeric_limits<double>::min();  // the support is (0, inf): 0 itself is never drawn
             break;
         case Kind::choice:
             x = *std::min_element(values.begin(), values.end());
