@@ -279,3 +279,32 @@ compare:
         CHECK(row.C_ratio == Approx(yearly / cont).epsilon(1e-9));
     }
 }
+
+TEST_CASE("closed-form fast path: the same times as the ODE, and refused without a reference") {
+    const std::string body = R"(
+  - name: y
+    sweep: {efficiency.gamma: [0, 0.5, 2, 3], baseline.tau: [-0.5, 0, 1]}
+)";
+    Diagnostics d1, d2;
+    auto ode = load(head + body, d1);
+    auto cf = load(std::string(head).replace(head.find("horizon: 40\n"), 12, "horizon: 40\nsolver: {method: closed-form}\n") +
+                       body,
+                   d2);
+    REQUIRE(ode);
+    REQUIRE(cf);
+    const RunResult a = run_experiment(*ode), b = run_experiment(*cf);
+    REQUIRE(a.scenarios.size() == b.scenarios.size());
+    for (std::size_t i = 0; i < a.scenarios.size(); ++i) {
+        const auto &ta = a.scenarios[i].targets[0], &tb = b.scenarios[i].targets[0];
+        REQUIRE(ta.time.has_value() == tb.time.has_value());
+        if (ta.time) CHECK(*tb.time == Approx(*ta.time).epsilon(1e-9));  // the ODE's own error is ~1e-11
+        CHECK(b.scenarios[i].stats.rhs_evaluations == 0);
+    }
+    Diagnostics d3;
+    CHECK_FALSE(load("racesim: 1\nhorizon: 5\nsolver: {method: closed-form}\nscenarios:\n  - name: x\n"
+                     "    efficiency: {type: continuous-doubling, E0: 1, gamma: 1}\n"
+                     "    power: {type: mean-field, P0: 1}\n    loss: {type: power-law, kappa: 0.05, L0: 1}\n",
+                     d3));
+    CHECK_THAT(messages(d3), Catch::Contains("t.yaml:3:18: error: solver.method 'closed-form' needs a reference for "
+                                             "every scenario, and scenario 'x' has none"));
+}

@@ -299,6 +299,7 @@ private:
     std::map<std::string, Mark> final_names_;
     std::vector<std::pair<Mark, Mark>> compare_marks_;
     bool over_limit_ = false;
+    Mark method_mark_;
     std::size_t samples_total_ = 0;
     Blocks defaults_;
     Mark every_mark_;
@@ -368,7 +369,17 @@ void Validator::read_top() {
 
     if (const YAML::Node s = root["solver"]) {
         if (expect(s, YAML::NodeType::Map, "a map for 'solver' ({rel_tol, abs_tol, max_steps})")) {
-            check_keys(s, {"rel_tol", "abs_tol", "max_steps"}, "'solver'");
+            check_keys(s, {"method", "rel_tol", "abs_tol", "max_steps"}, "'solver'");
+            if (const YAML::Node v = s["method"]) {
+                const std::string m = v.IsScalar() ? v.Scalar() : "";
+                if (m == "closed-form" || m == "ode") {
+                    ex_.solver.closed_form = m == "closed-form";
+                    method_mark_ = mark(v);
+                } else {
+                    auto& e = d_.error(mark(v), "expected 'ode' or 'closed-form' for solver.method, got " + describe(v));
+                    if (auto sg = suggest(m, {"ode", "closed-form"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+                }
+            }
             if (const YAML::Node v = s["rel_tol"])
                 if (auto x = bounded(v, "solver.rel_tol",
                                      rule("rel_tol", plugin::Bound{1e-14, true}, plugin::Bound{1e-2, true})))
@@ -1417,6 +1428,12 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
         over_limit_ = true;
         return;
     }
+    if (ex_.solver.closed_form && !sc.model.reference) {
+        auto& e = d_.error(method_mark_, "solver.method 'closed-form' needs a reference for every scenario, and "
+                                         "scenario '" + sc.name + "' has none");
+        note(e, "give it 'reference: relative-loss' (or piecewise-exact), or use method 'ode'", sc.mark);
+        return;
+    }
     final_names_.emplace(sc.name, where);
     ex_.scenarios.push_back(std::move(sc));
 }
@@ -1697,8 +1714,10 @@ std::optional<Experiment> Validator::run() {
     j["horizon"] = ex_.horizon;
     j["output"] = {{"every", ex_.output.every ? ordered_json(*ex_.output.every) : ordered_json("horizon/300")},
                    {"times", ex_.output.times}};
-    j["solver"] = {
-        {"rel_tol", ex_.solver.rel_tol}, {"abs_tol", ex_.solver.abs_tol}, {"max_steps", ex_.solver.max_steps}};
+    j["solver"] = {{"method", ex_.solver.closed_form ? "closed-form" : "ode"},
+                   {"rel_tol", ex_.solver.rel_tol},
+                   {"abs_tol", ex_.solver.abs_tol},
+                   {"max_steps", ex_.solver.max_steps}};
     j["scenarios"] = ordered_json::array();
     for (const auto& sc : ex_.scenarios) j["scenarios"].push_back(sc.resolved);
     return std::move(ex_);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <unordered_set>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
@@ -29,12 +30,13 @@ std::string csv_file_name(const std::string& scenario) {
 
 std::vector<std::string> csv_file_names(const RunResult& r) {
     std::vector<std::string> names;
+    std::unordered_set<std::string> taken;
     for (const auto& s : r.scenarios) {
         const std::string base = csv_file_name(s.spec->name);
         std::string name = base;
         // Names that differ only in replaced characters ("a b", "a_b") get "-2", "-3", ...
-        for (int k = 2; std::find(names.begin(), names.end(), name) != names.end(); ++k)
-            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+        for (int k = 2; taken.count(name); ++k) name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+        taken.insert(name);
         names.push_back(name);
     }
     return names;

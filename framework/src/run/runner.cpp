@@ -74,7 +74,15 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
     }
 
     IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
-    IntegrationResult ir = integrate(pb, opt);
+    IntegrationResult ir;
+    if (ex.solver.closed_form) {
+        // The fast path: the scenario's exact solution, evaluated at the output times.
+        for (const double t : pb.output_times) ir.log_ratio.push_back(m.reference->log_compute_ratio(t));
+        for (const double x : pb.log_thresholds) ir.threshold_times.push_back(m.reference->time_to_log_compute_ratio(x));
+        ir.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, sc.name);
+    } else {
+        ir = integrate(pb, opt);
+    }
     out.stats = ir.stats;
 
     out.rows.reserve(pb.output_times.size());
@@ -131,6 +139,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
 
 double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
     if (t <= 0) return 0;
+    if (ex.solver.closed_form && sc.model.reference) return sc.model.reference->log_compute_ratio(t);
     IntegrationProblem pb;
     pb.efficiency = sc.model.efficiency.get();
     pb.power = sc.model.power.get();
@@ -162,6 +171,11 @@ std::vector<std::optional<double>> target_times(const Experiment& ex, const Scen
             throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(L) +
                            " cannot be expressed: " + why);
         pb.log_thresholds.push_back(*log_C - m.log_C0);
+    }
+    if (ex.solver.closed_form && m.reference) {
+        std::vector<std::optional<double>> out;
+        for (const double x : pb.log_thresholds) out.push_back(m.reference->time_to_log_compute_ratio(x));
+        return out;
     }
     const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
     return integrate(pb, opt).threshold_times;

@@ -96,6 +96,7 @@ struct OutputSpec {
 };
 
 struct SolverSpec {
+    bool closed_form = false;  ///< evaluate each scenario's reference instead of integrating
     double rel_tol = 1e-10;
     double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment
