@@ -6,6 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -102,6 +107,42 @@ int cmd_validate(const Options& o, spdlog::logger& log) {
     return exit_ok;
 }
 
+/// A progress line on stderr (done / total, rate, ETA), drawn at most 5 times a second and only
+/// once a run has taken a second; silent unless stderr is a terminal.
+class ProgressBar {
+public:
+    explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+    ~ProgressBar() {
+        if (drawn_) std::fputs("\r\033[K", stderr);
+    }
+    ProgressBar(const ProgressBar&) = delete;
+    ProgressBar& operator=(const ProgressBar&) = delete;
+
+    void operator()(std::size_t done, std::size_t total) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.2 || done <= shown_) return;
+        last_ = now;
+        shown_ = done;
+        drawn_ = true;
+        const double rate = static_cast<double>(done) / elapsed;
+        const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+        const int width = 30, fill = static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
+        fmt::print(stderr, "\r[{:<{}}] {}/{} runs, {:.0f}/s, ETA {:.0f} s\033[K", std::string(fill, '#'), width, done,
+                   total, rate, eta);
+        std::fflush(stderr);
+    }
+
+private:
+    bool enabled_;
+    std::chrono::steady_clock::time_point start_, last_{};
+    std::size_t shown_ = 0;
+    bool drawn_ = false;
+    std::mutex mutex_;
+};
+
 int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<Registry> reg;
     std::optional<Experiment> ex;
@@ -110,7 +151,11 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<tbb::global_control> threads;
     if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
-        const RunResult r = run_experiment(*ex);
+        RunResult r;
+        {
+            ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));
+            r = run_experiment(*ex, [&bar](std::size_t done, std::size_t total) { bar(done, total); });
+        }
         write_results(r, out, o.force);
         print_table(r, std::cout);
         log.info("results written to {}", out.string());

@@ -1,5 +1,5 @@
 # tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
-# sweep, a tornado chart and a comparison. Uses Debian's /usr/bin/python3 with matplotlib.
+# sweep, a tornado chart, a comparison and a Monte Carlo histogram/CDF. Uses Debian's /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE "${WORK}/all.yaml" "racesim: 1
@@ -14,6 +14,8 @@ scenarios:
     sweep: {efficiency.gamma: [1, 2]}
   - name: s
     sensitivity: {step: 0.1}
+  - name: m
+    sample: {n: 50, parameters: {efficiency.gamma: {dist: uniform, low: 1, high: 2}}}
 compare:
   - {a: 'g[gamma=1]', b: 'g[gamma=2]'}
 ")
@@ -24,7 +26,7 @@ execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}/res
 if(NOT rc EQUAL 0)
   fail("tools/plot exit ${rc}: ${err}")
 endif()
-foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_)
+foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_ montecarlo-m-R=0.8)
   foreach(ext png svg)
     set(p "${WORK}/fig/${f}.${ext}")
     if(NOT EXISTS "${p}")

@@ -16,7 +16,7 @@
 
 namespace racesim {
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc) {
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
@@ -43,6 +43,7 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc) {
                 errors[i] = e.what();
             }
         }
+        if (done) done(range.size());
     });
     // The first failing sample by index, so the message does not depend on the schedule.
     for (std::size_t i = 0; i < n; ++i)

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <chrono>
 #include <cmath>
@@ -217,7 +218,14 @@ ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
 
 }  // namespace
 
-RunResult run_experiment(const Experiment& ex) {
+std::size_t work_units(const Experiment& ex) {
+    std::size_t n = ex.scenarios.size();
+    for (const auto& sc : ex.scenarios)
+        if (sc.sample) n += sc.sample->n;
+    return n;
+}
+
+RunResult run_experiment(const Experiment& ex, const Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r;
     r.experiment = &ex;
@@ -226,12 +234,19 @@ RunResult run_experiment(const Experiment& ex) {
     const std::size_t n = ex.scenarios.size();
     std::vector<std::optional<ScenarioResult>> slots(n);
     std::vector<std::exception_ptr> errors(n);
+    const std::size_t total = work_units(ex);
+    std::atomic<std::size_t> finished{0};
+    auto tick = [&](std::size_t k) {
+        const std::size_t now = finished += k;
+        if (progress) progress(now, total);
+    };
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
         try {
             slots[i] = run_one(ex, ex.scenarios[i]);
         } catch (...) {
             errors[i] = std::current_exception();
         }
+        tick(1);
     });
     for (std::size_t i = 0; i < n; ++i)
         if (errors[i]) std::rethrow_exception(errors[i]);
@@ -242,7 +257,7 @@ RunResult run_experiment(const Experiment& ex) {
             r.sensitivity.insert(r.sensitivity.end(), rows.begin(), rows.end());
         }
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc));
+        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, tick));
     for (const auto& c : ex.comparisons) {
         const ScenarioResult *a = nullptr, *b = nullptr;
         for (const auto& s : r.scenarios) {

@@ -2,6 +2,7 @@
 // compares with the scenario's reference model. Knows nothing of YAML or of file formats.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,13 +113,22 @@ std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec
 /// without an output grid.
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc);
 
-/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB).
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc);
+/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB); `done` is called with
+/// the number of samples each finished chunk held.
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
+                             const std::function<void(std::size_t)>& done = {});
 
 /// The series of a result, for comparisons.
 Series series_of(const ScenarioResult& r);
 
-/// Runs every scenario, its goal seek and sensitivity rows, and the experiment's comparisons.
-RunResult run_experiment(const Experiment& ex);
+/// Called (from any thread) as scenarios and samples finish: (done, total).
+using Progress = std::function<void(std::size_t, std::size_t)>;
+
+/// The number of runs `run_experiment` reports progress over: scenarios plus samples.
+std::size_t work_units(const Experiment& ex);
+
+/// Runs every scenario, its goal seek and sensitivity rows, its Monte Carlo samples, and the
+/// experiment's comparisons.
+RunResult run_experiment(const Experiment& ex, const Progress& progress = {});
 
 }  // namespace racesim
