@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
@@ -23,7 +25,14 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, const
     r.spec = &sc;
     r.draws.assign(n * d, 0.0);
     r.times.assign(nt, std::vector<double>(n, std::numeric_limits<double>::infinity()));
-    std::vector<std::string> errors(n);
+    // Failures are rare: kept apart (not one string per sample) so memory stays at d + targets
+    // doubles per sample.
+    std::mutex errors_mutex;
+    std::map<std::size_t, std::string> errors;
+    auto fail = [&](std::size_t i, std::string msg) {
+        std::lock_guard<std::mutex> lock(errors_mutex);
+        errors.emplace(i, std::move(msg));
+    };
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const std::vector<double> x = draw(s, i);
@@ -38,18 +47,19 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, const
                     if (t[k]) r.times[k][i] = *t[k];
             } catch (const ConfigError& e) {
                 const auto& ds = e.diagnostics.errors();
-                errors[i] = ds.empty() ? std::string(e.what()) : ds.front().message;
+                fail(i, ds.empty() ? std::string(e.what()) : ds.front().message);
             } catch (const std::exception& e) {
-                errors[i] = e.what();
+                fail(i, e.what());
             }
         }
         if (done) done(range.size());
     });
     // The first failing sample by index, so the message does not depend on the schedule.
-    for (std::size_t i = 0; i < n; ++i)
-        if (!errors[i].empty())
-            throw RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) + " (seed " +
-                           std::to_string(s.seed) + "): " + errors[i]);
+    if (!errors.empty()) {
+        const auto& [i, msg] = *errors.begin();
+        throw RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) + " (seed " +
+                       std::to_string(s.seed) + "): " + msg);
+    }
     return r;
 }
 
