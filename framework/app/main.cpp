@@ -48,6 +48,7 @@ struct Options {
     std::string format = "text";
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
     std::size_t jobs = 0;  ///< 0: every core
+    bool no_trajectories = false;
     std::string results;
     std::string a, b;
     std::string csv;
@@ -148,6 +149,13 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
+    if (o.no_trajectories) {
+        ex->output.trajectories = false;
+    } else if (ex->scenarios.size() > 1000) {
+        ex->output.trajectories = false;
+        log.info("{} scenarios: writing no per-scenario CSVs (summary-only mode; sweep.csv has every time to target)",
+                 ex->scenarios.size());
+    }
     std::optional<tbb::global_control> threads;
     if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
@@ -254,6 +262,9 @@ int main(int argc, char** argv) {
     run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
         ->check(CLI::PositiveNumber);
 
+    run->add_flag("--no-trajectories", o.no_trajectories,
+                  "Write no per-scenario CSV, only the summary, sweep, solve, sensitivity and samples files "
+                  "(automatic above 1000 scenarios)");
     run->add_option("-j,--jobs", o.jobs, "Threads for scenarios and samples (default: every core)")
         ->check(CLI::PositiveNumber);
 

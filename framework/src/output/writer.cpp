@@ -349,7 +349,7 @@ ordered_json summary_json(const RunResult& r) {
         ordered_json o;
         o["name"] = sc.name;
         if (sc.origin != sc.name) o["origin"] = sc.origin;
-        o["csv"] = csv[i];
+        o["csv"] = s.rows.empty() ? ordered_json(nullptr) : ordered_json(csv[i]);
         if (!sc.sweep.empty()) {
             ordered_json sw = ordered_json::object();
             for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
@@ -435,7 +435,8 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
     try {
         if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
         const auto csv = csv_file_names(r);
-        for (std::size_t i = 0; i < r.scenarios.size(); ++i) write_csv(r.scenarios[i], tmp / csv[i]);
+        for (std::size_t i = 0; i < r.scenarios.size(); ++i)
+            if (!r.scenarios[i].rows.empty()) write_csv(r.scenarios[i], tmp / csv[i]);
         if (any_sweep(r)) write_sweep_csv(r, tmp / "sweep.csv");
         if (any_solve(r)) write_solve_csv(r, tmp / "solve.csv");
         if (!r.sensitivity.empty()) write_sensitivity_csv(r, tmp / "sensitivity.csv");

@@ -44,7 +44,7 @@ std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc) {
     return t;
 }
 
-ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
+ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool keep_rows) {
     const auto t0 = std::chrono::steady_clock::now();
     const Model& m = sc.model;
     ScenarioResult out;
@@ -86,7 +86,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
     }
     out.stats = ir.stats;
 
-    out.rows.reserve(pb.output_times.size());
+    if (keep_rows) out.rows.reserve(pb.output_times.size());
     double max_err = -1;
     for (std::size_t i = 0; i < pb.output_times.size(); ++i) {
         const double t = pb.output_times[i];
@@ -115,7 +115,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc) {
                 out.max_rel_err_time = t;
             }
         }
-        out.rows.push_back(r);
+        if (keep_rows) out.rows.push_back(r);
     }
     if (m.reference) out.max_rel_err = max_err;
 
@@ -199,7 +199,9 @@ namespace {
 
 /// A scenario, or its goal seek and then the scenario at the value found.
 ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
-    if (!sc.solve) return run_scenario(ex, sc);
+    bool keep = ex.output.trajectories;
+    for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
+    if (!sc.solve) return run_scenario(ex, sc, keep);
     SolveResult s = solve(ex, sc);
     std::shared_ptr<const ScenarioSpec> spec;
     if (s.found) {
@@ -209,7 +211,7 @@ ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
         solved->sensitivity = sc.sensitivity;
         spec = std::move(solved);
     }
-    ScenarioResult res = run_scenario(ex, spec ? *spec : sc);
+    ScenarioResult res = run_scenario(ex, spec ? *spec : sc, keep);
     res.owned = spec;
     if (s.found) s.time = res.targets.at(s.spec.target).time;
     res.solve = std::move(s);

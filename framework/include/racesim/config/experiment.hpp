@@ -93,6 +93,7 @@ struct ScenarioSpec {
 struct OutputSpec {
     std::optional<double> every;  ///< grid step, yr; default: each scenario's horizon / 300
     std::vector<double> times;    ///< extra exact times
+    bool trajectories = true;     ///< write one CSV per scenario (`racesim run --no-trajectories`: no)
 };
 
 struct SolverSpec {

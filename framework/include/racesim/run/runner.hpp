@@ -97,7 +97,9 @@ struct RunResult {
 /// A scenario's output grid: 0, every, 2·every, ..., its horizon, and every extra time exactly.
 std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc);
 
-ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc);
+/// One trajectory. Without `keep_rows` the rows are still computed (and checked against the
+/// reference) but not kept: the result has targets and errors only.
+ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool keep_rows = true);
 
 /// ln(C(t)/C0) of a scenario, integrated to t only (0 at t = 0).
 double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t);
