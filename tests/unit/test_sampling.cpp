@@ -9,33 +9,16 @@
 #include <tbb/global_control.h>
 
 #include "racesim/config/loader.hpp"
+#include "support.hpp"
 #include "racesim/config/sample.hpp"
 #include "racesim/run/runner.hpp"
 
 using namespace racesim;
+using racesim::test::load;
+using racesim::test::messages;
+using racesim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-    static const Registry reg = [] {
-        Registry r;
-        r.load_directories({RACESIM_PLUGIN_DIR});
-        return r;
-    }();
-    return reg;
-}
-
-std::optional<Experiment> load(const std::string& text, Diagnostics& d) {
-    auto doc = parse_document_text(text, "t.yaml", d);
-    if (!doc) return std::nullopt;
-    return validate(*doc, registry(), d);
-}
-
-std::string messages(const Diagnostics& d) {
-    std::ostringstream os;
-    d.print(os);
-    return os.str();
-}
 
 std::string config(const std::string& sample) {
     return R"(racesim: 1
