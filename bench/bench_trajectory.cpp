@@ -1,0 +1,81 @@
+// Issue 4, benchmark 1: one verified trajectory per problem (continuous gamma = 2; discrete
+// steps T = 1; continuous x peaked duty 0.22; 30 yr, 301 outputs, one time to target) at
+// rel_tol 1e-6 and 1e-10, with the real plugins loaded through the Registry.
+//
+//   BM_Integrate/<problem>/<tol>    integrate(): the ODE, the outputs and the time to target
+//   BM_RunScenario/<problem>/<tol>  run_scenario(): the above plus the rows (E, P, L, R) and the
+//                                   check of every row and target against the reference plugin
+//
+// Counters: rhs (RHS evaluations), steps, segments, err_C (max |C/C_exact - 1| over the 301
+// outputs), err_t (|t*/t*_exact - 1|); "exact" is the relative-loss or piecewise-exact plugin.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "bench_common.hpp"
+
+using namespace racesim;
+using namespace racesim::bench;
+
+namespace {
+
+const Experiment& problems(int tol_exp) {
+    static std::map<int, std::unique_ptr<Experiment>> cache;
+    auto& p = cache[tol_exp];
+    if (!p) p = std::make_unique<Experiment>(load_experiment(problems_yaml(std::pow(10.0, -tol_exp))));
+    return *p;
+}
+
+void set_counters(benchmark::State& state, const IntegrationStats& st, const Errors& e) {
+    state.counters["rhs"] = static_cast<double>(st.rhs_evaluations);
+    state.counters["steps"] = static_cast<double>(st.steps);
+    state.counters["segments"] = static_cast<double>(st.segments);
+    state.counters["err_C"] = e.C;
+    state.counters["err_t"] = e.t;
+}
+
+void BM_Integrate(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    const IntegrationProblem pb = problem_of(ex, sc);
+    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    IntegrationResult r;
+    for (auto _ : state) {
+        r = integrate(pb, opt);
+        benchmark::DoNotOptimize(r.log_ratio.data());
+    }
+    set_counters(state, r.stats, errors_of(sc, pb, r));
+    state.SetLabel(sc.name);
+}
+
+void BM_RunScenario(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    ScenarioResult r;
+    for (auto _ : state) {
+        r = run_scenario(ex, sc);
+        benchmark::DoNotOptimize(r.rows.data());
+    }
+    // The same errors, from an integration outside the timed loop (run_scenario's own check
+    // is relative to R, not C).
+    const IntegrationProblem pb = problem_of(ex, sc);
+    const IntegrationResult ir = integrate(pb, {ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps});
+    set_counters(state, r.stats, errors_of(sc, pb, ir));
+    state.counters["max_rel_err_R"] = r.max_rel_err.value_or(-1);
+    state.SetLabel(sc.name);
+}
+
+void problem_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"problem", "tol_exp"});
+    for (int p = 0; p < 3; ++p)
+        for (int tol : {6, 10}) b->Args({p, tol});
+}
+
+}  // namespace
+
+BENCHMARK(BM_Integrate)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RunScenario)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();
