@@ -47,6 +47,8 @@ void BM_Integrate(benchmark::State& state) {
         benchmark::DoNotOptimize(r.log_ratio.data());
     }
     set_counters(state, r.stats, errors_of(sc, pb, r));
+    // The reference's time to target, cross-checked by bench/run-all against mpmath.
+    state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
     state.SetLabel(sc.name);
 }
 
