@@ -53,7 +53,7 @@ const Experiment& sweep(long n, bool grid) {
 
 // ---------------------------------------------------------------------------------------
 // THE HOOK FOR THE PARALLEL RUNNER. run_experiment is single-threaded today. When the lead's
-// jobs/threads option lands, set RACESIM_BENCH_HAVE_JOBS in bench/CMakeLists.txt and make
+// jobs/threads option lands, configure with -DRACESIM_BENCH_HAVE_JOBS=ON and make
 // this call pass `jobs` to it (e.g. `RunOptions o; o.jobs = jobs; return run_experiment(ex, o);`).
 // BM_Sweep then also registers jobs = 2, and bench/run-all reports the 1 -> 2 thread speed-up.
 RunResult run_with_jobs(const Experiment& ex, int jobs) {
