@@ -2,8 +2,9 @@
 // run_experiment on an in-memory experiment of N scenarios (gamma swept over [0.1, 3], 40 yr,
 // target R = 0.68 at kappa = 0.048, reference relative-loss checked on every row, rel_tol 1e-10).
 //
-//   BM_Sweep/n/jobs/grid   grid = 1: the default 301-point output grid; grid = 0: outputs at
-//                          0 and the horizon only (time to target is what a sweep asks for)
+//   BM_Sweep/n/jobs/grid/method   grid = 1: the default 301-point output grid; grid = 0: outputs at
+//                          0 and the horizon only (time to target is what a sweep asks for);
+//                          method = 1: `solver: {method: closed-form}` (see below)
 //   BM_SweepLoad/n         parsing + validating + instantiating the N scenarios (not in BM_Sweep)
 //   BM_ClosedForm_*        the relative-loss reference plugin evaluated per point, as the
 //                          scalar baseline for the closed-form fast path (issue 4)
@@ -17,21 +18,26 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "bench_common.hpp"
+
+#ifdef RACESIM_BENCH_HAVE_TBB
+#include <tbb/global_control.h>
+#endif
 
 using namespace racesim;
 using namespace racesim::bench;
 
 namespace {
 
-std::string sweep_yaml(long n, bool grid) {
+std::string sweep_yaml(long n, bool grid, bool closed_form = false) {
     return std::string(R"(racesim: 1
 name: bench-sweep
 horizon: 40
 )") + (grid ? "" : "output: {every: 40}\n") +
-           R"(solver: {rel_tol: 1.0e-10, abs_tol: 0}
-defaults:
+           (closed_form ? "solver: {method: closed-form}\n" : "solver: {rel_tol: 1.0e-10, abs_tol: 0}\n") +
+           R"(defaults:
   efficiency: {type: continuous-doubling, E0: 1, gamma: 0.5}
   power: {type: mean-field, P0: 1}
   loss: {type: power-law, kappa: 0.048, L0: 1.0}
@@ -44,20 +50,25 @@ scenarios:
            std::to_string(n) + "}\n";
 }
 
-const Experiment& sweep(long n, bool grid) {
-    static std::map<std::pair<long, bool>, std::unique_ptr<Experiment>> cache;
-    auto& p = cache[{n, grid}];
-    if (!p) p = std::make_unique<Experiment>(load_experiment(sweep_yaml(n, grid)));
+const Experiment& sweep(long n, bool grid, bool closed_form = false) {
+    static std::map<std::tuple<long, bool, bool>, std::unique_ptr<Experiment>> cache;
+    auto& p = cache[{n, grid, closed_form}];
+    if (!p) p = std::make_unique<Experiment>(load_experiment(sweep_yaml(n, grid, closed_form)));
     return *p;
 }
 
 // ---------------------------------------------------------------------------------------
-// THE HOOK FOR THE PARALLEL RUNNER. run_experiment is single-threaded today. When the lead's
-// jobs/threads option lands, configure with -DRACESIM_BENCH_HAVE_JOBS=ON and make
-// this call pass `jobs` to it (e.g. `RunOptions o; o.jobs = jobs; return run_experiment(ex, o);`).
-// BM_Sweep then also registers jobs = 2, and bench/run-all reports the 1 -> 2 thread speed-up.
+// THE HOOK FOR THE PARALLEL RUNNER. The parallel runner (issue 4, oneTBB) uses every core by
+// default; this limits oneTBB to `jobs` threads for the call, so jobs = 1 really is one core
+// whether or not the runner is parallel (on a serial runner the limit changes nothing).
+// Configure with -DRACESIM_BENCH_HAVE_JOBS=ON once the parallel runner is in: BM_Sweep then also
+// registers jobs = 2 and bench/run-all reports the 1 -> 2 thread speed-up.
 RunResult run_with_jobs(const Experiment& ex, int jobs) {
+#ifdef RACESIM_BENCH_HAVE_TBB
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(jobs));
+#else
     (void)jobs;
+#endif
     return run_experiment(ex);
 }
 #ifdef RACESIM_BENCH_HAVE_JOBS
@@ -65,12 +76,19 @@ constexpr bool have_jobs = true;
 #else
 constexpr bool have_jobs = false;
 #endif
+// `solver: {method: closed-form}` (the closed-form fast path): configure with
+// -DRACESIM_BENCH_HAVE_CLOSED_FORM=ON once it is in; BM_Sweep then also registers method = 1.
+#ifdef RACESIM_BENCH_HAVE_CLOSED_FORM
+constexpr bool have_closed_form = true;
+#else
+constexpr bool have_closed_form = false;
+#endif
 // ---------------------------------------------------------------------------------------
 
 void BM_Sweep(benchmark::State& state) {
     const long n = state.range(0);
     const int jobs = static_cast<int>(state.range(1));
-    const Experiment& ex = sweep(n, state.range(2) != 0);
+    const Experiment& ex = sweep(n, state.range(2) != 0, state.range(3) != 0);
     long reached = 0;
     double max_err = 0;
     for (auto _ : state) {
@@ -91,13 +109,15 @@ void BM_Sweep(benchmark::State& state) {
 }
 
 void sweep_args(benchmark::internal::Benchmark* b) {
-    b->ArgNames({"n", "jobs", "grid"});
-    for (long n : {1000L}) {
-        for (int grid : {0, 1}) {
-            b->Args({n, 1, grid});
-            if (have_jobs) b->Args({n, 2, grid});
+    b->ArgNames({"n", "jobs", "grid", "method"});  // method 0: ODE, 1: closed form
+    for (long n : {1000L})
+        for (int method : {0, 1}) {
+            if (method == 1 && !have_closed_form) continue;
+            for (int grid : {0, 1}) {
+                b->Args({n, 1, grid, method});
+                if (have_jobs) b->Args({n, 2, grid, method});
+            }
         }
-    }
 }
 
 void BM_SweepLoad(benchmark::State& state) {
