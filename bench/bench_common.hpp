@@ -1,0 +1,121 @@
+// Shared set-up for the racesim benchmarks: the plugins are loaded through the Registry and
+// scenarios are built from YAML text through the loader, exactly as the runtime does.
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "racesim/config/loader.hpp"
+#include "racesim/integrate/integrator.hpp"
+#include "racesim/run/runner.hpp"
+
+namespace racesim::bench {
+
+inline const Registry& registry() {
+    static const Registry reg = [] {
+        Registry r;
+        r.load_directories({RACESIM_PLUGIN_DIR});
+        return r;
+    }();
+    return reg;
+}
+
+/// Parses and validates an experiment held in memory; aborts with the diagnostics on failure
+/// (a benchmark with a broken config must not report a time).
+inline Experiment load_experiment(const std::string& yaml) {
+    Diagnostics d;
+    auto doc = parse_document_text(yaml, "bench.yaml", d);
+    std::optional<Experiment> ex;
+    if (doc) ex = validate(*doc, registry(), d);
+    if (!ex) {
+        d.print(std::cerr);
+        std::abort();
+    }
+    return std::move(*ex);
+}
+
+/// The three verified problems of issue 4 (MODEL.md units; E0 = P0 = 1, tau = 0, so C0 = 1):
+/// continuous gamma = 2; discrete steps T = 1 (gamma = 2); continuous gamma = 2 x peaked duty 0.22.
+/// Horizon 30 yr, output every 0.1 yr (301 points), one target R = 0.68 at kappa = 0.048.
+/// Each carries the exact reference: relative-loss (the paper's closed form) or piecewise-exact.
+inline std::string problems_yaml(double rel_tol) {
+    char tol[64];
+    std::snprintf(tol, sizeof tol, "%.17g", rel_tol);
+    return std::string(R"(racesim: 1
+name: bench-problems
+horizon: 30
+output: {every: 0.1}
+solver: {rel_tol: )") +
+           tol + R"(, abs_tol: 0}
+defaults:
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68]}
+  baseline: {tau: 0}
+scenarios:
+  - name: continuous
+    efficiency: {type: continuous-doubling, E0: 1, gamma: 2}
+    power: {type: mean-field, P0: 1}
+    reference: relative-loss
+  - name: discrete
+    efficiency: {type: discrete-steps, E0: 1, gamma: 2, period: 1}
+    power: {type: mean-field, P0: 1}
+    reference: piecewise-exact
+  - name: peaked
+    efficiency: {type: continuous-doubling, E0: 1, gamma: 2}
+    power: {type: peaked, P0: 1, duty: 0.22}
+    reference: piecewise-exact
+)";
+}
+
+inline const char* const problem_names[] = {"continuous", "discrete", "peaked"};
+
+/// The integration problem of a scenario, built as run_scenario builds it.
+inline IntegrationProblem problem_of(const Experiment& ex, const ScenarioSpec& sc) {
+    const Model& m = sc.model;
+    IntegrationProblem pb;
+    pb.efficiency = m.efficiency.get();
+    pb.power = m.power.get();
+    pb.log_C0 = m.log_C0;
+    pb.horizon = sc.horizon;
+    pb.output_times = output_grid(ex, sc);
+    pb.scenario = sc.name;
+    pb.efficiency_name = sc.efficiency.selection.type;
+    pb.power_name = sc.power.selection.type;
+    for (const auto& t : sc.targets) {
+        const double loss = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+        std::string why;
+        pb.log_thresholds.push_back(m.loss->log_compute_for_loss(loss, why).value() - m.log_C0);
+    }
+    return pb;
+}
+
+struct Errors {
+    double C = 0;  ///< max over the output grid of |C/C_exact - 1|
+    double t = 0;  ///< max over targets of |t*/t*_exact - 1|
+};
+
+/// Errors of an integration against the scenario's reference model (a loaded plugin).
+inline Errors errors_of(const ScenarioSpec& sc, const IntegrationProblem& pb, const IntegrationResult& r) {
+    Errors e;
+    const auto& ref = *sc.model.reference;
+    for (std::size_t i = 0; i < pb.output_times.size(); ++i)
+        e.C = std::max(e.C, std::abs(std::expm1(r.log_ratio[i] - ref.log_compute_ratio(pb.output_times[i]))));
+    for (std::size_t k = 0; k < pb.log_thresholds.size(); ++k) {
+        const auto exact = ref.time_to_log_compute_ratio(pb.log_thresholds[k]);
+        const auto got = r.threshold_times[k];
+        if (!exact || !got) {
+            e.t = (exact.has_value() == got.has_value()) ? e.t : std::numeric_limits<double>::infinity();
+            continue;
+        }
+        e.t = std::max(e.t, std::abs(*got / *exact - 1));
+    }
+    return e;
+}
+
+}  // namespace racesim::bench

@@ -1,0 +1,173 @@
+// Issue 4, benchmark 3: sweep throughput, trajectories with time to target per second, through
+// run_experiment on an in-memory experiment of N scenarios (gamma swept over [0.1, 3], 40 yr,
+// target R = 0.68 at kappa = 0.048, reference relative-loss checked on every row, rel_tol 1e-10).
+//
+//   BM_Sweep/n/jobs/grid/method   grid = 1: the default 301-point output grid; grid = 0: outputs at
+//                          0 and the horizon only (time to target is what a sweep asks for);
+//                          method = 1: `solver: {method: closed-form}` (see below)
+//   BM_SweepLoad/n         parsing + validating + instantiating the N scenarios (not in BM_Sweep)
+//   BM_ClosedForm_*        the relative-loss reference plugin evaluated per point, as the
+//                          scalar baseline for the closed-form fast path (issue 4)
+//
+// items_per_second = scenarios (trajectories) per second of wall time. BM_Sweep's CPU time is
+// the whole process's (all threads), so n / cpu_time is the throughput per core, and the
+// 1 -> 2 thread speed-up is the ratio of real times (meaningful on an otherwise idle machine).
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "bench_common.hpp"
+
+#ifdef RACESIM_BENCH_HAVE_TBB
+#include <tbb/global_control.h>
+#endif
+
+using namespace racesim;
+using namespace racesim::bench;
+
+namespace {
+
+std::string sweep_yaml(long n, bool grid, bool closed_form = false) {
+    return std::string(R"(racesim: 1
+name: bench-sweep
+horizon: 40
+)") + (grid ? "" : "output: {every: 40}\n") +
+           (closed_form ? "solver: {method: closed-form}\n" : "solver: {rel_tol: 1.0e-10, abs_tol: 0}\n") +
+           R"(defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 0.5}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68]}
+  reference: relative-loss
+scenarios:
+  - name: g
+    sweep:
+      efficiency.gamma: {from: 0.1, to: 3, count: )" +
+           std::to_string(n) + "}\n";
+}
+
+const Experiment& sweep(long n, bool grid, bool closed_form = false) {
+    static std::map<std::tuple<long, bool, bool>, std::unique_ptr<Experiment>> cache;
+    auto& p = cache[{n, grid, closed_form}];
+    if (!p) p = std::make_unique<Experiment>(load_experiment(sweep_yaml(n, grid, closed_form)));
+    return *p;
+}
+
+// ---------------------------------------------------------------------------------------
+// THE HOOK FOR THE PARALLEL RUNNER. The parallel runner (issue 4, oneTBB) uses every core by
+// default; this limits oneTBB to `jobs` threads for the call, so jobs = 1 really is one core
+// whether or not the runner is parallel (on a serial runner the limit changes nothing).
+// Configure with -DRACESIM_BENCH_HAVE_JOBS=ON once the parallel runner is in: BM_Sweep then also
+// registers jobs = 2 and bench/run-all reports the 1 -> 2 thread speed-up.
+RunResult run_with_jobs(const Experiment& ex, int jobs) {
+#ifdef RACESIM_BENCH_HAVE_TBB
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(jobs));
+#else
+    (void)jobs;
+#endif
+    return run_experiment(ex);
+}
+#ifdef RACESIM_BENCH_HAVE_JOBS
+constexpr bool have_jobs = true;
+#else
+constexpr bool have_jobs = false;
+#endif
+// `solver: {method: closed-form}` (the closed-form fast path): configure with
+// -DRACESIM_BENCH_HAVE_CLOSED_FORM=ON once it is in; BM_Sweep then also registers method = 1.
+#ifdef RACESIM_BENCH_HAVE_CLOSED_FORM
+constexpr bool have_closed_form = true;
+#else
+constexpr bool have_closed_form = false;
+#endif
+// ---------------------------------------------------------------------------------------
+
+void BM_Sweep(benchmark::State& state) {
+    const long n = state.range(0);
+    const int jobs = static_cast<int>(state.range(1));
+    const Experiment& ex = sweep(n, state.range(2) != 0, state.range(3) != 0);
+    long reached = 0;
+    double max_err = 0;
+    for (auto _ : state) {
+        RunResult r = run_with_jobs(ex, jobs);
+        reached = 0;
+        max_err = 0;
+        for (const auto& s : r.scenarios)
+            for (const auto& t : s.targets) {
+                reached += t.reached;
+                max_err = std::max(max_err, t.time_rel_err.value_or(0));
+            }
+        benchmark::DoNotOptimize(r.scenarios.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+    state.counters["reached"] = static_cast<double>(reached);
+    state.counters["max_err_t"] = max_err;
+    state.counters["jobs"] = jobs;
+}
+
+void sweep_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"n", "jobs", "grid", "method"});  // method 0: ODE, 1: closed form
+    for (long n : {1000L})
+        for (int method : {0, 1}) {
+            if (method == 1 && !have_closed_form) continue;
+            for (int grid : {0, 1}) {
+                b->Args({n, 1, grid, method});
+                if (have_jobs) b->Args({n, 2, grid, method});
+            }
+        }
+}
+
+void BM_SweepLoad(benchmark::State& state) {
+    const std::string yaml = sweep_yaml(state.range(0), true);
+    for (auto _ : state) {
+        Experiment ex = load_experiment(yaml);
+        benchmark::DoNotOptimize(ex.scenarios.data());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+/// Time to target by the reference plugin of each swept scenario: one virtual call per point.
+void BM_ClosedForm_TimeToTarget(benchmark::State& state) {
+    const Experiment& ex = sweep(state.range(0), false);
+    std::vector<const plugin::ReferenceModel*> refs;
+    std::vector<double> x;
+    for (const auto& sc : ex.scenarios) {
+        refs.push_back(sc.model.reference.get());
+        std::string why;
+        x.push_back(sc.model.loss->log_compute_for_loss(0.68 * sc.model.L_start, why).value() - sc.model.log_C0);
+    }
+    std::vector<double> out(refs.size());
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < refs.size(); ++i) out[i] = refs[i]->time_to_log_compute_ratio(x[i]).value_or(-1);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<long>(refs.size()));
+}
+
+/// R(t) = (C/C0)^(-kappa) on a 301-point grid by the reference plugin: points per second.
+void BM_ClosedForm_Grid(benchmark::State& state) {
+    const Experiment& ex = sweep(state.range(0), false);
+    constexpr int kT = 301;
+    std::vector<double> out(static_cast<std::size_t>(kT) * ex.scenarios.size());
+    for (auto _ : state) {
+        std::size_t k = 0;
+        for (const auto& sc : ex.scenarios) {
+            const auto& ref = *sc.model.reference;
+            for (int i = 0; i < kT; ++i) out[k++] = std::exp(-0.048 * ref.log_compute_ratio(40.0 * i / (kT - 1)));
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<long>(out.size()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_Sweep)->Apply(sweep_args)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_SweepLoad)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClosedForm_TimeToTarget)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ClosedForm_Grid)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();
