@@ -540,6 +540,54 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
             }
             return plugin::Value{s};
         }
+        case ParamType::path: {
+            if (!it.value.IsScalar() || it.value.Scalar().empty()) {
+                d_.error(mark(it.value), "expected a file name for " + what + ", got " + describe(it.value));
+                return std::nullopt;
+            }
+            // Relative to the config file's directory, so a config and its data move together.
+            std::filesystem::path f(it.value.Scalar());
+            if (f.is_relative()) f = doc_.path.parent_path() / f;
+            std::error_code ec;
+            f = std::filesystem::absolute(f, ec).lexically_normal();
+            if (ec || !std::filesystem::is_regular_file(f, ec)) {
+                auto& e = d_.error(mark(it.value), what + " = '" + it.value.Scalar() + "': no such file (" +
+                                                       f.string() + ")");
+                note(e, "a relative path is read relative to the directory of the config file");
+                return std::nullopt;
+            }
+            return plugin::Value{f.string()};
+        }
+        case ParamType::table: {
+            const std::size_t n = spec.columns.size();
+            const std::string shape = "a list of rows [" + join(spec.columns) + "]";
+            if (!it.value.IsSequence() || it.value.size() == 0) {
+                d_.error(mark(it.value), "expected " + shape + " for " + what + ", got " + describe(it.value));
+                return std::nullopt;
+            }
+            plugin::Table rows;
+            bool ok = true;
+            for (std::size_t r = 0; r < it.value.size(); ++r) {
+                const YAML::Node row = it.value[r];
+                const std::string where_row = what + "[" + std::to_string(r) + "]";
+                if (!row.IsSequence() || row.size() != n) {
+                    d_.error(mark(row), "expected a row of " + std::to_string(n) + " numbers [" + join(spec.columns) +
+                                            "] for " + where_row + ", got " + describe(row));
+                    ok = false;
+                    continue;
+                }
+                std::vector<double> cells;
+                for (std::size_t c = 0; c < n; ++c) {
+                    if (auto v = real(row[c], where_row + "." + spec.columns[c]))
+                        cells.push_back(*v);
+                    else
+                        ok = false;
+                }
+                rows.push_back(std::move(cells));
+            }
+            if (!ok) return std::nullopt;
+            return plugin::Value{std::move(rows)};
+        }
     }
     return std::nullopt;
 }
@@ -804,6 +852,22 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
     }
     if (!m.efficiency || !m.power || !m.loss) return;
 
+    m.auxiliary = m.loss->auxiliary();
+    for (std::size_t i = 0; i < m.auxiliary.size(); ++i) {
+        const std::string& n = m.auxiliary[i].name;
+        const bool ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        static const std::vector<std::string> taken{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
+        bool clash = std::find(taken.begin(), taken.end(), n) != taken.end();
+        for (std::size_t k = 0; k < i; ++k) clash = clash || m.auxiliary[k].name == n;
+        if (!ok || clash) {
+            d_.error(sc.loss.mark, "loss '" + sc.loss.selection.type + "' declares an auxiliary quantity named '" + n +
+                                       "': names must be unique, made of letters, digits and '_', and differ from "
+                                       "t, C, E, P, L, R, R_ref, rel_err");
+            return;
+        }
+    }
     m.L_start = m.loss->loss(m.log_C0);
     if (!std::isfinite(m.L_start) || !(m.L_start > 0)) {
         d_.error(sc.loss.mark, "loss '" + sc.loss.selection.type +
