@@ -5,6 +5,7 @@
 // and P_last after the last row. Table times are t + time_origin. Every row time is a
 // breakpoint (a jump for constant, a kink for linear). A row at or before t = 0 is required.
 // The schedule has no parameter P0, so a scenario gives its baseline as {C0: ...}.
+#include <algorithm>
 #include <cmath>
 
 #include "../../common/step_table.hpp"
@@ -24,8 +25,10 @@ public:
     double log_value(double t, double, const Segment& s) const override {
         const std::size_t k = table_.row_at(s.mid());
         if (!linear_ || k + 1 == table_.t.size()) return std::log(table_.v[k]);
-        const double w = (t - table_.t[k]) / (table_.t[k + 1] - table_.t[k]);
-        return std::log(table_.v[k] + (table_.v[k + 1] - table_.v[k]) * w);
+        // Clamped to the row interval: the host may evaluate a hair outside it (a segment edge
+        // merged with a nearby breakpoint), where a line falling to 0 would turn negative.
+        const double w = std::clamp((t - table_.t[k]) / (table_.t[k + 1] - table_.t[k]), 0.0, 1.0);
+        return std::log(std::max(0.0, table_.v[k] + (table_.v[k + 1] - table_.v[k]) * w));
     }
 
     void breakpoints(double t0, double t1, std::vector<double>& out) const override { table_.breakpoints(t0, t1, out); }

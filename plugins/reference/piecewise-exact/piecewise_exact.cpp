@@ -222,6 +222,11 @@ public:
                     P.form = Regime::Form::off;
                 }
             }
+            if (P.form == Regime::Form::linear && P.p1 == 0) {  // a constant after all (e.g. rate 0)
+                P.form = P.p0 > 0 ? Regime::Form::exponential : Regime::Form::off;
+                P.log_v = P.p0 > 0 ? std::log(P.p0) : 0.0;
+                P.g = 0;
+            }
             Piece piece;
             piece.t0 = a;
             piece.t1 = t[k + 1];
