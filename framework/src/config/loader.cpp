@@ -1077,6 +1077,10 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
     return out;
 }
 
+const std::vector<std::string>& accepted_top_level_keys() { return top_keys; }
+const std::vector<std::string>& accepted_scenario_keys() { return scenario_keys; }
+const std::vector<std::string>& accepted_defaults_keys() { return defaults_keys; }
+
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags) {
     Validator v(doc, registry, diags);
     return v.run();
