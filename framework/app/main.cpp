@@ -20,6 +20,7 @@
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugin/api.hpp"
+#include "racesim/plugins/contract.hpp"
 #include "racesim/plugins/describe.hpp"
 #include "racesim/plugins/json_schema.hpp"
 #include "racesim/plugins/registry.hpp"
@@ -96,6 +97,42 @@ int cmd_validate(const Options& o, spdlog::logger& log) {
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
     std::cout << o.config << ": valid: experiment '" << ex->name << "', " << ex->scenarios.size() << " scenario(s)\n";
+    return exit_ok;
+}
+
+/// `racesim check CONFIG`: the plugin contract (racesim/plugins/contract.hpp) on every model
+/// of every scenario, with the scenario's parameters. Exit 0 when it holds, 3 when not.
+int cmd_check(const Options& o, spdlog::logger& log) {
+    std::optional<Registry> reg;
+    std::optional<Experiment> ex;
+    if (int rc = load(o, log, reg, ex)) return rc;
+    std::size_t failed = 0;
+    try {
+        for (const auto& sc : ex->scenarios) {
+            const Model& m = sc.model;
+            auto report = [&](const std::string& what, const ContractReport& r) {
+                if (r.problems.empty()) {
+                    fmt::print("{}: {}: ok ({} breakpoints, {} evaluations)\n", sc.name, what, r.breakpoints,
+                               r.evaluations);
+                    return;
+                }
+                ++failed;
+                fmt::print("{}: {}: CONTRACT VIOLATED\n", sc.name, what);
+                for (const auto& p : r.problems) fmt::print("  {}\n", p);
+            };
+            report("efficiency '" + sc.efficiency.selection.type + "'",
+                   check_rate_contract(*m.efficiency, sc.horizon, m.log_C0));
+            report("power '" + sc.power.selection.type + "'", check_rate_contract(*m.power, sc.horizon, m.log_C0));
+            report("loss '" + sc.loss.selection.type + "'", check_loss_contract(*m.loss, m.log_C0));
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "racesim: error: a plugin threw during the check: " << e.what() << '\n';
+        return exit_runtime;
+    }
+    if (failed) {
+        std::cerr << "racesim: error: " << failed << " model(s) violate the plugin contract (docs/authoring-plugins.md)\n";
+        return exit_runtime;
+    }
     return exit_ok;
 }
 
@@ -231,6 +268,12 @@ int main(int argc, char** argv) {
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
 
+    auto* check_cmd =
+        app.add_subcommand("check", "Check the plugin contract (breakpoints, jumps, frozen regimes, loss inverse)");
+    check_cmd->add_option("config", o.config, "Experiment config (YAML) whose models to check")
+        ->required()
+        ->type_name("CONFIG");
+
     auto* plugins = app.add_subcommand("plugins", "List the plugin types found on the search path");
 
     auto* describe = app.add_subcommand("describe", "Print the parameter schema of a plugin type");
@@ -254,6 +297,7 @@ int main(int argc, char** argv) {
     try {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);
+        if (*check_cmd) return cmd_check(o, *log);
         if (*plugins) return cmd_plugins(o, *log);
         if (*describe) return cmd_describe(o, *log);
     } catch (const std::exception& e) {
