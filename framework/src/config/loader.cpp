@@ -551,8 +551,8 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
             std::error_code ec;
             f = std::filesystem::absolute(f, ec).lexically_normal();
             if (ec || !std::filesystem::is_regular_file(f, ec)) {
-                auto& e = d_.error(mark(it.value), what + " = '" + it.value.Scalar() + "': no such file (" +
-                                                       f.string() + ")");
+                auto& e = d_.error(mark(it.value),
+                                   what + " = '" + it.value.Scalar() + "': no such file (" + f.string() + ")");
                 note(e, "a relative path is read relative to the directory of the config file");
                 return std::nullopt;
             }
@@ -1077,9 +1077,15 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
     return out;
 }
 
-const std::vector<std::string>& accepted_top_level_keys() { return top_keys; }
-const std::vector<std::string>& accepted_scenario_keys() { return scenario_keys; }
-const std::vector<std::string>& accepted_defaults_keys() { return defaults_keys; }
+const std::vector<std::string>& accepted_top_level_keys() {
+    return top_keys;
+}
+const std::vector<std::string>& accepted_scenario_keys() {
+    return scenario_keys;
+}
+const std::vector<std::string>& accepted_defaults_keys() {
+    return defaults_keys;
+}
 
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags) {
     Validator v(doc, registry, diags);

@@ -105,7 +105,8 @@ ordered_json summary_json(const RunResult& r) {
         o["L_C0"] = sc.model.L_start;
         if (!sc.model.auxiliary.empty()) {
             ordered_json aux = ordered_json::array();
-            for (const auto& q : sc.model.auxiliary) aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
+            for (const auto& q : sc.model.auxiliary)
+                aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
             o["auxiliary_columns"] = aux;
         }
         ordered_json ts = ordered_json::array();

@@ -50,8 +50,8 @@ std::string describe_text(const PluginEntry& e) {
     if (d.schema.params().empty()) return s + "  parameters: none\n";
     s += "  parameters:\n";
     for (const auto& p : d.schema.params()) {
-        s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, type_text(p),
-                         p.unit.empty() ? "-" : p.unit, p.constraint().empty() ? "-" : p.constraint(), default_text(p));
+        s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, type_text(p), p.unit.empty() ? "-" : p.unit,
+                         p.constraint().empty() ? "-" : p.constraint(), default_text(p));
         s += fmt::format("             {}\n", p.doc);
     }
     return s;
@@ -64,9 +64,8 @@ std::string describe_markdown(const PluginEntry& e) {
     if (d.schema.params().empty()) return s + "No parameters.\n";
     s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
     for (const auto& p : d.schema.params())
-        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, type_text(p),
-                         p.unit.empty() ? "—" : p.unit, p.constraint().empty() ? "—" : p.constraint(), default_text(p),
-                         p.doc);
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, type_text(p), p.unit.empty() ? "—" : p.unit,
+                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), p.doc);
     return s;
 }
 
