@@ -1,7 +1,10 @@
 # racesim_add_plugin(<name> SOURCES <src>... [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
 #
 # Builds a loadable racesim plugin: a MODULE library with hidden visibility that links only
-# the header-only plugin API. The library file is <name>.so.
+# the header-only plugin API (C++20). The library file is <name>.so, written to
+# OUTPUT_DIRECTORY (default: RACESIM_PLUGIN_OUTPUT_DIR) and installed to
+# RACESIM_PLUGIN_INSTALL_DIR unless NO_INSTALL. Used in-tree by racesim's own plugins and,
+# through find_package(racesim), by out-of-tree plugin projects.
 function(racesim_add_plugin name)
   cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -17,10 +20,11 @@ function(racesim_add_plugin name)
   endif()
   set_target_properties(${name} PROPERTIES
     PREFIX ""
+    CXX_EXTENSIONS OFF
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
-  if(NOT ARG_NO_INSTALL)
+  if(NOT ARG_NO_INSTALL AND RACESIM_PLUGIN_INSTALL_DIR)
     install(TARGETS ${name} LIBRARY DESTINATION ${RACESIM_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()

@@ -11,14 +11,21 @@ foreach(entry
     "power +peaked +power-peaked\\.so "
     "loss +power-law +loss-power-law\\.so +L\\(C\\) = "
     "reference +piecewise-exact +reference-piecewise-exact\\.so "
-    "reference +relative-loss +reference-relative-loss\\.so ")
+    "reference +relative-loss +reference-relative-loss\\.so "
+    "efficiency +experience-curve +efficiency-experience-curve\\.so "
+    "efficiency +generation-table +efficiency-generation-table\\.so "
+    "efficiency +logistic +efficiency-logistic\\.so "
+    "power +growth +power-growth\\.so "
+    "power +time-series +power-time-series\\.so "
+    "loss +chinchilla +loss-chinchilla\\.so "
+    "loss +power-law-irreducible +loss-power-law-irreducible\\.so ")
   expect_match(plugins OUT "${entry}")
 endforeach()
-# Exactly 7 types: the header, 7 rows, the search path; no refused libraries.
+# Exactly 14 types: the header, 14 rows, the search path; no refused libraries.
 string(REGEX MATCHALL "(^|\n)(efficiency|power|loss|reference) " rows "${plugins_OUT}")
 list(LENGTH rows n)
-if(NOT n EQUAL 7)
-  fail("[plugins] ${n} plugin rows, expected 7")
+if(NOT n EQUAL 14)
+  fail("[plugins] ${n} plugin rows, expected 14")
 endif()
 expect_no_match(plugins OUT "refused")
 expect_match(plugins OUT "searched: [^\n]*lib/racesim/plugins")

@@ -19,7 +19,7 @@ expect_match(validate_without_config ERR "config is required")
 
 racesim(describe_without_type ARGS describe)
 expect_rc(describe_without_type 2)
-expect_match(describe_without_type ERR "type is required")
+expect_match(describe_without_type ERR "racesim: error: describe needs a plugin TYPE, --all or --json-schema")
 
 racesim(out_without_value ARGS run "${TABLE2}" --out)
 expect_rc(out_without_value 2)

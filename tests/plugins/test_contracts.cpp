@@ -188,10 +188,68 @@ Draw draw(const std::string& type, std::mt19937_64& rng, int i) {
         } else {
             d.slope = std::abs(gamma) * std::log(2.0);
         }
+    } else if (type == "generation-table" || type == "time-series") {
+        // Random rows: a first row at or before 0, then increasing times within ~1.2 horizons.
+        racesim::plugin::Table rows;
+        const int n = 1 + static_cast<int>(uni(0, 12));
+        double t = i % 4 == 0 ? 0.0 : -uni(0, 3);
+        for (int k = 0; k < n; ++k) {
+            const double v = type == "time-series" && i % 3 == 0 && k % 2 == 1 ? 0.0 : log_uni(1e-3, 1e3);
+            rows.push_back({t, v});
+            os << " [" << t << "," << v << "]";
+            t += uni(0.01, 1.2 * d.horizon / n);
+        }
+        const double origin = i % 5 == 1 ? uni(1990, 2030) : 0.0;
+        for (auto& r : rows) r[0] += origin;
+        d.params.set("time_origin", origin);
+        os << " time_origin=" << origin;
+        if (type == "generation-table") {
+            d.params.set("E0", log_uni(1e-3, 1e11));
+            d.params.set("steps", rows);
+        } else {
+            const bool linear = i % 2 == 0;
+            d.params.set("series", rows);
+            d.params.set("interpolation", std::string(linear ? "linear" : "constant"));
+            os << (linear ? " linear" : " constant");
+            // A linear piece changes ln P by at most ln(max/min) over its length; bound the slope
+            // by the steepest piece, in ln space (inf when a piece touches 0: skip the check).
+            double slope = 0;
+            for (std::size_t k = 0; linear && k + 1 < rows.size(); ++k) {
+                const double a = rows[k][1], b = rows[k + 1][1], dt = rows[k + 1][0] - rows[k][0];
+                slope = std::max(slope, (a > 0 && b > 0) ? std::abs(b - a) / std::min(a, b) / dt
+                                                         : std::numeric_limits<double>::infinity());
+            }
+            d.slope = slope;
+        }
+    } else if (type == "logistic") {
+        const double E0 = log_uni(1e-3, 1e11), gamma = uni(0.01, 4);
+        d.params.set("E0", E0);
+        d.params.set("gamma", gamma);
+        d.params.set("E_max", E0 * log_uni(1.0001, 1e12));
+        os << " E0=" << E0 << " gamma=" << gamma << " E_max=" << d.params.real("E_max");
+        d.slope = gamma * std::log(2.0);  // d ln E/dt = r·(1 - E/E_max) <= r
+    } else if (type == "experience-curve") {
+        const double b = i % 10 == 0 ? 0.0 : i % 10 == 1 ? 1.0 : uni(-1, 1);
+        d.params.set("E0", log_uni(1e-3, 1e11));
+        d.params.set("b", b);
+        os << " b=" << b;
     } else {
         const double P0 = log_uni(1e-2, 1e6);
         d.params.set("P0", P0);
         os << " P0=" << P0;
+        if (type == "growth") {
+            const bool linear = i % 2 == 0;
+            const double rate = i % 8 == 0 ? 0.0 : uni(0, 3);
+            d.params.set("mode", std::string(linear ? "linear" : "exponential"));
+            d.params.set("rate", rate);
+            os << (linear ? " linear" : " exponential") << " rate=" << rate;
+            if (i % 3 != 0) {
+                const double cap = P0 * (i % 11 == 0 ? 1.0 : log_uni(1, 1e4));
+                d.params.set("P_max", cap);
+                os << " P_max=" << cap;
+            }
+            d.slope = linear ? rate : rate * std::log(2.0);  // d ln P/dt = rate/(1 + rate·t) <= rate
+        }
         if (type == "peaked") {
             const double duty = i % 9 == 0 ? 1.0 : i % 9 == 1 ? 0.05 : uni(0.05, 1);
             const double offset = i % 6 == 0 ? 0.0 : i % 6 == 1 ? 1 - duty : uni(0, 1 - duty);
@@ -239,13 +297,35 @@ TEST_CASE("contract: efficiency continuous-doubling") { check_plugin(Kind::effic
 TEST_CASE("contract: efficiency discrete-steps") { check_plugin(Kind::efficiency, "discrete-steps", 12); }
 TEST_CASE("contract: power mean-field") { check_plugin(Kind::power, "mean-field", 13); }
 TEST_CASE("contract: power peaked") { check_plugin(Kind::power, "peaked", 14); }
+TEST_CASE("contract: efficiency generation-table") { check_plugin(Kind::efficiency, "generation-table", 15); }
+TEST_CASE("contract: efficiency logistic") { check_plugin(Kind::efficiency, "logistic", 16); }
+TEST_CASE("contract: efficiency experience-curve") { check_plugin(Kind::efficiency, "experience-curve", 17); }
+TEST_CASE("contract: power growth") { check_plugin(Kind::power, "growth", 18); }
+TEST_CASE("contract: power time-series") { check_plugin(Kind::power, "time-series", 19); }
+
+TEST_CASE("contract: experience-curve depends on the state exactly as E0*(C/C0)^b") {
+    const racesim::PluginEntry* e = registry().find(Kind::efficiency, "experience-curve");
+    REQUIRE(e);
+    Params p;
+    p.set("E0", 3.5);
+    p.set("b", 0.4);
+    const double C0 = 7.0;
+    const auto m = registry().make_rate(*e, p, racesim::plugin::BuildContext{C0, 10.0});
+    CHECK(m->depends_on_state());
+    for (double C : {7.0, 14.0, 7e6, 1e-3}) {
+        const double want = std::log(3.5) + 0.4 * std::log(C / C0);
+        CHECK(std::abs(m->log_value(1.0, std::log(C), Segment{0, 2}) - want) <= 1e-14 * std::max(1.0, std::abs(want)));
+    }
+}
 
 TEST_CASE("contract: every built-in rate plugin is covered") {
     std::vector<std::string> all;
     for (Kind k : {Kind::efficiency, Kind::power})
         for (const auto& t : registry().types(k)) all.push_back(t);
     std::sort(all.begin(), all.end());
-    CHECK(all == std::vector<std::string>{"continuous-doubling", "discrete-steps", "mean-field", "peaked"});
+    CHECK(all == std::vector<std::string>{"continuous-doubling", "discrete-steps", "experience-curve",
+                                          "generation-table", "growth", "logistic", "mean-field", "peaked",
+                                          "time-series"});
 }
 
 // The checker itself must catch what it is meant to catch.
@@ -316,8 +396,11 @@ TEST_CASE("contract: at a segment's end a rate model still gives the segment's r
     std::mt19937_64 rng(99);
     for (const auto& [kind, type] : std::vector<std::pair<Kind, std::string>>{{Kind::efficiency, "continuous-doubling"},
                                                                               {Kind::efficiency, "discrete-steps"},
+                                                                              {Kind::efficiency, "generation-table"},
                                                                               {Kind::power, "mean-field"},
-                                                                              {Kind::power, "peaked"}}) {
+                                                                              {Kind::power, "peaked"},
+                                                                              {Kind::power, "time-series"},
+                                                                              {Kind::power, "growth"}}) {
         const racesim::PluginEntry* e = registry().find(kind, type);
         REQUIRE(e);
         for (int i = 0; i < 50; ++i) {
@@ -335,7 +418,14 @@ TEST_CASE("contract: at a segment's end a rate model still gives the segment's r
                     const double v = m->log_value(t, 0.0, s);
                     // continuous-doubling grows inside a segment, at gamma·ln2 per yr in ln E.
                     const double rate = type == "continuous-doubling" ? d.params.real("gamma") * std::log(2.0) : 0.0;
-                    const double expect = at_mid == neg_inf ? neg_inf : at_mid + rate * (t - mid);
+                    double expect = at_mid == neg_inf ? neg_inf : at_mid + rate * (t - mid);
+                    if (type == "growth" || type == "time-series") {
+                        // Not exponential inside a segment (linear, or kinked at the cap): the
+                        // regime of a tiny segment just inside s, evaluated at t itself.
+                        const double w = 1e-6 * (s.end - s.begin);
+                        const Segment inner = t == s.begin ? Segment{t + w, t + 2 * w} : Segment{t - 2 * w, t - w};
+                        expect = m->log_value(t, 0.0, inner);
+                    }
                     INFO("segment [" << s.begin << ", " << s.end << ") at t = " << t << ": " << v << " vs " << expect);
                     CHECK(((v == neg_inf && expect == neg_inf) || std::abs(v - expect) <= 1e-12 * std::max(1.0, std::abs(expect))));
                 }

@@ -28,11 +28,14 @@ scenarios:
 
 }  // namespace
 
-TEST_CASE("all seven built-in plugin types are found") {
-    CHECK(registry().types(plugin::Kind::efficiency) ==
-          std::vector<std::string>{"continuous-doubling", "discrete-steps"});
-    CHECK(registry().types(plugin::Kind::power) == std::vector<std::string>{"mean-field", "peaked"});
-    CHECK(registry().types(plugin::Kind::loss) == std::vector<std::string>{"power-law"});
+TEST_CASE("all fourteen built-in plugin types are found") {
+    CHECK(registry().types(plugin::Kind::efficiency) == std::vector<std::string>{"continuous-doubling",
+                                                                                 "discrete-steps", "experience-curve",
+                                                                                 "generation-table", "logistic"});
+    CHECK(registry().types(plugin::Kind::power) ==
+          std::vector<std::string>{"growth", "mean-field", "peaked", "time-series"});
+    CHECK(registry().types(plugin::Kind::loss) ==
+          std::vector<std::string>{"chinchilla", "power-law", "power-law-irreducible"});
     CHECK(registry().types(plugin::Kind::reference) == std::vector<std::string>{"piecewise-exact", "relative-loss"});
     CHECK(registry().refused().empty());
 }

@@ -593,6 +593,54 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
             }
             return plugin::Value{s};
         }
+        case ParamType::path: {
+            if (!it.value.IsScalar() || it.value.Scalar().empty()) {
+                d_.error(mark(it.value), "expected a file name for " + what + ", got " + describe(it.value));
+                return std::nullopt;
+            }
+            // Relative to the config file's directory, so a config and its data move together.
+            std::filesystem::path f(it.value.Scalar());
+            if (f.is_relative()) f = doc_.path.parent_path() / f;
+            std::error_code ec;
+            f = std::filesystem::absolute(f, ec).lexically_normal();
+            if (ec || !std::filesystem::is_regular_file(f, ec)) {
+                auto& e = d_.error(mark(it.value),
+                                   what + " = '" + it.value.Scalar() + "': no such file (" + f.string() + ")");
+                note(e, "a relative path is read relative to the directory of the config file");
+                return std::nullopt;
+            }
+            return plugin::Value{f.string()};
+        }
+        case ParamType::table: {
+            const std::size_t n = spec.columns.size();
+            const std::string shape = "a list of rows [" + join(spec.columns) + "]";
+            if (!it.value.IsSequence() || it.value.size() == 0) {
+                d_.error(mark(it.value), "expected " + shape + " for " + what + ", got " + describe(it.value));
+                return std::nullopt;
+            }
+            plugin::Table rows;
+            bool ok = true;
+            for (std::size_t r = 0; r < it.value.size(); ++r) {
+                const YAML::Node row = it.value[r];
+                const std::string where_row = what + "[" + std::to_string(r) + "]";
+                if (!row.IsSequence() || row.size() != n) {
+                    d_.error(mark(row), "expected a row of " + std::to_string(n) + " numbers [" + join(spec.columns) +
+                                            "] for " + where_row + ", got " + describe(row));
+                    ok = false;
+                    continue;
+                }
+                std::vector<double> cells;
+                for (std::size_t c = 0; c < n; ++c) {
+                    if (auto v = real(row[c], where_row + "." + spec.columns[c]))
+                        cells.push_back(*v);
+                    else
+                        ok = false;
+                }
+                rows.push_back(std::move(cells));
+            }
+            if (!ok) return std::nullopt;
+            return plugin::Value{std::move(rows)};
+        }
     }
     return std::nullopt;
 }
@@ -1849,6 +1897,16 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
         out.push_back(dir.lexically_normal());
     }
     return out;
+}
+
+const std::vector<std::string>& accepted_top_level_keys() {
+    return top_keys;
+}
+const std::vector<std::string>& accepted_scenario_keys() {
+    return scenario_keys;
+}
+const std::vector<std::string>& accepted_defaults_keys() {
+    return defaults_keys;
 }
 
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,

@@ -106,6 +106,24 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool 
     }
     if (!m.efficiency || !m.power || !m.loss) return out;
 
+    m.auxiliary = m.loss->auxiliary();
+    for (std::size_t i = 0; i < m.auxiliary.size(); ++i) {
+        const std::string& n = m.auxiliary[i].name;
+        const bool ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        static const std::vector<std::string> taken{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
+        bool clash = std::find(taken.begin(), taken.end(), n) != taken.end();
+        for (std::size_t k = 0; k < i; ++k) clash = clash || m.auxiliary[k].name == n;
+        if (!ok || clash) {
+            out.push_back(make_diag(sc.loss.mark, "loss '" + sc.loss.selection.type +
+                                                      "' declares an auxiliary quantity named '" + n +
+                                                      "': names must be unique, made of letters, digits and '_', "
+                                                      "and differ from t, C, E, P, L, R, R_ref, rel_err"));
+            return out;
+        }
+    }
+
     m.L_start = m.loss->loss(m.log_C0);
     if (!std::isfinite(m.L_start) || !(m.L_start > 0)) {
         out.push_back(make_diag(sc.loss.mark, "loss '" + sc.loss.selection.type + "' gives L(C0) = " +

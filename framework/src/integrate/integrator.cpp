@@ -150,6 +150,15 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
                 dt = dt_try;
                 continue;
             }
+            // A NaN error estimate compares as "small enough": Odeint accepts the step. That
+            // happens when a too-long first step of a segment (where the rate starts at 0 and
+            // rises steeply) drives a stage's ln C so low that E·P/C overflows. Reject it.
+            if (!std::isfinite(x_new[0]) || !std::isfinite(dxdt_new[0])) {
+                ++res.stats.rejected;
+                t = t_old;
+                dt *= 0.25;
+                continue;
+            }
             ++res.stats.steps;
             if (last) t = s.end;  // land exactly on the segment end
             dt_hint = dt_try;     // the controller's proposal for the next step

@@ -52,11 +52,14 @@ void write_csv(const ScenarioResult& s, const fs::path& file) {
     std::ofstream out(file);
     if (!out) throw RunError("cannot create " + file.string());
     const bool ref = s.spec->model.reference != nullptr;
-    out << "t,C,E,P,L,R" << (ref ? ",R_ref,rel_err" : "") << '\n';
+    out << "t,C,E,P,L,R" << (ref ? ",R_ref,rel_err" : "");
+    for (const auto& q : s.spec->model.auxiliary) out << ',' << q.name;
+    out << '\n';
     for (const auto& r : s.rows) {
         // fmt's "{}" is the shortest representation that reads back to the same double.
         fmt::print(out, "{},{},{},{},{},{}", r.t, r.C, r.E, r.P, r.L, r.R);
         if (ref) fmt::print(out, ",{},{}", *r.R_ref, *r.rel_err);
+        for (double x : r.aux) fmt::print(out, ",{}", x);
         out << '\n';
     }
     out.flush();
@@ -363,6 +366,12 @@ ordered_json summary_json(const RunResult& r) {
         o["horizon"] = sc.horizon;
         o["C0"] = sc.model.C0;
         o["L_C0"] = sc.model.L_start;
+        if (!sc.model.auxiliary.empty()) {
+            ordered_json aux = ordered_json::array();
+            for (const auto& q : sc.model.auxiliary)
+                aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
+            o["auxiliary_columns"] = aux;
+        }
         ordered_json ts = ordered_json::array();
         for (const auto& t : s.targets) {
             ordered_json tj;

@@ -12,6 +12,8 @@ std::string value_text(const plugin::Value& v) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::string>)
                 return x;
+            else if constexpr (std::is_same_v<T, plugin::Table>)
+                return fmt::format("{} rows", x.size());
             else if constexpr (std::is_same_v<T, bool>)
                 return x ? "true" : "false";
             else
@@ -27,6 +29,17 @@ std::string default_text(const plugin::ParamSpec& p) {
     return "optional";
 }
 
+/// "real", ..., and for tables "table [time, multiplier]".
+std::string type_text(const plugin::ParamSpec& p) {
+    std::string s = plugin::to_string(p.type);
+    if (p.type == plugin::ParamType::table) {
+        s += " [";
+        for (std::size_t i = 0; i < p.columns.size(); ++i) s += (i ? ", " : "") + p.columns[i];
+        s += "]";
+    }
+    return s;
+}
+
 }  // namespace
 
 std::string describe_text(const PluginEntry& e) {
@@ -37,8 +50,8 @@ std::string describe_text(const PluginEntry& e) {
     if (d.schema.params().empty()) return s + "  parameters: none\n";
     s += "  parameters:\n";
     for (const auto& p : d.schema.params()) {
-        s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, plugin::to_string(p.type),
-                         p.unit.empty() ? "-" : p.unit, p.constraint().empty() ? "-" : p.constraint(), default_text(p));
+        s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, type_text(p), p.unit.empty() ? "-" : p.unit,
+                         p.constraint().empty() ? "-" : p.constraint(), default_text(p));
         s += fmt::format("             {}\n", p.doc);
     }
     return s;
@@ -51,9 +64,8 @@ std::string describe_markdown(const PluginEntry& e) {
     if (d.schema.params().empty()) return s + "No parameters.\n";
     s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
     for (const auto& p : d.schema.params())
-        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, plugin::to_string(p.type),
-                         p.unit.empty() ? "—" : p.unit, p.constraint().empty() ? "—" : p.constraint(), default_text(p),
-                         p.doc);
+        s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, type_text(p), p.unit.empty() ? "—" : p.unit,
+                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), p.doc);
     return s;
 }
 
@@ -81,6 +93,7 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
         if (p.lower) pj["minimum"] = {{"value", p.lower->value}, {"inclusive", p.lower->inclusive}};
         if (p.upper) pj["maximum"] = {{"value", p.upper->value}, {"inclusive", p.upper->inclusive}};
         if (!p.choices.empty()) pj["choices"] = p.choices;
+        if (!p.columns.empty()) pj["columns"] = p.columns;
         pj["constraint"] = p.constraint();
         ps.push_back(pj);
     }

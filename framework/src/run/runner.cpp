@@ -100,6 +100,13 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
         r.P = m.power->value(t, log_C, s);
         r.L = m.loss->loss(log_C);
         r.R = r.L / m.L_start;
+        if (!m.auxiliary.empty()) {
+            m.loss->auxiliary_values(log_C, r.aux);
+            if (r.aux.size() != m.auxiliary.size())
+                throw RunError("scenario '" + sc.name + "': loss '" + sc.loss.selection.type + "' gave " +
+                               std::to_string(r.aux.size()) + " auxiliary values for " +
+                               std::to_string(m.auxiliary.size()) + " declared quantities");
+        }
         if (!std::isfinite(r.C) || !std::isfinite(r.E) || !std::isfinite(r.P) || !std::isfinite(r.L) ||
             !std::isfinite(r.R))
             throw RunError("scenario '" + sc.name + "': at t = " + plugin::math::format(t) +

@@ -69,7 +69,8 @@ struct Model {
     std::shared_ptr<const plugin::ReferenceModel> reference;  ///< may be null
     double C0 = 0;                                            ///< PFLOP
     double log_C0 = 0;
-    double L_start = 0;  ///< L(C0): R = L / L_start
+    double L_start = 0;                       ///< L(C0): R = L / L_start
+    std::vector<plugin::Quantity> auxiliary;  ///< loss->auxiliary(): extra trajectory columns
 };
 
 struct ScenarioSpec {

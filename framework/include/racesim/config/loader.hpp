@@ -47,6 +47,13 @@ std::optional<Document> parse_document_text(const std::string& text, const std::
 /// The `plugin_paths:` of a document, made absolute relative to the config's directory.
 std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags);
 
+/// The keys the loader accepts at the top level, in a scenario and under `defaults:` (the
+/// JSON Schema generator, racesim/plugins/json_schema.hpp, must describe exactly these; a
+/// test keeps them in sync).
+const std::vector<std::string>& accepted_top_level_keys();
+const std::vector<std::string>& accepted_scenario_keys();
+const std::vector<std::string>& accepted_defaults_keys();
+
 /// Validates a document against the plugins in `registry` and instantiates every model.
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
                                    const ExperimentLimits& limits = {});

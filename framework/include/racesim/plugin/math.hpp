@@ -29,6 +29,13 @@ inline double log_sub_exp(double a, double b) {
     return a + std::log1p(-std::exp(b - a));
 }
 
+/// ln(e^y - 1) for y > 0: accurate for tiny y, where log_sub_exp(y, 0) loses about ε/y of
+/// relative accuracy, and without overflow for large y.
+inline double log_expm1(double y) {
+    if (!(y > 0)) return neg_inf;
+    return y <= 30 ? std::log(std::expm1(y)) : y + std::log1p(-std::exp(-y));
+}
+
 /// ln of the integral of e^(g·u) du over u in [0, s]: ln(expm1(g·s)/g), and ln(s) at g = 0.
 /// Accurate as g -> 0 and for g·s far beyond the double range of e^(g·s).
 inline double log_growth_integral(double g, double s) {

@@ -55,6 +55,14 @@ public:
 using EfficiencyModel = RateModel;
 using PowerSchedule = RateModel;
 
+/// A named quantity a model derives from the state, written as an extra column of the
+/// trajectory CSV (e.g. the compute-optimal parameter count of a Chinchilla loss law).
+struct Quantity {
+    std::string name;  ///< the CSV column name: letters, digits and '_' (e.g. "N_opt")
+    std::string unit;  ///< empty: dimensionless
+    std::string doc;
+};
+
 /// Maps cumulative compute to training loss.
 class RACESIM_API LossLaw {
 public:
@@ -63,6 +71,15 @@ public:
     [[nodiscard]] virtual double loss(double log_C) const = 0;
     /// ln C at which L(C) = L, or nullopt when this law never reaches L; then `why` says why.
     [[nodiscard]] virtual std::optional<double> log_compute_for_loss(double L, std::string& why) const = 0;
+
+    /// Extra quantities this law derives from C, in the order auxiliary_values writes them.
+    /// The host appends one trajectory column per quantity. Fixed for the object's lifetime.
+    [[nodiscard]] virtual std::vector<Quantity> auxiliary() const { return {}; }
+    /// The values of auxiliary() at ln C (C in PFLOP), one per quantity, appended to `out`.
+    virtual void auxiliary_values(double log_C, std::vector<double>& out) const {
+        (void)log_C;
+        (void)out;
+    }
 };
 
 /// What a factory receives besides its own parameters.

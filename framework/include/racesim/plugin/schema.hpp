@@ -20,7 +20,10 @@
 
 namespace racesim::plugin {
 
-enum class ParamType { real, integer, boolean, string };
+/// `path`: a file name, given relative to the config file's directory; the host resolves it
+/// to an absolute path and checks that the file exists before a factory sees it.
+/// `table`: a list of rows of reals with the declared `columns` (e.g. `[[0, 1], [2, 2.5]]`).
+enum class ParamType { real, integer, boolean, string, path, table };
 
 inline const char* to_string(ParamType t) {
     switch (t) {
@@ -32,11 +35,19 @@ inline const char* to_string(ParamType t) {
             return "boolean";
         case ParamType::string:
             return "string";
+        case ParamType::path:
+            return "path";
+        case ParamType::table:
+            return "table";
     }
     return "?";
 }
 
-using Value = std::variant<double, std::int64_t, bool, std::string>;
+/// Rows of a `table` parameter; every row has one value per declared column.
+using Table = std::vector<std::vector<double>>;
+
+/// A parameter value. `path` parameters hold their resolved path as a std::string.
+using Value = std::variant<double, std::int64_t, bool, std::string, Table>;
 
 /// One side of an interval constraint.
 struct Bound {
@@ -56,6 +67,7 @@ struct ParamSpec {
     std::optional<Bound> lower;
     std::optional<Bound> upper;
     std::vector<std::string> choices;  ///< for strings; empty: any
+    std::vector<std::string> columns;  ///< for tables: the column names, in order
 
     /// Human-readable constraint, e.g. "> 0", "in (0, 1]", "one of {a, b}". Empty: none.
     [[nodiscard]] std::string constraint() const {
@@ -139,6 +151,10 @@ public:
         spec_->choices = std::move(c);
         return *this;
     }
+    ParamBuilder& columns(std::vector<std::string> c) {
+        spec_->columns = std::move(c);
+        return *this;
+    }
 
 private:
     ParamSpec* spec_;
@@ -159,6 +175,11 @@ public:
     ParamBuilder add_integer(std::string name) { return add(std::move(name), ParamType::integer); }
     ParamBuilder add_string(std::string name) { return add(std::move(name), ParamType::string); }
     ParamBuilder add_boolean(std::string name) { return add(std::move(name), ParamType::boolean); }
+    ParamBuilder add_path(std::string name) { return add(std::move(name), ParamType::path); }
+    /// A table parameter with the given column names (every cell a finite real).
+    ParamBuilder add_table(std::string name, std::vector<std::string> columns) {
+        return add(std::move(name), ParamType::table).columns(std::move(columns));
+    }
 
     [[nodiscard]] const std::vector<ParamSpec>& params() const { return params_; }
     [[nodiscard]] const ParamSpec* find(const std::string& name) const {
@@ -193,6 +214,9 @@ public:
     [[nodiscard]] std::int64_t integer(const std::string& name) const { return std::get<std::int64_t>(at(name)); }
     [[nodiscard]] bool boolean(const std::string& name) const { return std::get<bool>(at(name)); }
     [[nodiscard]] const std::string& string(const std::string& name) const { return std::get<std::string>(at(name)); }
+    /// A `path` parameter, already resolved by the host (absolute, the file exists).
+    [[nodiscard]] const std::string& path(const std::string& name) const { return string(name); }
+    [[nodiscard]] const Table& table(const std::string& name) const { return std::get<Table>(at(name)); }
     [[nodiscard]] double real_or(const std::string& name, double fallback) const {
         return has(name) ? real(name) : fallback;
     }

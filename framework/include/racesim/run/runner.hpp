@@ -17,6 +17,7 @@ namespace racesim {
 struct Row {
     double t, C, E, P, L, R;
     std::optional<double> R_ref, rel_err;
+    std::vector<double> aux;  ///< one value per Model::auxiliary quantity
 };
 
 struct TargetResult {
