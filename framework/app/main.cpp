@@ -1,11 +1,13 @@
 // racesim command-line interface.
 //
-// Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure.
+// Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure
+// (including any plugin fault), 128 + signal when interrupted by SIGINT (130) or SIGTERM (143).
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +18,7 @@
 
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugin/api.hpp"
 #include "racesim/plugins/describe.hpp"
@@ -61,7 +64,7 @@ std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::pat
     Registry reg;
     reg.load_directories(plugin_search_path(cli, from_config));
     for (const auto& w : reg.warnings()) log.warn("{}", w);
-    for (const auto& r : reg.refused()) log.debug("refused {}: {}", r.path.string(), r.reason);
+    for (const auto& r : reg.refused()) log.warn("plugin library {} was not loaded: it {}", r.path.string(), r.reason);
     log.debug("{} plugin type(s) found", reg.entries().size());
     return reg;
 }
@@ -81,6 +84,18 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
     ex = validate(*doc, *reg, diags);
     if (!ex) {
         diags.print(std::cerr);
+        // A type the config names may live in a library that could not be loaded: that is a
+        // fault of the plugin installation, not of the config (docs/reliability.md).
+        const bool missing_type = std::any_of(diags.errors().begin(), diags.errors().end(),
+                                              [](const Diagnostic& d) { return d.code == "unknown-type"; });
+        if (missing_type && !reg->refused().empty()) {
+            for (const auto& r : reg->refused())
+                std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it "
+                          << r.reason << '\n';
+            std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
+                         "loaded; fix or remove it\n";
+            return exit_runtime;
+        }
         return exit_config;
     }
     return exit_ok;
@@ -100,6 +115,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     if (int rc = load(o, log, reg, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
     try {
+        check_results_dir(out, o.force);  // refuse before integrating, not after
         const RunResult r = run_experiment(*ex);
         write_results(r, out, o.force);
         print_table(r, std::cout);
@@ -107,13 +123,8 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     } catch (const RunError& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;
-    } catch (const PluginError& e) {
-        std::cerr << "racesim: error: plugin '" << e.plugin << "' (" << e.library.string() << "): " << e.what() << '\n';
-        return exit_runtime;
-    } catch (const std::exception& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
-        return exit_runtime;
     }
+    if (const int sig = interrupt_signal()) return 128 + sig;  // arrived after the commit
     return exit_ok;
 }
 
@@ -178,7 +189,7 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "Validate and run an experiment; write results");
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
-    run->add_flag("--force", o.force, "Replace an existing --out directory even if it holds no racesim results");
+    run->add_flag("--force", o.force, "Replace an existing results directory (atomically; refused without --force)");
 
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
@@ -196,12 +207,19 @@ int main(int argc, char** argv) {
         return rc == 0 ? exit_ok : exit_usage;
     }
 
+    install_interrupt_handlers();
     auto log = make_logger(o);
     try {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);
         if (*plugins) return cmd_plugins(o, *log);
         if (*describe) return cmd_describe(o, *log);
+    } catch (const Interrupted& e) {
+        std::cerr << "racesim: " << e.what() << ": stopped; no results were written\n";
+        return 128 + e.signal;
+    } catch (const PluginError& e) {
+        std::cerr << "racesim: error: " << racesim::describe(e) << '\n';
+        return exit_runtime;
     } catch (const std::exception& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;

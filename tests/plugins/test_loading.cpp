@@ -193,6 +193,7 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
         } catch (const racesim::PluginError& e) {
             CHECK(e.plugin == type);
             CHECK(e.key == key);
+            CHECK(e.parameter_error == !key.empty());
             CHECK(std::string(e.what()) == message);
             CHECK(fs::equivalent(e.library, lib));
         } catch (const std::exception& e) {
@@ -207,9 +208,9 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
     expect(rate(Kind::efficiency, "plugintest-throws-parameter-error"), "plugintest-throws-parameter-error", "gamma",
            "gamma must be rational, got pi (plugintest)");
     expect(rate(Kind::efficiency, "plugintest-throws-runtime-error"), "plugintest-throws-runtime-error", "",
-           "cannot open the efficiency table (plugintest)");
+           "threw while being constructed: cannot open the efficiency table (plugintest)");
     expect(rate(Kind::power, "plugintest-throws-int"), "plugintest-throws-int", "",
-           "threw an exception that is not a std::exception");
+           "threw an exception that is not a std::exception while being constructed");
 
     const racesim::PluginEntry* loss = reg.find(Kind::loss, "plugintest-throws-in-loss");
     REQUIRE(loss);
@@ -221,7 +222,7 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
     racesim::plugin::ReferenceInput in{{"continuous-doubling", {}}, {"mean-field", {}}, {"power-law", {}}, 1.0, 10.0};
     std::string why;
     expect([&] { (void)reg.make_reference(*ref, in, why); }, "plugintest-throws-in-reference", "",
-           "reference exploded (plugintest)");
+           "threw while being constructed: reference exploded (plugintest)");
 
     // The registry is still usable after its plugins threw.
     const racesim::PluginEntry* works = reg.find(Kind::power, "plugintest-works");

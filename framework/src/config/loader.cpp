@@ -570,7 +570,8 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
     const std::string type = type_item->value.Scalar();
     const PluginEntry* entry = reg_.find(kind, type);
     if (!entry) {
-        auto& e = d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "'");
+        auto& e = d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
+        e.code = "unknown-type";
         const auto types = reg_.types(kind);
         if (auto s = suggest(type, types); !s.empty()) note(e, "did you mean '" + s + "'?");
         note(e, types.empty() ? "no " + name + " types were found" : "valid " + name + " types: " + join(types));
@@ -634,7 +635,11 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
 ordered_json selection_json(const plugin::Selection& s) {
     ordered_json j;
     j["type"] = s.type;
-    for (const auto& [k, v] : s.params.entries()) std::visit([&](const auto& x) { j[k] = x; }, v);
+    // Not a structured binding: clang 14 (the asan preset) cannot capture one in a lambda.
+    for (const auto& kv : s.params.entries()) {
+        const auto& key = kv.first;
+        std::visit([&](const auto& x) { j[key] = x; }, kv.second);
+    }
     return j;
 }
 
@@ -755,7 +760,12 @@ void Validator::build_scenario(RawScenario& raw) {
     sc.loss = *loss;
     sc.reference = ref;
     const std::size_t errors_before = d_.count();
-    instantiate(sc, *blocks);
+    try {
+        instantiate(sc, *blocks);
+    } catch (PluginError& err) {  // a plugin fault while checking its first values: exit 3
+        if (err.scenario.empty()) err.scenario = sc.name;
+        throw;
+    }
     if (d_.count() == errors_before) ex_.scenarios.push_back(std::move(sc));
 }
 
@@ -779,6 +789,11 @@ void Validator::instantiate(ScenarioSpec& sc, const Blocks& blocks) {
     const plugin::BuildContext ctx{m.C0, sc.horizon};
 
     auto report = [&](const BlockSpec& b, const std::string& block, const PluginError& err) {
+        if (!err.parameter_error) {  // a plugin fault, not a config problem: exit 3 (docs/reliability.md)
+            PluginError fault = err;
+            fault.scenario = sc.name;
+            throw fault;
+        }
         Mark where = b.mark;
         auto it = blocks.find(block);
         if (!err.key.empty() && it != blocks.end())

@@ -7,6 +7,7 @@
 
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugins/registry.hpp"
 
 namespace racesim {
 
@@ -129,7 +130,16 @@ RunResult run_experiment(const Experiment& ex) {
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r;
     r.experiment = &ex;
-    for (const auto& sc : ex.scenarios) r.scenarios.push_back(run_scenario(ex, sc));
+    for (const auto& sc : ex.scenarios) {
+        try {
+            r.scenarios.push_back(run_scenario(ex, sc));
+        } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
+            if (e.scenario.empty()) e.scenario = sc.name;
+            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
+            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
+            throw;
+        }
+    }
     r.wall_seconds = seconds_since(t0);
     return r;
 }
