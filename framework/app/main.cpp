@@ -64,7 +64,7 @@ std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::pat
     Registry reg;
     reg.load_directories(plugin_search_path(cli, from_config));
     for (const auto& w : reg.warnings()) log.warn("{}", w);
-    for (const auto& r : reg.refused()) log.warn("plugin library {} was not loaded: it {}", r.path.string(), r.reason);
+    for (const auto& r : reg.refused()) log.debug("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     log.debug("{} plugin type(s) found", reg.entries().size());
     return reg;
 }
@@ -91,13 +91,16 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
         if (missing_type && !reg->refused().empty()) {
             for (const auto& r : reg->refused())
                 std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it "
-                          << r.reason << '\n';
+                          << r.reason << '\n';  // the reasons are clauses: "is not ...", "was built for ..."
             std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
-                         "loaded; fix or remove it\n";
+                         "loaded: fix or remove it\n";
             return exit_runtime;
         }
         return exit_config;
     }
+    // Not needed by this config, but broken: say so once.
+    for (const auto& r : reg->refused())
+        log.warn("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     return exit_ok;
 }
 

@@ -23,14 +23,14 @@ namespace {
 /// messages for non-libraries are unreadable ("... Bad file descriptor").
 void check_file(const fs::path& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw PluginLoadError("no such file");
-    if (!fs::is_regular_file(path, ec)) throw PluginLoadError("not a regular file");
+    if (!fs::exists(path, ec)) throw PluginLoadError("does not exist (no such file)");
+    if (!fs::is_regular_file(path, ec)) throw PluginLoadError("is not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw PluginLoadError("cannot be read (permission denied?)");
     char magic[4] = {};
     in.read(magic, 4);
     if (in.gcount() != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F')
-        throw PluginLoadError("not a shared library (no ELF header)");
+        throw PluginLoadError("is not a shared library (no ELF header)");
 }
 
 std::string dlerror_text(const std::exception& e) {
@@ -115,9 +115,9 @@ public:
     double log_value(double t, double log_C, const plugin::Segment& s) const override {
         const double v = guarded("log_value()", t, [&] { return inner_->log_value(t, log_C, s); });
         if (std::isnan(v))
-            fault("returned ln(rate) = NaN (a NaN or negative rate; a rate must be finite and >= 0)", t);
+            fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
         if (v == std::numeric_limits<double>::infinity())
-            fault("returned ln(rate) = +inf (an infinite rate; a rate must be finite)", t);
+            fault("returned ln(rate) = +inf (an infinite rate: a rate must be finite)", t);
         return v;
     }
 
@@ -131,7 +131,7 @@ public:
                       plugin::math::format(t1) + ") it was asked for");
             if (i > first && !(out[i] >= out[i - 1]))
                 fault("declared breakpoints out of order (t = " + plugin::math::format(out[i - 1]) + " then " +
-                      plugin::math::format(out[i]) + " yr); they must be increasing");
+                      plugin::math::format(out[i]) + " yr): they must be increasing");
         }
     }
 
