@@ -1,5 +1,8 @@
 #include "racesim/config/loader.hpp"
 
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -954,12 +957,65 @@ private:
 
 }  // namespace
 
+namespace {
+
+/// The offset of the first byte of `s` that is not part of valid UTF-8 (no overlong forms, no
+/// surrogates, at most U+10FFFF), or npos.
+std::size_t first_invalid_utf8(const std::string& s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        std::size_t len = 0;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        if (p[i + 1] < lo || p[i + 1] > hi) return i;
+        for (std::size_t k = 2; k < len; ++k)
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+        i += len;
+    }
+    return std::string::npos;
+}
+
+}  // namespace
+
 std::optional<Document> parse_document_text(const std::string& text, const fs::path& path, Diagnostics& diags,
                                             const DocumentLimits& limits) {
     Document doc;
     doc.path = path;
+    if (const auto bad = first_invalid_utf8(text); bad != std::string::npos) {
+        // yaml-cpp passes such bytes through, and they would break summary.json later.
+        const auto line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+        const std::size_t col0 = line_start == std::string::npos || bad == 0 ? bad : bad - line_start - 1;
+        const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+        auto& e = diags.error(Mark{path.string(), line, static_cast<int>(col0) + 1},
+                              fmt::format("the file is not valid UTF-8 (byte 0x{:02X})",
+                                          static_cast<unsigned char>(text[bad])));
+        note(e, "racesim reads configs as UTF-8: convert the file, e.g. with iconv -f latin1 -t utf-8");
+        return std::nullopt;
+    }
     try {
         doc.root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+        diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1},
+                    "the document is nested deeper than " + std::to_string(limits.max_depth) + " levels: refused");
+        return std::nullopt;
     } catch (const YAML::ParserException& e) {
         diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
         return std::nullopt;
