@@ -69,12 +69,31 @@ std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::pat
     return reg;
 }
 
+/// The plugin directories the user named: --plugin-path, then RACESIM_PLUGIN_PATH. A config's
+/// plugin_paths may point into these (or into the config's own directory), nowhere else.
+std::vector<fs::path> user_plugin_dirs(const Options& o) {
+    std::vector<fs::path> dirs(o.plugin_paths.begin(), o.plugin_paths.end());
+    if (const char* env = std::getenv("RACESIM_PLUGIN_PATH")) {
+        std::string item;
+        for (const char* c = env;; ++c) {
+            if (*c == ':' || *c == '\0') {
+                if (!item.empty()) dirs.emplace_back(item);
+                item.clear();
+                if (*c == '\0') break;
+            } else {
+                item += *c;
+            }
+        }
+    }
+    return dirs;
+}
+
 /// Parses and validates; prints diagnostics. Returns the exit code on failure.
 int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, std::optional<Experiment>& ex) {
     Diagnostics diags;
     auto doc = parse_document(o.config, diags);
     std::vector<fs::path> from_config;
-    if (doc) from_config = document_plugin_paths(*doc, diags);
+    if (doc) from_config = document_plugin_paths(*doc, diags, user_plugin_dirs(o));
     if (!doc || !diags.empty()) {
         diags.print(std::cerr);
         return exit_config;

@@ -1055,7 +1055,28 @@ std::optional<Document> parse_document(const fs::path& path, Diagnostics& diags,
     return parse_document_text(ss.str(), path, diags, limits);
 }
 
-std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& diags) {
+namespace {
+
+/// True when `p` is `dir` or lies below it (both already canonical).
+bool is_within(const fs::path& p, const fs::path& dir) {
+    auto d = dir.begin(), q = p.begin();
+    for (; d != dir.end(); ++d, ++q) {
+        if (d->empty() && std::next(d) == dir.end()) break;  // "a/b/" ends with an empty element
+        if (q == p.end() || *q != *d) return false;
+    }
+    return true;
+}
+
+fs::path canonical_or_self(const fs::path& p) {
+    std::error_code ec;
+    auto c = fs::weakly_canonical(fs::absolute(p, ec), ec);
+    return ec ? p.lexically_normal() : c;
+}
+
+}  // namespace
+
+std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& diags,
+                                            const std::vector<fs::path>& trusted) {
     std::vector<fs::path> out;
     if (!doc.root.IsMap()) return out;
     const YAML::Node pp = doc.root["plugin_paths"];
@@ -1077,6 +1098,22 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
             auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' is not a directory");
             note(e, "resolved to " + dir.lexically_normal().string() +
                         " (relative paths are relative to the config file)");
+            continue;
+        }
+        // Trust rule (docs/plugins.md): a config may load plugins from inside its own directory
+        // or from a directory the user named (--plugin-path, RACESIM_PLUGIN_PATH), nowhere
+        // else, symbolic links resolved: loading a library runs its code with the user's rights.
+        const fs::path real = canonical_or_self(dir);
+        bool ok = is_within(real, canonical_or_self(base));
+        for (const auto& t : trusted) ok = ok || is_within(real, canonical_or_self(t));
+        if (!ok) {
+            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " + real.string() +
+                                                            ", outside the config's directory " +
+                                                            canonical_or_self(base).string() +
+                                                            " and every plugin directory you named");
+            note(e, "plugin libraries run with your rights, so a config may only load them from its own directory "
+                    "tree; if you trust " + real.string() + ", name it yourself: --plugin-path " + real.string() +
+                    " or RACESIM_PLUGIN_PATH");
             continue;
         }
         out.push_back(dir.lexically_normal());
