@@ -67,7 +67,7 @@ void audit_jumps(const plugin::RateModel& m, const std::vector<plugin::Segment>&
                 if (!(mid > lo && mid < hi)) {
                     // The library is filled in by the runner, which knows the scenario's entries.
                     PluginError err(type, {}, "",
-                                    "jumps at t = " + plugin::math::format(mid) + " yr (ln of its rate from " +
+                                    "jumps (ln of its rate from " +
                                         plugin::math::format(flo) + " to " + plugin::math::format(fhi) +
                                         ") inside the segment [" + plugin::math::format(s.begin) + ", " +
                                         plugin::math::format(s.end) +
