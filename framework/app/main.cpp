@@ -118,8 +118,7 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
         return exit_config;
     }
     // Not needed by this config, but broken: say so once.
-    for (const auto& r : reg->refused())
-        log.warn("plugin library {} not loaded: it {}", r.path.string(), r.reason);
+    for (const auto& r : reg->refused()) log.warn("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     return exit_ok;
 }
 

@@ -573,7 +573,8 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
     const std::string type = type_item->value.Scalar();
     const PluginEntry* entry = reg_.find(kind, type);
     if (!entry) {
-        auto& e = d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
+        auto& e =
+            d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
         e.code = "unknown-type";
         const auto types = reg_.types(kind);
         if (auto s = suggest(type, types); !s.empty()) note(e, "did you mean '" + s + "'?");
@@ -1003,10 +1004,11 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
         // yaml-cpp passes such bytes through, and they would break summary.json later.
         const auto line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
         const std::size_t col0 = line_start == std::string::npos || bad == 0 ? bad : bad - line_start - 1;
-        const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
-        auto& e = diags.error(Mark{path.string(), line, static_cast<int>(col0) + 1},
-                              fmt::format("the file is not valid UTF-8 (byte 0x{:02X})",
-                                          static_cast<unsigned char>(text[bad])));
+        const int line =
+            1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+        auto& e = diags.error(
+            Mark{path.string(), line, static_cast<int>(col0) + 1},
+            fmt::format("the file is not valid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])));
         note(e, "racesim reads configs as UTF-8: convert the file, e.g. with iconv -f latin1 -t utf-8");
         return std::nullopt;
     }
@@ -1107,13 +1109,14 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
         bool ok = is_within(real, canonical_or_self(base));
         for (const auto& t : trusted) ok = ok || is_within(real, canonical_or_self(t));
         if (!ok) {
-            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " + real.string() +
-                                                            ", outside the config's directory " +
+            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " +
+                                                            real.string() + ", outside the config's directory " +
                                                             canonical_or_self(base).string() +
                                                             " and every plugin directory you named");
-            note(e, "plugin libraries run with your rights, so a config may only load them from its own directory "
-                    "tree; if you trust " + real.string() + ", name it yourself: --plugin-path " + real.string() +
-                    " or RACESIM_PLUGIN_PATH");
+            note(e,
+                 "plugin libraries run with your rights, so a config may only load them from its own directory "
+                 "tree; if you trust " +
+                     real.string() + ", name it yourself: --plugin-path " + real.string() + " or RACESIM_PLUGIN_PATH");
             continue;
         }
         out.push_back(dir.lexically_normal());

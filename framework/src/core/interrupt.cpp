@@ -10,12 +10,16 @@ namespace {
 
 volatile std::sig_atomic_t received = 0;
 
-extern "C" void on_signal(int sig) { received = sig; }
+extern "C" void on_signal(int sig) {
+    received = sig;
+}
 
 }  // namespace
 
 Interrupted::Interrupted(int sig)
-    : std::runtime_error(std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal")),
+    : std::runtime_error(std::string("interrupted by ") + (sig == SIGINT    ? "SIGINT"
+                                                           : sig == SIGTERM ? "SIGTERM"
+                                                                            : "a signal")),
       signal(sig) {}
 
 void install_interrupt_handlers() {
@@ -28,7 +32,9 @@ void install_interrupt_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-int interrupt_signal() noexcept { return received; }
+int interrupt_signal() noexcept {
+    return received;
+}
 
 void check_interrupt() {
     if (const int sig = received) throw Interrupted(sig);

@@ -67,10 +67,9 @@ void audit_jumps(const plugin::RateModel& m, const std::vector<plugin::Segment>&
                 if (!(mid > lo && mid < hi)) {
                     // The library is filled in by the runner, which knows the scenario's entries.
                     PluginError err(type, {}, "",
-                                    "jumps (ln of its rate from " +
-                                        plugin::math::format(flo) + " to " + plugin::math::format(fhi) +
-                                        ") inside the segment [" + plugin::math::format(s.begin) + ", " +
-                                        plugin::math::format(s.end) +
+                                    "jumps (ln of its rate from " + plugin::math::format(flo) + " to " +
+                                        plugin::math::format(fhi) + ") inside the segment [" +
+                                        plugin::math::format(s.begin) + ", " + plugin::math::format(s.end) +
                                         "), where it declared no breakpoint: a plugin must declare every "
                                         "discontinuity (RateModel::breakpoints) and evaluate the regime of the "
                                         "segment");

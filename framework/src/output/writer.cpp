@@ -1,18 +1,17 @@
 #include "racesim/output/writer.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <random>
-
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
+#include <fstream>
+#include <random>
 
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
@@ -207,9 +206,9 @@ void check_results_dir(const fs::path& dir_in, bool force) {
                 throw RunError("results directory " + dir.string() +
                                " already exists (results of an earlier run); pass --force to replace it, or choose "
                                "another --out");
-            throw RunError(
-                "results directory " + dir.string() +
-                " already exists and does not hold racesim results; choose another --out or pass --force to replace it");
+            throw RunError("results directory " + dir.string() +
+                           " already exists and does not hold racesim results; choose another --out or pass --force to "
+                           "replace it");
         }
     }
     // The nearest existing ancestor must be a directory we may create entries in.

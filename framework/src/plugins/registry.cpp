@@ -5,8 +5,8 @@
 #include <boost/dll/shared_library.hpp>
 #include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -78,7 +78,8 @@ auto call_plugin(const PluginEntry& e, F&& f) {
 /// at the boundary, before a bad number reaches the integrator or the results.
 class Guard {
 protected:
-    explicit Guard(const PluginEntry& e) : type_(e.descriptor.type), kind_(plugin::to_string(e.descriptor.kind)), library_(e.library->path) {}
+    explicit Guard(const PluginEntry& e)
+        : type_(e.descriptor.type), kind_(plugin::to_string(e.descriptor.kind)), library_(e.library->path) {}
 
     [[noreturn]] void fault(const std::string& message, std::optional<double> t = std::nullopt) const {
         PluginError err(type_, library_, "", message);
@@ -108,14 +109,13 @@ protected:
 class GuardedRate final : public plugin::RateModel, Guard {
 public:
     GuardedRate(std::shared_ptr<const plugin::RateModel> inner, const PluginEntry& e)
-        : Guard(e), inner_(std::move(inner)), state_(guarded("depends_on_state()", std::nullopt, [&] {
-              return inner_->depends_on_state();
-          })) {}
+        : Guard(e),
+          inner_(std::move(inner)),
+          state_(guarded("depends_on_state()", std::nullopt, [&] { return inner_->depends_on_state(); })) {}
 
     double log_value(double t, double log_C, const plugin::Segment& s) const override {
         const double v = guarded("log_value()", t, [&] { return inner_->log_value(t, log_C, s); });
-        if (std::isnan(v))
-            fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
+        if (std::isnan(v)) fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
         if (v == std::numeric_limits<double>::infinity())
             fault("returned ln(rate) = +inf (an infinite rate: a rate must be finite)", t);
         return v;
@@ -127,8 +127,8 @@ public:
         for (std::size_t i = first; i < out.size(); ++i) {
             if (!(out[i] > t0 && out[i] < t1))
                 fault("declared a breakpoint at t = " + plugin::math::format(out[i]) +
-                      " yr, outside the open interval (" + plugin::math::format(t0) + ", " +
-                      plugin::math::format(t1) + ") it was asked for");
+                      " yr, outside the open interval (" + plugin::math::format(t0) + ", " + plugin::math::format(t1) +
+                      ") it was asked for");
             if (i > first && !(out[i] >= out[i - 1]))
                 fault("declared breakpoints out of order (t = " + plugin::math::format(out[i - 1]) + " then " +
                       plugin::math::format(out[i]) + " yr): they must be increasing");
@@ -144,7 +144,8 @@ private:
 
 class GuardedLoss final : public plugin::LossLaw, Guard {
 public:
-    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e) : Guard(e), inner_(std::move(inner)) {}
+    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e)
+        : Guard(e), inner_(std::move(inner)) {}
 
     double loss(double log_C) const override {
         const double L = guarded("loss()", std::nullopt, [&] { return inner_->loss(log_C); });
@@ -156,8 +157,7 @@ public:
 
     std::optional<double> log_compute_for_loss(double L, std::string& why) const override {
         auto r = guarded("log_compute_for_loss()", std::nullopt, [&] { return inner_->log_compute_for_loss(L, why); });
-        if (r && std::isnan(*r))
-            fault("returned ln C = NaN for the loss " + plugin::math::format(L));
+        if (r && std::isnan(*r)) fault("returned ln C = NaN for the loss " + plugin::math::format(L));
         return r;
     }
 
@@ -305,7 +305,8 @@ std::shared_ptr<const plugin::ReferenceModel> Registry::make_reference(const Plu
 std::string describe(const PluginError& e) {
     std::string s;
     if (!e.scenario.empty()) s += "scenario '" + e.scenario + "': ";
-    s += (e.kind.empty() ? std::string() : e.kind + " ") + "plugin '" + e.plugin + "' (library " + e.library.string() + ")";
+    s += (e.kind.empty() ? std::string() : e.kind + " ") + "plugin '" + e.plugin + "' (library " + e.library.string() +
+         ")";
     if (e.time) s += " at t = " + plugin::math::format(*e.time) + " yr";
     return s + ": " + e.what();
 }
