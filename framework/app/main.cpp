@@ -1,6 +1,7 @@
 // racesim command-line interface.
 //
-// Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure.
+// Exit codes: 0 success, 1 invalid config, 2 command-line usage error, 3 run-time failure
+// (including any plugin fault), 128 + signal when interrupted by SIGINT (130) or SIGTERM (143).
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +26,7 @@
 
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/output/reader.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugin/api.hpp"
@@ -81,9 +83,28 @@ std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::pat
     Registry reg;
     reg.load_directories(plugin_search_path(cli, from_config));
     for (const auto& w : reg.warnings()) log.warn("{}", w);
-    for (const auto& r : reg.refused()) log.debug("refused {}: {}", r.path.string(), r.reason);
+    for (const auto& r : reg.refused()) log.debug("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     log.debug("{} plugin type(s) found", reg.entries().size());
     return reg;
+}
+
+/// The plugin directories the user named: --plugin-path, then RACESIM_PLUGIN_PATH. A config's
+/// plugin_paths may point into these (or into the config's own directory), nowhere else.
+std::vector<fs::path> user_plugin_dirs(const Options& o) {
+    std::vector<fs::path> dirs(o.plugin_paths.begin(), o.plugin_paths.end());
+    if (const char* env = std::getenv("RACESIM_PLUGIN_PATH")) {
+        std::string item;
+        for (const char* c = env;; ++c) {
+            if (*c == ':' || *c == '\0') {
+                if (!item.empty()) dirs.emplace_back(item);
+                item.clear();
+                if (*c == '\0') break;
+            } else {
+                item += *c;
+            }
+        }
+    }
+    return dirs;
 }
 
 /// Parses and validates; prints diagnostics. Returns the exit code on failure.
@@ -91,7 +112,7 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
     Diagnostics diags;
     auto doc = parse_document(o.config, diags);
     std::vector<fs::path> from_config;
-    if (doc) from_config = document_plugin_paths(*doc, diags);
+    if (doc) from_config = document_plugin_paths(*doc, diags, user_plugin_dirs(o));
     if (!doc || !diags.empty()) {
         diags.print(std::cerr);
         return exit_config;
@@ -101,8 +122,22 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
     ex = validate(*doc, *reg, diags, ExperimentLimits{o.max_scenarios});
     if (!ex) {
         diags.print(std::cerr);
+        // A type the config names may live in a library that could not be loaded: that is a
+        // fault of the plugin installation, not of the config (docs/reliability.md).
+        const bool missing_type = std::any_of(diags.errors().begin(), diags.errors().end(),
+                                              [](const Diagnostic& d) { return d.code == "unknown-type"; });
+        if (missing_type && !reg->refused().empty()) {
+            for (const auto& r : reg->refused())
+                std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it "
+                          << r.reason << '\n';  // the reasons are clauses: "is not ...", "was built for ..."
+            std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
+                         "loaded: fix or remove it\n";
+            return exit_runtime;
+        }
         return exit_config;
     }
+    // Not needed by this config, but broken: say so once.
+    for (const auto& r : reg->refused()) log.warn("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     return exit_ok;
 }
 
@@ -201,6 +236,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<tbb::global_control> threads;
     if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
+        check_results_dir(out, o.force);  // refuse before integrating, not after
         RunResult r;
         {
             ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));
@@ -212,13 +248,8 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     } catch (const RunError& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;
-    } catch (const PluginError& e) {
-        std::cerr << "racesim: error: plugin '" << e.plugin << "' (" << e.library.string() << "): " << e.what() << '\n';
-        return exit_runtime;
-    } catch (const std::exception& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
-        return exit_runtime;
     }
+    if (const int sig = interrupt_signal()) return 128 + sig;  // arrived after the commit
     return exit_ok;
 }
 
@@ -344,7 +375,7 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "Validate and run an experiment; write results");
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
-    run->add_flag("--force", o.force, "Replace an existing --out directory even if it holds no racesim results");
+    run->add_flag("--force", o.force, "Replace an existing results directory (atomically; refused without --force)");
     run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
         ->check(CLI::PositiveNumber);
 
@@ -390,6 +421,7 @@ int main(int argc, char** argv) {
         return rc == 0 ? exit_ok : exit_usage;
     }
 
+    install_interrupt_handlers();
     auto log = make_logger(o);
     try {
         if (*run) return cmd_run(o, *log);
@@ -398,6 +430,12 @@ int main(int argc, char** argv) {
         if (*check_cmd) return cmd_check(o, *log);
         if (*plugins) return cmd_plugins(o, *log);
         if (*describe) return cmd_describe(o, *log);
+    } catch (const Interrupted& e) {
+        std::cerr << "racesim: " << e.what() << ": stopped; no results were written\n";
+        return 128 + e.signal;
+    } catch (const PluginError& e) {
+        std::cerr << "racesim: error: " << racesim::describe(e) << '\n';
+        return exit_runtime;
     } catch (const std::exception& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;

@@ -117,6 +117,78 @@ scenarios:
 ]=])
 endfunction()
 
+# A valid config that takes about 0.6 s in a release build (3 scenarios, 200,000 segments
+# each: peaked power with a period of 0.001 yr) and writes ~30 MB of CSV: slow enough to be
+# interrupted or killed while integrating and while writing.
+function(write_slow_config path)
+  file(WRITE "${path}" [=[
+racesim: 1
+name: slow
+horizon: 200
+output: {every: 0.002}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 4.46e10, gamma: 0.01}
+  power: {type: peaked, P0: 70, duty: 0.3, period: 0.001}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.9]}
+scenarios:
+  - name: a
+  - name: b
+    efficiency: {gamma: 0.005}
+  - name: c
+    efficiency: {gamma: 0.003}
+]=])
+endfunction()
+
+# summary_without_timing(<var> <summary.json>): the file's JSON without its "timing" member.
+function(summary_without_timing var file)
+  file(READ "${file}" json)
+  string(JSON json ERROR_VARIABLE err REMOVE "${json}" timing)
+  if(err)
+    set(json "unreadable summary.json: ${err}")
+  endif()
+  set(${var} "${json}" PARENT_SCOPE)
+endfunction()
+
+# expect_same_results(<dir-a> <dir-b>): the same files, byte-identical, summary.json apart
+# from its timing section.
+function(expect_same_results a b)
+  file(GLOB fa RELATIVE "${a}" "${a}/*" "${a}/.*")
+  file(GLOB fb RELATIVE "${b}" "${b}/*" "${b}/.*")
+  list(SORT fa)
+  list(SORT fb)
+  if(NOT "${fa}" STREQUAL "${fb}")
+    fail("${a} holds [${fa}] but ${b} holds [${fb}]")
+    return()
+  endif()
+  foreach(f IN LISTS fa)
+    if(f STREQUAL "summary.json")
+      summary_without_timing(ja "${a}/${f}")
+      summary_without_timing(jb "${b}/${f}")
+      if(NOT ja STREQUAL jb)
+        fail("${a}/summary.json and ${b}/summary.json differ outside their timing sections")
+      endif()
+    else()
+      execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files "${a}/${f}" "${b}/${f}" RESULT_VARIABLE diff)
+      if(NOT diff EQUAL 0)
+        fail("${a}/${f} and ${b}/${f} differ")
+      endif()
+    endif()
+  endforeach()
+endfunction()
+
+# kill_run(<prefix> <signal> <when> <racesim arg>...): runs racesim in WORK through
+# kill-run.sh, which sends <signal> at <when> (seconds, or "tmp+<seconds>" after a temporary
+# results directory appears); sets <prefix>_RC to racesim's exit status.
+function(kill_run prefix sig when)
+  execute_process(COMMAND bash "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/kill-run.sh" ${sig} ${when} "${WORK}" "${RACESIM}" ${ARGN}
+                  OUTPUT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE TIMEOUT 120)
+  string(JOIN " " cmdline ${ARGN})
+  set_property(GLOBAL APPEND_STRING PROPERTY CLI_LOG
+               "\n=== [${prefix}] SIG${sig} at ${when}: racesim ${cmdline}   (in ${WORK})\nexit code: ${rc}\n")
+  set(${prefix}_RC "${rc}" PARENT_SCOPE)
+endfunction()
+
 function(racesim_finish)
   get_property(failures GLOBAL PROPERTY CLI_FAILURES)
   if(NOT failures STREQUAL "")

@@ -14,7 +14,7 @@ defaults:
 scenarios:
   - name: many
     sample:
-      n: 150000
+      n: 400000
       parameters: {efficiency.gamma: {dist: uniform, low: 0.5, high: 3}}
 ")
 racesim(piped ARGS run "${WORK}/long.yaml" --out "${WORK}/a" --jobs 1)
@@ -30,7 +30,7 @@ else()
                   RESULT_VARIABLE rc OUTPUT_VARIABLE tty ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     fail("racesim under script: exit ${rc} ${err}")
-  elseif(NOT tty MATCHES "\\[#*[ ]*\\] [0-9]+/150001 runs, [0-9]+/s, ETA [0-9]+ s")
+  elseif(NOT tty MATCHES "\\[#*[ ]*\\] [0-9]+/400001 runs, [0-9]+/s, ETA [0-9]+ s")
     fail("no progress line on a terminal; got: ${tty}")
   endif()
   execute_process(COMMAND ${SCRIPT} -qec "'${RACESIM}' -q run '${WORK}/long.yaml' --out '${WORK}/c' --jobs 1 >/dev/null" /dev/null

@@ -1,12 +1,13 @@
-# --out inside a regular file: the results cannot be written. Exit 3 (a run-time failure)
-# with a message naming the path; no results and no temporary directories anywhere; the
-# file is untouched.
+# --out inside a regular file: the results cannot be written. Exit 3 (a run-time failure),
+# found before integrating (nothing on stdout), with a message naming the path; no results
+# and no temporary directories anywhere; the file is untouched.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE "${WORK}/F" "not a directory\n")
 racesim(run ARGS run "${TABLE2}" --out F/sub)
 expect_rc(run 3)
-expect_match(run ERR "racesim: error: cannot create F: Not a directory\n")
+expect_match(run ERR "racesim: error: cannot write results to F/sub: F is not a directory\n")
+expect_empty(run OUT)
 expect_no_match(run ERR "results written")
 expect_dir_listing("${WORK}" F)
 file(READ "${WORK}/F" content)

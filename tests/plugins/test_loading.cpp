@@ -9,6 +9,7 @@
 //   plugintest-not-an-elf-file.so    a text file
 //   plugintest-throwing.so           factories that throw ParameterError, std::runtime_error, int, ...
 //   plugintest-lifetime.so           loaded by this file only: load / unload / reload
+//   plugintest-faulty.so             an efficiency model misbehaving as its `fault` parameter says
 #include <catch2/catch.hpp>
 
 #include <dlfcn.h>
@@ -193,6 +194,7 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
         } catch (const racesim::PluginError& e) {
             CHECK(e.plugin == type);
             CHECK(e.key == key);
+            CHECK(e.parameter_error == !key.empty());
             CHECK(std::string(e.what()) == message);
             CHECK(fs::equivalent(e.library, lib));
         } catch (const std::exception& e) {
@@ -207,9 +209,9 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
     expect(rate(Kind::efficiency, "plugintest-throws-parameter-error"), "plugintest-throws-parameter-error", "gamma",
            "gamma must be rational, got pi (plugintest)");
     expect(rate(Kind::efficiency, "plugintest-throws-runtime-error"), "plugintest-throws-runtime-error", "",
-           "cannot open the efficiency table (plugintest)");
+           "threw while being constructed: cannot open the efficiency table (plugintest)");
     expect(rate(Kind::power, "plugintest-throws-int"), "plugintest-throws-int", "",
-           "threw an exception that is not a std::exception");
+           "threw an exception that is not a std::exception while being constructed");
 
     const racesim::PluginEntry* loss = reg.find(Kind::loss, "plugintest-throws-in-loss");
     REQUIRE(loss);
@@ -221,11 +223,67 @@ TEST_CASE("a factory that throws becomes a PluginError carrying the message, the
     racesim::plugin::ReferenceInput in{{"continuous-doubling", {}}, {"mean-field", {}}, {"power-law", {}}, 1.0, 10.0};
     std::string why;
     expect([&] { (void)reg.make_reference(*ref, in, why); }, "plugintest-throws-in-reference", "",
-           "reference exploded (plugintest)");
+           "threw while being constructed: reference exploded (plugintest)");
 
     // The registry is still usable after its plugins threw.
     const racesim::PluginEntry* works = reg.find(Kind::power, "plugintest-works");
     REQUIRE(works);
     auto obj = reg.make_rate(*works, Params{}, ctx);
     CHECK(obj->log_value(0.0, 0.0, Segment{0, 1}) == 0.0);
+}
+
+TEST_CASE("the registry's guards turn a plugin's faulty values and exceptions into PluginErrors with the time") {
+    racesim::Registry reg;
+    reg.load_library(PLUGINTEST_FAULTY);
+    const racesim::PluginEntry* e = reg.find(Kind::efficiency, "plugintest-faulty");
+    REQUIRE(e);
+    auto make = [&](const std::string& fault) {
+        Params p;
+        p.set("E0", 2.0);
+        p.set("fault", fault);
+        p.set("at", 1.5);
+        return reg.make_rate(*e, p, ctx);
+    };
+    const Segment s{0, 10};
+    auto fails = [&](const std::string& fault, auto&& call, const std::string& message, std::optional<double> t) {
+        INFO(fault);
+        auto m = make(fault);
+        try {
+            call(*m);
+            FAIL("no PluginError for " << fault);
+        } catch (const racesim::PluginError& err) {
+            CHECK(err.plugin == "plugintest-faulty");
+            CHECK(err.kind == "efficiency");
+            CHECK(fs::equivalent(err.library, PLUGINTEST_FAULTY));
+            CHECK_FALSE(err.parameter_error);
+            CHECK_THAT(err.what(), Contains(message));
+            CHECK(err.time == t);
+            CHECK_THAT(racesim::describe(err), Contains("efficiency plugin 'plugintest-faulty' (library "));
+        }
+    };
+    auto eval = [&](const racesim::plugin::RateModel& m) { (void)m.log_value(2.0, 0.0, s); };
+    auto bps = [&](const racesim::plugin::RateModel& m) {
+        std::vector<double> out;
+        m.breakpoints(0.0, 10.0, out);
+    };
+    fails("throw-evaluation", eval, "threw in log_value(): the efficiency table ran out", 2.0);
+    fails("throw-non-std", eval, "not a std::exception in log_value()", 2.0);
+    fails("nan", eval, "returned ln(rate) = NaN", 2.0);
+    fails("negative", eval, "returned ln(rate) = NaN", 2.0);
+    fails("inf", eval, "returned ln(rate) = +inf", 2.0);
+    fails("breakpoints-order", bps, "declared breakpoints out of order (t = 2.5 then 1.5 yr)", std::nullopt);
+    fails("breakpoints-outside", bps, "declared a breakpoint at t = 11 yr, outside the open interval (0, 10)",
+          std::nullopt);
+    try {
+        (void)make("throw-construction");
+        FAIL("no PluginError from the factory");
+    } catch (const racesim::PluginError& err) {
+        CHECK_THAT(err.what(), Contains("threw while being constructed: cannot open its data file"));
+        CHECK_FALSE(err.time);
+    }
+    // Before `at`, and with no fault, the same objects behave.
+    CHECK(make("nan")->log_value(1.0, 0.0, s) == Approx(std::log(2.0)));
+    std::vector<double> none;
+    make("none")->breakpoints(0.0, 10.0, none);
+    CHECK(none.empty());
 }

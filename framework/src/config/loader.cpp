@@ -1,5 +1,8 @@
 #include "racesim/config/loader.hpp"
 
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
@@ -671,7 +674,9 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
     const std::string type = type_item->value.Scalar();
     const PluginEntry* entry = reg_.find(kind, type);
     if (!entry) {
-        auto& e = d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "'");
+        auto& e =
+            d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
+        e.code = "unknown-type";
         const auto types = reg_.types(kind);
         if (auto s = suggest(type, types); !s.empty()) note(e, "did you mean '" + s + "'?");
         note(e, types.empty() ? "no " + name + " types were found" : "valid " + name + " types: " + join(types));
@@ -1825,12 +1830,66 @@ private:
 
 }  // namespace
 
+namespace {
+
+/// The offset of the first byte of `s` that is not part of valid UTF-8 (no overlong forms, no
+/// surrogates, at most U+10FFFF), or npos.
+std::size_t first_invalid_utf8(const std::string& s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        std::size_t len = 0;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        if (p[i + 1] < lo || p[i + 1] > hi) return i;
+        for (std::size_t k = 2; k < len; ++k)
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+        i += len;
+    }
+    return std::string::npos;
+}
+
+}  // namespace
+
 std::optional<Document> parse_document_text(const std::string& text, const fs::path& path, Diagnostics& diags,
                                             const DocumentLimits& limits) {
     Document doc;
     doc.path = path;
+    if (const auto bad = first_invalid_utf8(text); bad != std::string::npos) {
+        // yaml-cpp passes such bytes through, and they would break summary.json later.
+        const auto line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+        const std::size_t col0 = line_start == std::string::npos || bad == 0 ? bad : bad - line_start - 1;
+        const int line =
+            1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+        auto& e = diags.error(
+            Mark{path.string(), line, static_cast<int>(col0) + 1},
+            fmt::format("the file is not valid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])));
+        note(e, "racesim reads configs as UTF-8: convert the file, e.g. with iconv -f latin1 -t utf-8");
+        return std::nullopt;
+    }
     try {
         doc.root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+        diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1},
+                    "the document is nested deeper than " + std::to_string(limits.max_depth) + " levels: refused");
+        return std::nullopt;
     } catch (const YAML::ParserException& e) {
         diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
         return std::nullopt;
@@ -1870,7 +1929,28 @@ std::optional<Document> parse_document(const fs::path& path, Diagnostics& diags,
     return parse_document_text(ss.str(), path, diags, limits);
 }
 
-std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& diags) {
+namespace {
+
+/// True when `p` is `dir` or lies below it (both already canonical).
+bool is_within(const fs::path& p, const fs::path& dir) {
+    auto d = dir.begin(), q = p.begin();
+    for (; d != dir.end(); ++d, ++q) {
+        if (d->empty() && std::next(d) == dir.end()) break;  // "a/b/" ends with an empty element
+        if (q == p.end() || *q != *d) return false;
+    }
+    return true;
+}
+
+fs::path canonical_or_self(const fs::path& p) {
+    std::error_code ec;
+    auto c = fs::weakly_canonical(fs::absolute(p, ec), ec);
+    return ec ? p.lexically_normal() : c;
+}
+
+}  // namespace
+
+std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& diags,
+                                            const std::vector<fs::path>& trusted) {
     std::vector<fs::path> out;
     if (!doc.root.IsMap()) return out;
     const YAML::Node pp = doc.root["plugin_paths"];
@@ -1892,6 +1972,23 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
             auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' is not a directory");
             note(e, "resolved to " + dir.lexically_normal().string() +
                         " (relative paths are relative to the config file)");
+            continue;
+        }
+        // Trust rule (docs/plugins.md): a config may load plugins from inside its own directory
+        // or from a directory the user named (--plugin-path, RACESIM_PLUGIN_PATH), nowhere
+        // else, symbolic links resolved: loading a library runs its code with the user's rights.
+        const fs::path real = canonical_or_self(dir);
+        bool ok = is_within(real, canonical_or_self(base));
+        for (const auto& t : trusted) ok = ok || is_within(real, canonical_or_self(t));
+        if (!ok) {
+            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " +
+                                                            real.string() + ", outside the config's directory " +
+                                                            canonical_or_self(base).string() +
+                                                            " and every plugin directory you named");
+            note(e,
+                 "plugin libraries run with your rights, so a config may only load them from its own directory "
+                 "tree; if you trust " +
+                     real.string() + ", name it yourself: --plugin-path " + real.string() + " or RACESIM_PLUGIN_PATH");
             continue;
         }
         out.push_back(dir.lexically_normal());

@@ -20,7 +20,11 @@ std::string join(const std::vector<std::string>& v) {
 ordered_json selection_json(const plugin::Selection& s) {
     ordered_json j;
     j["type"] = s.type;
-    for (const auto& [k, v] : s.params.entries()) std::visit([&](const auto& x) { j[k] = x; }, v);
+    // Not a structured binding: clang 14 (the asan preset) cannot capture one in a lambda.
+    for (const auto& kv : s.params.entries()) {
+        const auto& key = kv.first;
+        std::visit([&](const auto& x) { j[key] = x; }, kv.second);
+    }
     return j;
 }
 
@@ -82,6 +86,11 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool 
     const plugin::BuildContext ctx{m.C0, sc.horizon};
 
     auto report = [&](const BlockSpec& b, const std::string& block, const PluginError& err) {
+        if (!err.parameter_error) {  // a plugin fault, not a config problem: exit 3 (docs/reliability.md)
+            PluginError fault = err;
+            fault.scenario = sc.name;
+            throw fault;
+        }
         Mark where = b.mark;
         if (auto it = b.value_marks.find(err.key); !err.key.empty() && it != b.value_marks.end()) where = it->second;
         auto d = make_diag(where, block + " '" + b.selection.type + "' rejected its parameters in scenario '" +

@@ -22,7 +22,7 @@ Diagnostic& Diagnostics::error(Mark mark, std::string message) {
             discarded_ = Diagnostic{};
             return discarded_;
         }
-    errors_.push_back(Diagnostic{std::move(mark), std::move(message), {}});
+    errors_.push_back(Diagnostic{std::move(mark), std::move(message), {}, {}});
     return errors_.back();
 }
 

@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugins/registry.hpp"
 
 namespace racesim {
 
@@ -32,6 +34,72 @@ void collect(const plugin::RateModel& m, double horizon, std::vector<double>& ou
                            plugin::math::format(bp[i - 1]) + " then " + plugin::math::format(bp[i]) + ")");
     }
     out.insert(out.end(), bp.begin(), bp.end());
+}
+
+/// |a - b| for ln-rates, where -inf (a zero rate) differs infinitely from any finite value.
+double log_gap(double a, double b) {
+    if (a == b) return 0;
+    if (std::isinf(a) || std::isinf(b)) return std::numeric_limits<double>::infinity();
+    return std::abs(a - b);
+}
+
+/// Looks for a jump of a rate model inside a segment, where it declared none. Samples the
+/// model at `samples` + 1 points of each segment; an interval whose ln-rate changes by more
+/// than `tiny` is bisected, following the half that changes more, while that half holds more
+/// than 90 % of the change (a continuous function soon shares it evenly; a jump never does),
+/// until the interval holds two adjacent doubles: a jump. Costs about two evaluations per
+/// sample for a continuous model. Best effort: a jump small next to the model's smooth change
+/// over one sample interval, or a burst narrower than the sample spacing, can be missed (the
+/// plugin contract tests look closer).
+void audit_jumps(const plugin::RateModel& m, const std::vector<plugin::Segment>& segments, double log_C,
+                 const std::string& kind, const std::string& type, const std::string& scenario) {
+    constexpr double tiny = 1e-6;
+    const int samples = static_cast<int>(std::clamp<std::size_t>(8192 / segments.size(), 8, 64));
+    for (const auto& s : segments) {
+        // ln-rates more than 30 below the segment's largest sample (a rate under 1e-13 of it) count
+        // as equal: a rate that falls continuously to 0 (ln -> -inf, e.g. a linear ramp to zero)
+        // is no jump, and a jump that small changes no result.
+        double top = -std::numeric_limits<double>::infinity();
+        for (int k = 0; k <= samples; ++k) {
+            const double t = k == samples ? s.end : s.begin + (s.end - s.begin) * k / samples;
+            top = std::max(top, m.log_value(t, log_C, s));
+        }
+        if (!std::isfinite(top)) continue;  // zero (or no finite value) throughout
+        const double floor = top - 30;
+        auto f = [&](double t) { return std::max(m.log_value(t, log_C, s), floor); };
+        double a = s.begin, fa = f(a);
+        for (int k = 1; k <= samples; ++k) {
+            const double b = k == samples ? s.end : s.begin + (s.end - s.begin) * k / samples;
+            const double fb = f(b);
+            double lo = a, hi = b, flo = fa, fhi = fb;
+            while (log_gap(flo, fhi) > tiny) {
+                const double mid = 0.5 * (lo + hi);
+                if (!(mid > lo && mid < hi)) {
+                    // The library is filled in by the runner, which knows the scenario's entries.
+                    PluginError err(type, {}, "",
+                                    "jumps (ln of its rate from " + plugin::math::format(flo) + " to " +
+                                        plugin::math::format(fhi) + ") inside the segment [" +
+                                        plugin::math::format(s.begin) + ", " + plugin::math::format(s.end) +
+                                        "), where it declared no breakpoint: a plugin must declare every "
+                                        "discontinuity (RateModel::breakpoints) and evaluate the regime of the "
+                                        "segment");
+                    err.kind = kind;
+                    err.scenario = scenario;
+                    err.time = mid;
+                    throw err;
+                }
+                const double fm = f(mid), whole = log_gap(flo, fhi), g1 = log_gap(flo, fm), g2 = log_gap(fm, fhi);
+                // Continuous there: halving the interval shares the change between the halves
+                // (at most 3/4 in one half, near an extremum). A jump stays whole in one half.
+                if (std::isfinite(whole) && std::max(g1, g2) <= 0.9 * whole) break;
+                if (g1 >= g2)
+                    hi = mid, fhi = fm;
+                else
+                    lo = mid, flo = fm;
+            }
+            a = b, fa = fb;
+        }
+    }
 }
 
 }  // namespace
@@ -63,6 +131,8 @@ const plugin::Segment& segment_at(const std::vector<plugin::Segment>& segments, 
 IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOptions& opt) {
     IntegrationResult res;
     res.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, pb.scenario);
+    audit_jumps(*pb.efficiency, res.segments, pb.log_C0, "efficiency", pb.efficiency_name, pb.scenario);
+    audit_jumps(*pb.power, res.segments, pb.log_C0, "power", pb.power_name, pb.scenario);
     res.log_ratio.assign(pb.output_times.size(), 0.0);
     res.threshold_times.assign(pb.log_thresholds.size(), std::nullopt);
 
@@ -138,6 +208,7 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
                                "': the step size underflowed at t = " + plugin::math::format(t) + " yr in segment [" +
                                plugin::math::format(s.begin) + ", " + plugin::math::format(s.end) +
                                "): a rate model may jump where it declared no breakpoint");
+            check_interrupt();
             if (++steps_here > opt.max_steps)
                 throw RunError("scenario '" + pb.scenario + "': no progress after " + std::to_string(opt.max_steps) +
                                " steps in segment [" + plugin::math::format(s.begin) + ", " +

@@ -1,16 +1,23 @@
 #include "racesim/output/writer.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <unordered_set>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/api.hpp"
 
 namespace fs = std::filesystem;
@@ -424,31 +431,108 @@ ordered_json summary_json(const RunResult& r) {
     return j;
 }
 
-void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
+namespace {
+
+fs::path normal_dir(const fs::path& dir_in) {
     fs::path dir = dir_in.lexically_normal();
     if (dir.filename().empty() && dir.has_parent_path()) dir = dir.parent_path();  // "out/" -> "out"
+    return dir;
+}
+
+/// Removes `.<leaf>.tmp-<pid>-*` and `.<leaf>.old-<pid>-*` left by a racesim process that no
+/// longer exists (killed by SIGKILL or a power cut while writing). Live processes' are kept.
+void remove_stale_temporaries(const fs::path& parent, const std::string& leaf) {
+    std::error_code ec;
+    for (const auto& ent : fs::directory_iterator(parent, ec)) {
+        const std::string name = ent.path().filename().string();
+        for (const char* kind : {".tmp-", ".old-"}) {
+            const std::string prefix = "." + leaf + kind;
+            if (name.rfind(prefix, 0) != 0) continue;
+            const std::string rest = name.substr(prefix.size());
+            const auto dash = rest.find('-');
+            if (dash == std::string::npos || dash == 0) continue;
+            long pid = 0;
+            try {
+                pid = std::stol(rest.substr(0, dash));
+            } catch (...) {
+                continue;
+            }
+            if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+            if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH) {
+                std::error_code rm;
+                fs::remove_all(ent.path(), rm);
+            }
+        }
+    }
+}
+
+/// Atomically swaps two directory entries (Linux renameat2 RENAME_EXCHANGE). False when the
+/// file system does not support it.
+bool exchange(const fs::path& a, const fs::path& b) {
+#if defined(__linux__) && defined(RENAME_EXCHANGE)
+    return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+#else
+    (void)a;
+    (void)b;
+    return false;
+#endif
+}
+
+}  // namespace
+
+void check_results_dir(const fs::path& dir_in, bool force) {
+    const fs::path dir = normal_dir(dir_in);
+    std::error_code ec;
+    const auto st = fs::symlink_status(dir, ec);
+    if (fs::exists(st)) {
+        if (!fs::is_directory(fs::status(dir, ec)))
+            throw RunError("results path " + dir.string() + " exists and is not a directory");
+        if (!force) {
+            if (holds_racesim_results(dir))
+                throw RunError("results directory " + dir.string() +
+                               " already exists (results of an earlier run); pass --force to replace it, or choose "
+                               "another --out");
+            throw RunError("results directory " + dir.string() +
+                           " already exists and does not hold racesim results; choose another --out or pass --force to "
+                           "replace it");
+        }
+    }
+    // The nearest existing ancestor must be a directory we may create entries in.
+    fs::path p = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+    while (!p.empty() && !fs::exists(p, ec) && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
+    if (p.empty()) p = ".";
+    if (!fs::exists(p, ec)) return;  // a relative path whose first component is missing: "." exists
+    if (!fs::is_directory(p, ec))
+        throw RunError("cannot write results to " + dir.string() + ": " + p.string() + " is not a directory");
+    if (::access(p.c_str(), W_OK | X_OK) != 0)
+        throw RunError("cannot write results to " + dir.string() + ": " + p.string() + " is not writable (" +
+                       std::strerror(errno) + ")");
+}
+
+void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
+    const fs::path dir = normal_dir(dir_in);
     const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
     const std::string leaf = dir.filename().string();
+    check_results_dir(dir, force);
     std::error_code ec;
-    const bool exists = fs::exists(dir, ec);
-    if (exists && !fs::is_directory(dir, ec))
-        throw RunError("results path " + dir.string() + " exists and is not a directory");
-    if (exists && !force && !holds_racesim_results(dir))
-        throw RunError(
-            "results directory " + dir.string() +
-            " already exists and does not hold racesim results; choose another --out or pass --force to replace it");
     fs::create_directories(parent, ec);
     if (ec) throw RunError("cannot create " + parent.string() + ": " + ec.message());
+    remove_stale_temporaries(parent, leaf);
 
-    const fs::path tmp = parent / ("." + leaf + ".tmp-" + random_suffix());
+    const std::string tag = std::to_string(::getpid()) + "-" + random_suffix();
+    const fs::path tmp = parent / ("." + leaf + ".tmp-" + tag);
     try {
         if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
         const auto csv = csv_file_names(r);
-        for (std::size_t i = 0; i < r.scenarios.size(); ++i)
+        for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
+            check_interrupt();
             if (!r.scenarios[i].rows.empty()) write_csv(r.scenarios[i], tmp / csv[i]);
+        }
+        check_interrupt();
         if (any_sweep(r)) write_sweep_csv(r, tmp / "sweep.csv");
         if (any_solve(r)) write_solve_csv(r, tmp / "solve.csv");
         if (!r.sensitivity.empty()) write_sensitivity_csv(r, tmp / "sensitivity.csv");
+        check_interrupt();
         if (!r.monte_carlo.empty()) write_samples_csv(r, tmp / "samples.csv");
         for (const auto& c : r.comparisons) write_compare_csv(c, tmp / compare_file_name(c));
         {
@@ -457,8 +541,16 @@ void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
             out.flush();
             if (!out) throw RunError("error while writing " + (tmp / "summary.json").string());
         }
-        if (exists) {
-            const fs::path old = parent / ("." + leaf + ".old-" + random_suffix());
+        check_interrupt();  // the last point where an interrupt discards the results
+        // Commit: one rename. SIGKILL at any instant leaves the old directory or the new one,
+        // never a mix (plus, at worst, a hidden .<leaf>.tmp-* that the next run removes).
+        if (fs::exists(fs::symlink_status(dir, ec))) {
+            if (exchange(tmp, dir)) {
+                fs::remove_all(tmp, ec);  // now holds the previous results
+                return;
+            }
+            // No RENAME_EXCHANGE on this file system: move the old one aside, then rename.
+            const fs::path old = parent / ("." + leaf + ".old-" + tag);
             fs::rename(dir, old, ec);
             if (ec) throw RunError("cannot move the previous " + dir.string() + " aside: " + ec.message());
             fs::rename(tmp, dir, ec);

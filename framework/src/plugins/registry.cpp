@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+
+#include "racesim/plugin/math.hpp"
 
 namespace fs = std::filesystem;
 namespace dll = boost::dll;
@@ -19,14 +23,14 @@ namespace {
 /// messages for non-libraries are unreadable ("... Bad file descriptor").
 void check_file(const fs::path& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw PluginLoadError("no such file");
-    if (!fs::is_regular_file(path, ec)) throw PluginLoadError("not a regular file");
+    if (!fs::exists(path, ec)) throw PluginLoadError("does not exist (no such file)");
+    if (!fs::is_regular_file(path, ec)) throw PluginLoadError("is not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw PluginLoadError("cannot be read (permission denied?)");
     char magic[4] = {};
     in.read(magic, 4);
     if (in.gcount() != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F')
-        throw PluginLoadError("not a shared library (no ELF header)");
+        throw PluginLoadError("is not a shared library (no ELF header)");
 }
 
 std::string dlerror_text(const std::exception& e) {
@@ -47,18 +51,149 @@ std::shared_ptr<const T> hold(std::unique_ptr<T> obj, const std::shared_ptr<cons
     return std::shared_ptr<const T>(raw, [lib](const T* p) { delete p; });
 }
 
+PluginError plugin_error(const PluginEntry& e, const std::string& message) {
+    PluginError err(e.descriptor.type, e.library->path, "", message);
+    err.kind = plugin::to_string(e.descriptor.kind);
+    return err;
+}
+
 template <class F>
 auto call_plugin(const PluginEntry& e, F&& f) {
     try {
         return f();
     } catch (const plugin::ParameterError& err) {
-        throw PluginError(e.descriptor.type, e.library->path, err.key(), err.what());
+        PluginError out(e.descriptor.type, e.library->path, err.key(), err.what());
+        out.kind = plugin::to_string(e.descriptor.kind);
+        out.parameter_error = true;
+        throw out;
     } catch (const std::exception& err) {
-        throw PluginError(e.descriptor.type, e.library->path, "", err.what());
+        throw plugin_error(e, std::string("threw while being constructed: ") + err.what());
     } catch (...) {
-        throw PluginError(e.descriptor.type, e.library->path, "", "threw an exception that is not a std::exception");
+        throw plugin_error(e, "threw an exception that is not a std::exception while being constructed");
     }
 }
+
+/// Base of the host-side wrappers that check every call into a plugin object: exceptions
+/// become PluginError (with the time, where there is one) and contract violations are caught
+/// at the boundary, before a bad number reaches the integrator or the results.
+class Guard {
+protected:
+    explicit Guard(const PluginEntry& e)
+        : type_(e.descriptor.type), kind_(plugin::to_string(e.descriptor.kind)), library_(e.library->path) {}
+
+    [[noreturn]] void fault(const std::string& message, std::optional<double> t = std::nullopt) const {
+        PluginError err(type_, library_, "", message);
+        err.kind = kind_;
+        err.time = t;
+        throw err;
+    }
+
+    /// Calls f(); turns whatever it throws into a PluginError. PluginErrors pass through.
+    template <class F>
+    auto guarded(const char* what, std::optional<double> t, F&& f) const {
+        try {
+            return f();
+        } catch (const PluginError&) {
+            throw;
+        } catch (const std::exception& err) {
+            fault(std::string("threw in ") + what + ": " + err.what(), t);
+        } catch (...) {
+            fault(std::string("threw an exception that is not a std::exception in ") + what, t);
+        }
+    }
+
+    std::string type_, kind_;
+    fs::path library_;
+};
+
+class GuardedRate final : public plugin::RateModel, Guard {
+public:
+    GuardedRate(std::shared_ptr<const plugin::RateModel> inner, const PluginEntry& e)
+        : Guard(e),
+          inner_(std::move(inner)),
+          state_(guarded("depends_on_state()", std::nullopt, [&] { return inner_->depends_on_state(); })) {}
+
+    double log_value(double t, double log_C, const plugin::Segment& s) const override {
+        const double v = guarded("log_value()", t, [&] { return inner_->log_value(t, log_C, s); });
+        if (std::isnan(v)) fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
+        if (v == std::numeric_limits<double>::infinity())
+            fault("returned ln(rate) = +inf (an infinite rate: a rate must be finite)", t);
+        return v;
+    }
+
+    void breakpoints(double t0, double t1, std::vector<double>& out) const override {
+        const std::size_t first = out.size();
+        guarded("breakpoints()", std::nullopt, [&] { inner_->breakpoints(t0, t1, out); });
+        for (std::size_t i = first; i < out.size(); ++i) {
+            if (!(out[i] > t0 && out[i] < t1))
+                fault("declared a breakpoint at t = " + plugin::math::format(out[i]) +
+                      " yr, outside the open interval (" + plugin::math::format(t0) + ", " + plugin::math::format(t1) +
+                      ") it was asked for");
+            if (i > first && !(out[i] >= out[i - 1]))
+                fault("declared breakpoints out of order (t = " + plugin::math::format(out[i - 1]) + " then " +
+                      plugin::math::format(out[i]) + " yr): they must be increasing");
+        }
+    }
+
+    bool depends_on_state() const override { return state_; }
+
+private:
+    std::shared_ptr<const plugin::RateModel> inner_;
+    bool state_;
+};
+
+class GuardedLoss final : public plugin::LossLaw, Guard {
+public:
+    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e)
+        : Guard(e), inner_(std::move(inner)) {}
+
+    double loss(double log_C) const override {
+        const double L = guarded("loss()", std::nullopt, [&] { return inner_->loss(log_C); });
+        if (std::isnan(L) || L < 0)
+            fault("returned the loss " + plugin::math::format(L) + " at ln C = " + plugin::math::format(log_C) +
+                  " (a loss must be a number >= 0)");
+        return L;
+    }
+
+    std::optional<double> log_compute_for_loss(double L, std::string& why) const override {
+        auto r = guarded("log_compute_for_loss()", std::nullopt, [&] { return inner_->log_compute_for_loss(L, why); });
+        if (r && std::isnan(*r)) fault("returned ln C = NaN for the loss " + plugin::math::format(L));
+        return r;
+    }
+
+    std::vector<plugin::Quantity> auxiliary() const override {
+        return guarded("auxiliary()", std::nullopt, [&] { return inner_->auxiliary(); });
+    }
+
+    void auxiliary_values(double log_C, std::vector<double>& out) const override {
+        guarded("auxiliary_values()", std::nullopt, [&] { inner_->auxiliary_values(log_C, out); });
+    }
+
+private:
+    std::shared_ptr<const plugin::LossLaw> inner_;
+};
+
+class GuardedReference final : public plugin::ReferenceModel, Guard {
+public:
+    GuardedReference(std::shared_ptr<const plugin::ReferenceModel> inner, const PluginEntry& e)
+        : Guard(e), inner_(std::move(inner)) {}
+
+    double log_compute_ratio(double t) const override {
+        const double v = guarded("log_compute_ratio()", t, [&] { return inner_->log_compute_ratio(t); });
+        if (std::isnan(v)) fault("returned ln(C/C0) = NaN", t);
+        return v;
+    }
+    std::optional<double> time_to_log_compute_ratio(double x) const override {
+        return guarded("time_to_log_compute_ratio()", std::nullopt,
+                       [&] { return inner_->time_to_log_compute_ratio(x); });
+    }
+    std::optional<double> log_compute_ratio_limit() const override {
+        return guarded("log_compute_ratio_limit()", std::nullopt, [&] { return inner_->log_compute_ratio_limit(); });
+    }
+
+private:
+    std::shared_ptr<const plugin::ReferenceModel> inner_;
+};
 
 }  // namespace
 
@@ -152,21 +287,36 @@ std::vector<std::string> Registry::types(plugin::Kind kind) const {
 
 std::shared_ptr<const plugin::RateModel> Registry::make_rate(const PluginEntry& e, const plugin::Params& p,
                                                              const plugin::BuildContext& ctx) const {
-    return call_plugin(e, [&] { return hold(e.descriptor.make_rate(p, ctx), e.library); });
+    auto inner = call_plugin(e, [&] { return hold(e.descriptor.make_rate(p, ctx), e.library); });
+    if (!inner) throw plugin_error(e, "returned no object from its factory");
+    return std::make_shared<const GuardedRate>(std::move(inner), e);
 }
 
 std::shared_ptr<const plugin::LossLaw> Registry::make_loss(const PluginEntry& e, const plugin::Params& p,
                                                            const plugin::BuildContext& ctx) const {
-    return call_plugin(e, [&] { return hold(e.descriptor.make_loss(p, ctx), e.library); });
+    auto inner = call_plugin(e, [&] { return hold(e.descriptor.make_loss(p, ctx), e.library); });
+    if (!inner) throw plugin_error(e, "returned no object from its factory");
+    return std::make_shared<const GuardedLoss>(std::move(inner), e);
 }
 
 std::shared_ptr<const plugin::ReferenceModel> Registry::make_reference(const PluginEntry& e,
                                                                        const plugin::ReferenceInput& in,
                                                                        std::string& why_not) const {
-    return call_plugin(e, [&] {
+    auto inner = call_plugin(e, [&] {
         auto obj = e.descriptor.make_reference(in, why_not);
         return obj ? hold(std::move(obj), e.library) : nullptr;
     });
+    if (!inner) return nullptr;
+    return std::make_shared<const GuardedReference>(std::move(inner), e);
+}
+
+std::string describe(const PluginError& e) {
+    std::string s;
+    if (!e.scenario.empty()) s += "scenario '" + e.scenario + "': ";
+    s += (e.kind.empty() ? std::string() : e.kind + " ") + "plugin '" + e.plugin + "' (library " + e.library.string() +
+         ")";
+    if (e.time) s += " at t = " + plugin::math::format(*e.time) + " yr";
+    return s + ": " + e.what();
 }
 
 std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& command_line,

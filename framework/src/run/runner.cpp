@@ -12,6 +12,7 @@
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugins/registry.hpp"
 
 namespace racesim {
 
@@ -252,6 +253,12 @@ RunResult run_experiment(const Experiment& ex, const Progress& progress) {
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
         try {
             slots[i] = run_one(ex, ex.scenarios[i]);
+        } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
+            const ScenarioSpec& sc = ex.scenarios[i];
+            if (e.scenario.empty()) e.scenario = sc.name;
+            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
+            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
+            errors[i] = std::current_exception();
         } catch (...) {
             errors[i] = std::current_exception();
         }

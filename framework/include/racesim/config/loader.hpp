@@ -44,8 +44,12 @@ std::optional<Document> parse_document(const std::filesystem::path& path, Diagno
 std::optional<Document> parse_document_text(const std::string& text, const std::filesystem::path& path,
                                             Diagnostics& diags, const DocumentLimits& limits = {});
 
-/// The `plugin_paths:` of a document, made absolute relative to the config's directory.
-std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags);
+/// The `plugin_paths:` of a document, relative ones taken relative to the config's directory.
+/// Each must be an existing directory inside the config's own directory tree or inside one of
+/// `trusted` (the directories the user named: --plugin-path, RACESIM_PLUGIN_PATH), symbolic
+/// links resolved; any other is reported as an error (docs/plugins.md, "Trust").
+std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags,
+                                                         const std::vector<std::filesystem::path>& trusted = {});
 
 /// The keys the loader accepts at the top level, in a scenario and under `defaults:` (the
 /// JSON Schema generator, racesim/plugins/json_schema.hpp, must describe exactly these; a

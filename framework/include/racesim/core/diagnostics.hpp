@@ -29,6 +29,7 @@ struct Diagnostic {
     Mark mark;
     std::string message;
     std::vector<Note> notes;
+    std::string code;  ///< optional machine-readable kind, e.g. "unknown-type"
 };
 
 /// Collects errors; never throws on add. An error identical to an earlier one (same

@@ -22,10 +22,18 @@ std::vector<std::string> csv_file_names(const RunResult& r);
 /// The whole summary.json document (schema: docs/results.md).
 nlohmann::ordered_json summary_json(const RunResult& r);
 
-/// Writes the results into `dir`: first into a temporary sibling directory, renamed into
-/// place only when every file is complete. An existing `dir` holding racesim results (a
-/// summary.json) is replaced; any other existing `dir` is refused unless `force`.
-/// Throws RunError on any failure, leaving no partial directory behind.
+/// Checks, before any work, that results can go to `dir`: refuses an existing `dir` unless
+/// `force` (with a message saying whether it holds earlier racesim results), a `dir` that is
+/// a file, and a nearest existing ancestor that is not a writable directory. Throws RunError.
+void check_results_dir(const std::filesystem::path& dir, bool force);
+
+/// Writes the results into `dir`: first into a temporary sibling directory
+/// `.<leaf>.tmp-<pid>-<random>`, committed by one rename (with `force`, an existing `dir` is
+/// swapped out atomically by renameat2(RENAME_EXCHANGE) and then deleted). A process killed
+/// at any instant leaves the previous `dir` or the complete new one, never a mix; hidden
+/// temporaries of dead racesim processes are removed by the next write to the same `dir`.
+/// Checks check_results_dir() again, and racesim::check_interrupt() between files. Throws
+/// RunError (or Interrupted) on any failure, leaving no partial directory behind.
 void write_results(const RunResult& r, const std::filesystem::path& dir, bool force);
 
 /// The file name of a comparison's CSV: compare_<a>_vs_<b>.csv.

@@ -1,0 +1,43 @@
+#include "racesim/core/interrupt.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <string>
+
+namespace racesim {
+
+namespace {
+
+volatile std::sig_atomic_t received = 0;
+
+extern "C" void on_signal(int sig) {
+    received = sig;
+}
+
+}  // namespace
+
+Interrupted::Interrupted(int sig)
+    : std::runtime_error(std::string("interrupted by ") + (sig == SIGINT    ? "SIGINT"
+                                                           : sig == SIGTERM ? "SIGTERM"
+                                                                            : "a signal")),
+      signal(sig) {}
+
+void install_interrupt_handlers() {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;  // a second signal terminates at once
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+int interrupt_signal() noexcept {
+    return received;
+}
+
+void check_interrupt() {
+    if (const int sig = received) throw Interrupted(sig);
+}
+
+}  // namespace racesim

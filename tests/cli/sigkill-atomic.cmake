@@ -1,0 +1,82 @@
+# A run killed by SIGKILL at any instant leaves the previous results or none, never a
+# half-written results directory. Kills land while integrating (fixed delays) and while the
+# results are being written (just after the temporary directory appears, and a little later).
+# After each kill, `out` must be absent, or hold the previous results unchanged, or hold the
+# complete new results (byte-identical to a reference run, timing aside). Hidden temporaries a
+# killed run leaves are removed by the next run writing to the same directory.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+
+write_slow_config("${WORK}/slow.yaml")
+racesim(reference ARGS -q run slow.yaml --out ref)
+expect_rc(reference 0)
+set(delays 0.3 tmp+0 tmp+0.02 tmp+0.06 tmp+0.1 tmp+0.13 tmp+0.16 tmp+0.2 60)
+set(mid_write 0)
+
+# 1. No previous results: afterwards `out` is absent or complete.
+foreach(when IN LISTS delays)
+  file(REMOVE_RECURSE "${WORK}/out")
+  file(GLOB tmp "${WORK}/.out.tmp-*")
+  if(tmp)
+    file(REMOVE_RECURSE ${tmp})
+  endif()
+  kill_run(fresh-${when} KILL ${when} -q run slow.yaml --out out)
+  if(EXISTS "${WORK}/out")
+    expect_same_results("${WORK}/ref" "${WORK}/out")
+    set(outcome "complete")
+  else()
+    set(outcome "none")
+  endif()
+  file(GLOB tmp "${WORK}/.out.tmp-*")
+  if(tmp)
+    math(EXPR mid_write "${mid_write} + 1")
+    set(outcome "${outcome}, killed mid-write")
+  endif()
+  message(STATUS "fresh, SIGKILL at ${when}: exit ${fresh-${when}_RC}, out: ${outcome}")
+endforeach()
+
+# 2. Over previous results (--force): afterwards `out` holds the old or the new results.
+file(REMOVE_RECURSE "${WORK}/out")
+file(COPY "${WORK}/ref/" DESTINATION "${WORK}/old")
+file(WRITE "${WORK}/old/OLD-MARKER" "the previous results\n")
+foreach(when IN LISTS delays)
+  file(REMOVE_RECURSE "${WORK}/out")
+  file(COPY "${WORK}/old/" DESTINATION "${WORK}/out")
+  file(GLOB tmp "${WORK}/.out.tmp-*")
+  if(tmp)
+    file(REMOVE_RECURSE ${tmp})
+  endif()
+  kill_run(force-${when} KILL ${when} -q run slow.yaml --out out --force)
+  if(NOT EXISTS "${WORK}/out")
+    fail("SIGKILL at ${when} over previous results left no results directory")
+    set(outcome "MISSING")
+  elseif(EXISTS "${WORK}/out/OLD-MARKER")
+    expect_same_results("${WORK}/old" "${WORK}/out")
+    set(outcome "previous")
+  else()
+    expect_same_results("${WORK}/ref" "${WORK}/out")
+    set(outcome "new")
+  endif()
+  file(GLOB tmp "${WORK}/.out.tmp-*")
+  if(tmp)
+    math(EXPR mid_write "${mid_write} + 1")
+    set(outcome "${outcome}, killed mid-write")
+  endif()
+  message(STATUS "over previous results, SIGKILL at ${when}: exit ${force-${when}_RC}, out: ${outcome}")
+endforeach()
+
+# The kills must have hit the writing phase at least once, or this test proves little.
+if(mid_write EQUAL 0)
+  fail("no SIGKILL landed while the results were being written")
+endif()
+
+# 3. The next complete run removes the temporaries the killed runs left behind.
+kill_run(leave-temporary KILL tmp+0 -q run slow.yaml --out out --force)
+file(GLOB tmp "${WORK}/.out.tmp-*")
+if(NOT tmp)
+  fail("the last SIGKILL left no temporary directory: the clean-up is not tested")
+endif()
+racesim(cleanup ARGS -q run slow.yaml --out out --force)
+expect_rc(cleanup 0)
+expect_no_temp_dirs("${WORK}")
+expect_same_results("${WORK}/ref" "${WORK}/out")
+racesim_finish()
