@@ -18,6 +18,35 @@ namespace racesim {
 
 namespace {
 
+/// The integration problem of a scenario up to `horizon`, with its targets as thresholds in
+/// ln(C/C0) (none when `targets` is false) and no output times.
+IntegrationProblem problem_of(const ScenarioSpec& sc, double horizon, bool targets) {
+    const Model& m = sc.model;
+    IntegrationProblem pb;
+    pb.efficiency = m.efficiency.get();
+    pb.power = m.power.get();
+    pb.log_C0 = m.log_C0;
+    pb.horizon = horizon;
+    pb.scenario = sc.name;
+    pb.efficiency_name = sc.efficiency.selection.type;
+    pb.power_name = sc.power.selection.type;
+    if (targets)
+        for (const auto& t : sc.targets) {
+            const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+            std::string why;
+            const auto log_C = m.loss->log_compute_for_loss(L, why);
+            if (!log_C)
+                throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(L) +
+                               " cannot be expressed: " + why);
+            pb.log_thresholds.push_back(*log_C - m.log_C0);
+        }
+    return pb;
+}
+
+IntegratorOptions options_of(const Experiment& ex) {
+    return IntegratorOptions{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -51,31 +80,17 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
     ScenarioResult out;
     out.spec = &sc;
 
-    IntegrationProblem pb;
-    pb.efficiency = m.efficiency.get();
-    pb.power = m.power.get();
-    pb.log_C0 = m.log_C0;
-    pb.horizon = sc.horizon;
+    IntegrationProblem pb = problem_of(sc, sc.horizon, true);
     pb.output_times = output_grid(ex, sc);
-    pb.scenario = sc.name;
-    pb.efficiency_name = sc.efficiency.selection.type;
-    pb.power_name = sc.power.selection.type;
-
     for (const auto& t : sc.targets) {
         TargetResult tr;
         tr.spec = t;
         tr.loss = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
         tr.relative = tr.loss / m.L_start;
-        std::string why;
-        const auto log_C = m.loss->log_compute_for_loss(tr.loss, why);
-        if (!log_C)
-            throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(tr.loss) +
-                           " cannot be expressed: " + why);
-        pb.log_thresholds.push_back(*log_C - m.log_C0);
         out.targets.push_back(tr);
     }
 
-    IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    const IntegratorOptions opt = options_of(ex);
     IntegrationResult ir;
     if (ex.solver.closed_form) {
         // The fast path: the scenario's exact solution, evaluated at the output times.
@@ -149,45 +164,21 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
 double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
     if (t <= 0) return 0;
     if (ex.solver.closed_form && sc.model.reference) return sc.model.reference->log_compute_ratio(t);
-    IntegrationProblem pb;
-    pb.efficiency = sc.model.efficiency.get();
-    pb.power = sc.model.power.get();
-    pb.log_C0 = sc.model.log_C0;
-    pb.horizon = t;
+    IntegrationProblem pb = problem_of(sc, t, false);
     pb.output_times = {t};
-    pb.scenario = sc.name;
-    pb.efficiency_name = sc.efficiency.selection.type;
-    pb.power_name = sc.power.selection.type;
-    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    const IntegratorOptions opt = options_of(ex);
     return integrate(pb, opt).log_ratio.back();
 }
 
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc) {
     const Model& m = sc.model;
-    IntegrationProblem pb;
-    pb.efficiency = m.efficiency.get();
-    pb.power = m.power.get();
-    pb.log_C0 = m.log_C0;
-    pb.horizon = sc.horizon;
-    pb.scenario = sc.name;
-    pb.efficiency_name = sc.efficiency.selection.type;
-    pb.power_name = sc.power.selection.type;
-    for (const auto& t : sc.targets) {
-        const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
-        std::string why;
-        const auto log_C = m.loss->log_compute_for_loss(L, why);
-        if (!log_C)
-            throw RunError("scenario '" + sc.name + "': target loss " + plugin::math::format(L) +
-                           " cannot be expressed: " + why);
-        pb.log_thresholds.push_back(*log_C - m.log_C0);
-    }
+    const IntegrationProblem pb = problem_of(sc, sc.horizon, true);
     if (ex.solver.closed_form && m.reference) {
         std::vector<std::optional<double>> out;
         for (const double x : pb.log_thresholds) out.push_back(m.reference->time_to_log_compute_ratio(x));
         return out;
     }
-    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
-    return integrate(pb, opt).threshold_times;
+    return integrate(pb, options_of(ex)).threshold_times;
 }
 
 Series series_of(const ScenarioResult& r) {
