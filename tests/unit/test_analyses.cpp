@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "racesim/config/loader.hpp"
-#include "support.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/run/runner.hpp"
+#include "support.hpp"
 
 using namespace racesim;
 using racesim::test::load;
@@ -112,7 +112,8 @@ TEST_CASE("sweep: errors at the value, the path and the block, and the expansion
 
     Diagnostics d2;
     CHECK_FALSE(load(head + "  - name: b\n    sweep: {power.P0: [1, -2, 3]}\n", d2));
-    CHECK_THAT(messages(d2), Catch::Contains("t.yaml:11:27: error: sweep value power.P0 = -2 is refused: it must be > 0"));
+    CHECK_THAT(messages(d2),
+               Catch::Contains("t.yaml:11:27: error: sweep value power.P0 = -2 is refused: it must be > 0"));
 
     Diagnostics d3;
     CHECK_FALSE(load(head + "  - name: b\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [1]}\n", d3));
@@ -139,8 +140,10 @@ scenarios:
   - name: space
     efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0}
     power: {type: mean-field, P0: 5}
-    loss: {type: power-law, kappa: 0.048, L0: )") + std::to_string(L0) + R"(, C_ref: 10}
-    targets: {loss: [)" + std::to_string(0.68 * L0) + R"(]}
+    loss: {type: power-law, kappa: 0.048, L0: )") +
+                                 std::to_string(L0) + R"(, C_ref: 10}
+    targets: {loss: [)" + std::to_string(0.68 * L0) +
+                                 R"(]}
     solve: {parameter: power.P0, bracket: [1, 1.0e9], at: 0}
 )";
         auto ex = load(text, d);
@@ -200,9 +203,12 @@ TEST_CASE("sensitivity: central differences agree with the analytic derivatives 
     for (const auto& row : r.sensitivity) {
         REQUIRE(row.derivative);
         double exact = 0;
-        if (row.path == "baseline.tau") exact = dtau;
-        else if (row.path == "efficiency.gamma") exact = dgamma;
-        else if (row.path == "loss.kappa") exact = dkappa;
+        if (row.path == "baseline.tau")
+            exact = dtau;
+        else if (row.path == "efficiency.gamma")
+            exact = dgamma;
+        else if (row.path == "loss.kappa")
+            exact = dkappa;
         else {
             // E0, P0 and L0 do not move a relative target (C0 scales with E0·P0).
             CHECK(std::abs(*row.derivative * row.value) < 1e-6);
@@ -270,9 +276,10 @@ TEST_CASE("closed-form fast path: the same times as the ODE, and refused without
 )";
     Diagnostics d1, d2;
     auto ode = load(head + body, d1);
-    auto cf = load(std::string(head).replace(head.find("horizon: 40\n"), 12, "horizon: 40\nsolver: {method: closed-form}\n") +
-                       body,
-                   d2);
+    auto cf =
+        load(std::string(head).replace(head.find("horizon: 40\n"), 12, "horizon: 40\nsolver: {method: closed-form}\n") +
+                 body,
+             d2);
     REQUIRE(ode);
     REQUIRE(cf);
     const RunResult a = run_experiment(*ode), b = run_experiment(*cf);
@@ -284,10 +291,11 @@ TEST_CASE("closed-form fast path: the same times as the ODE, and refused without
         CHECK(b.scenarios[i].stats.rhs_evaluations == 0);
     }
     Diagnostics d3;
-    CHECK_FALSE(load("racesim: 1\nhorizon: 5\nsolver: {method: closed-form}\nscenarios:\n  - name: x\n"
-                     "    efficiency: {type: continuous-doubling, E0: 1, gamma: 1}\n"
-                     "    power: {type: mean-field, P0: 1}\n    loss: {type: power-law, kappa: 0.05, L0: 1}\n",
-                     d3));
+    CHECK_FALSE(
+        load("racesim: 1\nhorizon: 5\nsolver: {method: closed-form}\nscenarios:\n  - name: x\n"
+             "    efficiency: {type: continuous-doubling, E0: 1, gamma: 1}\n"
+             "    power: {type: mean-field, P0: 1}\n    loss: {type: power-law, kappa: 0.05, L0: 1}\n",
+             d3));
     CHECK_THAT(messages(d3), Catch::Contains("t.yaml:3:18: error: solver.method 'closed-form' needs a reference for "
                                              "every scenario, and scenario 'x' has none"));
 }

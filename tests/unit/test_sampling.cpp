@@ -1,17 +1,18 @@
 // Monte Carlo sampling: distributions, interval parametrisations, the Gaussian copula,
 // reproducibility, and the statistics of the results. Statistical checks use a fixed seed and
 // bounds of several standard errors, stated at each check.
+#include <tbb/global_control.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <numeric>
 #include <sstream>
-#include <tbb/global_control.h>
 
 #include "racesim/config/loader.hpp"
-#include "support.hpp"
 #include "racesim/config/sample.hpp"
 #include "racesim/run/runner.hpp"
+#include "support.hpp"
 
 using namespace racesim;
 using racesim::test::load;
@@ -202,8 +203,8 @@ TEST_CASE("sampling: draws depend only on (seed, index); results do not depend o
 
 TEST_CASE("sampling: statistics, with samples beyond the horizon") {
     Diagnostics d;
-    auto ex = load(config("      n: 1\n      parameters: {efficiency.gamma: {dist: fixed, value: 1}}\n      dates: [1, 5]\n"),
-                   d);
+    auto ex = load(
+        config("      n: 1\n      parameters: {efficiency.gamma: {dist: fixed, value: 1}}\n      dates: [1, 5]\n"), d);
     REQUIRE(ex);
     MonteCarloResult mc;
     mc.spec = &ex->scenarios[0];
@@ -229,10 +230,10 @@ TEST_CASE("sampling: bad specs are reported where they are written") {
                                              "-inf, which is refused: it must be > 0") &&
                                  Catch::Contains("clip the draws with 'min:'"));
     Diagnostics d2;
-    CHECK_FALSE(load(config("      n: 10\n      parameters: {efficiency.gamma: {dist: lognormall, mu: 0, sigma: 1}}\n"),
-                     d2));
-    CHECK_THAT(messages(d2), Catch::Contains("unknown distribution 'lognormall'") &&
-                                 Catch::Contains("did you mean 'lognormal'?"));
+    CHECK_FALSE(
+        load(config("      n: 10\n      parameters: {efficiency.gamma: {dist: lognormall, mu: 0, sigma: 1}}\n"), d2));
+    CHECK_THAT(messages(d2),
+               Catch::Contains("unknown distribution 'lognormall'") && Catch::Contains("did you mean 'lognormal'?"));
     Diagnostics d3;
     CHECK_FALSE(load(config(R"(      n: 10
       parameters:
@@ -247,7 +248,7 @@ TEST_CASE("sampling: bad specs are reported where they are written") {
                      d3));
     CHECK_THAT(messages(d3), Catch::Contains("t.yaml:17:9: error: the correlations of 'sample' are inconsistent"));
     Diagnostics d4;
-    CHECK_FALSE(load(config("      n: 10\n      parameters: {power.P0: {dist: choice, values: [1, 2], p: [0.5, 0.6]}}\n"),
-                     d4));
+    CHECK_FALSE(
+        load(config("      n: 10\n      parameters: {power.P0: {dist: choice, values: [1, 2], p: [0.5, 0.6]}}\n"), d4));
     CHECK_THAT(messages(d4), Catch::Contains("the probabilities 'p' of power.P0 add up to 1.1, not 1"));
 }

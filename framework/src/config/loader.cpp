@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fmt/format.h>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -115,8 +114,9 @@ struct RawBlock {
 
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
-const std::vector<std::string> scenario_keys{"name",     "extends", "horizon", "efficiency", "power",     "loss",
-                                             "reference", "baseline", "targets", "sweep",      "solve", "sensitivity", "sample"};
+const std::vector<std::string> scenario_keys{"name",  "extends",     "horizon",  "efficiency", "power",
+                                             "loss",  "reference",   "baseline", "targets",    "sweep",
+                                             "solve", "sensitivity", "sample"};
 const std::vector<std::string> defaults_keys{"horizon",   "efficiency", "power",  "loss",
                                              "reference", "baseline",   "targets"};
 const std::vector<std::string> top_keys{"racesim",  "name",      "horizon",      "output", "solver",
@@ -379,8 +379,10 @@ void Validator::read_top() {
                     ex_.solver.closed_form = m == "closed-form";
                     method_mark_ = mark(v);
                 } else {
-                    auto& e = d_.error(mark(v), "expected 'ode' or 'closed-form' for solver.method, got " + describe(v));
-                    if (auto sg = suggest(m, {"ode", "closed-form"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+                    auto& e =
+                        d_.error(mark(v), "expected 'ode' or 'closed-form' for solver.method, got " + describe(v));
+                    if (auto sg = suggest(m, {"ode", "closed-form"}); !sg.empty())
+                        note(e, "did you mean '" + sg + "'?");
                 }
             }
             if (const YAML::Node v = s["rel_tol"])
@@ -910,9 +912,8 @@ bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
         return false;
     }
     if (static_cast<std::uint64_t>(k) > lim_.max_scenarios) {
-        d_.error(mark(count), "the sweep range of " + axis.path + " has " + std::to_string(k) +
-                                  " values; at most " + std::to_string(lim_.max_scenarios) +
-                                  " scenarios are allowed in an experiment");
+        d_.error(mark(count), "the sweep range of " + axis.path + " has " + std::to_string(k) + " values; at most " +
+                                  std::to_string(lim_.max_scenarios) + " scenarios are allowed in an experiment");
         return false;
     }
     bool log = false;
@@ -941,8 +942,8 @@ bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
             axis.generated.push_back(*b);
         } else {
             const double f = static_cast<double>(i) / static_cast<double>(k - 1);
-            axis.generated.push_back(clean_decimal(log ? std::exp(std::log(*a) + f * (std::log(*b) - std::log(*a)))
-                                                       : *a + f * (*b - *a)));
+            axis.generated.push_back(
+                clean_decimal(log ? std::exp(std::log(*a) + f * (std::log(*b) - std::log(*a))) : *a + f * (*b - *a)));
         }
     }
     return true;
@@ -950,8 +951,7 @@ bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
 
 bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes, bool& zip) {
     const YAML::Node& sw = raw.sweep;
-    if (!expect(sw, YAML::NodeType::Map,
-                "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
+    if (!expect(sw, YAML::NodeType::Map, "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
         return false;
     bool ok = true;
     for (auto it = sw.begin(); it != sw.end(); ++it) {
@@ -984,8 +984,8 @@ bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes,
                 continue;
             }
         } else {
-            auto& e = d_.error(mark(v), "expected a list of values or a range for the sweep of " + key + ", got " +
-                                            describe(v));
+            auto& e = d_.error(mark(v),
+                               "expected a list of values or a range for the sweep of " + key + ", got " + describe(v));
             note(e, "write [a, b, c], {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
             ok = false;
             continue;
@@ -1053,8 +1053,8 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
                     for (int i = 0; i < 2; ++i)
                         if (auto why = check_parameter_value(base, s.path, plugin::Value{i ? *hi : *lo});
                             !why.empty()) {
-                            d_.error(mark(br[i]), "solve.bracket: " + s.path + " = " + br[i].Scalar() +
-                                                      " is refused: " + why);
+                            d_.error(mark(br[i]),
+                                     "solve.bracket: " + s.path + " = " + br[i].Scalar() + " is refused: " + why);
                             ok = false;
                         }
             }
@@ -1064,8 +1064,8 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
         if (auto v = real(at, "solve.at")) {
             if (*v < 0 || *v > base.horizon) {
                 d_.error(mark(at), "solve.at = " + at.Scalar() + " yr lies outside [0, " +
-                                       plugin::math::format(base.horizon) + "], the horizon of scenario '" +
-                                       base.name + "'");
+                                       plugin::math::format(base.horizon) + "], the horizon of scenario '" + base.name +
+                                       "'");
                 ok = false;
             }
             s.at = *v;
@@ -1075,8 +1075,8 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
     }
     if (tg) {
         if (!tg.IsMap() || tg.size() != 1 || (!tg["loss"] && !tg["relative"])) {
-            d_.error(mark(tg), "expected {loss: <nats/token>} or {relative: <L/L(C0)>} for solve.target, got " +
-                                   describe(tg));
+            d_.error(mark(tg),
+                     "expected {loss: <nats/token>} or {relative: <L/L(C0)>} for solve.target, got " + describe(tg));
             ok = false;
         } else {
             const bool is_loss = static_cast<bool>(tg["loss"]);
@@ -1115,8 +1115,8 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
         }
     }
     if (tol) {
-        if (auto v = bounded(tol, "solve.tolerance", rule("tolerance", plugin::Bound{1e-15, true},
-                                                             plugin::Bound{1e-2, true})))
+        if (auto v = bounded(tol, "solve.tolerance",
+                             rule("tolerance", plugin::Bound{1e-15, true}, plugin::Bound{1e-2, true})))
             s.tolerance = *v;
         else
             ok = false;
@@ -1133,8 +1133,7 @@ std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, 
     s.mark = mark(n);
     bool ok = true;
     if (const YAML::Node st = n["step"]) {
-        if (auto v = bounded(st, "sensitivity.step",
-                             rule("step", plugin::Bound{0, false}, plugin::Bound{1, false})))
+        if (auto v = bounded(st, "sensitivity.step", rule("step", plugin::Bound{0, false}, plugin::Bound{1, false})))
             s.step = *v;
         else
             ok = false;
@@ -1230,8 +1229,8 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
         std::vector<double> p(d.values.size(), 1.0 / static_cast<double>(d.values.size()));
         if (const YAML::Node ps = n["p"]) {
             if (!ps.IsSequence() || ps.size() != vs.size()) {
-                d_.error(mark(ps), "'p' of " + path + " needs one probability per value (" +
-                                       std::to_string(vs.size()) + ")");
+                d_.error(mark(ps),
+                         "'p' of " + path + " needs one probability per value (" + std::to_string(vs.size()) + ")");
                 return std::nullopt;
             }
             double sum = 0;
@@ -1242,8 +1241,8 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
                 sum += *x;
             }
             if (std::abs(sum - 1) > 1e-9) {
-                d_.error(mark(ps), "the probabilities 'p' of " + path + " add up to " + plugin::math::format(sum) +
-                                       ", not 1");
+                d_.error(mark(ps),
+                         "the probabilities 'p' of " + path + " add up to " + plugin::math::format(sum) + ", not 1");
                 return std::nullopt;
             }
         }
@@ -1259,15 +1258,16 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
                          : d.kind == Distribution::Kind::lognormal ? "sigma"
                                                                    : "high";
         if (ci && (n[k1] || n[k2])) {
-            d_.error(mark(n[ci]), "give either '" + std::string(ci) + "' or '" + k1 + "'/'" + k2 + "' for " + path +
-                                      ", not both");
+            d_.error(mark(n[ci]),
+                     "give either '" + std::string(ci) + "' or '" + k1 + "'/'" + k2 + "' for " + path + ", not both");
             return std::nullopt;
         }
         double lo = 0, hi = 0;
         if (ci) {
             const YAML::Node iv = n[ci];
             if (!iv.IsSequence() || iv.size() != 2) {
-                d_.error(mark(iv), "expected [lo, hi] for " + std::string(ci) + " of " + path + ", got " + describe(iv));
+                d_.error(mark(iv),
+                         "expected [lo, hi] for " + std::string(ci) + " of " + path + ", got " + describe(iv));
                 return std::nullopt;
             }
             auto l = real(iv[0], what + "." + ci), h = real(iv[1], what + "." + ci);
@@ -1340,8 +1340,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             d_.error(mark(v), "expected a positive integer for sample.n, got " + describe(v));
             ok = false;
         } else if (static_cast<std::uint64_t>(k) > lim_.max_samples) {
-            d_.error(mark(v), "sample.n = " + v.Scalar() + " exceeds the limit of " +
-                                  std::to_string(lim_.max_samples) + " samples");
+            d_.error(mark(v), "sample.n = " + v.Scalar() + " exceeds the limit of " + std::to_string(lim_.max_samples) +
+                                  " samples");
             ok = false;
         } else {
             s.n = static_cast<std::size_t>(k);
@@ -1418,7 +1418,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
                     idx[k] = static_cast<std::size_t>(f - s.paths.begin());
                 }
             }
-            auto r = bounded(c[2], "a rank correlation", rule("rho", plugin::Bound{-1, false}, plugin::Bound{1, false}));
+            auto r =
+                bounded(c[2], "a rank correlation", rule("rho", plugin::Bound{-1, false}, plugin::Bound{1, false}));
             if (!r || idx[0] == dim || idx[1] == dim) {
                 ok = false;
                 continue;
@@ -1438,8 +1439,9 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             if (auto l = cholesky(pearson, dim)) {
                 s.cholesky = *l;
             } else {
-                d_.error(mark(cs), "the correlations of 'sample' are inconsistent: the correlation matrix is not "
-                                   "positive definite");
+                d_.error(mark(cs),
+                         "the correlations of 'sample' are inconsistent: the correlation matrix is not "
+                         "positive definite");
                 ok = false;
             }
         }
@@ -1451,8 +1453,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             if (!x) {
                 ok = false;
             } else if (*x < 0 || *x > base.horizon) {
-                d_.error(mark(t), "sample date " + t.Scalar() + " lies outside [0, " +
-                                      plugin::math::format(base.horizon) + "]");
+                d_.error(mark(t),
+                         "sample date " + t.Scalar() + " lies outside [0, " + plugin::math::format(base.horizon) + "]");
                 ok = false;
             } else {
                 s.dates.push_back(*x);
@@ -1482,8 +1484,10 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
         return;
     }
     if (ex_.solver.closed_form && !sc.model.reference) {
-        auto& e = d_.error(method_mark_, "solver.method 'closed-form' needs a reference for every scenario, and "
-                                         "scenario '" + sc.name + "' has none");
+        auto& e = d_.error(method_mark_,
+                           "solver.method 'closed-form' needs a reference for every scenario, and "
+                           "scenario '" +
+                               sc.name + "' has none");
         note(e, "give it 'reference: relative-loss' (or piecewise-exact), or use method 'ode'", sc.mark);
         return;
     }
@@ -1644,9 +1648,8 @@ void Validator::build_scenario(RawScenario& raw) {
         a.label = a.path.substr(a.path.find('.') + 1);
     }
     for (auto& a : axes)  // labels are the parameter names unless two axes share one
-        if (std::count_if(axes.begin(), axes.end(), [&](const SweepAxis& b) {
-                return b.path.substr(b.path.find('.') + 1) == a.label;
-            }) > 1)
+        if (std::count_if(axes.begin(), axes.end(),
+                          [&](const SweepAxis& b) { return b.path.substr(b.path.find('.') + 1) == a.label; }) > 1)
             a.label = a.path;
     if (!ok) return;
 
@@ -1655,10 +1658,10 @@ void Validator::build_scenario(RawScenario& raw) {
     if (zip) {
         for (const auto& a : axes)
             if (a.values.size() != axes.front().values.size()) {
-                auto& e = d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
-                                                   std::to_string(a.values.size()) + " values and " +
-                                                   axes.front().path + " has " +
-                                                   std::to_string(axes.front().values.size()));
+                auto& e =
+                    d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
+                                             std::to_string(a.values.size()) + " values and " + axes.front().path +
+                                             " has " + std::to_string(axes.front().values.size()));
                 note(e, "give every swept path the same number of values, or drop 'zip' for the cartesian product");
                 return;
             }
@@ -1669,8 +1672,7 @@ void Validator::build_scenario(RawScenario& raw) {
     if (total + static_cast<double>(ex_.scenarios.size()) > static_cast<double>(lim_.max_scenarios)) {
         auto& e = d_.error(mark(raw.sweep), "the sweep of scenario '" + raw.name + "' expands to " +
                                                 plugin::math::format(total) + " scenarios; at most " +
-                                                std::to_string(lim_.max_scenarios) +
-                                                " are allowed in an experiment (" +
+                                                std::to_string(lim_.max_scenarios) + " are allowed in an experiment (" +
                                                 std::to_string(ex_.scenarios.size()) + " already defined)");
         note(e, "sweep fewer values, use 'zip: true' to pair them, or raise the limit with --max-scenarios");
         over_limit_ = true;
@@ -1687,8 +1689,7 @@ void Validator::build_scenario(RawScenario& raw) {
             as[j] = axes[j].values[zip ? k : rest % m];
             rest /= zip ? 1 : m;
         }
-        for (std::size_t j = 0; j < axes.size(); ++j)
-            name += (j ? "," : "") + axes[j].label + "=" + as[j].text;
+        for (std::size_t j = 0; j < axes.size(); ++j) name += (j ? "," : "") + axes[j].label + "=" + as[j].text;
         name += "]";
         try {
             ScenarioSpec sc = with_parameters(*base, as, name, reg_);

@@ -1,12 +1,12 @@
 #include "racesim/config/sample.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "racesim/plugin/math.hpp"
 
@@ -189,8 +189,7 @@ std::vector<double> draw(const SampleSpec& s, std::uint64_t index) {
         for (std::size_t i = 0; i < d; ++i) z[i] = normal_quantile(u[i]);
         for (std::size_t i = 0; i < d; ++i)
             for (std::size_t k = 0; k <= i; ++k) y[i] += s.cholesky[i * d + k] * z[k];
-        for (std::size_t i = 0; i < d; ++i)
-            u[i] = std::clamp(normal_cdf(y[i]), 0x1.0p-60, 1 - 0x1.0p-53);
+        for (std::size_t i = 0; i < d; ++i) u[i] = std::clamp(normal_cdf(y[i]), 0x1.0p-60, 1 - 0x1.0p-53);
     }
     std::vector<double> x(d);
     for (std::size_t i = 0; i < d; ++i) x[i] = s.dists[i].quantile(u[i]);

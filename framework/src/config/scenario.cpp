@@ -66,9 +66,9 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool 
         const auto& e = sc.efficiency.selection.params;
         const auto& p = sc.power.selection.params;
         if (!e.has("E0") || !p.has("P0")) {
-            auto d = make_diag(sc.mark, "scenario '" + sc.name + "': the baseline C0 = E0*P0*(1+tau)*1 yr needs " +
-                                            std::string(!e.has("E0") ? "an efficiency parameter E0"
-                                                                     : "a power parameter P0"));
+            auto d = make_diag(sc.mark,
+                               "scenario '" + sc.name + "': the baseline C0 = E0*P0*(1+tau)*1 yr needs " +
+                                   std::string(!e.has("E0") ? "an efficiency parameter E0" : "a power parameter P0"));
             note(d, "give the baseline compute explicitly: 'baseline: {C0: <PFLOP>}'");
             out.push_back(std::move(d));
             return out;
@@ -135,9 +135,9 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool 
 
     m.L_start = m.loss->loss(m.log_C0);
     if (!std::isfinite(m.L_start) || !(m.L_start > 0)) {
-        out.push_back(make_diag(sc.loss.mark, "loss '" + sc.loss.selection.type + "' gives L(C0) = " +
-                                                  plugin::math::format(m.L_start) + " in scenario '" + sc.name +
-                                                  "': the starting loss must be positive and finite"));
+        out.push_back(make_diag(
+            sc.loss.mark, "loss '" + sc.loss.selection.type + "' gives L(C0) = " + plugin::math::format(m.L_start) +
+                              " in scenario '" + sc.name + "': the starting loss must be positive and finite"));
         return out;
     }
     for (const auto& t : sc.targets) {

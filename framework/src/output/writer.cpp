@@ -42,7 +42,8 @@ std::vector<std::string> csv_file_names(const RunResult& r) {
         const std::string base = csv_file_name(s.spec->name);
         std::string name = base;
         // Names that differ only in replaced characters ("a b", "a_b") get "-2", "-3", ...
-        for (int k = 2; taken.count(name); ++k) name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+        for (int k = 2; taken.count(name); ++k)
+            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
         taken.insert(name);
         names.push_back(name);
     }
@@ -169,11 +170,11 @@ void write_solve_csv(const RunResult& r, const fs::path& file) {
     for (const auto& s : r.scenarios) {
         if (!s.solve) continue;
         const SolveResult& v = *s.solve;
-        out << field(s.spec->name) << ',' << field(v.spec.path) << ',' << fmt::format("{},{},{}", v.spec.lo,
-                                                                                      v.spec.hi, v.spec.at)
-            << ',' << field(target_label(s.spec->targets.at(v.spec.target))) << ',' << (v.found ? "true" : "false")
-            << ',' << (v.found ? fmt::format("{}", v.value) : "") << ',' << cell(v.time) << ',' << v.evaluations
-            << ',' << field(v.message) << '\n';
+        out << field(s.spec->name) << ',' << field(v.spec.path) << ','
+            << fmt::format("{},{},{}", v.spec.lo, v.spec.hi, v.spec.at) << ','
+            << field(target_label(s.spec->targets.at(v.spec.target))) << ',' << (v.found ? "true" : "false") << ','
+            << (v.found ? fmt::format("{}", v.value) : "") << ',' << cell(v.time) << ',' << v.evaluations << ','
+            << field(v.message) << '\n';
     }
     finish(out, file);
 }
@@ -601,8 +602,7 @@ void print_table(const RunResult& r, std::ostream& os) {
         else
             fmt::print(os, "solve '{}': not found: {}\n", s.spec->name, v.message);
     }
-    if (!r.sensitivity.empty())
-        fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity.size());
+    if (!r.sensitivity.empty()) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity.size());
     for (const auto& mc : r.monte_carlo) {
         const SampleSpec& sp = *mc.spec->sample;
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);

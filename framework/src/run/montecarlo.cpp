@@ -18,7 +18,8 @@
 
 namespace racesim {
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, const std::function<void(std::size_t)>& done) {
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
+                             const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <sstream>
 
 #include "racesim/config/scenario.hpp"
@@ -95,7 +95,8 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
     if (ex.solver.closed_form) {
         // The fast path: the scenario's exact solution, evaluated at the output times.
         for (const double t : pb.output_times) ir.log_ratio.push_back(m.reference->log_compute_ratio(t));
-        for (const double x : pb.log_thresholds) ir.threshold_times.push_back(m.reference->time_to_log_compute_ratio(x));
+        for (const double x : pb.log_thresholds)
+            ir.threshold_times.push_back(m.reference->time_to_log_compute_ratio(x));
         ir.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, sc.name);
     } else {
         ir = integrate(pb, opt);

@@ -76,8 +76,8 @@ SolveResult solve(const Experiment& ex, const ScenarioSpec& sc) {
     }
     if ((r.g_lo > 0) == (r.g_hi > 0)) {
         r.message = "no value of " + s.path + " in [" + format(s.lo) + ", " + format(s.hi) + "] reaches " + target +
-                    " at t = " + format(s.at) + " yr: ln(C/C_target) at t = " + format(s.at) + " is " +
-                    format(r.g_lo) + " at " + format(s.lo) + " and " + format(r.g_hi) + " at " + format(s.hi) +
+                    " at t = " + format(s.at) + " yr: ln(C/C_target) at t = " + format(s.at) + " is " + format(r.g_lo) +
+                    " at " + format(s.lo) + " and " + format(r.g_hi) + " at " + format(s.hi) +
                     (r.g_lo > 0 ? " (both ends reach it earlier)" : " (neither end reaches it by then)");
         return r;
     }
@@ -94,8 +94,8 @@ SolveResult solve(const Experiment& ex, const ScenarioSpec& sc) {
         r.found = true;
         if (iters >= 200 && !done(a, b)) {
             r.found = false;
-            r.message = "goal seek did not converge in 200 simulations (bracket [" + format(r.lo) + ", " +
-                        format(r.hi) + "])";
+            r.message =
+                "goal seek did not converge in 200 simulations (bracket [" + format(r.lo) + ", " + format(r.hi) + "])";
         }
     } catch (const std::domain_error&) {
         r.message = failure;

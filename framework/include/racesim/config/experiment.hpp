@@ -41,7 +41,7 @@ struct SolveSpec {
     Mark path_mark;
     double lo = 0, hi = 0;  ///< bracket
     Mark bracket_mark;
-    double at = 0;  ///< yr
+    double at = 0;           ///< yr
     std::size_t target = 0;  ///< index into the scenario's targets
     bool log_scale = false;
     double tolerance = 1e-12;  ///< relative, on the parameter

@@ -32,7 +32,7 @@ struct DocumentLimits {
 
 /// Limits on what a valid config may ask for.
 struct ExperimentLimits {
-    std::size_t max_scenarios = 100'000;  ///< scenarios after sweeps are expanded
+    std::size_t max_scenarios = 100'000;   ///< scenarios after sweeps are expanded
     std::size_t max_samples = 10'000'000;  ///< Monte Carlo samples in an experiment
 };
 

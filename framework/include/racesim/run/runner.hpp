@@ -36,12 +36,12 @@ struct TargetResult {
 struct SolveResult {
     SolveSpec spec;
     bool found = false;
-    double value = 0;             ///< the parameter value that reaches the target at spec.at
-    std::string message;          ///< why nothing was found
-    double g_lo = 0, g_hi = 0;    ///< ln(C(at)/C_target) at the ends of the bracket
-    double lo = 0, hi = 0;        ///< the final bracket around the root
-    int evaluations = 0;          ///< simulations run
-    std::optional<double> time;   ///< time to target of the scenario re-run at `value` (check: = at)
+    double value = 0;            ///< the parameter value that reaches the target at spec.at
+    std::string message;         ///< why nothing was found
+    double g_lo = 0, g_hi = 0;   ///< ln(C(at)/C_target) at the ends of the bracket
+    double lo = 0, hi = 0;       ///< the final bracket around the root
+    int evaluations = 0;         ///< simulations run
+    std::optional<double> time;  ///< time to target of the scenario re-run at `value` (check: = at)
 };
 
 struct ScenarioResult {
