@@ -855,10 +855,7 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     sc.loss = *loss;
     sc.reference = ref;
     const auto problems = instantiate(sc, reg_);
-    for (const auto& p : problems) {
-        auto& e = d_.error(p.mark, p.message);
-        for (const auto& n : p.notes) note(e, n.text, n.mark);
-    }
+    d_.add(problems);
     if (!problems.empty()) return std::nullopt;
     return sc;
 }
@@ -1578,10 +1575,7 @@ void Validator::build_scenario(RawScenario& raw) {
         if (!solve) return;
         // A target added by `solve` needs its compute threshold checked like the others.
         if (auto problems = instantiate(*base, reg_); !problems.empty()) {
-            for (const auto& p : problems) {
-                auto& e = d_.error(p.mark, p.message);
-                for (const auto& nt : p.notes) note(e, nt.text, nt.mark);
-            }
+            d_.add(problems);
             return;
         }
     }
@@ -1697,10 +1691,7 @@ void Validator::build_scenario(RawScenario& raw) {
             sc.sensitivity = sens;
             add_scenario(std::move(sc), mark(raw.sweep));
         } catch (const ConfigError& err) {
-            for (const auto& d : err.diagnostics.errors()) {
-                auto& e = d_.error(d.mark, d.message);
-                for (const auto& nt : d.notes) note(e, nt.text, nt.mark);
-            }
+            d_.add(err.diagnostics.errors());
             if (d_.count() > 50) return;
         }
         if (over_limit_) return;

@@ -1,5 +1,7 @@
 #include "racesim/config/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -278,7 +280,9 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
         const auto p = parse_parameter_path(sc, a.path, why);
         if (p) why = check_parameter_value(sc, a.path, a.value);
         if (!why.empty()) {
-            diags.error(a.mark, a.path + " = " + a.text + " is refused in scenario '" + name + "': " + why);
+            const auto x = as_real(a.value);
+            const std::string text = !a.text.empty() ? a.text : x ? plugin::math::format(*x) : "(not a number)";
+            diags.error(a.mark, a.path + " = " + text + " is refused in scenario '" + name + "': " + why);
             continue;
         }
         const double x = *as_real(a.value);
@@ -302,11 +306,7 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     }
     if (record)
         for (const auto& a : assignments) sc.sweep.push_back(a);
-    if (diags.empty())
-        for (auto& d : instantiate(sc, registry, describe)) {
-            auto& e = diags.error(d.mark, d.message);
-            for (auto& n : d.notes) note(e, n.text, n.mark);
-        }
+    if (diags.empty()) diags.add(instantiate(sc, registry, describe));
     if (!diags.empty()) throw ConfigError(std::move(diags));
     return sc;
 }

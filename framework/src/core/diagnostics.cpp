@@ -26,6 +26,13 @@ Diagnostic& Diagnostics::error(Mark mark, std::string message) {
     return errors_.back();
 }
 
+void Diagnostics::add(const Diagnostic& d) {
+    Diagnostic& e = error(d.mark, d.message);
+    if (&e == &discarded_) return;
+    e.notes = d.notes;
+    e.code = d.code;
+}
+
 Diagnostic& note(Diagnostic& d, std::string text, Mark mark) {
     d.notes.push_back(Note{std::move(text), std::move(mark)});
     return d;

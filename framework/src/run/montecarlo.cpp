@@ -38,9 +38,9 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const std::vector<double> x = draw(s, i);
             std::copy(x.begin(), x.end(), r.draws.begin() + static_cast<std::ptrdiff_t>(i * d));
-            std::vector<Assignment> as;
+            std::vector<Assignment> as;  // no text: a sample has no name, and messages format the value
             for (std::size_t j = 0; j < d; ++j)
-                as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, plugin::math::format(x[j]), s.dists[j].mark});
+                as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, {}, s.dists[j].mark});
             try {
                 const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
                 const auto t = target_times(ex, v);

@@ -31,7 +31,7 @@ struct BlockSpec {
 struct Assignment {
     std::string path;
     plugin::Value value;
-    std::string text;  ///< the value as written (or formatted), for names
+    std::string text;  ///< the value as written (or formatted), for names; empty: formatted when needed
     Mark mark;         ///< where the value came from
 };
 

@@ -37,6 +37,12 @@ struct Diagnostic {
 class Diagnostics {
 public:
     Diagnostic& error(Mark mark, std::string message);
+    /// Adds a diagnostic made elsewhere (with its notes), dropped like error() when repeated.
+    void add(const Diagnostic& d);
+    /// Adds every diagnostic of a list.
+    void add(const std::vector<Diagnostic>& ds) {
+        for (const auto& d : ds) add(d);
+    }
     [[nodiscard]] bool empty() const { return errors_.empty(); }
     [[nodiscard]] std::size_t count() const { return errors_.size(); }
     [[nodiscard]] const std::vector<Diagnostic>& errors() const { return errors_; }
