@@ -56,6 +56,23 @@ void BM_Integrate(benchmark::State& state) {
     state.SetLabel(sc.name);
 }
 
+// integrate() without its audit for undeclared jumps (IntegratorOptions::check_jumps): the
+// integration alone, to show what the audit costs. racesim run always audits.
+void BM_IntegrateNoAudit(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    const IntegrationProblem pb = problem_of(ex, sc);
+    IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    opt.check_jumps = false;
+    IntegrationResult r;
+    for (auto _ : state) {
+        r = integrate(pb, opt);
+        benchmark::DoNotOptimize(r.log_ratio.data());
+    }
+    set_counters(state, r.stats, errors_of(sc, pb, r));
+    state.SetLabel(sc.name);
+}
+
 void BM_RunScenario(benchmark::State& state) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
     const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
@@ -193,6 +210,7 @@ void problem_args(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_Integrate)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IntegrateNoAudit)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RunScenario)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prototype_RelativeIncrement)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 
