@@ -348,14 +348,17 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
         }
         double t = s.begin;
         // ln(E·P) at the segment start, at the current state: a fresh derivative, since the
-        // last one of the previous segment belongs to the regime before the breakpoint.
-        frame = Frame{};
-        frame.log_Ca = pb.log_C0 + u;
-        {
+        // last one of the previous segment belongs to the regime before the breakpoint. A rate
+        // that does not depend on C was sampled there already (probe: -inf or finite; anything
+        // else is evaluated again, and diagnosed).
+        double l_a = p0;
+        if (state_dep || !(p0 < inf)) {
+            frame = Frame{};
+            frame.log_Ca = pb.log_C0 + u;
             State x0{0.0}, d0{};
             rhs(x0, d0, t);
+            l_a = last_lr;
         }
-        double l_a = last_lr;
         double dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
         std::int64_t steps_here = 0;
         while (t < s.end) {
@@ -440,7 +443,8 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
             t = last ? s.end : t + dt;  // land exactly on the segment end
             // The controller's proposal for the next step (odeint's rule: grow by at most 4.5×).
             double dt_next = dt;
-            if (err < 0.5) dt_next = dt * 0.9 * std::pow(std::max(err, 3.2e-4), -0.2);
+            static const double grow_max = 0.9 * std::pow(3.2e-4, -0.2);  // 4.5 (5^-5 = 3.2e-4)
+            if (err < 0.5) dt_next = dt * (err <= 3.2e-4 ? grow_max : 0.9 * std::pow(err, -0.2));
             // A step shortened to land on the segment end says nothing against the longer one
             // planned: the next segment starts with at least that.
             if (last) dt_next = std::max(dt_next, dt_planned);
