@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The trajectory tables of docs/performance.md from one run's raw results: bench_trajectory's
 Google Benchmark JSON (one or more files, repetitions pooled; optionally a second build's, e.g.
-the commit before a change, as "before") and scipy_trajectory.py's JSON.
+the commit before a change, as "before", compared under the conservative rule below) and
+scipy_trajectory.py's JSON.
 
 For each problem and rel_tol: racesim's integrate() (with its jump audit, as `racesim run`
 does), integrate() with check_jumps off (BM_IntegrateNoAudit: the integration alone) and
@@ -91,18 +92,44 @@ def main():
             L.append(f"| {name} | 1e-{tol} | {cell(ig)} | {cell(na) if na else '–'} | {cell(rn)} | {c['rhs']:.0f} | "
                      f"{c['err_C']:.1e} | {c['err_t']:.1e} | " + " | ".join(cols) + " |")
     if before:
+        # Before and after, each against SciPy's fastest under the conservative rule for its own error.
         L.append("")
-        L.append("| problem | rel_tol | before: integrate() | RHS | err C | err t* | after: integrate() | RHS | "
-                 "err C | err t* | speed-up |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("| problem | rel_tol | before: integrate() | RHS | err C | err t* | ratio | after: integrate() | RHS | "
+                 "err C | err t* | ratio | speed-up |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for i, name in enumerate(PROBLEMS):
             for tol in (6, 10):
                 key = f"BM_Integrate/problem:{i}/tol_exp:{tol}"
-                b, n = before[key], rs[key]
-                cb, cn = b["counters"], n["counters"]
-                L.append(f"| {name} | 1e-{tol} | {cell(b)} | {cb['rhs']:.0f} | {cb['err_C']:.1e} | {cb['err_t']:.1e} | "
-                         f"{cell(n)} | {cn['rhs']:.0f} | {cn['err_C']:.1e} | {cn['err_t']:.1e} | "
-                         f"{statistics.median(b['cpu']) / statistics.median(n['cpu']):.1f}× |")
+                cells = []
+                for run in (before[key], rs[key]):
+                    c = run["counters"]
+                    peer, _ = best(scipy, name, max(c["err_C"], c["err_t"], 10.0 ** -tol))
+                    cells.append(f"{cell(run)} | {c['rhs']:.0f} | {c['err_C']:.1e} | {c['err_t']:.1e} | "
+                                 f"{peer['time_s'] / statistics.median(run['cpu']):.0f}×")
+                sp = statistics.median(before[key]["cpu"]) / statistics.median(rs[key]["cpu"])
+                L.append(f"| {name} | 1e-{tol} | {cells[0]} | {cells[1]} | {sp:.1f}× |")
+    # SciPy per method at rel_tol 1e-10 under the conservative rule.
+    L.append("")
+    L.append("| problem | method | without breakpoints | with breakpoints (segment by segment) |")
+    L.append("|---|---|---|---|")
+    for i, name in enumerate(PROBLEMS):
+        c = rs[f"BM_Integrate/problem:{i}/tol_exp:10"]["counters"]
+        bound = max(c["err_C"], c["err_t"], 1e-10)
+        for meth in ("RK45", "DOP853", "LSODA"):
+            cells = []
+            for bp in (False, True):
+                rows = [r for r in scipy if r["problem"] == name and r["method"] == meth and r["breakpoints"] == bp
+                        and r["ok"]]
+                good = [r for r in rows if r["err"] <= bound]
+                if good:
+                    b = min(good, key=lambda r: r["time_s"])
+                    cells.append(f"{fmt_t(b['time_s'])} ({b['form']}, tol {b['tol']:g}, err {b['err']:.1e})")
+                elif rows:
+                    b = min(rows, key=lambda r: r["err"])
+                    cells.append(f"never: best err {b['err']:.1e} ({b['form']}, tol {b['tol']:g})")
+                else:
+                    cells.append("failed at every tolerance")
+            L.append(f"| {name} | {meth} | {cells[0]} | {cells[1]} |")
     print("\n".join(L))
 
 
