@@ -16,9 +16,10 @@ using racesim::test::registry;
 
 namespace {
 
+/// The names of the scenarios a run makes (sweeps expanded).
 std::vector<std::string> names(const Experiment& ex) {
     std::vector<std::string> v;
-    for (const auto& s : ex.scenarios) v.push_back(s.name);
+    for (std::size_t i = 0; i < scenario_count(ex); ++i) v.push_back(expand(ex, i).spec->name);
     return v;
 }
 
@@ -49,12 +50,12 @@ TEST_CASE("sweep: a list gives one scenario per value, named and recorded") {
     auto ex = load(head + "  - name: b\n    sweep: {efficiency.gamma: [0, 0.50, 2]}\n", d);
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"b[gamma=0]", "b[gamma=0.50]", "b[gamma=2]"});
-    CHECK(ex->scenarios[1].efficiency.selection.params.real("gamma") == 0.5);
-    CHECK(ex->scenarios[1].origin == "b");
-    REQUIRE(ex->scenarios[2].sweep.size() == 1);
-    CHECK(ex->scenarios[2].sweep[0].path == "efficiency.gamma");
+    CHECK(expand(*ex, 1).spec->efficiency.selection.params.real("gamma") == 0.5);
+    CHECK(expand(*ex, 1).spec->origin == "b");
+    REQUIRE(expand(*ex, 2).spec->sweep.size() == 1);
+    CHECK(expand(*ex, 2).spec->sweep[0].path == "efficiency.gamma");
     // The models are built for each value: the reference agrees with the swept gamma.
-    CHECK(ex->scenarios[2].model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
+    CHECK(expand(*ex, 2).spec->model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
           Approx(std::log1p(2 * ln2 * 10.0) / (2 * ln2)).epsilon(1e-14));
 }
 
@@ -64,7 +65,7 @@ TEST_CASE("sweep: two paths give the cartesian product, last path fastest; zip p
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"p[gamma=1,tau=0]", "p[gamma=1,tau=0.5]", "p[gamma=1,tau=1]",
                                                  "p[gamma=2,tau=0]", "p[gamma=2,tau=0.5]", "p[gamma=2,tau=1]"});
-    CHECK(ex->scenarios[4].model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+    CHECK(expand(*ex, 4).spec->model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
 
     Diagnostics d2;
     auto z = load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [5, 7]}\n", d2);
@@ -77,7 +78,7 @@ TEST_CASE("sweep: ranges by step and by count, linear and log, clean decimals") 
     auto ex = load(head + "  - name: s\n    sweep: {baseline.tau: {from: 0, to: 0.3, step: 0.1}}\n", d);
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"s[tau=0]", "s[tau=0.1]", "s[tau=0.2]", "s[tau=0.3]"});
-    CHECK(*ex->scenarios[3].tau == 0.3);  // not 0.30000000000000004
+    CHECK(*expand(*ex, 3).spec->tau == 0.3);  // not 0.30000000000000004
 
     Diagnostics d2;
     auto lg = load(head + "  - name: l\n    sweep: {power.P0: {from: 1, to: 1000, count: 4, scale: log}}\n", d2);

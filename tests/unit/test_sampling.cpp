@@ -181,11 +181,11 @@ TEST_CASE("sampling: draws depend only on (seed, index); results do not depend o
     MonteCarloResult one, two;
     {
         tbb::global_control c(tbb::global_control::max_allowed_parallelism, 1);
-        one = monte_carlo(*ex, ex->scenarios[0]);
+        one = run_experiment(*ex).monte_carlo.at(0);
     }
     {
         tbb::global_control c(tbb::global_control::max_allowed_parallelism, 2);
-        two = monte_carlo(*ex, ex->scenarios[0]);
+        two = run_experiment(*ex).monte_carlo.at(0);
     }
     CHECK(one.draws == two.draws);
     CHECK(one.times == two.times);

@@ -1,66 +1,70 @@
 // Monte Carlo over a scenario's parameters: each sample is the scenario with its drawn values,
-// instantiated and integrated to its targets only. Samples run in parallel (oneTBB); each
-// writes only its own slot, and a draw depends only on (seed, index), so the results are the
+// instantiated and integrated to its targets only. Samples run in parallel (oneTBB) and are
+// handed to the sink in order; a draw depends only on (seed, index), so the results are the
 // same whatever the number of threads.
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <mutex>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/run/runner.hpp"
+#include "ordered_pipeline.hpp"
 
 namespace racesim {
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
     r.spec = &sc;
-    r.draws.assign(n * d, 0.0);
+    // Kept: one double per sample and target, for the quantiles. The draws go to the sink.
     r.times.assign(nt, std::vector<double>(n, std::numeric_limits<double>::infinity()));
-    // Failures are rare: kept apart (not one string per sample) so memory stays at d + targets
-    // doubles per sample.
-    std::mutex errors_mutex;
-    std::map<std::size_t, std::string> errors;
-    auto fail = [&](std::size_t i, std::string msg) {
-        std::lock_guard<std::mutex> lock(errors_mutex);
-        errors.emplace(i, std::move(msg));
+    struct Sample {
+        std::size_t index;
+        std::vector<double> x, times;
     };
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            const std::vector<double> x = draw(s, i);
-            std::copy(x.begin(), x.end(), r.draws.begin() + static_cast<std::ptrdiff_t>(i * d));
+    detail::ordered_parallel<Sample>(
+        n,
+        [&](std::size_t i) {
+            check_interrupt();
+            Sample out{i, draw(s, i), std::vector<double>(nt, std::numeric_limits<double>::infinity())};
             std::vector<Assignment> as;  // no text: a sample has no name, and messages format the value
             for (std::size_t j = 0; j < d; ++j)
-                as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, {}, s.dists[j].mark});
+                as.push_back(Assignment{s.paths[j], plugin::Value{out.x[j]}, {}, s.dists[j].mark});
+            const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
+            const auto t = target_times(ex, v);
+            for (std::size_t k = 0; k < nt; ++k)
+                if (t[k]) out.times[k] = *t[k];
+            return out;
+        },
+        [&](const Sample& smp) {
+            for (std::size_t k = 0; k < nt; ++k) r.times[k][smp.index] = smp.times[k];
+            sink.sample(sc, smp.index, smp.x, smp.times);
+        },
+        [&](std::size_t i) -> std::exception_ptr {
+            std::string msg;
             try {
-                const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
-                const auto t = target_times(ex, v);
-                for (std::size_t k = 0; k < nt; ++k)
-                    if (t[k]) r.times[k][i] = *t[k];
+                throw;
+            } catch (const Interrupted&) {
+                return std::current_exception();
             } catch (const ConfigError& e) {
                 const auto& ds = e.diagnostics.errors();
-                fail(i, ds.empty() ? std::string(e.what()) : ds.front().message);
+                msg = ds.empty() ? std::string(e.what()) : ds.front().message;
             } catch (const std::exception& e) {
-                fail(i, e.what());
+                msg = e.what();
             }
-        }
-        if (done) done(range.size());
-    });
-    // The first failing sample by index, so the message does not depend on the schedule.
-    if (!errors.empty()) {
-        const auto& [i, msg] = *errors.begin();
-        throw RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) + " (seed " +
-                       std::to_string(s.seed) + "): " + msg);
-    }
+            return std::make_exception_ptr(RunError("scenario '" + sc.name + "', Monte Carlo sample " +
+                                                    std::to_string(i) + " (seed " + std::to_string(s.seed) +
+                                                    "): " + msg));
+        },
+        [&](std::size_t k) {
+            if (done) done(k);
+        });
     return r;
 }
 

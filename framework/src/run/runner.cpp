@@ -1,18 +1,20 @@
 #include "racesim/run/runner.hpp"
 
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <map>
 #include <sstream>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/plugins/registry.hpp"
+#include "ordered_pipeline.hpp"
 
 namespace racesim {
 
@@ -197,88 +199,136 @@ Series series_of(const ScenarioResult& r) {
 
 namespace {
 
-/// A scenario, or its goal seek and then the scenario at the value found.
-ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
-    bool keep = ex.output.trajectories;
+/// Scenario i of the run: made (when swept), its goal seek and then the scenario at the value
+/// found, and its sensitivity rows.
+ScenarioResult run_one(const Experiment& ex, std::size_t i, bool keep) {
+    const ScenarioRef ref = expand(ex, i, ex.output.trajectories);
+    const ScenarioSpec& sc = *ref.spec;
     for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
-    if (!sc.solve) return run_scenario(ex, sc, keep);
-    SolveResult s = solve(ex, sc);
-    std::shared_ptr<const ScenarioSpec> spec;
-    if (s.found) {
-        const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
-        auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
-        solved->solve = sc.solve;
-        solved->sensitivity = sc.sensitivity;
-        spec = std::move(solved);
+    ScenarioResult res;
+    if (!sc.solve) {
+        res = run_scenario(ex, sc, keep);
+        res.owned = ref.owned;
+    } else {
+        SolveResult s = solve(ex, sc);
+        std::shared_ptr<const ScenarioSpec> spec = ref.owned;
+        if (s.found) {
+            const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
+            auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
+            solved->solve = sc.solve;
+            solved->sensitivity = sc.sensitivity;
+            spec = std::move(solved);
+        }
+        res = run_scenario(ex, spec ? *spec : sc, keep);
+        res.owned = spec;
+        if (s.found) s.time = res.targets.at(s.spec.target).time;
+        res.solve = std::move(s);
     }
-    ScenarioResult res = run_scenario(ex, spec ? *spec : sc, keep);
-    res.owned = spec;
-    if (s.found) s.time = res.targets.at(s.spec.target).time;
-    res.solve = std::move(s);
+    res.index = i;
+    if (res.spec->sensitivity) res.sensitivity = sensitivity(ex, *res.spec, res);
     return res;
+}
+
+/// The first exception, with a plugin fault given the scenario it happened in.
+std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
+    try {
+        throw;
+    } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
+        try {
+            const ScenarioRef ref = expand(ex, i, false);
+            const ScenarioSpec& sc = *ref.spec;
+            if (e.scenario.empty()) e.scenario = sc.name;
+            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
+            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
+        } catch (...) {
+        }
+        return std::current_exception();
+    } catch (...) {
+        return std::current_exception();
+    }
 }
 
 }  // namespace
 
 std::size_t work_units(const Experiment& ex) {
-    std::size_t n = ex.scenarios.size();
+    std::size_t n = scenario_count(ex);
     for (const auto& sc : ex.scenarios)
         if (sc.sample) n += sc.sample->n;
     return n;
 }
 
-RunResult run_experiment(const Experiment& ex, const Progress& progress) {
+RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
-    RunResult r;
+    RunSummary r;
     r.experiment = &ex;
-    // Every scenario (and its goal seek) in parallel, each into its own slot; the first failure
-    // by scenario order is reported, whatever the schedule.
-    const std::size_t n = ex.scenarios.size();
-    std::vector<std::optional<ScenarioResult>> slots(n);
-    std::vector<std::exception_ptr> errors(n);
-    const std::size_t total = work_units(ex);
+    const std::size_t n = scenario_count(ex), total = work_units(ex);
+    r.scenarios = n;
     std::atomic<std::size_t> finished{0};
     auto tick = [&](std::size_t k) {
         const std::size_t now = finished += k;
         if (progress) progress(now, total);
     };
-    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-        try {
-            slots[i] = run_one(ex, ex.scenarios[i]);
-        } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
-            const ScenarioSpec& sc = ex.scenarios[i];
-            if (e.scenario.empty()) e.scenario = sc.name;
-            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
-            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
-            errors[i] = std::current_exception();
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
-        tick(1);
-    });
-    for (std::size_t i = 0; i < n; ++i)
-        if (errors[i]) std::rethrow_exception(errors[i]);
-    for (auto& s : slots) r.scenarios.push_back(std::move(*s));
-    for (const auto& done : r.scenarios)
-        if (done.spec->sensitivity) {
-            auto rows = sensitivity(ex, *done.spec, done);
-            r.sensitivity.insert(r.sensitivity.end(), rows.begin(), rows.end());
-        }
+    std::map<std::string, Series> compared;
+    for (const auto& c : ex.comparisons) compared[c.a], compared[c.b];
+
+    detail::ordered_parallel<ScenarioResult>(
+        n,
+        [&](std::size_t i) {
+            check_interrupt();
+            return run_one(ex, i, ex.output.trajectories);
+        },
+        [&](const ScenarioResult& res) {
+            if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
+            sink.scenario(res);
+        },
+        [&](std::size_t i) { return annotated(ex, i); }, tick);
+
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, tick));
+        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
     for (const auto& c : ex.comparisons) {
-        const ScenarioResult *a = nullptr, *b = nullptr;
-        for (const auto& s : r.scenarios) {
-            if (s.spec->name == c.a) a = &s;
-            if (s.spec->name == c.b) b = &s;
-        }
         try {
-            r.comparisons.push_back(compare(series_of(*a), series_of(*b)));
+            r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }
     }
     r.wall_seconds = seconds_since(t0);
+    return r;
+}
+
+namespace {
+
+/// Keeps everything.
+class CollectingSink final : public RunSink {
+public:
+    explicit CollectingSink(RunResult& r) : r_(r) {}
+    void scenario(const ScenarioResult& res) override {
+        r_.sensitivity.insert(r_.sensitivity.end(), res.sensitivity.begin(), res.sensitivity.end());
+        r_.scenarios.push_back(res);
+    }
+    void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                const std::vector<double>& times) override {
+        (void)times;
+        if (index == 0) draws_.emplace_back(&sc, std::vector<double>{});
+        draws_.back().second.insert(draws_.back().second.end(), x.begin(), x.end());
+    }
+    std::vector<std::pair<const ScenarioSpec*, std::vector<double>>> draws_;
+
+private:
+    RunResult& r_;
+};
+
+}  // namespace
+
+RunResult run_experiment(const Experiment& ex, const Progress& progress) {
+    RunResult r;
+    r.experiment = &ex;
+    CollectingSink sink(r);
+    RunSummary s = run_experiment(ex, sink, progress);
+    r.comparisons = std::move(s.comparisons);
+    r.monte_carlo = std::move(s.monte_carlo);
+    for (std::size_t k = 0; k < r.monte_carlo.size(); ++k) r.monte_carlo[k].draws = std::move(sink.draws_.at(k).second);
+    r.wall_seconds = s.wall_seconds;
     return r;
 }
 

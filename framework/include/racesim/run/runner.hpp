@@ -32,6 +32,17 @@ struct TargetResult {
     std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
 };
 
+/// One row of a one-at-a-time sensitivity table: a parameter moved by ±step, one target.
+struct SensitivityRow {
+    std::string scenario, path, target;
+    double value = 0, step = 0;
+    double low = 0, high = 0;  ///< the parameter's moved values
+    std::optional<double> time, time_low, time_high;
+    std::optional<double> derivative;  ///< d(time)/d(parameter), central (or one-sided) difference
+    std::optional<double> elasticity;  ///< derivative · value / time
+    std::string note;                  ///< why a side is missing
+};
+
 /// The outcome of a scenario's `solve:` (goal seek).
 struct SolveResult {
     SolveSpec spec;
@@ -46,7 +57,8 @@ struct SolveResult {
 
 struct ScenarioResult {
     const ScenarioSpec* spec = nullptr;
-    std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (goal seek)
+    std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (sweep, goal seek)
+    std::size_t index = 0;                      ///< in the run (racesim::expand)
     std::optional<SolveResult> solve;
     std::vector<Row> rows;
     std::vector<TargetResult> targets;
@@ -54,24 +66,14 @@ struct ScenarioResult {
     std::optional<double> max_rel_err_time;
     IntegrationStats stats;
     double wall_seconds = 0;
-};
-
-/// One row of a one-at-a-time sensitivity table: a parameter moved by ±step, one target.
-struct SensitivityRow {
-    std::string scenario, path, target;
-    double value = 0, step = 0;
-    double low = 0, high = 0;  ///< the parameter's moved values
-    std::optional<double> time, time_low, time_high;
-    std::optional<double> derivative;  ///< d(time)/d(parameter), central (or one-sided) difference
-    std::optional<double> elasticity;  ///< derivative · value / time
-    std::string note;                  ///< why a side is missing
+    std::vector<SensitivityRow> sensitivity;  ///< with `sensitivity:`
 };
 
 /// The outcome of a scenario's `sample:` (Monte Carlo). Sample i's values and target times are
 /// at index i, whatever the number of threads that made them.
 struct MonteCarloResult {
     const ScenarioSpec* spec = nullptr;
-    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths)
+    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths); only in a RunResult
     std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
 };
 
@@ -86,6 +88,31 @@ struct MonteCarloTargetStats {
 
 std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc);
 
+/// Receives a run's results as they are made: in order, from one thread at a time. What it
+/// does not keep is gone, so a run's memory does not grow with its number of scenarios.
+class RunSink {
+public:
+    virtual ~RunSink() = default;
+    /// Scenario r.index of the run, called for 0, 1, 2, ... in turn (after its goal seek and
+    /// sensitivity rows). `r.rows` is empty unless the experiment keeps trajectories or the
+    /// scenario is compared.
+    virtual void scenario(const ScenarioResult& r) = 0;
+    /// Monte Carlo sample `index` of `sc`, called for 0, 1, 2, ... in turn: the drawn values
+    /// (one per sampled path) and the time to each target (+inf: not reached by the horizon).
+    virtual void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                        const std::vector<double>& times) = 0;
+};
+
+/// What a streamed run keeps in memory: a few numbers per Monte Carlo sample, the comparisons.
+struct RunSummary {
+    const Experiment* experiment = nullptr;
+    std::size_t scenarios = 0;
+    std::vector<Comparison> comparisons;
+    std::vector<MonteCarloResult> monte_carlo;  ///< times only (the draws went to the sink)
+    double wall_seconds = 0;
+};
+
+/// A whole run in memory (tests, small runs): every scenario's result, every sample's draws.
 struct RunResult {
     const Experiment* experiment = nullptr;
     std::vector<ScenarioResult> scenarios;
@@ -116,9 +143,10 @@ std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec
 /// without an output grid.
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc);
 
-/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB); `done` is called with
-/// the number of samples each finished chunk held.
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
+/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB), handing each to
+/// `sink` in order; `done` is called (from any thread) with the number of samples finished.
+/// Throws RunError naming the first failing sample by index.
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done = {});
 
 /// The series of a result, for comparisons.
@@ -130,8 +158,15 @@ using Progress = std::function<void(std::size_t, std::size_t)>;
 /// The number of runs `run_experiment` reports progress over: scenarios plus samples.
 std::size_t work_units(const Experiment& ex);
 
-/// Runs every scenario, its goal seek and sensitivity rows, its Monte Carlo samples, and the
-/// experiment's comparisons.
+/// Runs every scenario (sweeps made one scenario at a time), its goal seek and sensitivity
+/// rows, its Monte Carlo samples, and the experiment's comparisons, in parallel (oneTBB),
+/// handing results to `sink` in order. At most a few batches of scenarios are in flight, so
+/// memory does not grow with the number of scenarios. The first failure by scenario order
+/// is thrown (RunError, PluginError with the scenario named, or ConfigError for a sweep's
+/// combination of values that is refused), whatever the schedule.
+RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress = {});
+
+/// The same, kept in memory.
 RunResult run_experiment(const Experiment& ex, const Progress& progress = {});
 
 }  // namespace racesim
