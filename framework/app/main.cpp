@@ -244,7 +244,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
             ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));
             summary = run_experiment(*ex, writer, [&bar](std::size_t done, std::size_t total) { bar(done, total); });
         }
-        writer.commit(summary);
+        writer.commit(std::move(summary));
         print_table(writer.report(), std::cout);
         log.info("results written to {}", out.string());
     } catch (const ConfigError& e) {  // a combination of sweep values, found as it was made

@@ -132,6 +132,100 @@ TEST_CASE("sweep: errors at the value, the path and the block, and the expansion
     CHECK_THAT(messages(d5), Catch::Contains("step -0.1 does not lead from 0 to 1"));
 }
 
+TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declared one would have") {
+    Diagnostics d;
+    auto ex = load(head + R"(  - name: plain
+  - name: p
+    sweep: {efficiency.gamma: {from: 1, to: 2, count: 3}, baseline.tau: [0, 1]}
+    sensitivity: {step: 0.01, parameters: [efficiency.gamma]}
+)",
+                   d);
+    REQUIRE(ex);
+    // Two declared scenarios stand for seven: the sweep is not expanded in the experiment.
+    REQUIRE(ex->scenarios.size() == 2);
+    REQUIRE(ex->scenarios[1].sweep_plan);
+    CHECK(ex->scenarios[1].sweep_plan->size() == 6);
+    CHECK(scenario_count(*ex) == 7);
+    CHECK(expand(*ex, 0).spec == &ex->scenarios[0]);  // a declared scenario is not copied
+    const ScenarioRef r = expand(*ex, 5);               // the sweep's 5th: gamma = 2 (third value), tau = 0
+    CHECK(r.spec->name == "p[gamma=2,tau=0]");
+    CHECK(r.declared == 1);
+    CHECK(r.spec->sensitivity.has_value());
+    CHECK_FALSE(r.spec->sweep_plan);
+    CHECK_THROWS_AS(expand(*ex, 7), std::out_of_range);
+
+    // The streamed run hands scenarios over in order with their sensitivity rows, and agrees
+    // with the closed form (MODEL.md) at each swept point.
+    const RunResult res = run_experiment(*ex);
+    REQUIRE(res.scenarios.size() == 7);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(res.scenarios[i].index == i);
+    const auto& t = res.scenarios[5].targets.at(0);
+    CHECK(*t.time == Approx(t_star(0.68, 2, 0.048, 0)).epsilon(1e-9));
+    CHECK(res.scenarios[6].spec->name == "p[gamma=2,tau=1]");
+    CHECK(*res.scenarios[6].targets.at(0).time == Approx(t_star(0.68, 2, 0.048, 1)).epsilon(1e-9));
+    CHECK(res.sensitivity.size() == 6);  // one parameter, one target, six swept scenarios
+}
+
+TEST_CASE("sweep: a combination of values that is refused is found at load, or at run in a large sweep") {
+    const std::string text = head + R"(  - name: floor
+    loss: {type: power-law-irreducible, kappa: 0.1, L0: 2.0, Linf: 1.0}
+    targets: {loss: [1.2]}
+    reference: null
+    sweep: {loss.Linf: [0.5, 1.0, 1.5]}
+)";
+    Diagnostics d;
+    CHECK_FALSE(load(text, d));  // small: every combination checked at load, at its value
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:12:22: error:") && Catch::Contains("floor[Linf=1.5]"));
+
+    // Past the limit, the same problem is found when the scenario is made, with its position.
+    ExperimentLimits lim;
+    lim.check_combinations = 2;
+    Diagnostics d2;
+    auto ex = load(text, d2, lim);
+    REQUIRE(ex);
+    CHECK(scenario_count(*ex) == 3);
+    try {
+        (void)run_experiment(*ex);
+        FAIL("a refused combination ran");
+    } catch (const ConfigError& e) {
+        std::ostringstream os;
+        e.diagnostics.print(os);
+        CHECK_THAT(os.str(), Catch::Contains("t.yaml:12:22: error:") && Catch::Contains("floor[Linf=1.5]"));
+    }
+}
+
+TEST_CASE("sweep: names stay unique: repeated values, repeated zipped pairs, declared look-alikes") {
+    Diagnostics d;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {efficiency.gamma: [1, 2, 1]}\n", d));
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:11:38: error: sweep value efficiency.gamma = 1 is repeated") &&
+                                Catch::Contains("first given here"));
+
+    Diagnostics d2;
+    CHECK_FALSE(
+        load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2, 1], power.P0: [5, 7, 5]}\n", d2));
+    CHECK_THAT(messages(d2), Catch::Contains("values 1 and 3 of the zipped paths are the same: two scenarios would be "
+                                             "named 'z[gamma=1,P0=5]'"));
+    Diagnostics d2b;  // repeats on one axis are fine when the pairs differ
+    CHECK(load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2, 1], power.P0: [5, 7, 6]}\n", d2b));
+
+    Diagnostics d3;
+    CHECK_FALSE(load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\n  - name: s[gamma=2]\n", d3));
+    CHECK_THAT(messages(d3), Catch::Contains("scenario name 's[gamma=2]' is also the name of a scenario of the "
+                                             "sweep of 's'"));
+}
+
+TEST_CASE("compare: a sweep's scenarios by name, not the sweep itself") {
+    Diagnostics d;
+    CHECK(load(head + "  - name: s\n    sweep: {efficiency.gamma: {from: 1, to: 3, count: 3}}\ncompare:\n  - {a: "
+                      "'s[gamma=1]', b: 's[gamma=3]'}\n",
+               d));
+    Diagnostics d2;
+    CHECK_FALSE(load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\ncompare:\n  - {a: s, b: 's[gamma=2]'}\n",
+                     d2));
+    CHECK_THAT(messages(d2), Catch::Contains("compare: 's' is a sweep, not one scenario") &&
+                                 Catch::Contains("name one of its scenarios, e.g. 's[gamma=1]'"));
+}
+
 TEST_CASE("goal seek: unfold in space needs y^(-1/kappa) times the baseline power, whatever L0") {
     for (const double L0 : {1.0, 2.5}) {
         Diagnostics d;

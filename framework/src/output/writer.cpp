@@ -211,7 +211,7 @@ ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     j["parameters"] = ps;
     if (!sp.rank_correlation.empty()) j["rank_correlation"] = sp.rank_correlation;
     ordered_json ts = ordered_json::array();
-    for (const auto& st : monte_carlo_stats(mc)) {
+    for (const auto& st : mc.stats) {
         ordered_json t;
         t["target"] = st.target;
         t["p_reached_by_horizon"] = static_cast<double>(st.reached) / static_cast<double>(st.n);
@@ -657,11 +657,11 @@ void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std:
     w.samples_csv.row(line);
 }
 
-void ResultsWriter::commit(const RunSummary& s) {
+void ResultsWriter::commit(RunSummary s) {
     Impl& w = *impl_;
     report_.scenarios = s.scenarios;
-    report_.comparisons = s.comparisons;
-    report_.monte_carlo = s.monte_carlo;
+    report_.comparisons = std::move(s.comparisons);
+    report_.monte_carlo = std::move(s.monte_carlo);
     report_.wall_seconds = s.wall_seconds;
     for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.sensitivity_csv, &w.samples_csv}) c->close();
     for (const auto& c : report_.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
@@ -772,7 +772,7 @@ void print_table(const RunReport& r, std::ostream& os) {
         const SampleSpec& sp = *mc.spec->sample;
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);
         auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
-        for (const auto& st : monte_carlo_stats(mc)) {
+        for (const auto& st : mc.stats) {
             fmt::print(os, "  {:<12} P(reached) {:.4f}  p5 {}  p25 {}  p50 {}  p75 {}  p95 {} yr\n", st.target,
                        static_cast<double>(st.reached) / static_cast<double>(st.n), q(st.quantiles[0].second),
                        q(st.quantiles[2].second), q(st.quantiles[3].second), q(st.quantiles[4].second),

@@ -22,8 +22,10 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
     r.spec = &sc;
-    // Kept: one double per sample and target, for the quantiles. The draws go to the sink.
-    r.times.assign(nt, std::vector<double>(n, std::numeric_limits<double>::infinity()));
+    // Kept while the samples run: one double per sample and target, for the exact quantiles
+    // (then sorted in place and freed). The draws go to the sink.
+    r.times.resize(nt);
+    for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
     struct Sample {
         std::size_t index;
         std::vector<double> x, times;
@@ -65,16 +67,17 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
         [&](std::size_t k) {
             if (done) done(k);
         });
+    r.stats = monte_carlo_stats(sc, std::move(r.times));
+    r.times.clear();
     return r;
 }
 
-std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
-    const ScenarioSpec& sc = *mc.spec;
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times) {
     std::vector<MonteCarloTargetStats> out;
-    for (std::size_t k = 0; k < mc.times.size(); ++k) {
+    for (std::size_t k = 0; k < times.size(); ++k) {
         MonteCarloTargetStats st;
         st.target = target_label(sc.targets[k]);
-        std::vector<double> t = mc.times[k];
+        std::vector<double>& t = times[k];
         std::sort(t.begin(), t.end());
         st.n = t.size();
         double sum = 0;

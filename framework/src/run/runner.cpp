@@ -308,11 +308,12 @@ public:
     }
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override {
-        (void)times;
-        if (index == 0) draws_.emplace_back(&sc, std::vector<double>{});
-        draws_.back().second.insert(draws_.back().second.end(), x.begin(), x.end());
+        if (index == 0) samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
+        MonteCarloResult& mc = samples_.back();
+        mc.draws.insert(mc.draws.end(), x.begin(), x.end());
+        for (std::size_t k = 0; k < times.size(); ++k) mc.times[k].push_back(times[k]);
     }
-    std::vector<std::pair<const ScenarioSpec*, std::vector<double>>> draws_;
+    std::vector<MonteCarloResult> samples_;  ///< draws and times, in sample order
 
 private:
     RunResult& r_;
@@ -327,7 +328,10 @@ RunResult run_experiment(const Experiment& ex, const Progress& progress) {
     RunSummary s = run_experiment(ex, sink, progress);
     r.comparisons = std::move(s.comparisons);
     r.monte_carlo = std::move(s.monte_carlo);
-    for (std::size_t k = 0; k < r.monte_carlo.size(); ++k) r.monte_carlo[k].draws = std::move(sink.draws_.at(k).second);
+    for (std::size_t k = 0; k < r.monte_carlo.size(); ++k) {
+        r.monte_carlo[k].draws = std::move(sink.samples_.at(k).draws);
+        r.monte_carlo[k].times = std::move(sink.samples_.at(k).times);
+    }
     r.wall_seconds = s.wall_seconds;
     return r;
 }

@@ -82,7 +82,7 @@ public:
 
     /// Writes the comparisons and summary.json, then commits the directory. Checks
     /// racesim::check_interrupt() last, before the rename.
-    void commit(const RunSummary& s);
+    void commit(RunSummary s);
 
     /// The report (complete after commit()).
     [[nodiscard]] const RunReport& report() const { return report_; }

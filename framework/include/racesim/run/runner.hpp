@@ -69,14 +69,6 @@ struct ScenarioResult {
     std::vector<SensitivityRow> sensitivity;  ///< with `sensitivity:`
 };
 
-/// The outcome of a scenario's `sample:` (Monte Carlo). Sample i's values and target times are
-/// at index i, whatever the number of threads that made them.
-struct MonteCarloResult {
-    const ScenarioSpec* spec = nullptr;
-    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths); only in a RunResult
-    std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
-};
-
 /// Summary statistics of one target over the samples.
 struct MonteCarloTargetStats {
     std::string target;
@@ -86,7 +78,22 @@ struct MonteCarloTargetStats {
     std::vector<std::pair<double, double>> reached_by;  ///< (date, probability)
 };
 
-std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc);
+/// The outcome of a scenario's `sample:` (Monte Carlo). Sample i's values and target times are
+/// at index i, whatever the number of threads that made them.
+struct MonteCarloResult {
+    const ScenarioSpec* spec = nullptr;
+    std::vector<MonteCarloTargetStats> stats;  ///< per target
+    /// Only in a RunResult (a streamed run hands them to its sink and keeps the statistics):
+    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths)
+    std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
+};
+
+/// The statistics of each target from the samples' times (per target, per sample; +inf: not
+/// reached), sorted in place: the times are taken, not copied.
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times);
+inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
+    return monte_carlo_stats(*mc.spec, mc.times);
+}
 
 /// Receives a run's results as they are made: in order, from one thread at a time. What it
 /// does not keep is gone, so a run's memory does not grow with its number of scenarios.
