@@ -2,10 +2,13 @@
 // hand-computed values.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
+#include "racesim/output/writer.hpp"
 #include "racesim/run/runner.hpp"
 #include "support.hpp"
 
@@ -224,6 +227,84 @@ TEST_CASE("compare: a sweep's scenarios by name, not the sweep itself") {
                      d2));
     CHECK_THAT(messages(d2), Catch::Contains("compare: 's' is a sweep, not one scenario") &&
                                  Catch::Contains("name one of its scenarios, e.g. 's[gamma=1]'"));
+}
+
+namespace {
+
+/// The rows of sweep.csv written by a run of `ex`, split into cells (header first).
+std::vector<std::vector<std::string>> sweep_csv(const Experiment& ex, const std::string& leaf) {
+    const auto dir = std::filesystem::temp_directory_path() / ("racesim-unit-" + leaf);
+    write_results(run_experiment(ex), dir, true);
+    std::ifstream in(dir / "sweep.csv");
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);) {
+        std::vector<std::string> cells;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+        if (!line.empty() && line.back() == ',') cells.emplace_back();
+        rows.push_back(cells);
+    }
+    std::filesystem::remove_all(dir);
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("closed form: a vectorised sweep writes what the scenario-by-scenario path writes") {
+    // gamma < 0 (bounded compute: the first target unreachable, the second reached or not),
+    // gamma = 0, tau and kappa swept, a loss target with C_ref set, one beyond the horizon.
+    Diagnostics d;
+    auto ex = load(R"(racesim: 1
+horizon: 40
+solver: {method: closed-form}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0.5}
+  power: {type: mean-field, P0: 3.0}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68, 0.999]}
+  reference: relative-loss
+scenarios:
+  - name: s
+    sweep: {efficiency.gamma: [-1, -0.01, 0, 0.3, 2.5], baseline.tau: {from: 0, to: 2, count: 3}, loss.kappa: [0.048, 0.1]}
+  - name: plain
+  - name: lossy
+    loss: {type: power-law, kappa: 0.05, L0: 2.0, C_ref: 10}
+    targets: {loss: [1.5]}
+    sweep: {power.P0: {from: 1, to: 1000, count: 7, scale: log}}
+)",
+                   d);
+    REQUIRE(ex);
+    ex->output.trajectories = false;
+    REQUIRE(sweep_batchable(*ex, ex->scenarios[0]));
+    REQUIRE(sweep_batchable(*ex, ex->scenarios[2]));
+    const RunResult vec = run_experiment(*ex);
+    CHECK(vec.scenarios.size() == 1);  // 'plain' only: the sweeps went by rows
+    CHECK(vec.sweep_rows.size() == 2);
+    const auto a = sweep_csv(*ex, "vec");
+    ex->solver.vectorise = false;
+    CHECK_FALSE(sweep_batchable(*ex, ex->scenarios[0]));
+    const auto b = sweep_csv(*ex, "scalar");
+    REQUIRE(a.size() == 1 + 30 + 7);
+    REQUIRE(a.size() == b.size());
+    bool unreachable = false, not_reached = false;
+    for (std::size_t r = 0; r < a.size(); ++r) {
+        REQUIRE(a[r].size() == b[r].size());
+        for (std::size_t c = 0; c < a[r].size(); ++c) {
+            INFO("row " << r << " column " << c << ": " << a[r][c] << " vs " << b[r][c]);
+            unreachable = unreachable || a[r][c] == "unreachable";
+            not_reached = not_reached || a[r][c] == "false";
+            // Times agree to 1e-12 relative: the vectorised path computes ln(C_target/C0) as
+            // -ln(y)/kappa directly, the scalar one through L(C0) and back (a few ulps of ln C).
+            if (r > 0 && c >= 6 && !a[r][c].empty() && a[r][c] != "true" && a[r][c] != "false" &&
+                a[r][c] != "unreachable") {
+                CHECK(std::stod(a[r][c]) == Approx(std::stod(b[r][c])).epsilon(1e-12).margin(1e-14));
+            } else {
+                CHECK(a[r][c] == b[r][c]);
+            }
+        }
+    }
+    CHECK(unreachable);
+    CHECK(not_reached);
 }
 
 TEST_CASE("goal seek: unfold in space needs y^(-1/kappa) times the baseline power, whatever L0") {

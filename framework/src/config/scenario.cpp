@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "racesim/plugin/math.hpp"
@@ -57,7 +58,11 @@ std::optional<double> as_real(const plugin::Value& v) {
 }  // namespace
 
 double clean_decimal(double x) {
-    return std::stod(fmt::format("{:.15g}", x));
+    char buf[32];
+    const auto end = fmt::format_to_n(buf, sizeof buf, "{:.15g}", x).out;
+    double y = x;
+    std::from_chars(buf, end, y);
+    return y;
 }
 
 std::string target_label(const TargetSpec& t) {
@@ -346,6 +351,19 @@ void SweepPlan::assignments(std::size_t k, std::vector<Assignment>& out) const {
         out[j] = axes[j].at(zip ? k : rest % m);
         if (!zip) rest /= m;
     }
+}
+
+std::size_t SweepPlan::axis_index(std::size_t k, std::size_t j) const {
+    if (zip) return k;
+    for (std::size_t a = axes.size(); --a > j;) k /= axes[a].size();
+    return k % axes[j].size();
+}
+
+double SweepAxis::number(std::size_t i) const {
+    if (range) return range->value(i);
+    const auto& v = listed.at(i).value;
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    return static_cast<double>(std::get<std::int64_t>(v));
 }
 
 std::string SweepPlan::name(const std::string& base, std::size_t k) const {

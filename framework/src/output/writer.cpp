@@ -380,6 +380,9 @@ ordered_json sweep_json(const SweepStats& st, bool listed) {
     j["max_rel_err_R"] = opt(st.max_rel_err_R);
     j["max_rel_err_R_scenario"] = st.max_rel_err_R ? ordered_json(st.max_rel_err_R_scenario) : ordered_json(nullptr);
     if (st.solves) j["solves_found"] = st.solves_found;
+    // Evaluated by the reference's vectorised closed form: the times are the reference's own, so
+    // there is no numerical solution to check against it (the max_*_err fields are null).
+    j["vectorised"] = st.vectorised;
     return j;
 }
 
@@ -628,6 +631,72 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     report_.csv.push_back(csv);
 }
 
+void ResultsWriter::sweep_rows(const SweepRows& rows) {
+    Impl& w = *impl_;
+    const ScenarioSpec& sc = *rows.declared;
+    const SweepPlan& plan = *sc.sweep_plan;
+    std::size_t d = 0;
+    while (&w.ex.scenarios[d] != &sc) ++d;
+    SweepStats& st = report_.sweeps.at(w.sweep_of.at(d));
+    // Each column of sweep.csv: its axis in this sweep, or none.
+    std::vector<int> axis_of(w.sweep_cols.paths.size(), -1);
+    for (std::size_t c = 0; c < axis_of.size(); ++c)
+        for (std::size_t j = 0; j < plan.axes.size(); ++j)
+            if (plan.axes[j].path == w.sweep_cols.paths[c]) axis_of[c] = static_cast<int>(j);
+    std::vector<int> target_of(w.sweep_cols.labels.size(), -1);
+    for (std::size_t c = 0; c < target_of.size(); ++c)
+        for (std::size_t k = 0; k < sc.targets.size(); ++k)
+            if (target_label(sc.targets[k]) == w.sweep_cols.labels[c]) target_of[c] = static_cast<int>(k);
+    const std::string origin = field(sc.name);
+    std::string& line = w.line;
+    for (std::size_t r = 0; r < rows.n; ++r) {
+        // The name, as SweepPlan::name makes it, without an Assignment per value.
+        line.clear();
+        std::string name = sc.name + "[";
+        for (std::size_t j = 0; j < plan.axes.size(); ++j) {
+            const SweepAxis& a = plan.axes[j];
+            if (j) name += ',';
+            name += a.label;
+            name += '=';
+            if (a.range)
+                fmt::format_to(std::back_inserter(name), "{}", rows.values[j][r]);
+            else
+                name += a.listed[plan.axis_index(rows.k0 + r, j)].text;
+        }
+        name += ']';
+        line = field(name);
+        line += ',';
+        line += origin;
+        for (const int j : axis_of) {
+            line += ',';
+            if (j >= 0) fmt::format_to(std::back_inserter(line), "{}", rows.values[static_cast<std::size_t>(j)][r]);
+        }
+        for (const int k : target_of) {
+            if (k < 0) {
+                line += ",,,";
+                continue;
+            }
+            const double t = rows.times[static_cast<std::size_t>(k)][r];
+            if (std::isfinite(t))
+                fmt::format_to(std::back_inserter(line), ",{},true,{}", t, t);
+            else
+                line += std::isnan(t) ? ",,unreachable," : ",,false,";
+        }
+        w.sweep_csv.row(line);
+        ++st.scenarios;
+        for (std::size_t k = 0; k < rows.times.size() && k < st.targets.size(); ++k) {
+            const double t = rows.times[k][r];
+            SweepStats::Target& agg = st.targets[k];
+            if (std::isnan(t)) ++agg.unreachable;
+            if (!std::isfinite(t)) continue;
+            ++agg.reached;
+            agg.min_time = agg.min_time ? std::min(*agg.min_time, t) : t;
+            agg.max_time = agg.max_time ? std::max(*agg.max_time, t) : t;
+        }
+    }
+    st.vectorised = true;
+}
+
 void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                            const std::vector<double>& times) {
     Impl& w = *impl_;
@@ -703,7 +772,13 @@ void ResultsWriter::commit(RunSummary s) {
 
 void write_results(const RunResult& r, const fs::path& dir, bool force) {
     ResultsWriter w(*r.experiment, dir, force);
-    for (const auto& s : r.scenarios) w.scenario(s);
+    // Scenarios and vectorised sweep rows in the run's order.
+    std::size_t b = 0;
+    for (const auto& s : r.scenarios) {
+        for (; b < r.sweep_rows.size() && r.sweep_rows[b].first < s.index; ++b) w.sweep_rows(r.sweep_rows[b]);
+        w.scenario(s);
+    }
+    for (; b < r.sweep_rows.size(); ++b) w.sweep_rows(r.sweep_rows[b]);
     for (const auto& mc : r.monte_carlo) {
         const std::size_t d = mc.spec->sample->paths.size();
         std::vector<double> x(d), t(mc.times.size());

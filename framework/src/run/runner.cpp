@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -248,7 +249,77 @@ std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
     }
 }
 
+/// The rows [k0, k0 + n) of a batchable sweep, by the reference's vectorised closed form;
+/// nullopt when the reference declines them (`why` says why).
+std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, std::size_t k0, std::size_t n,
+                                    std::string& why) {
+    const SweepPlan& plan = *sc.sweep_plan;
+    const PluginEntry& ref = *sc.reference->entry;
+    (void)why;
+    SweepRows rows;
+    rows.declared = &sc;
+    rows.first = first + k0;
+    rows.k0 = k0;
+    rows.n = n;
+    rows.values.assign(plan.axes.size(), std::vector<double>(n));
+    for (std::size_t j = 0; j < plan.axes.size(); ++j)
+        for (std::size_t r = 0; r < n; ++r) rows.values[j][r] = plan.axes[j].number(plan.axis_index(k0 + r, j));
+    // Each path the reference reads: the swept values, else the declared scenario's own value.
+    plugin::BatchInput in;
+    in.n = n;
+    in.horizon = sc.horizon;
+    std::vector<double> fixed(ref.descriptor.batch_paths.size());
+    for (std::size_t p = 0; p < ref.descriptor.batch_paths.size(); ++p) {
+        const std::string& path = ref.descriptor.batch_paths[p];
+        plugin::Column c;
+        for (std::size_t j = 0; j < plan.axes.size(); ++j)
+            if (plan.axes[j].path == path) c = plugin::Column{rows.values[j].data(), 1};
+        if (!c.set())
+            if (const auto v = parameter_value(sc, path)) {
+                fixed[p] = *v;
+                c = plugin::Column{&fixed[p], 0};
+            }
+        in.columns.emplace_back(path, c);
+    }
+    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
+                                      sc.horizon};
+    const std::string who = "reference '" + ref.descriptor.type + "' (" + ref.library->path.string() + ")";
+    for (const auto& t : sc.targets) {
+        std::vector<double> time(n);
+        bool ok = false;
+        try {
+            ok = ref.descriptor.batch_time_to_target(base, in, {t.kind == TargetSpec::Kind::relative, t.value},
+                                                     time.data(), why);
+        } catch (const std::exception& e) {
+            throw RunError("scenario '" + sc.name + "': " + who + " threw in its vectorised time to target: " + e.what());
+        }
+        if (!ok) return std::nullopt;
+        for (std::size_t r = 0; r < n; ++r)
+            if (time[r] < 0 || time[r] == -std::numeric_limits<double>::infinity())
+                throw RunError("scenario '" + plan.name(sc.name, k0 + r) + "': " + who +
+                               " gave a negative time to target (" + plugin::math::format(time[r]) + " yr)");
+        rows.times.push_back(std::move(time));
+    }
+    return rows;
+}
+
 }  // namespace
+
+bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc) {
+    if (!ex.solver.closed_form || !ex.solver.vectorise || ex.output.trajectories || !sc.sweep_plan || sc.solve ||
+        sc.sensitivity || sc.sample || !sc.reference || !sc.reference->entry)
+        return false;
+    const plugin::Descriptor& d = sc.reference->entry->descriptor;
+    if (!d.batch_time_to_target) return false;
+    for (const auto& a : sc.sweep_plan->axes)
+        if (std::find(d.batch_paths.begin(), d.batch_paths.end(), a.path) == d.batch_paths.end()) return false;
+    const std::string prefix = sc.name + "[";
+    for (const auto& c : ex.comparisons)
+        if (c.a.rfind(prefix, 0) == 0 || c.b.rfind(prefix, 0) == 0) return false;
+    // The reference must accept this sweep: its first row, tried now.
+    std::string why;
+    return batch_rows(sc, 0, 0, 1, why).has_value();
+}
 
 std::size_t work_units(const Experiment& ex) {
     std::size_t n = scenario_count(ex);
@@ -271,17 +342,55 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
     std::map<std::string, Series> compared;
     for (const auto& c : ex.comparisons) compared[c.a], compared[c.b];
 
-    detail::ordered_parallel<ScenarioResult>(
-        n,
-        [&](std::size_t i) {
-            check_interrupt();
-            return run_one(ex, i, ex.output.trajectories);
-        },
-        [&](const ScenarioResult& res) {
-            if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
-            sink.scenario(res);
-        },
-        [&](std::size_t i) { return annotated(ex, i); }, tick);
+    // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
+    // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
+    std::size_t first = 0;
+    std::size_t d = 0;
+    while (d < ex.scenarios.size()) {
+        const ScenarioSpec& sc = ex.scenarios[d];
+        if (sweep_batchable(ex, sc)) {
+            const std::size_t rows = sc.sweep_plan->size(), chunk = 4096;
+            detail::ordered_parallel<SweepRows>(
+                (rows + chunk - 1) / chunk,
+                [&](std::size_t c) {
+                    check_interrupt();
+                    const std::size_t k0 = c * chunk, m = std::min(chunk, rows - k0);
+                    std::string why;
+                    auto out = batch_rows(sc, first, k0, m, why);
+                    if (!out)
+                        throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                       "' declined rows " + std::to_string(k0) + " to " + std::to_string(k0 + m - 1) +
+                                       " of the sweep after accepting its first: " + why);
+                    tick(m);
+                    return std::move(*out);
+                },
+                [&](const SweepRows& b) { sink.sweep_rows(b); }, [](std::size_t) { return std::current_exception(); },
+                [](std::size_t) {});
+            first += rows;
+            ++d;
+            continue;
+        }
+        // A run of consecutive declared scenarios that are not batchable goes through one pipeline.
+        std::size_t end = d, count = 0;
+        while (end < ex.scenarios.size() && !sweep_batchable(ex, ex.scenarios[end])) {
+            count += ex.scenarios[end].sweep_plan ? ex.scenarios[end].sweep_plan->size() : 1;
+            ++end;
+        }
+        const std::size_t offset = first;
+        detail::ordered_parallel<ScenarioResult>(
+            count,
+            [&](std::size_t i) {
+                check_interrupt();
+                return run_one(ex, offset + i, ex.output.trajectories);
+            },
+            [&](const ScenarioResult& res) {
+                if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
+                sink.scenario(res);
+            },
+            [&](std::size_t i) { return annotated(ex, offset + i); }, tick);
+        first += count;
+        d = end;
+    }
 
     for (const auto& sc : ex.scenarios)
         if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
@@ -306,6 +415,7 @@ public:
         r_.sensitivity.insert(r_.sensitivity.end(), res.sensitivity.begin(), res.sensitivity.end());
         r_.scenarios.push_back(res);
     }
+    void sweep_rows(const SweepRows& rows) override { r_.sweep_rows.push_back(rows); }
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override {
         if (index == 0) samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});

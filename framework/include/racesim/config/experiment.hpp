@@ -77,6 +77,8 @@ struct SweepAxis {
     [[nodiscard]] std::size_t size() const { return range ? range->count : listed.size(); }
     /// Value i with its text (as written, or the shortest form of a generated value) and mark.
     [[nodiscard]] Assignment at(std::size_t i) const;
+    /// Value i as a number (no text, no allocation).
+    [[nodiscard]] double number(std::size_t i) const;
 };
 
 /// The `sweep:` of a declared scenario. Its scenarios are made one at a time when they run
@@ -90,6 +92,8 @@ struct SweepPlan {
     [[nodiscard]] std::size_t size() const;
     /// The values of scenario k: the last axis varies fastest.
     void assignments(std::size_t k, std::vector<Assignment>& out) const;
+    /// The index into axis j of scenario k's value.
+    [[nodiscard]] std::size_t axis_index(std::size_t k, std::size_t j) const;
     /// The name of scenario k: "<base>[label=value,...]".
     [[nodiscard]] std::string name(const std::string& base, std::size_t k) const;
 };
@@ -141,6 +145,9 @@ struct OutputSpec {
 
 struct SolverSpec {
     bool closed_form = false;  ///< evaluate each scenario's reference instead of integrating
+    /// With closed_form: evaluate sweeps over arrays where the reference can (racesim::sweep_batchable).
+    /// Not a config key: tests turn it off to compare with the scenario-by-scenario path.
+    bool vectorise = true;
     double rel_tol = 1e-10;
     double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment

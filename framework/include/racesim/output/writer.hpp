@@ -32,6 +32,7 @@ struct SweepStats {
     std::optional<double> max_time_rel_err, max_rel_err_R;  ///< worst over the sweep, against its reference
     std::string max_time_rel_err_scenario, max_rel_err_R_scenario;
     std::size_t solves = 0, solves_found = 0;
+    bool vectorised = false;  ///< evaluated by the reference's vectorised closed form (SweepRows)
 };
 
 /// What summary.json and the table on stdout say about a run: the scenarios listed one by one
@@ -79,6 +80,7 @@ public:
     void scenario(const ScenarioResult& r) override;
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override;
+    void sweep_rows(const SweepRows& rows) override;
 
     /// Writes the comparisons and summary.json, then commits the directory. Checks
     /// racesim::check_interrupt() last, before the rename.

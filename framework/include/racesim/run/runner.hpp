@@ -95,6 +95,17 @@ inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResu
     return monte_carlo_stats(*mc.spec, mc.times);
 }
 
+/// Consecutive scenarios of one sweep evaluated at once by the reference's vectorised closed
+/// form (Descriptor::batch_time_to_target): no model, no trajectory, no per-scenario object;
+/// the time to each target is also its reference time.
+struct SweepRows {
+    const ScenarioSpec* declared = nullptr;  ///< the swept scenario (sweep_plan set)
+    std::size_t first = 0;                   ///< index in the run of the first row
+    std::size_t k0 = 0, n = 0;               ///< rows k0 .. k0+n-1 of the sweep
+    std::vector<std::vector<double>> values;  ///< per axis, per row
+    std::vector<std::vector<double>> times;   ///< per target, per row: yr; +inf not reached by the horizon, NaN never
+};
+
 /// Receives a run's results as they are made: in order, from one thread at a time. What it
 /// does not keep is gone, so a run's memory does not grow with its number of scenarios.
 class RunSink {
@@ -108,6 +119,9 @@ public:
     /// (one per sampled path) and the time to each target (+inf: not reached by the horizon).
     virtual void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                         const std::vector<double>& times) = 0;
+    /// Rows of a sweep evaluated in closed form at once, in their place in the run's order
+    /// (only in summary-only runs with `solver: {method: closed-form}`, see sweep_batchable).
+    virtual void sweep_rows(const SweepRows& rows) = 0;
 };
 
 /// What a streamed run keeps in memory: a few numbers per Monte Carlo sample, the comparisons.
@@ -123,6 +137,7 @@ struct RunSummary {
 struct RunResult {
     const Experiment* experiment = nullptr;
     std::vector<ScenarioResult> scenarios;
+    std::vector<SweepRows> sweep_rows;  ///< sweeps evaluated by a vectorised closed form
     std::vector<SensitivityRow> sensitivity;
     std::vector<Comparison> comparisons;
     std::vector<MonteCarloResult> monte_carlo;
@@ -161,6 +176,12 @@ Series series_of(const ScenarioResult& r);
 
 /// Called (from any thread) as scenarios and samples finish: (done, total).
 using Progress = std::function<void(std::size_t, std::size_t)>;
+
+/// Whether the scenarios of the declared swept scenario `sc` are evaluated all at once by its
+/// reference's vectorised closed form: `solver: {method: closed-form}`, trajectories not kept,
+/// a reference with batch_time_to_target that reads every swept path, no goal seek or
+/// sensitivity, none of its scenarios compared, and `ex.solver.vectorise` (on by default).
+bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc);
 
 /// The number of runs `run_experiment` reports progress over: scenarios plus samples.
 std::size_t work_units(const Experiment& ex);
