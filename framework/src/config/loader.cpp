@@ -1609,7 +1609,14 @@ void Validator::build_scenario(RawScenario& raw) {
     // checked one by one but not kept: they are computed again when needed).
     for (auto& a : axes) {
         const std::size_t n = a.size();
+        // A range of a real parameter is monotonic and real constraints are intervals: its two
+        // ends decide for every value in between.
+        std::string why_path;
+        const auto pp = parse_parameter_path(*base, a.path, why_path);
+        const plugin::ParamSpec* ps = pp ? parameter_spec(*base, *pp) : nullptr;
+        const bool ends_only = a.range && (!ps || ps->type == ParamType::real);
         for (std::size_t i = 0; i < n; ++i) {
+            if (ends_only && i > 0 && i + 1 < n) i = n - 1;
             Assignment as;
             if (a.range) {
                 as = Assignment{a.path, plugin::Value{a.range->value(i)}, {}, a.values_mark};
