@@ -188,8 +188,12 @@ void BM_ClosedForm_Batch(benchmark::State& state) {
     plugin::BatchInput in;
     in.n = n;
     in.horizon = sc.horizon;
-    in.columns = {{"efficiency.gamma", {gamma.data(), 1}}, {"efficiency.E0", {&E0, 0}}, {"power.P0", {&P0, 0}},
-                  {"loss.kappa", {&kappa, 0}},           {"loss.L0", {&L0, 0}},         {"baseline.tau", {&tau, 0}}};
+    in.columns = {{"efficiency.gamma", {gamma.data(), 1}},
+                  {"efficiency.E0", {&E0, 0}},
+                  {"power.P0", {&P0, 0}},
+                  {"loss.kappa", {&kappa, 0}},
+                  {"loss.L0", {&L0, 0}},
+                  {"baseline.tau", {&tau, 0}}};
     const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
                                       sc.horizon};
     std::string why;

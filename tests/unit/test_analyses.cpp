@@ -150,7 +150,7 @@ TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declar
     CHECK(ex->scenarios[1].sweep_plan->size() == 6);
     CHECK(scenario_count(*ex) == 7);
     CHECK(expand(*ex, 0).spec == &ex->scenarios[0]);  // a declared scenario is not copied
-    const ScenarioRef r = expand(*ex, 5);               // the sweep's 5th: gamma = 2 (third value), tau = 0
+    const ScenarioRef r = expand(*ex, 5);             // the sweep's 5th: gamma = 2 (third value), tau = 0
     CHECK(r.spec->name == "p[gamma=2,tau=0]");
     CHECK(r.declared == 1);
     CHECK(r.spec->sensitivity.has_value());
@@ -223,8 +223,8 @@ TEST_CASE("compare: a sweep's scenarios by name, not the sweep itself") {
                       "'s[gamma=1]', b: 's[gamma=3]'}\n",
                d));
     Diagnostics d2;
-    CHECK_FALSE(load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\ncompare:\n  - {a: s, b: 's[gamma=2]'}\n",
-                     d2));
+    CHECK_FALSE(
+        load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\ncompare:\n  - {a: s, b: 's[gamma=2]'}\n", d2));
     CHECK_THAT(messages(d2), Catch::Contains("compare: 's' is a sweep, not one scenario") &&
                                  Catch::Contains("name one of its scenarios, e.g. 's[gamma=1]'"));
 }

@@ -140,16 +140,15 @@ struct RawSweepAxis {
     std::string path;
     Mark key_mark;
     Mark values_mark;
-    std::vector<YAML::Node> nodes;  ///< list form: the values as written
+    std::vector<YAML::Node> nodes;    ///< list form: the values as written
     std::optional<SweepRange> range;  ///< range form: {from, to, step} or {from, to, count, scale}
-    YAML::Node first;               ///< the node that stands for the first value in the base scenario
+    YAML::Node first;                 ///< the node that stands for the first value in the base scenario
     std::vector<Assignment> values;
     std::string label;
     nlohmann::ordered_json range_json;  ///< range form: {from, to, count, scale}, for the resolved config
 
     [[nodiscard]] std::size_t size() const { return range ? range->count : nodes.size(); }
 };
-
 
 Kind kind_of(const std::string& block) {
     if (block == "efficiency") return Kind::efficiency;
@@ -1786,7 +1785,8 @@ void Validator::read_compare() {
 
 const ScenarioSpec* Validator::sweep_containing(const std::string& name) const {
     for (const auto& sc : ex_.scenarios) {
-        if (!sc.sweep_plan || name.size() <= sc.name.size() + 2 || name.compare(0, sc.name.size() + 1, sc.name + "[") != 0)
+        if (!sc.sweep_plan || name.size() <= sc.name.size() + 2 ||
+            name.compare(0, sc.name.size() + 1, sc.name + "[") != 0)
             continue;
         const SweepPlan& plan = *sc.sweep_plan;
         for (std::size_t k = 0; k < plan.size(); ++k)
@@ -1800,8 +1800,8 @@ void Validator::check_sweep_names() {
     for (const auto& sc : ex_.scenarios) {
         if (sc.sweep_plan || sc.name.find('[') == std::string::npos) continue;
         if (const ScenarioSpec* sw = sweep_containing(sc.name)) {
-            auto& e = d_.error(sc.mark, "scenario name '" + sc.name + "' is also the name of a scenario of the sweep of '" +
-                                            sw->name + "'");
+            auto& e = d_.error(sc.mark, "scenario name '" + sc.name +
+                                            "' is also the name of a scenario of the sweep of '" + sw->name + "'");
             note(e, "the sweep is here", sw->sweep_plan->mark);
         }
     }

@@ -402,8 +402,8 @@ ScenarioRef expand(const Experiment& ex, std::size_t i, bool describe) {
         }
         std::vector<Assignment> as;
         plan.assignments(k, as);
-        auto made = std::make_shared<ScenarioSpec>(with_parameters(sc, as, plan.name(sc.name, k), *ex.registry,
-                                                                   true, describe));
+        auto made = std::make_shared<ScenarioSpec>(
+            with_parameters(sc, as, plan.name(sc.name, k), *ex.registry, true, describe));
         made->sweep_plan.reset();
         made->solve = sc.solve;
         made->sensitivity = sc.sensitivity;

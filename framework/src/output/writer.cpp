@@ -138,7 +138,8 @@ struct SweepColumns {
     [[nodiscard]] std::string header() const {
         std::string h = "scenario,origin";
         for (const auto& p : paths) h += ',' + field(p);
-        for (const auto& l : labels) h += ',' + field(l + " time") + ',' + field(l + " reached") + ',' + field(l + " reference_time");
+        for (const auto& l : labels)
+            h += ',' + field(l + " time") + ',' + field(l + " reached") + ',' + field(l + " reference_time");
         return h;
     }
     [[nodiscard]] std::string row(const ScenarioResult& s) const {
@@ -166,8 +167,9 @@ struct SweepColumns {
 
 std::string solve_row(const ScenarioResult& s) {
     const SolveResult& v = *s.solve;
-    return field(s.spec->name) + ',' + field(v.spec.path) + ',' + fmt::format("{},{},{}", v.spec.lo, v.spec.hi, v.spec.at) +
-           ',' + field(target_label(s.spec->targets.at(v.spec.target))) + ',' + (v.found ? "true" : "false") + ',' +
+    return field(s.spec->name) + ',' + field(v.spec.path) + ',' +
+           fmt::format("{},{},{}", v.spec.lo, v.spec.hi, v.spec.at) + ',' +
+           field(target_label(s.spec->targets.at(v.spec.target))) + ',' + (v.found ? "true" : "false") + ',' +
            (v.found ? fmt::format("{}", v.value) : "") + ',' + cell(v.time) + ',' + std::to_string(v.evaluations) +
            ',' + field(v.message);
 }

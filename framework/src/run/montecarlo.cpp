@@ -7,12 +7,13 @@
 #include <limits>
 #include <map>
 
+#include "batch.hpp"
+#include "ordered_pipeline.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/run/runner.hpp"
-#include "ordered_pipeline.hpp"
 
 namespace racesim {
 
@@ -26,6 +27,55 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
     // (then sorted in place and freed). The draws go to the sink.
     r.times.resize(nt);
     for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
+    if (detail::batch_applies(ex, sc, s.paths)) {
+        // The closed form over chunks of samples at once: the draws, row-major, are the columns.
+        struct Chunk {
+            std::size_t i0 = 0, m = 0;
+            std::vector<double> draws;               // m x d
+            std::vector<std::vector<double>> times;  // per target, per sample
+        };
+        const std::size_t chunk = 4096;
+        detail::ordered_parallel<Chunk>(
+            (n + chunk - 1) / chunk,
+            [&](std::size_t c) {
+                check_interrupt();
+                Chunk out;
+                out.i0 = c * chunk;
+                out.m = std::min(chunk, n - out.i0);
+                out.draws.resize(out.m * d);
+                for (std::size_t q = 0; q < out.m; ++q) {
+                    const std::vector<double> x = draw(s, out.i0 + q);
+                    std::copy(x.begin(), x.end(), out.draws.begin() + static_cast<std::ptrdiff_t>(q * d));
+                }
+                std::vector<std::pair<std::string, plugin::Column>> varying;
+                for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
+                std::string why;
+                if (!detail::batch_times(sc, out.m, varying, out.times, why, [&](std::size_t q) {
+                        return sc.name + " (Monte Carlo sample " + std::to_string(out.i0 + q) + ")";
+                    }))
+                    throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                   "' declined the Monte Carlo samples " + std::to_string(out.i0) + " to " +
+                                   std::to_string(out.i0 + out.m - 1) + ": " + why);
+                if (done) done(out.m);
+                return out;
+            },
+            [&](const Chunk& ch) {
+                std::vector<double> x(d), t(nt);
+                for (std::size_t q = 0; q < ch.m; ++q) {
+                    std::copy_n(ch.draws.begin() + static_cast<std::ptrdiff_t>(q * d), d, x.begin());
+                    for (std::size_t k = 0; k < nt; ++k) {
+                        const double v = ch.times[k][q];  // NaN (never reached) counts as not reached
+                        t[k] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
+                        r.times[k][ch.i0 + q] = t[k];
+                    }
+                    sink.sample(sc, ch.i0 + q, x, t);
+                }
+            },
+            [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
+        r.stats = monte_carlo_stats(sc, std::move(r.times));
+        r.times.clear();
+        return r;
+    }
     struct Sample {
         std::size_t index;
         std::vector<double> x, times;

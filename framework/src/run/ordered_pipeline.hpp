@@ -35,38 +35,33 @@ void ordered_parallel(std::size_t n, Work&& work, Deliver&& deliver, Annotate&& 
     std::size_t next = 0;
     using Ptr = std::shared_ptr<Batch>;
     tbb::parallel_pipeline(
-        tokens,
-        tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order,
-                                    [&](tbb::flow_control& fc) -> Ptr {
-                                        if (next >= n) {
-                                            fc.stop();
-                                            return nullptr;
-                                        }
-                                        auto b = std::make_shared<Batch>();
-                                        b->begin = next;
-                                        b->end = next = std::min(n, next + batch);
-                                        return b;
-                                    }) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel,
-                                       [&](Ptr b) {
-                                           b->results.reserve(b->end - b->begin);
-                                           std::size_t finished = 0;
-                                           for (std::size_t i = b->begin; i < b->end; ++i) {
-                                               try {
-                                                   b->results.push_back(work(i));
-                                               } catch (...) {
-                                                   b->error = annotate(i);
-                                                   break;
-                                               }
-                                               ++finished;
-                                           }
-                                           done(finished);
-                                           return b;
-                                       }) &
-            tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, [&](Ptr b) {
-                for (auto& r : b->results) deliver(r);
-                if (b->error) std::rethrow_exception(b->error);
-            }));
+        tokens, tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Ptr {
+                    if (next >= n) {
+                        fc.stop();
+                        return nullptr;
+                    }
+                    auto b = std::make_shared<Batch>();
+                    b->begin = next;
+                    b->end = next = std::min(n, next + batch);
+                    return b;
+                }) & tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, [&](Ptr b) {
+                    b->results.reserve(b->end - b->begin);
+                    std::size_t finished = 0;
+                    for (std::size_t i = b->begin; i < b->end; ++i) {
+                        try {
+                            b->results.push_back(work(i));
+                        } catch (...) {
+                            b->error = annotate(i);
+                            break;
+                        }
+                        ++finished;
+                    }
+                    done(finished);
+                    return b;
+                }) & tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, [&](Ptr b) {
+                    for (auto& r : b->results) deliver(r);
+                    if (b->error) std::rethrow_exception(b->error);
+                }));
 }
 
 }  // namespace racesim::detail

@@ -1,6 +1,5 @@
 #include "racesim/run/runner.hpp"
 
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,12 +9,13 @@
 #include <map>
 #include <sstream>
 
+#include "batch.hpp"
+#include "ordered_pipeline.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/plugins/registry.hpp"
-#include "ordered_pipeline.hpp"
 
 namespace racesim {
 
@@ -254,65 +254,30 @@ std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
 std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, std::size_t k0, std::size_t n,
                                     std::string& why) {
     const SweepPlan& plan = *sc.sweep_plan;
-    const PluginEntry& ref = *sc.reference->entry;
-    (void)why;
     SweepRows rows;
     rows.declared = &sc;
     rows.first = first + k0;
     rows.k0 = k0;
     rows.n = n;
     rows.values.assign(plan.axes.size(), std::vector<double>(n));
-    for (std::size_t j = 0; j < plan.axes.size(); ++j)
+    std::vector<std::pair<std::string, plugin::Column>> varying;
+    for (std::size_t j = 0; j < plan.axes.size(); ++j) {
         for (std::size_t r = 0; r < n; ++r) rows.values[j][r] = plan.axes[j].number(plan.axis_index(k0 + r, j));
-    // Each path the reference reads: the swept values, else the declared scenario's own value.
-    plugin::BatchInput in;
-    in.n = n;
-    in.horizon = sc.horizon;
-    std::vector<double> fixed(ref.descriptor.batch_paths.size());
-    for (std::size_t p = 0; p < ref.descriptor.batch_paths.size(); ++p) {
-        const std::string& path = ref.descriptor.batch_paths[p];
-        plugin::Column c;
-        for (std::size_t j = 0; j < plan.axes.size(); ++j)
-            if (plan.axes[j].path == path) c = plugin::Column{rows.values[j].data(), 1};
-        if (!c.set())
-            if (const auto v = parameter_value(sc, path)) {
-                fixed[p] = *v;
-                c = plugin::Column{&fixed[p], 0};
-            }
-        in.columns.emplace_back(path, c);
+        varying.emplace_back(plan.axes[j].path, plugin::Column{rows.values[j].data(), 1});
     }
-    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
-                                      sc.horizon};
-    const std::string who = "reference '" + ref.descriptor.type + "' (" + ref.library->path.string() + ")";
-    for (const auto& t : sc.targets) {
-        std::vector<double> time(n);
-        bool ok = false;
-        try {
-            ok = ref.descriptor.batch_time_to_target(base, in, {t.kind == TargetSpec::Kind::relative, t.value},
-                                                     time.data(), why);
-        } catch (const std::exception& e) {
-            throw RunError("scenario '" + sc.name + "': " + who + " threw in its vectorised time to target: " + e.what());
-        }
-        if (!ok) return std::nullopt;
-        for (std::size_t r = 0; r < n; ++r)
-            if (time[r] < 0 || time[r] == -std::numeric_limits<double>::infinity())
-                throw RunError("scenario '" + plan.name(sc.name, k0 + r) + "': " + who +
-                               " gave a negative time to target (" + plugin::math::format(time[r]) + " yr)");
-        rows.times.push_back(std::move(time));
-    }
+    if (!detail::batch_times(sc, n, varying, rows.times, why,
+                             [&](std::size_t r) { return plan.name(sc.name, k0 + r); }))
+        return std::nullopt;
     return rows;
 }
 
 }  // namespace
 
 bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc) {
-    if (!ex.solver.closed_form || !ex.solver.vectorise || ex.output.trajectories || !sc.sweep_plan || sc.solve ||
-        sc.sensitivity || sc.sample || !sc.reference || !sc.reference->entry)
-        return false;
-    const plugin::Descriptor& d = sc.reference->entry->descriptor;
-    if (!d.batch_time_to_target) return false;
-    for (const auto& a : sc.sweep_plan->axes)
-        if (std::find(d.batch_paths.begin(), d.batch_paths.end(), a.path) == d.batch_paths.end()) return false;
+    if (ex.output.trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
+    std::vector<std::string> paths;
+    for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
+    if (!detail::batch_applies(ex, sc, paths)) return false;
     const std::string prefix = sc.name + "[";
     for (const auto& c : ex.comparisons)
         if (c.a.rfind(prefix, 0) == 0 || c.b.rfind(prefix, 0) == 0) return false;
@@ -418,7 +383,8 @@ public:
     void sweep_rows(const SweepRows& rows) override { r_.sweep_rows.push_back(rows); }
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override {
-        if (index == 0) samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
+        if (index == 0)
+            samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
         MonteCarloResult& mc = samples_.back();
         mc.draws.insert(mc.draws.end(), x.begin(), x.end());
         for (std::size_t k = 0; k < times.size(); ++k) mc.times[k].push_back(times[k]);

@@ -108,8 +108,8 @@ bool batch_time(const ReferenceInput& base, const BatchInput& in, const BatchTar
         }
         return l1pt + math::log_expm1(x);  // -inf when x <= 0: reached at t = 0
     };
-    const bool fixed = E0.stride == 0 && P0.stride == 0 && kappa.stride == 0 && L0.stride == 0 &&
-                       C_ref.stride == 0 && tau.stride == 0 && C0.stride == 0;
+    const bool fixed = E0.stride == 0 && P0.stride == 0 && kappa.stride == 0 && L0.stride == 0 && C_ref.stride == 0 &&
+                       tau.stride == 0 && C0.stride == 0;
     const double log_I0 = log_I_of(0), I0 = std::exp(log_I0);
     if (fixed && gamma.stride == 1 && log_I0 != math::neg_inf) {
         fill_times(gamma.data, in.n, log_I0, I0, in.horizon, time);
@@ -148,7 +148,7 @@ std::vector<Descriptor> descriptors() {
         return std::make_unique<RelativeLoss>(in);
     };
     d.batch_time_to_target = batch_time;
-    d.batch_paths = {"efficiency.gamma", "efficiency.E0", "power.P0",    "loss.kappa",
+    d.batch_paths = {"efficiency.gamma", "efficiency.E0", "power.P0",     "loss.kappa",
                      "loss.L0",          "loss.C_ref",    "baseline.tau", "baseline.C0"};
     return {d};
 }

@@ -13,8 +13,7 @@
 #define RACESIM_SIMD_CLONES
 #endif
 
-RACESIM_SIMD_CLONES void racesim_relative_loss_simd_times(const double* gamma, std::size_t n, double I,
-                                                          double* time) {
+RACESIM_SIMD_CLONES void racesim_relative_loss_simd_times(const double* gamma, std::size_t n, double I, double* time) {
     constexpr double ln2 = 0.693147180559945309417232121458176568;
     for (std::size_t i = 0; i < n; ++i) {
         const double g = gamma[i] * ln2;

@@ -99,9 +99,9 @@ inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResu
 /// form (Descriptor::batch_time_to_target): no model, no trajectory, no per-scenario object;
 /// the time to each target is also its reference time.
 struct SweepRows {
-    const ScenarioSpec* declared = nullptr;  ///< the swept scenario (sweep_plan set)
-    std::size_t first = 0;                   ///< index in the run of the first row
-    std::size_t k0 = 0, n = 0;               ///< rows k0 .. k0+n-1 of the sweep
+    const ScenarioSpec* declared = nullptr;   ///< the swept scenario (sweep_plan set)
+    std::size_t first = 0;                    ///< index in the run of the first row
+    std::size_t k0 = 0, n = 0;                ///< rows k0 .. k0+n-1 of the sweep
     std::vector<std::vector<double>> values;  ///< per axis, per row
     std::vector<std::vector<double>> times;   ///< per target, per row: yr; +inf not reached by the horizon, NaN never
 };
