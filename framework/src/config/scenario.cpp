@@ -402,8 +402,21 @@ ScenarioRef expand(const Experiment& ex, std::size_t i, bool describe) {
         }
         std::vector<Assignment> as;
         plan.assignments(k, as);
-        auto made = std::make_shared<ScenarioSpec>(
-            with_parameters(sc, as, plan.name(sc.name, k), *ex.registry, true, describe));
+        std::shared_ptr<ScenarioSpec> made;
+        try {
+            made = std::make_shared<ScenarioSpec>(
+                with_parameters(sc, as, plan.name(sc.name, k), *ex.registry, true, describe));
+        } catch (const ConfigError& e) {  // say which sweep, and which of its scenarios
+            Diagnostics ds;
+            for (Diagnostic dg : e.diagnostics.errors()) {
+                note(dg,
+                     "scenario " + std::to_string(k + 1) + " of the " + std::to_string(n) + " of the sweep of '" +
+                         sc.name + "' (a large sweep's combinations are checked as they run)",
+                     plan.mark);
+                ds.add(dg);
+            }
+            throw ConfigError(std::move(ds));
+        }
         made->sweep_plan.reset();
         made->solve = sc.solve;
         made->sensitivity = sc.sensitivity;
