@@ -229,9 +229,9 @@ void BM_SweepStreamed(benchmark::State& state) {
         const RunSummary s = run_experiment(ex, sink);
         benchmark::DoNotOptimize(s.scenarios);
     }
+    state.counters["vectorised"] = sweep_batchable(ex, ex.scenarios.at(0)) ? 1 : 0;
     ex.output.trajectories = true;
     state.SetItemsProcessed(state.iterations() * n);
-    state.counters["vectorised"] = sweep_batchable(ex, ex.scenarios.at(0)) ? 1 : 0;
 }
 
 }  // namespace
