@@ -27,7 +27,17 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
     // (then sorted in place and freed). The draws go to the sink.
     r.times.resize(nt);
     for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
-    if (detail::batch_applies(ex, sc, s.paths)) {
+    // The reference must accept the samples: the first one, tried now (else sample by sample).
+    auto accepts_first = [&] {
+        if (!detail::batch_applies(ex, sc, s.paths) || n == 0) return false;
+        std::vector<double> x0 = draw(s, 0);
+        std::vector<std::pair<std::string, plugin::Column>> varying;
+        for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&x0[j], 1});
+        std::vector<std::vector<double>> t;
+        std::string why;
+        return detail::batch_times(sc, 1, varying, t, why, [&](std::size_t) { return sc.name; });
+    };
+    if (accepts_first()) {
         // The closed form over chunks of samples at once: the draws, row-major, are the columns.
         struct Chunk {
             std::size_t i0 = 0, m = 0;
