@@ -144,7 +144,10 @@ int cmd_validate(const Options& o, spdlog::logger& log) {
     std::optional<Registry> reg;
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
-    std::cout << o.config << ": valid: experiment '" << ex->name << "', " << ex->scenarios.size() << " scenario(s)\n";
+    const std::size_t n = scenario_count(*ex);
+    std::cout << o.config << ": valid: experiment '" << ex->name << "', " << n << " scenario(s)";
+    if (n != ex->scenarios.size()) std::cout << " (" << ex->scenarios.size() << " declared, sweeps expanded)";
+    std::cout << '\n';
     return exit_ok;
 }
 
