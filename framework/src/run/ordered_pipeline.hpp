@@ -9,6 +9,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -33,10 +34,15 @@ void ordered_parallel(std::size_t n, Work&& work, Deliver&& deliver, Annotate&& 
     // Enough batches to keep every thread busy, few enough that handing over stays cheap.
     const std::size_t batch = std::clamp<std::size_t>(n / (4 * tokens), 1, 256);
     std::size_t next = 0;
+    // A failure is never thrown through the pipeline: oneTBB would cancel it and drop the
+    // batches in flight without destroying them. It is kept, the input stops, the batches in
+    // flight drain without work, and it is thrown once the pipeline has finished.
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
     using Ptr = std::shared_ptr<Batch>;
     tbb::parallel_pipeline(
         tokens, tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Ptr {
-                    if (next >= n) {
+                    if (next >= n || failed.load()) {
                         fc.stop();
                         return nullptr;
                     }
@@ -45,6 +51,7 @@ void ordered_parallel(std::size_t n, Work&& work, Deliver&& deliver, Annotate&& 
                     b->end = next = std::min(n, next + batch);
                     return b;
                 }) & tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, [&](Ptr b) {
+                    if (failed.load()) return b;
                     b->results.reserve(b->end - b->begin);
                     std::size_t finished = 0;
                     for (std::size_t i = b->begin; i < b->end; ++i) {
@@ -59,9 +66,16 @@ void ordered_parallel(std::size_t n, Work&& work, Deliver&& deliver, Annotate&& 
                     done(finished);
                     return b;
                 }) & tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, [&](Ptr b) {
-                    for (auto& r : b->results) deliver(r);
-                    if (b->error) std::rethrow_exception(b->error);
+                    if (failure) return;  // a batch after the first failure: dropped
+                    try {
+                        for (auto& r : b->results) deliver(r);
+                    } catch (...) {
+                        failure = std::current_exception();
+                    }
+                    if (!failure && b->error) failure = b->error;
+                    if (failure) failed = true;
                 }));
+    if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace racesim::detail
