@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "bench_common.hpp"
+#include "racesim/config/scenario.hpp"
 
 #ifdef RACESIM_BENCH_HAVE_TBB
 #include <tbb/global_control.h>
@@ -129,12 +130,22 @@ void BM_SweepLoad(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+/// The scenarios of a sweep, made once (sweeps are expanded one scenario at a time when run).
+const std::vector<ScenarioRef>& expanded(const Experiment& ex) {
+    static std::map<const Experiment*, std::vector<ScenarioRef>> cache;
+    auto& v = cache[&ex];
+    if (v.empty())
+        for (std::size_t i = 0; i < scenario_count(ex); ++i) v.push_back(expand(ex, i));
+    return v;
+}
+
 /// Time to target by the reference plugin of each swept scenario: one virtual call per point.
 void BM_ClosedForm_TimeToTarget(benchmark::State& state) {
     const Experiment& ex = sweep(state.range(0), false);
     std::vector<const plugin::ReferenceModel*> refs;
     std::vector<double> x;
-    for (const auto& sc : ex.scenarios) {
+    for (const auto& ref : expanded(ex)) {
+        const ScenarioSpec& sc = *ref.spec;
         refs.push_back(sc.model.reference.get());
         std::string why;
         x.push_back(sc.model.loss->log_compute_for_loss(0.68 * sc.model.L_start, why).value() - sc.model.log_C0);
@@ -151,11 +162,11 @@ void BM_ClosedForm_TimeToTarget(benchmark::State& state) {
 void BM_ClosedForm_Grid(benchmark::State& state) {
     const Experiment& ex = sweep(state.range(0), false);
     constexpr int kT = 301;
-    std::vector<double> out(static_cast<std::size_t>(kT) * ex.scenarios.size());
+    std::vector<double> out(static_cast<std::size_t>(kT) * expanded(ex).size());
     for (auto _ : state) {
         std::size_t k = 0;
-        for (const auto& sc : ex.scenarios) {
-            const auto& ref = *sc.model.reference;
+        for (const auto& sr : expanded(ex)) {
+            const auto& ref = *sr.spec->model.reference;
             for (int i = 0; i < kT; ++i) out[k++] = std::exp(-0.048 * ref.log_compute_ratio(40.0 * i / (kT - 1)));
         }
         benchmark::DoNotOptimize(out.data());
@@ -163,8 +174,70 @@ void BM_ClosedForm_Grid(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<long>(out.size()));
 }
 
+/// The vectorised closed form (Descriptor::batch_time_to_target of relative-loss) over n rows
+/// of gamma, as the runner calls it for a summary-only closed-form sweep: the kernel that
+/// numpy's t_star is compared with (bench/peers/closed_form_numpy.py, same n and gamma).
+void BM_ClosedForm_Batch(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const Experiment& ex = sweep(state.range(0), false, true);
+    const ScenarioSpec& sc = ex.scenarios.at(0);
+    const plugin::Descriptor& d = sc.reference->entry->descriptor;
+    std::vector<double> gamma(n), time(n);
+    for (std::size_t i = 0; i < n; ++i) gamma[i] = sc.sweep_plan->axes[0].number(i);
+    const double E0 = 1, P0 = 1, kappa = 0.048, L0 = 1, tau = 0;
+    plugin::BatchInput in;
+    in.n = n;
+    in.horizon = sc.horizon;
+    in.columns = {{"efficiency.gamma", {gamma.data(), 1}},
+                  {"efficiency.E0", {&E0, 0}},
+                  {"power.P0", {&P0, 0}},
+                  {"loss.kappa", {&kappa, 0}},
+                  {"loss.L0", {&L0, 0}},
+                  {"baseline.tau", {&tau, 0}}};
+    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
+                                      sc.horizon};
+    std::string why;
+    for (auto _ : state) {
+        if (!d.batch_time_to_target(base, in, {true, 0.68}, time.data(), why)) state.SkipWithError(why.c_str());
+        benchmark::DoNotOptimize(time.data());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+    state.counters["t_first"] = time.front();
+}
+
+/// Discards what a streamed run hands over (the cost of the run alone).
+class NullSink final : public RunSink {
+public:
+    void scenario(const ScenarioResult& r) override { benchmark::DoNotOptimize(&r); }
+    void sample(const ScenarioSpec&, std::size_t, const std::vector<double>& x, const std::vector<double>&) override {
+        benchmark::DoNotOptimize(x.data());
+    }
+    void sweep_rows(const SweepRows& rows) override { benchmark::DoNotOptimize(rows.times.data()); }
+};
+
+/// A summary-only sweep streamed through run_experiment (nothing kept, nothing written), one
+/// thread: method 0 ODE, method 1 closed form (vectorised, by rows of 4,096).
+void BM_SweepStreamed(benchmark::State& state) {
+    const long n = state.range(0);
+    Experiment& ex = const_cast<Experiment&>(sweep(n, false, state.range(1) != 0));
+    ex.output.trajectories = false;
+#ifdef RACESIM_BENCH_HAVE_TBB
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+#endif
+    NullSink sink;
+    for (auto _ : state) {
+        const RunSummary s = run_experiment(ex, sink);
+        benchmark::DoNotOptimize(s.scenarios);
+    }
+    state.counters["vectorised"] = sweep_batchable(ex, ex.scenarios.at(0)) ? 1 : 0;
+    ex.output.trajectories = true;
+    state.SetItemsProcessed(state.iterations() * n);
+}
+
 }  // namespace
 
+BENCHMARK(BM_ClosedForm_Batch)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SweepStreamed)->Args({100000, 0})->Args({100000, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Sweep)->Apply(sweep_args)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 BENCHMARK(BM_SweepLoad)->Arg(1000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClosedForm_TimeToTarget)->Arg(1000)->Unit(benchmark::kMicrosecond);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "racesim/config/loader.hpp"
+#include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/output/reader.hpp"
@@ -143,7 +144,10 @@ int cmd_validate(const Options& o, spdlog::logger& log) {
     std::optional<Registry> reg;
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
-    std::cout << o.config << ": valid: experiment '" << ex->name << "', " << ex->scenarios.size() << " scenario(s)\n";
+    const std::size_t n = scenario_count(*ex);
+    std::cout << o.config << ": valid: experiment '" << ex->name << "', " << n << " scenario(s)";
+    if (n != ex->scenarios.size()) std::cout << " (" << ex->scenarios.size() << " declared, sweeps expanded)";
+    std::cout << '\n';
     return exit_ok;
 }
 
@@ -224,25 +228,31 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<Experiment> ex;
     if (int rc = load(o, log, reg, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
+    const std::size_t n = scenario_count(*ex);
     if (o.no_trajectories) {
         ex->output.trajectories = false;
-    } else if (ex->scenarios.size() > 1000) {
+    } else if (n > 1000) {
         ex->output.trajectories = false;
         log.info("{} scenarios: writing no per-scenario CSVs (summary-only mode; sweep.csv has every time to target)",
-                 ex->scenarios.size());
+                 n);
     }
     std::optional<tbb::global_control> threads;
     if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
-        check_results_dir(out, o.force);  // refuse before integrating, not after
-        RunResult r;
+        // Refused before integrating, not after; results stream into a temporary directory
+        // that becomes `out` only when the run is complete.
+        ResultsWriter writer(*ex, out, o.force);
+        RunSummary summary;
         {
             ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));
-            r = run_experiment(*ex, [&bar](std::size_t done, std::size_t total) { bar(done, total); });
+            summary = run_experiment(*ex, writer, [&bar](std::size_t done, std::size_t total) { bar(done, total); });
         }
-        write_results(r, out, o.force);
-        print_table(r, std::cout);
+        writer.commit(std::move(summary));
+        print_table(writer.report(), std::cout);
         log.info("results written to {}", out.string());
+    } catch (const ConfigError& e) {  // a combination of sweep values, found as it was made
+        e.diagnostics.print(std::cerr);
+        return exit_config;
     } catch (const RunError& e) {
         std::cerr << "racesim: error: " << e.what() << '\n';
         return exit_runtime;

@@ -2,10 +2,13 @@
 // hand-computed values.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
+#include "racesim/output/writer.hpp"
 #include "racesim/run/runner.hpp"
 #include "support.hpp"
 
@@ -16,9 +19,10 @@ using racesim::test::registry;
 
 namespace {
 
+/// The names of the scenarios a run makes (sweeps expanded).
 std::vector<std::string> names(const Experiment& ex) {
     std::vector<std::string> v;
-    for (const auto& s : ex.scenarios) v.push_back(s.name);
+    for (std::size_t i = 0; i < scenario_count(ex); ++i) v.push_back(expand(ex, i).spec->name);
     return v;
 }
 
@@ -49,12 +53,12 @@ TEST_CASE("sweep: a list gives one scenario per value, named and recorded") {
     auto ex = load(head + "  - name: b\n    sweep: {efficiency.gamma: [0, 0.50, 2]}\n", d);
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"b[gamma=0]", "b[gamma=0.50]", "b[gamma=2]"});
-    CHECK(ex->scenarios[1].efficiency.selection.params.real("gamma") == 0.5);
-    CHECK(ex->scenarios[1].origin == "b");
-    REQUIRE(ex->scenarios[2].sweep.size() == 1);
-    CHECK(ex->scenarios[2].sweep[0].path == "efficiency.gamma");
+    CHECK(expand(*ex, 1).spec->efficiency.selection.params.real("gamma") == 0.5);
+    CHECK(expand(*ex, 1).spec->origin == "b");
+    REQUIRE(expand(*ex, 2).spec->sweep.size() == 1);
+    CHECK(expand(*ex, 2).spec->sweep[0].path == "efficiency.gamma");
     // The models are built for each value: the reference agrees with the swept gamma.
-    CHECK(ex->scenarios[2].model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
+    CHECK(expand(*ex, 2).spec->model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
           Approx(std::log1p(2 * ln2 * 10.0) / (2 * ln2)).epsilon(1e-14));
 }
 
@@ -64,7 +68,7 @@ TEST_CASE("sweep: two paths give the cartesian product, last path fastest; zip p
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"p[gamma=1,tau=0]", "p[gamma=1,tau=0.5]", "p[gamma=1,tau=1]",
                                                  "p[gamma=2,tau=0]", "p[gamma=2,tau=0.5]", "p[gamma=2,tau=1]"});
-    CHECK(ex->scenarios[4].model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+    CHECK(expand(*ex, 4).spec->model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
 
     Diagnostics d2;
     auto z = load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [5, 7]}\n", d2);
@@ -77,7 +81,7 @@ TEST_CASE("sweep: ranges by step and by count, linear and log, clean decimals") 
     auto ex = load(head + "  - name: s\n    sweep: {baseline.tau: {from: 0, to: 0.3, step: 0.1}}\n", d);
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"s[tau=0]", "s[tau=0.1]", "s[tau=0.2]", "s[tau=0.3]"});
-    CHECK(*ex->scenarios[3].tau == 0.3);  // not 0.30000000000000004
+    CHECK(*expand(*ex, 3).spec->tau == 0.3);  // not 0.30000000000000004
 
     Diagnostics d2;
     auto lg = load(head + "  - name: l\n    sweep: {power.P0: {from: 1, to: 1000, count: 4, scale: log}}\n", d2);
@@ -129,6 +133,178 @@ TEST_CASE("sweep: errors at the value, the path and the block, and the expansion
     Diagnostics d5;
     CHECK_FALSE(load(head + "  - name: b\n    sweep: {baseline.tau: {from: 0, to: 1, step: -0.1}}\n", d5));
     CHECK_THAT(messages(d5), Catch::Contains("step -0.1 does not lead from 0 to 1"));
+}
+
+TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declared one would have") {
+    Diagnostics d;
+    auto ex = load(head + R"(  - name: plain
+  - name: p
+    sweep: {efficiency.gamma: {from: 1, to: 2, count: 3}, baseline.tau: [0, 1]}
+    sensitivity: {step: 0.01, parameters: [efficiency.gamma]}
+)",
+                   d);
+    REQUIRE(ex);
+    // Two declared scenarios stand for seven: the sweep is not expanded in the experiment.
+    REQUIRE(ex->scenarios.size() == 2);
+    REQUIRE(ex->scenarios[1].sweep_plan);
+    CHECK(ex->scenarios[1].sweep_plan->size() == 6);
+    CHECK(scenario_count(*ex) == 7);
+    CHECK(expand(*ex, 0).spec == &ex->scenarios[0]);  // a declared scenario is not copied
+    const ScenarioRef r = expand(*ex, 5);             // the sweep's 5th: gamma = 2 (third value), tau = 0
+    CHECK(r.spec->name == "p[gamma=2,tau=0]");
+    CHECK(r.declared == 1);
+    CHECK(r.spec->sensitivity.has_value());
+    CHECK_FALSE(r.spec->sweep_plan);
+    CHECK_THROWS_AS(expand(*ex, 7), std::out_of_range);
+
+    // The streamed run hands scenarios over in order with their sensitivity rows, and agrees
+    // with the closed form (MODEL.md) at each swept point.
+    const RunResult res = run_experiment(*ex);
+    REQUIRE(res.scenarios.size() == 7);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(res.scenarios[i].index == i);
+    const auto& t = res.scenarios[5].targets.at(0);
+    CHECK(*t.time == Approx(t_star(0.68, 2, 0.048, 0)).epsilon(1e-9));
+    CHECK(res.scenarios[6].spec->name == "p[gamma=2,tau=1]");
+    CHECK(*res.scenarios[6].targets.at(0).time == Approx(t_star(0.68, 2, 0.048, 1)).epsilon(1e-9));
+    CHECK(res.sensitivity.size() == 6);  // one parameter, one target, six swept scenarios
+}
+
+TEST_CASE("sweep: a combination of values that is refused is found at load, or at run in a large sweep") {
+    const std::string text = head + R"(  - name: floor
+    loss: {type: power-law-irreducible, kappa: 0.1, L0: 2.0, Linf: 1.0}
+    targets: {loss: [1.2]}
+    reference: null
+    sweep: {loss.Linf: [0.5, 1.0, 1.5]}
+)";
+    Diagnostics d;
+    CHECK_FALSE(load(text, d));  // small: every combination checked at load, at its value
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:12:22: error:") && Catch::Contains("floor[Linf=1.5]"));
+
+    // Past the limit, the same problem is found when the scenario is made, with its position.
+    ExperimentLimits lim;
+    lim.check_combinations = 2;
+    Diagnostics d2;
+    auto ex = load(text, d2, lim);
+    REQUIRE(ex);
+    CHECK(scenario_count(*ex) == 3);
+    try {
+        (void)run_experiment(*ex);
+        FAIL("a refused combination ran");
+    } catch (const ConfigError& e) {
+        std::ostringstream os;
+        e.diagnostics.print(os);
+        CHECK_THAT(os.str(), Catch::Contains("t.yaml:12:22: error:") && Catch::Contains("floor[Linf=1.5]"));
+    }
+}
+
+TEST_CASE("sweep: names stay unique: repeated values, repeated zipped pairs, declared look-alikes") {
+    Diagnostics d;
+    CHECK_FALSE(load(head + "  - name: b\n    sweep: {efficiency.gamma: [1, 2, 1]}\n", d));
+    CHECK_THAT(messages(d), Catch::Contains("t.yaml:11:38: error: sweep value efficiency.gamma = 1 is repeated") &&
+                                Catch::Contains("first given here"));
+
+    Diagnostics d2;
+    CHECK_FALSE(
+        load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2, 1], power.P0: [5, 7, 5]}\n", d2));
+    CHECK_THAT(messages(d2), Catch::Contains("values 1 and 3 of the zipped paths are the same: two scenarios would be "
+                                             "named 'z[gamma=1,P0=5]'"));
+    Diagnostics d2b;  // repeats on one axis are fine when the pairs differ
+    CHECK(load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2, 1], power.P0: [5, 7, 6]}\n", d2b));
+
+    Diagnostics d3;
+    CHECK_FALSE(load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\n  - name: s[gamma=2]\n", d3));
+    CHECK_THAT(messages(d3), Catch::Contains("scenario name 's[gamma=2]' is also the name of a scenario of the "
+                                             "sweep of 's'"));
+}
+
+TEST_CASE("compare: a sweep's scenarios by name, not the sweep itself") {
+    Diagnostics d;
+    CHECK(load(head + "  - name: s\n    sweep: {efficiency.gamma: {from: 1, to: 3, count: 3}}\ncompare:\n  - {a: "
+                      "'s[gamma=1]', b: 's[gamma=3]'}\n",
+               d));
+    Diagnostics d2;
+    CHECK_FALSE(
+        load(head + "  - name: s\n    sweep: {efficiency.gamma: [1, 2]}\ncompare:\n  - {a: s, b: 's[gamma=2]'}\n", d2));
+    CHECK_THAT(messages(d2), Catch::Contains("compare: 's' is a sweep, not one scenario") &&
+                                 Catch::Contains("name one of its scenarios, e.g. 's[gamma=1]'"));
+}
+
+namespace {
+
+/// The rows of sweep.csv written by a run of `ex`, split into cells (header first).
+std::vector<std::vector<std::string>> sweep_csv(const Experiment& ex, const std::string& leaf) {
+    const auto dir = std::filesystem::temp_directory_path() / ("racesim-unit-" + leaf);
+    write_results(run_experiment(ex), dir, true);
+    std::ifstream in(dir / "sweep.csv");
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);) {
+        std::vector<std::string> cells;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+        if (!line.empty() && line.back() == ',') cells.emplace_back();
+        rows.push_back(cells);
+    }
+    std::filesystem::remove_all(dir);
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("closed form: a vectorised sweep writes what the scenario-by-scenario path writes") {
+    // gamma < 0 (bounded compute: the first target unreachable, the second reached or not),
+    // gamma = 0, tau and kappa swept, a loss target with C_ref set, one beyond the horizon.
+    Diagnostics d;
+    auto ex = load(R"(racesim: 1
+horizon: 40
+solver: {method: closed-form}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 2.0, gamma: 0.5}
+  power: {type: mean-field, P0: 3.0}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68, 0.999]}
+  reference: relative-loss
+scenarios:
+  - name: s
+    sweep: {efficiency.gamma: [-1, -0.01, 0, 0.3, 2.5], baseline.tau: {from: 0, to: 2, count: 3}, loss.kappa: [0.048, 0.1]}
+  - name: plain
+  - name: lossy
+    loss: {type: power-law, kappa: 0.05, L0: 2.0, C_ref: 10}
+    targets: {loss: [1.5]}
+    sweep: {power.P0: {from: 1, to: 1000, count: 7, scale: log}}
+)",
+                   d);
+    REQUIRE(ex);
+    ex->output.trajectories = false;
+    REQUIRE(sweep_batchable(*ex, ex->scenarios[0]));
+    REQUIRE(sweep_batchable(*ex, ex->scenarios[2]));
+    const RunResult vec = run_experiment(*ex);
+    CHECK(vec.scenarios.size() == 1);  // 'plain' only: the sweeps went by rows
+    CHECK(vec.sweep_rows.size() == 2);
+    const auto a = sweep_csv(*ex, "vec");
+    ex->solver.vectorise = false;
+    CHECK_FALSE(sweep_batchable(*ex, ex->scenarios[0]));
+    const auto b = sweep_csv(*ex, "scalar");
+    REQUIRE(a.size() == 1 + 30 + 7);
+    REQUIRE(a.size() == b.size());
+    bool unreachable = false, not_reached = false;
+    for (std::size_t r = 0; r < a.size(); ++r) {
+        REQUIRE(a[r].size() == b[r].size());
+        for (std::size_t c = 0; c < a[r].size(); ++c) {
+            INFO("row " << r << " column " << c << ": " << a[r][c] << " vs " << b[r][c]);
+            unreachable = unreachable || a[r][c] == "unreachable";
+            not_reached = not_reached || a[r][c] == "false";
+            // Times agree to 1e-12 relative: the vectorised path computes ln(C_target/C0) as
+            // -ln(y)/kappa directly, the scalar one through L(C0) and back (a few ulps of ln C).
+            if (r > 0 && c >= 6 && !a[r][c].empty() && a[r][c] != "true" && a[r][c] != "false" &&
+                a[r][c] != "unreachable") {
+                CHECK(std::stod(a[r][c]) == Approx(std::stod(b[r][c])).epsilon(1e-12).margin(1e-14));
+            } else {
+                CHECK(a[r][c] == b[r][c]);
+            }
+        }
+    }
+    CHECK(unreachable);
+    CHECK(not_reached);
 }
 
 TEST_CASE("goal seek: unfold in space needs y^(-1/kappa) times the baseline power, whatever L0") {

@@ -136,23 +136,19 @@ struct RawScenario {
 };
 
 /// One swept path of a `sweep:` block.
-struct SweepAxis {
+struct RawSweepAxis {
     std::string path;
     Mark key_mark;
     Mark values_mark;
-    std::vector<YAML::Node> nodes;  ///< list form: the values as written
-    std::vector<double> generated;  ///< range form: {from, to, step} or {from, to, count, scale}
-    YAML::Node first;               ///< the node that stands for the first value in the base scenario
+    std::vector<YAML::Node> nodes;    ///< list form: the values as written
+    std::optional<SweepRange> range;  ///< range form: {from, to, step} or {from, to, count, scale}
+    YAML::Node first;                 ///< the node that stands for the first value in the base scenario
     std::vector<Assignment> values;
     std::string label;
+    nlohmann::ordered_json range_json;  ///< range form: {from, to, count, scale}, for the resolved config
 
-    [[nodiscard]] std::size_t size() const { return nodes.empty() ? generated.size() : nodes.size(); }
+    [[nodiscard]] std::size_t size() const { return range ? range->count : nodes.size(); }
 };
-
-/// Rounds to 15 significant digits, so that 0.1 + 2 * 0.1 is swept as 0.3.
-double clean_decimal(double x) {
-    return std::stod(fmt::format("{:.15g}", x));
-}
 
 Kind kind_of(const std::string& block) {
     if (block == "efficiency") return Kind::efficiency;
@@ -284,14 +280,17 @@ private:
     std::optional<plugin::Value> param_value(const ParamSpec& spec, const Item& it, const std::string& where);
     void build_scenario(RawScenario& raw);
     std::optional<ScenarioSpec> build_spec(const RawScenario& raw, const Blocks& blocks);
-    bool read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes, bool& zip);
-    bool read_range(const YAML::Node& n, SweepAxis& axis);
-    std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<SweepAxis>& axes);
+    bool read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip);
+    bool unique_sweep_names(const SweepPlan& plan, const RawScenario& raw);
+    bool read_range(const YAML::Node& n, RawSweepAxis& axis);
+    std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<RawSweepAxis>& axes);
     std::optional<SensitivitySpec> read_sensitivity(const YAML::Node& n, const ScenarioSpec& base);
     std::optional<SampleSpec> read_sample(const YAML::Node& n, const ScenarioSpec& base);
     std::optional<Distribution> read_distribution(const std::string& path, const YAML::Node& n);
     void read_compare();
     void check_compare();
+    void check_sweep_names();
+    const ScenarioSpec* sweep_containing(const std::string& name) const;
     void add_scenario(ScenarioSpec sc, const Mark& where);
 
     const Document& doc_;
@@ -302,6 +301,7 @@ private:
     std::map<std::string, Mark> final_names_;
     std::vector<std::pair<Mark, Mark>> compare_marks_;
     bool over_limit_ = false;
+    std::size_t expanded_ = 0;  ///< scenarios so far, each sweep counted as its size
     Mark method_mark_;
     std::size_t samples_total_ = 0;
     Blocks defaults_;
@@ -860,7 +860,7 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     return sc;
 }
 
-bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
+bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
     const std::string what = "sweep of " + axis.path;
     check_keys(n, {"from", "to", "step", "count", "scale"}, "a sweep range");
     const YAML::Node from = n["from"], to = n["to"], step = n["step"], count = n["count"], scale = n["scale"];
@@ -895,7 +895,8 @@ bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
                                      " scenarios are allowed in an experiment");
             return false;
         }
-        for (double k = 0; k <= n_steps; ++k) axis.generated.push_back(k == 0 ? *a : clean_decimal(*a + k * *h));
+        axis.range = SweepRange{*a, *b, *h, static_cast<std::size_t>(n_steps) + 1, false};
+        axis.range_json = {{"from", *a}, {"to", *b}, {"step", *h}};
         return true;
     }
     if (!count) {
@@ -932,21 +933,12 @@ bool Validator::read_range(const YAML::Node& n, SweepAxis& axis) {
         d_.error(mark(count), "count 1 cannot span from " + from.Scalar() + " to " + to.Scalar() + ": use count >= 2");
         return false;
     }
-    for (std::int64_t i = 0; i < k; ++i) {
-        if (i == 0) {
-            axis.generated.push_back(*a);
-        } else if (i == k - 1) {
-            axis.generated.push_back(*b);
-        } else {
-            const double f = static_cast<double>(i) / static_cast<double>(k - 1);
-            axis.generated.push_back(
-                clean_decimal(log ? std::exp(std::log(*a) + f * (std::log(*b) - std::log(*a))) : *a + f * (*b - *a)));
-        }
-    }
+    axis.range = SweepRange{*a, *b, 0.0, static_cast<std::size_t>(k), log};
+    axis.range_json = {{"from", *a}, {"to", *b}, {"scale", log ? "log" : "linear"}};
     return true;
 }
 
-bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes, bool& zip) {
+bool Validator::read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip) {
     const YAML::Node& sw = raw.sweep;
     if (!expect(sw, YAML::NodeType::Map, "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
         return false;
@@ -963,7 +955,7 @@ bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes,
             }
             continue;
         }
-        SweepAxis axis;
+        RawSweepAxis axis;
         axis.path = key;
         axis.key_mark = mark(it->first);
         axis.values_mark = mark(v);
@@ -997,7 +989,7 @@ bool Validator::read_sweep(const RawScenario& raw, std::vector<SweepAxis>& axes,
 }
 
 std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec& base,
-                                               const std::vector<SweepAxis>& axes) {
+                                               const std::vector<RawSweepAxis>& axes) {
     if (!expect(n, YAML::NodeType::Map, "a map for 'solve' ({parameter, bracket: [lo, hi], at: <yr>})"))
         return std::nullopt;
     check_keys(n, {"parameter", "bracket", "at", "target", "scale", "tolerance"}, "'solve'");
@@ -1473,7 +1465,8 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
                             std::to_string(sc.name.size()) + " characters long; at most 200 are allowed");
         return;
     }
-    if (ex_.scenarios.size() >= lim_.max_scenarios) {
+    const std::size_t n = sc.sweep_plan ? sc.sweep_plan->size() : 1;
+    if (expanded_ + n > lim_.max_scenarios) {
         if (!over_limit_)
             d_.error(where, "the experiment expands to more than " + std::to_string(lim_.max_scenarios) +
                                 " scenarios: refused");
@@ -1489,6 +1482,7 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
         return;
     }
     final_names_.emplace(sc.name, where);
+    expanded_ += n;
     ex_.scenarios.push_back(std::move(sc));
 }
 
@@ -1498,7 +1492,7 @@ void Validator::build_scenario(RawScenario& raw) {
     const Blocks* resolved = resolve(idx, stack);
     if (!resolved || !raw.valid) return;
 
-    std::vector<SweepAxis> axes;
+    std::vector<RawSweepAxis> axes;
     bool zip = false;
     if (raw.sweep && !raw.sweep.IsNull()) {
         if (!read_sweep(raw, axes, zip)) return;
@@ -1610,40 +1604,43 @@ void Validator::build_scenario(RawScenario& raw) {
         return;
     }
 
-    // Typed values of every axis, each checked where it was written.
+    // Typed values of every axis, each checked where it was written (a range's values are
+    // checked one by one but not kept: they are computed again when needed).
     for (auto& a : axes) {
         const std::size_t n = a.size();
+        // A range of a real parameter is monotonic and real constraints are intervals: its two
+        // ends decide for every value in between.
+        std::string why_path;
+        const auto pp = parse_parameter_path(*base, a.path, why_path);
+        const plugin::ParamSpec* ps = pp ? parameter_spec(*base, *pp) : nullptr;
+        const bool ends_only = a.range && (!ps || ps->type == ParamType::real);
         for (std::size_t i = 0; i < n; ++i) {
+            if (ends_only && i > 0 && i + 1 < n) i = n - 1;
             Assignment as;
-            as.path = a.path;
-            double x = 0;
-            if (!a.nodes.empty()) {
+            if (a.range) {
+                as = Assignment{a.path, plugin::Value{a.range->value(i)}, {}, a.values_mark};
+                as.text = fmt::format("{}", std::get<double>(as.value));
+            } else {
                 const auto v = real(a.nodes[i], "the sweep of " + a.path);
                 if (!v) {
                     ok = false;
                     continue;
                 }
-                x = *v;
-                as.text = a.nodes[i].Scalar();
-                as.mark = mark(a.nodes[i]);
-            } else {
-                x = a.generated[i];
-                as.text = fmt::format("{}", x);
-                as.mark = a.values_mark;
+                as = Assignment{a.path, plugin::Value{*v}, a.nodes[i].Scalar(), mark(a.nodes[i])};
             }
-            as.value = plugin::Value{x};
             if (auto why = check_parameter_value(*base, a.path, as.value); !why.empty()) {
                 d_.error(as.mark, "sweep value " + a.path + " = " + as.text + " is refused: " + why);
                 ok = false;
+                if (a.range) break;  // one message per range, not one per generated value
                 continue;
             }
-            a.values.push_back(std::move(as));
+            if (!a.range) a.values.push_back(std::move(as));
         }
         a.label = a.path.substr(a.path.find('.') + 1);
     }
     for (auto& a : axes)  // labels are the parameter names unless two axes share one
         if (std::count_if(axes.begin(), axes.end(),
-                          [&](const SweepAxis& b) { return b.path.substr(b.path.find('.') + 1) == a.label; }) > 1)
+                          [&](const RawSweepAxis& b) { return b.path.substr(b.path.find('.') + 1) == a.label; }) > 1)
             a.label = a.path;
     if (!ok) return;
 
@@ -1651,51 +1648,122 @@ void Validator::build_scenario(RawScenario& raw) {
     double total = 1;
     if (zip) {
         for (const auto& a : axes)
-            if (a.values.size() != axes.front().values.size()) {
-                auto& e =
-                    d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
-                                             std::to_string(a.values.size()) + " values and " + axes.front().path +
-                                             " has " + std::to_string(axes.front().values.size()));
+            if (a.size() != axes.front().size()) {
+                auto& e = d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
+                                                   std::to_string(a.size()) + " values and " + axes.front().path +
+                                                   " has " + std::to_string(axes.front().size()));
                 note(e, "give every swept path the same number of values, or drop 'zip' for the cartesian product");
                 return;
             }
-        total = static_cast<double>(axes.front().values.size());
+        total = static_cast<double>(axes.front().size());
     } else {
-        for (const auto& a : axes) total *= static_cast<double>(a.values.size());
+        for (const auto& a : axes) total *= static_cast<double>(a.size());
     }
-    if (total + static_cast<double>(ex_.scenarios.size()) > static_cast<double>(lim_.max_scenarios)) {
+    if (total + static_cast<double>(expanded_) > static_cast<double>(lim_.max_scenarios)) {
         auto& e = d_.error(mark(raw.sweep), "the sweep of scenario '" + raw.name + "' expands to " +
                                                 plugin::math::format(total) + " scenarios; at most " +
                                                 std::to_string(lim_.max_scenarios) + " are allowed in an experiment (" +
-                                                std::to_string(ex_.scenarios.size()) + " already defined)");
+                                                std::to_string(expanded_) + " already defined)");
         note(e, "sweep fewer values, use 'zip: true' to pair them, or raise the limit with --max-scenarios");
         over_limit_ = true;
         return;
     }
 
-    const auto n_total = static_cast<std::size_t>(total);
-    std::vector<Assignment> as(axes.size());
-    for (std::size_t k = 0; k < n_total; ++k) {
-        std::size_t rest = k;
-        std::string name = raw.name + "[";
-        for (std::size_t j = axes.size(); j-- > 0;) {  // the last axis varies fastest
-            const std::size_t m = axes[j].values.size();
-            as[j] = axes[j].values[zip ? k : rest % m];
-            rest /= zip ? 1 : m;
-        }
-        for (std::size_t j = 0; j < axes.size(); ++j) name += (j ? "," : "") + axes[j].label + "=" + as[j].text;
-        name += "]";
-        try {
-            ScenarioSpec sc = with_parameters(*base, as, name, reg_);
-            sc.solve = solve;
-            sc.sensitivity = sens;
-            add_scenario(std::move(sc), mark(raw.sweep));
-        } catch (const ConfigError& err) {
-            d_.add(err.diagnostics.errors());
-            if (d_.count() > 50) return;
-        }
-        if (over_limit_) return;
+    auto plan = std::make_shared<SweepPlan>();
+    plan->zip = zip;
+    plan->mark = mark(raw.sweep);
+    for (auto& a : axes) {
+        a.range_json["count"] = a.size();
+        plan->axes.push_back(SweepAxis{a.path, a.label, std::move(a.values), a.range, a.values_mark});
     }
+    if (!unique_sweep_names(*plan, raw)) return;
+    // Every combination is checked now when the sweep is small enough to make each one
+    // cheaply (and then discarded); a larger sweep's combinations are checked as they run.
+    if (plan->size() <= lim_.check_combinations) {
+        std::vector<Assignment> as;
+        for (std::size_t k = 0; k < plan->size(); ++k) {
+            plan->assignments(k, as);
+            try {
+                (void)with_parameters(*base, as, plan->name(raw.name, k), reg_, true, false);
+            } catch (const ConfigError& err) {
+                d_.add(err.diagnostics.errors());
+                if (d_.count() > 50) return;
+            }
+        }
+        if (!d_.empty()) return;
+    }
+    ordered_json sw = ordered_json::object();
+    for (std::size_t j = 0; j < plan->axes.size(); ++j) {
+        const auto& a = plan->axes[j];
+        if (!a.range) {  // a list: its values; a range: the range, not a million values
+            ordered_json vs = ordered_json::array();
+            for (const auto& v : a.listed) std::visit([&](const auto& x) { vs.push_back(x); }, v.value);
+            sw[a.path] = std::move(vs);
+        } else {
+            sw[a.path] = axes[j].range_json;
+        }
+    }
+    if (zip) sw["zip"] = true;
+    base->resolved["sweep"] = std::move(sw);
+    base->resolved["sweep_scenarios"] = plan->size();
+    base->sweep_plan = std::move(plan);
+    add_scenario(std::move(*base), raw.mark);
+}
+
+bool Validator::unique_sweep_names(const SweepPlan& plan, const RawScenario& raw) {
+    // Two scenarios of a sweep share a name exactly when they share every value as written.
+    // In a product that means a value repeated on one axis; with zip, a repeated tuple. A range
+    // is strictly monotonic unless its step vanishes in the rounding to 15 digits.
+    bool ok = true;
+    for (const auto& a : plan.axes) {
+        if (a.range) {
+            for (std::size_t i = 1; i < a.range->count; ++i)
+                if (a.range->value(i) == a.range->value(i - 1)) {
+                    auto& e = d_.error(a.mark, "the sweep range of " + a.path + " repeats the value " +
+                                                   fmt::format("{}", a.range->value(i)) + " (values " +
+                                                   std::to_string(i) + " and " + std::to_string(i + 1) +
+                                                   "): its step is below the 15 significant digits values keep");
+                    note(e, "use a larger step or fewer values");
+                    ok = false;
+                    break;
+                }
+            continue;
+        }
+        if (plan.zip) continue;
+        std::map<std::string, const Assignment*> seen;
+        for (const auto& v : a.listed)
+            if (auto [it, fresh] = seen.emplace(v.text, &v); !fresh) {
+                auto& e = d_.error(v.mark, "sweep value " + a.path + " = " + v.text +
+                                               " is repeated: two scenarios would have the same name");
+                note(e, "first given here", it->second->mark);
+                ok = false;
+                break;
+            }
+    }
+    if (!ok || !plan.zip) return ok;
+    for (const auto& a : plan.axes)
+        if (a.range) return true;  // a monotonic axis makes every tuple distinct
+    const std::size_t n = plan.size();
+    std::vector<std::size_t> order(n);
+    for (std::size_t k = 0; k < n; ++k) order[k] = k;
+    auto tuple_less = [&](std::size_t x, std::size_t y) {
+        for (const auto& a : plan.axes)
+            if (const int c = a.listed[x].text.compare(a.listed[y].text); c != 0) return c < 0;
+        return false;
+    };
+    std::sort(order.begin(), order.end(), tuple_less);
+    for (std::size_t k = 1; k < n; ++k)
+        if (!tuple_less(order[k - 1], order[k])) {
+            const std::size_t first = std::min(order[k - 1], order[k]), second = std::max(order[k - 1], order[k]);
+            auto& e = d_.error(plan.axes.front().listed[second].mark,
+                               "sweep of scenario '" + raw.name + "': values " + std::to_string(first + 1) + " and " +
+                                   std::to_string(second + 1) +
+                                   " of the zipped paths are the same: two scenarios would be named '" +
+                                   plan.name(raw.name, first) + "'");
+            note(e, "remove one of the two", plan.axes.front().listed[first].mark);
+            return false;
+        }
+    return true;
 }
 
 void Validator::read_compare() {
@@ -1715,16 +1783,55 @@ void Validator::read_compare() {
     }
 }
 
+const ScenarioSpec* Validator::sweep_containing(const std::string& name) const {
+    for (const auto& sc : ex_.scenarios) {
+        if (!sc.sweep_plan || name.size() <= sc.name.size() + 2 ||
+            name.compare(0, sc.name.size() + 1, sc.name + "[") != 0)
+            continue;
+        const SweepPlan& plan = *sc.sweep_plan;
+        for (std::size_t k = 0; k < plan.size(); ++k)
+            if (plan.name(sc.name, k) == name) return &sc;
+    }
+    return nullptr;
+}
+
+void Validator::check_sweep_names() {
+    // A declared name like "s[gamma=1]" may be the name of one of sweep s's scenarios.
+    for (const auto& sc : ex_.scenarios) {
+        if (sc.sweep_plan || sc.name.find('[') == std::string::npos) continue;
+        if (const ScenarioSpec* sw = sweep_containing(sc.name)) {
+            auto& e = d_.error(sc.mark, "scenario name '" + sc.name +
+                                            "' is also the name of a scenario of the sweep of '" + sw->name + "'");
+            note(e, "the sweep is here", sw->sweep_plan->mark);
+        }
+    }
+}
+
 void Validator::check_compare() {
-    std::vector<std::string> names;
-    for (const auto& sc : ex_.scenarios) names.push_back(sc.name);
+    std::vector<std::string> names;  // for suggestions: declared names and the scenarios of small sweeps
+    for (const auto& sc : ex_.scenarios) {
+        if (!sc.sweep_plan) {
+            names.push_back(sc.name);
+            continue;
+        }
+        for (std::size_t k = 0; k < std::min<std::size_t>(sc.sweep_plan->size(), 1000); ++k)
+            names.push_back(sc.sweep_plan->name(sc.name, k));
+    }
     for (std::size_t i = 0; i < ex_.comparisons.size(); ++i) {
         const auto& c = ex_.comparisons[i];
         for (int k = 0; k < 2; ++k) {
             const std::string& n = k ? c.b : c.a;
-            if (final_names_.count(n)) continue;
-            auto& e = d_.error(k ? compare_marks_[i].second : compare_marks_[i].first,
-                               "compare: no scenario named '" + n + "'");
+            const Mark& at = k ? compare_marks_[i].second : compare_marks_[i].first;
+            const auto declared = std::find_if(ex_.scenarios.begin(), ex_.scenarios.end(),
+                                               [&](const ScenarioSpec& sc) { return sc.name == n; });
+            if (declared != ex_.scenarios.end() && !declared->sweep_plan) continue;
+            if (declared != ex_.scenarios.end()) {
+                auto& e = d_.error(at, "compare: '" + n + "' is a sweep, not one scenario");
+                note(e, "name one of its scenarios, e.g. '" + declared->sweep_plan->name(n, 0) + "'");
+                continue;
+            }
+            if (sweep_containing(n)) continue;
+            auto& e = d_.error(at, "compare: no scenario named '" + n + "'");
             if (auto s = suggest(n, names); !s.empty()) note(e, "did you mean '" + s + "'?");
             note(e, "swept scenarios are named like 'base[gamma=0.5]'");
         }
@@ -1749,6 +1856,7 @@ std::optional<Experiment> Validator::run() {
         build_scenario(r);
         if (over_limit_) break;
     }
+    check_sweep_names();
     check_compare();
     if (!d_.empty()) return std::nullopt;
     ex_.registry = &reg_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "racesim/plugin/math.hpp"
@@ -55,6 +56,14 @@ std::optional<double> as_real(const plugin::Value& v) {
 }
 
 }  // namespace
+
+double clean_decimal(double x) {
+    char buf[32];
+    const auto end = fmt::format_to_n(buf, sizeof buf, "{:.15g}", x).out;
+    double y = x;
+    std::from_chars(buf, end, y);
+    return y;
+}
 
 std::string target_label(const TargetSpec& t) {
     return (t.kind == TargetSpec::Kind::loss ? "loss=" : "R=") + plugin::math::format(t.value);
@@ -309,6 +318,113 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     if (diags.empty()) diags.add(instantiate(sc, registry, describe));
     if (!diags.empty()) throw ConfigError(std::move(diags));
     return sc;
+}
+
+double SweepRange::value(std::size_t i) const {
+    if (i == 0) return from;
+    if (step != 0) return clean_decimal(from + static_cast<double>(i) * step);
+    if (i + 1 == count) return to;
+    const double f = static_cast<double>(i) / static_cast<double>(count - 1);
+    return clean_decimal(log_scale ? std::exp(std::log(from) + f * (std::log(to) - std::log(from)))
+                                   : from + f * (to - from));
+}
+
+Assignment SweepAxis::at(std::size_t i) const {
+    if (!range) return listed.at(i);
+    const double x = range->value(i);
+    return Assignment{path, plugin::Value{x}, fmt::format("{}", x), mark};
+}
+
+std::size_t SweepPlan::size() const {
+    if (axes.empty()) return 0;
+    if (zip) return axes.front().size();
+    std::size_t n = 1;
+    for (const auto& a : axes) n *= a.size();
+    return n;
+}
+
+void SweepPlan::assignments(std::size_t k, std::vector<Assignment>& out) const {
+    out.resize(axes.size());
+    std::size_t rest = k;
+    for (std::size_t j = axes.size(); j-- > 0;) {  // the last axis varies fastest
+        const std::size_t m = axes[j].size();
+        out[j] = axes[j].at(zip ? k : rest % m);
+        if (!zip) rest /= m;
+    }
+}
+
+std::size_t SweepPlan::axis_index(std::size_t k, std::size_t j) const {
+    if (zip) return k;
+    for (std::size_t a = axes.size(); --a > j;) k /= axes[a].size();
+    return k % axes[j].size();
+}
+
+double SweepAxis::number(std::size_t i) const {
+    if (range) return range->value(i);
+    const auto& v = listed.at(i).value;
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    return static_cast<double>(std::get<std::int64_t>(v));
+}
+
+std::string SweepPlan::name(const std::string& base, std::size_t k) const {
+    std::vector<Assignment> as;
+    assignments(k, as);
+    std::string s = base + "[";
+    for (std::size_t j = 0; j < axes.size(); ++j) {
+        if (j) s += ',';
+        s += axes[j].label;
+        s += '=';
+        s += as[j].text;
+    }
+    return s + "]";
+}
+
+std::size_t scenario_count(const Experiment& ex) {
+    std::size_t n = 0;
+    for (const auto& sc : ex.scenarios) n += sc.sweep_plan ? sc.sweep_plan->size() : 1;
+    return n;
+}
+
+ScenarioRef expand(const Experiment& ex, std::size_t i, bool describe) {
+    std::size_t k = i;
+    for (std::size_t d = 0; d < ex.scenarios.size(); ++d) {
+        const ScenarioSpec& sc = ex.scenarios[d];
+        if (!sc.sweep_plan) {
+            if (k == 0) return ScenarioRef{&sc, nullptr, d};
+            --k;
+            continue;
+        }
+        const SweepPlan& plan = *sc.sweep_plan;
+        const std::size_t n = plan.size();
+        if (k >= n) {
+            k -= n;
+            continue;
+        }
+        std::vector<Assignment> as;
+        plan.assignments(k, as);
+        std::shared_ptr<ScenarioSpec> made;
+        try {
+            made = std::make_shared<ScenarioSpec>(
+                with_parameters(sc, as, plan.name(sc.name, k), *ex.registry, true, describe));
+        } catch (const ConfigError& e) {  // say which sweep, and which of its scenarios
+            Diagnostics ds;
+            for (Diagnostic dg : e.diagnostics.errors()) {
+                note(dg,
+                     "scenario " + std::to_string(k + 1) + " of the " + std::to_string(n) + " of the sweep of '" +
+                         sc.name + "' (a large sweep's combinations are checked as they run)",
+                     plan.mark);
+                ds.add(dg);
+            }
+            throw ConfigError(std::move(ds));
+        }
+        made->sweep_plan.reset();
+        made->solve = sc.solve;
+        made->sensitivity = sc.sensitivity;
+        const ScenarioSpec* p = made.get();
+        return ScenarioRef{p, std::move(made), d};
+    }
+    throw std::out_of_range("racesim::expand: scenario " + std::to_string(i) + " of " +
+                            std::to_string(scenario_count(ex)));
 }
 
 }  // namespace racesim

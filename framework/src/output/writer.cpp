@@ -35,21 +35,6 @@ std::string csv_file_name(const std::string& scenario) {
     return s + ".csv";
 }
 
-std::vector<std::string> csv_file_names(const RunResult& r) {
-    std::vector<std::string> names;
-    std::unordered_set<std::string> taken;
-    for (const auto& s : r.scenarios) {
-        const std::string base = csv_file_name(s.spec->name);
-        std::string name = base;
-        // Names that differ only in replaced characters ("a b", "a_b") get "-2", "-3", ...
-        for (int k = 2; taken.count(name); ++k)
-            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
-        taken.insert(name);
-        names.push_back(name);
-    }
-    return names;
-}
-
 namespace {
 
 ordered_json opt(const std::optional<double>& v) {
@@ -91,60 +76,37 @@ void finish(std::ofstream& out, const fs::path& file) {
     if (!out) throw RunError("error while writing " + file.string());
 }
 
-bool any_sweep(const RunResult& r) {
-    for (const auto& s : r.scenarios)
-        if (!s.spec->sweep.empty()) return true;
-    return false;
+/// Appends `x` to `v` unless it is there already.
+void add_unique(std::vector<std::string>& v, const std::string& x) {
+    if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
 
-/// sweep.csv: one row per expanded scenario, its swept values, and each target's outcome.
-void write_sweep_csv(const RunResult& r, const fs::path& file) {
-    std::vector<std::string> paths, labels;
-    auto add = [](std::vector<std::string>& v, const std::string& x) {
-        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-    };
-    for (const auto& s : r.scenarios) {
-        if (s.spec->sweep.empty()) continue;
-        for (const auto& a : s.spec->sweep) add(paths, a.path);
-        for (const auto& t : s.targets) add(labels, target_label(t.spec));
-    }
-    std::ofstream out(file);
-    if (!out) throw RunError("cannot create " + file.string());
-    out << "scenario,origin";
-    for (const auto& p : paths) out << ',' << field(p);
-    for (const auto& l : labels)
-        out << ',' << field(l + " time") << ',' << field(l + " reached") << ',' << field(l + " reference_time");
-    out << '\n';
-    for (const auto& s : r.scenarios) {
-        if (s.spec->sweep.empty()) continue;
-        out << field(s.spec->name) << ',' << field(s.spec->origin);
-        for (const auto& p : paths) {
-            std::optional<double> v;
-            for (const auto& a : s.spec->sweep)
-                if (a.path == p) v = parameter_value(*s.spec, p);
-            out << ',' << cell(v);
+/// A CSV file of the results, created at its first row (with its header), checked at close.
+class CsvStream {
+public:
+    CsvStream(fs::path file, std::string header) : file_(std::move(file)), header_(std::move(header)) {}
+    [[nodiscard]] bool opened() const { return out_.is_open(); }
+    void row(const std::string& line) {
+        if (!out_.is_open()) {
+            out_.open(file_);
+            if (!out_) throw RunError("cannot create " + file_.string());
+            out_ << header_ << '\n';
         }
-        for (const auto& l : labels) {
-            const TargetResult* t = nullptr;
-            for (const auto& x : s.targets)
-                if (target_label(x.spec) == l) t = &x;
-            if (!t) {
-                out << ",,,";
-                continue;
-            }
-            out << ',' << cell(t->time) << ',' << (t->reached ? "true" : (t->unreachable ? "unreachable" : "false"))
-                << ',' << cell(t->reference_time);
-        }
-        out << '\n';
+        out_ << line << '\n';
+        if (!out_) throw RunError("error while writing " + file_.string());
     }
-    finish(out, file);
-}
+    void close() {
+        if (!out_.is_open()) return;
+        out_.flush();
+        if (!out_) throw RunError("error while writing " + file_.string());
+        out_.close();
+    }
 
-bool any_solve(const RunResult& r) {
-    for (const auto& s : r.scenarios)
-        if (s.solve) return true;
-    return false;
-}
+private:
+    fs::path file_;
+    std::string header_;
+    std::ofstream out_;
+};
 
 ordered_json solve_json(const SolveResult& s) {
     ordered_json j;
@@ -163,87 +125,82 @@ ordered_json solve_json(const SolveResult& s) {
     return j;
 }
 
-void write_solve_csv(const RunResult& r, const fs::path& file) {
-    std::ofstream out(file);
-    if (!out) throw RunError("cannot create " + file.string());
-    out << "scenario,parameter,lo,hi,at,target,found,value,time_check,simulations,message\n";
-    for (const auto& s : r.scenarios) {
-        if (!s.solve) continue;
-        const SolveResult& v = *s.solve;
-        out << field(s.spec->name) << ',' << field(v.spec.path) << ','
-            << fmt::format("{},{},{}", v.spec.lo, v.spec.hi, v.spec.at) << ','
-            << field(target_label(s.spec->targets.at(v.spec.target))) << ',' << (v.found ? "true" : "false") << ','
-            << (v.found ? fmt::format("{}", v.value) : "") << ',' << cell(v.time) << ',' << v.evaluations << ','
-            << field(v.message) << '\n';
-    }
-    finish(out, file);
-}
-
-void write_sensitivity_csv(const RunResult& r, const fs::path& file) {
-    std::ofstream out(file);
-    if (!out) throw RunError("cannot create " + file.string());
-    out << "scenario,parameter,target,value,step,low,high,time,time_low,time_high,delta_low,delta_high,"
-           "derivative,elasticity,note\n";
-    for (const auto& s : r.sensitivity) {
-        auto delta = [&](const std::optional<double>& x) {
-            return x && s.time ? std::optional<double>(*x - *s.time) : std::nullopt;
-        };
-        out << field(s.scenario) << ',' << field(s.path) << ',' << field(s.target) << ','
-            << fmt::format("{},{},{},{}", s.value, s.step, s.low, s.high) << ',' << cell(s.time) << ','
-            << cell(s.time_low) << ',' << cell(s.time_high) << ',' << cell(delta(s.time_low)) << ','
-            << cell(delta(s.time_high)) << ',' << cell(s.derivative) << ',' << cell(s.elasticity) << ','
-            << field(s.note) << '\n';
-    }
-    finish(out, file);
-}
-
-/// samples.csv: one row per Monte Carlo sample of every sampled scenario.
-void write_samples_csv(const RunResult& r, const fs::path& file) {
-    std::ofstream out(file);
-    if (!out) throw RunError("cannot create " + file.string());
+/// sweep.csv: the swept paths and target labels of every sweep of the experiment.
+struct SweepColumns {
     std::vector<std::string> paths, labels;
-    auto add = [](std::vector<std::string>& v, const std::string& x) {
-        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-    };
-    for (const auto& mc : r.monte_carlo) {
-        for (const auto& p : mc.spec->sample->paths) add(paths, p);
-        for (const auto& t : mc.spec->targets) add(labels, target_label(t));
-    }
-    out << "scenario,sample";
-    for (const auto& p : paths) out << ',' << field(p);
-    for (const auto& l : labels) out << ',' << field(l + " time") << ',' << field(l + " reached");
-    out << '\n';
-    std::string line;
-    for (const auto& mc : r.monte_carlo) {
-        const auto& sp = *mc.spec->sample;
-        const std::size_t d = sp.paths.size();
-        std::vector<int> col(paths.size(), -1), tcol(labels.size(), -1);
-        for (std::size_t j = 0; j < paths.size(); ++j)
-            for (std::size_t k = 0; k < d; ++k)
-                if (sp.paths[k] == paths[j]) col[j] = static_cast<int>(k);
-        for (std::size_t j = 0; j < labels.size(); ++j)
-            for (std::size_t k = 0; k < mc.spec->targets.size(); ++k)
-                if (target_label(mc.spec->targets[k]) == labels[j]) tcol[j] = static_cast<int>(k);
-        const std::string name = field(mc.spec->name);
-        for (std::size_t i = 0; i < sp.n; ++i) {
-            line = name;
-            line += fmt::format(",{}", i);
-            for (const int c : col)
-                line += c < 0 ? std::string(",") : fmt::format(",{}", mc.draws[i * d + static_cast<std::size_t>(c)]);
-            for (const int c : tcol) {
-                if (c < 0) {
-                    line += ",,";
-                    continue;
-                }
-                const double t = mc.times[static_cast<std::size_t>(c)][i];
-                line += std::isfinite(t) ? fmt::format(",{},true", t) : std::string(",,false");
-            }
-            line += '\n';
-            out << line;
+    explicit SweepColumns(const Experiment& ex) {
+        for (const auto& sc : ex.scenarios) {
+            if (!sc.sweep_plan) continue;
+            for (const auto& a : sc.sweep_plan->axes) add_unique(paths, a.path);
+            for (const auto& t : sc.targets) add_unique(labels, target_label(t));
         }
     }
-    finish(out, file);
+    [[nodiscard]] std::string header() const {
+        std::string h = "scenario,origin";
+        for (const auto& p : paths) h += ',' + field(p);
+        for (const auto& l : labels)
+            h += ',' + field(l + " time") + ',' + field(l + " reached") + ',' + field(l + " reference_time");
+        return h;
+    }
+    [[nodiscard]] std::string row(const ScenarioResult& s) const {
+        std::string line = field(s.spec->name) + ',' + field(s.spec->origin);
+        for (const auto& p : paths) {
+            std::optional<double> v;
+            for (const auto& a : s.spec->sweep)
+                if (a.path == p) v = parameter_value(*s.spec, p);
+            line += ',' + cell(v);
+        }
+        for (const auto& l : labels) {
+            const TargetResult* t = nullptr;
+            for (const auto& x : s.targets)
+                if (target_label(x.spec) == l) t = &x;
+            if (!t) {
+                line += ",,,";
+                continue;
+            }
+            line += ',' + cell(t->time) + ',' + (t->reached ? "true" : (t->unreachable ? "unreachable" : "false")) +
+                    ',' + cell(t->reference_time);
+        }
+        return line;
+    }
+};
+
+std::string solve_row(const ScenarioResult& s) {
+    const SolveResult& v = *s.solve;
+    return field(s.spec->name) + ',' + field(v.spec.path) + ',' +
+           fmt::format("{},{},{}", v.spec.lo, v.spec.hi, v.spec.at) + ',' +
+           field(target_label(s.spec->targets.at(v.spec.target))) + ',' + (v.found ? "true" : "false") + ',' +
+           (v.found ? fmt::format("{}", v.value) : "") + ',' + cell(v.time) + ',' + std::to_string(v.evaluations) +
+           ',' + field(v.message);
 }
+
+std::string sensitivity_row(const SensitivityRow& s) {
+    auto delta = [&](const std::optional<double>& x) {
+        return x && s.time ? std::optional<double>(*x - *s.time) : std::nullopt;
+    };
+    return field(s.scenario) + ',' + field(s.path) + ',' + field(s.target) + ',' +
+           fmt::format("{},{},{},{}", s.value, s.step, s.low, s.high) + ',' + cell(s.time) + ',' + cell(s.time_low) +
+           ',' + cell(s.time_high) + ',' + cell(delta(s.time_low)) + ',' + cell(delta(s.time_high)) + ',' +
+           cell(s.derivative) + ',' + cell(s.elasticity) + ',' + field(s.note);
+}
+
+/// samples.csv: the sampled paths and target labels of every sampled scenario.
+struct SampleColumns {
+    std::vector<std::string> paths, labels;
+    explicit SampleColumns(const Experiment& ex) {
+        for (const auto& sc : ex.scenarios) {
+            if (!sc.sample) continue;
+            for (const auto& p : sc.sample->paths) add_unique(paths, p);
+            for (const auto& t : sc.targets) add_unique(labels, target_label(t));
+        }
+    }
+    [[nodiscard]] std::string header() const {
+        std::string h = "scenario,sample";
+        for (const auto& p : paths) h += ',' + field(p);
+        for (const auto& l : labels) h += ',' + field(l + " time") + ',' + field(l + " reached");
+        return h;
+    }
+};
 
 ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     const SampleSpec& sp = *mc.spec->sample;
@@ -256,7 +213,7 @@ ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     j["parameters"] = ps;
     if (!sp.rank_correlation.empty()) j["rank_correlation"] = sp.rank_correlation;
     ordered_json ts = ordered_json::array();
-    for (const auto& st : monte_carlo_stats(mc)) {
+    for (const auto& st : mc.stats) {
         ordered_json t;
         t["target"] = st.target;
         t["p_reached_by_horizon"] = static_cast<double>(st.reached) / static_cast<double>(st.n);
@@ -344,88 +301,129 @@ void print_comparison(const Comparison& c, std::ostream& os) {
                    *c.min_C_ratio, *c.min_C_ratio_t, *c.max_C_ratio, *c.max_C_ratio_t, c.rows.back().C_ratio);
 }
 
-ordered_json summary_json(const RunResult& r) {
+namespace {
+
+ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
+    const ScenarioSpec& sc = *s.spec;
+    ordered_json o;
+    o["name"] = sc.name;
+    if (sc.origin != sc.name) o["origin"] = sc.origin;
+    o["csv"] = csv.empty() ? ordered_json(nullptr) : ordered_json(csv);
+    if (!sc.sweep.empty()) {
+        ordered_json sw = ordered_json::object();
+        for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
+        o["sweep"] = sw;
+    }
+    if (s.solve) o["solve"] = solve_json(*s.solve);
+    o["efficiency"] = sc.resolved["efficiency"];
+    o["power"] = sc.resolved["power"];
+    o["loss"] = sc.resolved["loss"];
+    o["baseline"] = sc.resolved["baseline"];
+    o["horizon"] = sc.horizon;
+    o["C0"] = sc.model.C0;
+    o["L_C0"] = sc.model.L_start;
+    if (!sc.model.auxiliary.empty()) {
+        ordered_json aux = ordered_json::array();
+        for (const auto& q : sc.model.auxiliary) aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
+        o["auxiliary_columns"] = aux;
+    }
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : s.targets) {
+        ordered_json tj;
+        tj["kind"] = t.spec.kind == TargetSpec::Kind::loss ? "loss" : "relative";
+        tj["loss"] = t.loss;
+        tj["relative"] = t.relative;
+        tj["reached"] = t.reached;
+        tj["time"] = opt(t.time);
+        tj["unreachable"] = t.unreachable;
+        if (t.has_reference) {
+            tj["reference_reached"] = t.reference_time.has_value();
+            tj["reference_time"] = opt(t.reference_time);
+            tj["time_rel_err"] = opt(t.time_rel_err);
+        }
+        ts.push_back(tj);
+    }
+    o["targets"] = ts;
+    if (sc.reference) {
+        o["reference"] = {{"type", sc.reference->selection.type},
+                          {"max_rel_err_R", opt(s.max_rel_err)},
+                          {"max_rel_err_R_at", opt(s.max_rel_err_time)}};
+    } else {
+        o["reference"] = nullptr;
+    }
+    o["solver"] = {{"segments", s.stats.segments},
+                   {"steps", s.stats.steps},
+                   {"rejected_steps", s.stats.rejected},
+                   {"rhs_evaluations", s.stats.rhs_evaluations}};
+    return o;
+}
+
+ordered_json sweep_json(const SweepStats& st, bool listed) {
+    const SweepPlan& plan = *st.declared->sweep_plan;
+    ordered_json j;
+    j["scenario"] = st.declared->name;
+    j["scenarios"] = st.scenarios;
+    ordered_json paths = ordered_json::array();
+    for (const auto& a : plan.axes) paths.push_back(a.path);
+    j["paths"] = paths;
+    j["zip"] = plan.zip;
+    j["listed"] = listed;  // each scenario also in "scenarios" (trajectories kept), or only in sweep.csv
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : st.targets)
+        ts.push_back({{"target", t.label},
+                      {"reached", t.reached},
+                      {"unreachable", t.unreachable},
+                      {"min_time", opt(t.min_time)},
+                      {"max_time", opt(t.max_time)}});
+    j["targets"] = ts;
+    j["max_time_rel_err"] = opt(st.max_time_rel_err);
+    j["max_time_rel_err_scenario"] =
+        st.max_time_rel_err ? ordered_json(st.max_time_rel_err_scenario) : ordered_json(nullptr);
+    j["max_rel_err_R"] = opt(st.max_rel_err_R);
+    j["max_rel_err_R_scenario"] = st.max_rel_err_R ? ordered_json(st.max_rel_err_R_scenario) : ordered_json(nullptr);
+    if (st.solves) j["solves_found"] = st.solves_found;
+    // Evaluated by the reference's vectorised closed form: the times are the reference's own, so
+    // there is no numerical solution to check against it (the max_*_err fields are null).
+    j["vectorised"] = st.vectorised;
+    return j;
+}
+
+}  // namespace
+
+ordered_json summary_json(const RunReport& r) {
     const Experiment& ex = *r.experiment;
     ordered_json j;
     j["racesim_version"] = plugin::racesim_version;
     j["experiment"] = ex.name;
     j["config"] = ex.file.string();
     j["horizon"] = ex.horizon;
+    j["scenario_count"] = r.scenarios;
     ordered_json scs = ordered_json::array();
     ordered_json timing_sc = ordered_json::object();
-    const auto csv = csv_file_names(r);
-    for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
-        const ScenarioResult& s = r.scenarios[i];
-        const ScenarioSpec& sc = *s.spec;
-        ordered_json o;
-        o["name"] = sc.name;
-        if (sc.origin != sc.name) o["origin"] = sc.origin;
-        o["csv"] = s.rows.empty() ? ordered_json(nullptr) : ordered_json(csv[i]);
-        if (!sc.sweep.empty()) {
-            ordered_json sw = ordered_json::object();
-            for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
-            o["sweep"] = sw;
-        }
-        if (s.solve) o["solve"] = solve_json(*s.solve);
-        o["efficiency"] = sc.resolved["efficiency"];
-        o["power"] = sc.resolved["power"];
-        o["loss"] = sc.resolved["loss"];
-        o["baseline"] = sc.resolved["baseline"];
-        o["horizon"] = sc.horizon;
-        o["C0"] = sc.model.C0;
-        o["L_C0"] = sc.model.L_start;
-        if (!sc.model.auxiliary.empty()) {
-            ordered_json aux = ordered_json::array();
-            for (const auto& q : sc.model.auxiliary)
-                aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
-            o["auxiliary_columns"] = aux;
-        }
-        ordered_json ts = ordered_json::array();
-        for (const auto& t : s.targets) {
-            ordered_json tj;
-            tj["kind"] = t.spec.kind == TargetSpec::Kind::loss ? "loss" : "relative";
-            tj["loss"] = t.loss;
-            tj["relative"] = t.relative;
-            tj["reached"] = t.reached;
-            tj["time"] = opt(t.time);
-            tj["unreachable"] = t.unreachable;
-            if (t.has_reference) {
-                tj["reference_reached"] = t.reference_time.has_value();
-                tj["reference_time"] = opt(t.reference_time);
-                tj["time_rel_err"] = opt(t.time_rel_err);
-            }
-            ts.push_back(tj);
-        }
-        o["targets"] = ts;
-        if (sc.reference) {
-            o["reference"] = {{"type", sc.reference->selection.type},
-                              {"max_rel_err_R", opt(s.max_rel_err)},
-                              {"max_rel_err_R_at", opt(s.max_rel_err_time)}};
-        } else {
-            o["reference"] = nullptr;
-        }
-        o["solver"] = {{"segments", s.stats.segments},
-                       {"steps", s.stats.steps},
-                       {"rejected_steps", s.stats.rejected},
-                       {"rhs_evaluations", s.stats.rhs_evaluations}};
-        scs.push_back(o);
-        timing_sc[sc.name] = s.wall_seconds;
+    for (std::size_t i = 0; i < r.listed.size(); ++i) {
+        scs.push_back(scenario_json(r.listed[i], r.csv[i]));
+        timing_sc[r.listed[i].spec->name] = r.listed[i].wall_seconds;
     }
     j["scenarios"] = scs;
+    if (!r.sweeps.empty()) {
+        ordered_json sw = ordered_json::array();
+        for (const auto& st : r.sweeps) sw.push_back(sweep_json(st, ex.output.trajectories));
+        j["sweeps"] = sw;
+    }
     if (!r.comparisons.empty()) {
         ordered_json cs = ordered_json::array();
         for (const auto& c : r.comparisons) cs.push_back(comparison_json(c));
         j["comparisons"] = cs;
     }
-    if (!r.sensitivity.empty()) j["sensitivity_csv"] = "sensitivity.csv";
+    if (r.sensitivity_rows) j["sensitivity_csv"] = "sensitivity.csv";
     if (!r.monte_carlo.empty()) {
         ordered_json mcs = ordered_json::array();
         for (const auto& mc : r.monte_carlo) mcs.push_back(monte_carlo_json(mc));
         j["monte_carlo"] = mcs;
         j["samples_csv"] = "samples.csv";
     }
-    if (any_sweep(r)) j["sweep_csv"] = "sweep.csv";
-    if (any_solve(r)) j["solve_csv"] = "solve.csv";
+    if (!r.sweeps.empty()) j["sweep_csv"] = "sweep.csv";
+    if (r.solves) j["solve_csv"] = "solve.csv";
     j["resolved_config"] = ex.resolved;
     // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
     j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};
@@ -510,77 +508,308 @@ void check_results_dir(const fs::path& dir_in, bool force) {
                        std::strerror(errno) + ")");
 }
 
-void write_results(const RunResult& r, const fs::path& dir_in, bool force) {
+struct ResultsWriter::Impl {
+    const Experiment& ex;
+    fs::path dir, parent, tmp, tag;
+    bool force = false, committed = false;
+    std::unordered_set<std::string> csv_taken;
+    SweepColumns sweep_cols;
+    SampleColumns sample_cols;
+    CsvStream sweep_csv, solve_csv, sensitivity_csv, samples_csv;
+    std::vector<std::size_t> sweep_of;  ///< declared index -> index into report.sweeps (or npos)
+    std::string line;
+
+    Impl(const Experiment& e, const fs::path& d, bool f, const fs::path& t)
+        : ex(e),
+          dir(d),
+          parent(d.has_parent_path() ? d.parent_path() : fs::path(".")),
+          tmp(t),
+          force(f),
+          sweep_cols(e),
+          sample_cols(e),
+          sweep_csv(t / "sweep.csv", sweep_cols.header()),
+          solve_csv(t / "solve.csv", "scenario,parameter,lo,hi,at,target,found,value,time_check,simulations,message"),
+          sensitivity_csv(t / "sensitivity.csv",
+                          "scenario,parameter,target,value,step,low,high,time,time_low,time_high,delta_low,"
+                          "delta_high,derivative,elasticity,note"),
+          samples_csv(t / "samples.csv", sample_cols.header()) {}
+
+    /// A scenario's CSV file name, unique in the run ("-2", "-3", ... when two names map to one).
+    std::string csv_name(const std::string& scenario) {
+        const std::string base = csv_file_name(scenario);
+        std::string name = base;
+        for (int k = 2; csv_taken.count(name); ++k)
+            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+        csv_taken.insert(name);
+        return name;
+    }
+};
+
+ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir_in, bool force) {
     const fs::path dir = normal_dir(dir_in);
     const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
-    const std::string leaf = dir.filename().string();
     check_results_dir(dir, force);
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) throw RunError("cannot create " + parent.string() + ": " + ec.message());
-    remove_stale_temporaries(parent, leaf);
-
+    remove_stale_temporaries(parent, dir.filename().string());
     const std::string tag = std::to_string(::getpid()) + "-" + random_suffix();
-    const fs::path tmp = parent / ("." + leaf + ".tmp-" + tag);
-    try {
-        if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
-        const auto csv = csv_file_names(r);
-        for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
-            check_interrupt();
-            if (!r.scenarios[i].rows.empty()) write_csv(r.scenarios[i], tmp / csv[i]);
-        }
-        check_interrupt();
-        if (any_sweep(r)) write_sweep_csv(r, tmp / "sweep.csv");
-        if (any_solve(r)) write_solve_csv(r, tmp / "solve.csv");
-        if (!r.sensitivity.empty()) write_sensitivity_csv(r, tmp / "sensitivity.csv");
-        check_interrupt();
-        if (!r.monte_carlo.empty()) write_samples_csv(r, tmp / "samples.csv");
-        for (const auto& c : r.comparisons) write_compare_csv(c, tmp / compare_file_name(c));
-        {
-            std::ofstream out(tmp / "summary.json");
-            out << summary_json(r).dump(2) << '\n';
-            out.flush();
-            if (!out) throw RunError("error while writing " + (tmp / "summary.json").string());
-        }
-        check_interrupt();  // the last point where an interrupt discards the results
-        // Commit: one rename. SIGKILL at any instant leaves the old directory or the new one,
-        // never a mix (plus, at worst, a hidden .<leaf>.tmp-* that the next run removes).
-        if (fs::exists(fs::symlink_status(dir, ec))) {
-            if (exchange(tmp, dir)) {
-                fs::remove_all(tmp, ec);  // now holds the previous results
-                return;
-            }
-            // No RENAME_EXCHANGE on this file system: move the old one aside, then rename.
-            const fs::path old = parent / ("." + leaf + ".old-" + tag);
-            fs::rename(dir, old, ec);
-            if (ec) throw RunError("cannot move the previous " + dir.string() + " aside: " + ec.message());
-            fs::rename(tmp, dir, ec);
-            if (ec) {
-                fs::rename(old, dir);
-                throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
-            }
-            fs::remove_all(old, ec);
-        } else {
-            fs::rename(tmp, dir, ec);
-            if (ec) throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
-        }
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
+    const fs::path tmp = parent / ("." + dir.filename().string() + ".tmp-" + tag);
+    if (!fs::create_directory(tmp, ec) || ec) throw RunError("cannot create " + tmp.string() + ": " + ec.message());
+    impl_ = std::make_unique<Impl>(ex, dir, force, tmp);
+    impl_->tag = tag;
+    report_.experiment = &ex;
+    impl_->sweep_of.assign(ex.scenarios.size(), static_cast<std::size_t>(-1));
+    for (std::size_t d = 0; d < ex.scenarios.size(); ++d) {
+        const ScenarioSpec& sc = ex.scenarios[d];
+        if (!sc.sweep_plan) continue;
+        impl_->sweep_of[d] = report_.sweeps.size();
+        SweepStats st;
+        st.declared = &sc;
+        for (const auto& t : sc.targets) st.targets.push_back(SweepStats::Target{target_label(t), 0, 0, {}, {}});
+        report_.sweeps.push_back(std::move(st));
     }
 }
 
-void print_table(const RunResult& r, std::ostream& os) {
+ResultsWriter::~ResultsWriter() {
+    if (!impl_ || impl_->committed) return;
+    std::error_code ec;
+    fs::remove_all(impl_->tmp, ec);
+}
+
+void ResultsWriter::scenario(const ScenarioResult& r) {
+    Impl& w = *impl_;
+    const ScenarioSpec& sc = *r.spec;
+    std::string csv;
+    if (!r.rows.empty()) {
+        csv = w.csv_name(sc.name);
+        write_csv(r, w.tmp / csv);
+    }
+    if (!sc.sweep.empty()) w.sweep_csv.row(w.sweep_cols.row(r));
+    if (r.solve) {
+        report_.solves = true;
+        w.solve_csv.row(solve_row(r));
+    }
+    for (const auto& row : r.sensitivity) w.sensitivity_csv.row(sensitivity_row(row));
+    report_.sensitivity_rows += r.sensitivity.size();
+
+    // Which declared scenario it comes from: swept ones carry their values in `sweep`.
+    std::size_t declared = 0;
+    bool swept = !sc.sweep.empty();
+    if (swept) {
+        for (std::size_t d = 0; d < w.ex.scenarios.size(); ++d)
+            if (w.ex.scenarios[d].sweep_plan && w.ex.scenarios[d].name == sc.origin) declared = d;
+        SweepStats& st = report_.sweeps.at(w.sweep_of.at(declared));
+        ++st.scenarios;
+        for (std::size_t k = 0; k < r.targets.size() && k < st.targets.size(); ++k) {
+            const TargetResult& t = r.targets[k];
+            SweepStats::Target& agg = st.targets[k];
+            if (t.unreachable) ++agg.unreachable;
+            if (t.time) {
+                ++agg.reached;
+                agg.min_time = agg.min_time ? std::min(*agg.min_time, *t.time) : *t.time;
+                agg.max_time = agg.max_time ? std::max(*agg.max_time, *t.time) : *t.time;
+            }
+            if (t.time_rel_err && (!st.max_time_rel_err || *t.time_rel_err > *st.max_time_rel_err)) {
+                st.max_time_rel_err = t.time_rel_err;
+                st.max_time_rel_err_scenario = sc.name;
+            }
+        }
+        if (r.max_rel_err && (!st.max_rel_err_R || *r.max_rel_err > *st.max_rel_err_R)) {
+            st.max_rel_err_R = r.max_rel_err;
+            st.max_rel_err_R_scenario = sc.name;
+        }
+        if (r.solve) {
+            ++st.solves;
+            if (r.solve->found) ++st.solves_found;
+        }
+    }
+    if (swept && !w.ex.output.trajectories) return;  // in sweep.csv and the sweep's summary only
+    ScenarioResult kept = r;
+    kept.rows.clear();
+    kept.rows.shrink_to_fit();
+    kept.sensitivity.clear();
+    report_.listed.push_back(std::move(kept));
+    report_.csv.push_back(csv);
+}
+
+void ResultsWriter::sweep_rows(const SweepRows& rows) {
+    Impl& w = *impl_;
+    const ScenarioSpec& sc = *rows.declared;
+    const SweepPlan& plan = *sc.sweep_plan;
+    std::size_t d = 0;
+    while (&w.ex.scenarios[d] != &sc) ++d;
+    SweepStats& st = report_.sweeps.at(w.sweep_of.at(d));
+    // Each column of sweep.csv: its axis in this sweep, or none.
+    std::vector<int> axis_of(w.sweep_cols.paths.size(), -1);
+    for (std::size_t c = 0; c < axis_of.size(); ++c)
+        for (std::size_t j = 0; j < plan.axes.size(); ++j)
+            if (plan.axes[j].path == w.sweep_cols.paths[c]) axis_of[c] = static_cast<int>(j);
+    std::vector<int> target_of(w.sweep_cols.labels.size(), -1);
+    for (std::size_t c = 0; c < target_of.size(); ++c)
+        for (std::size_t k = 0; k < sc.targets.size(); ++k)
+            if (target_label(sc.targets[k]) == w.sweep_cols.labels[c]) target_of[c] = static_cast<int>(k);
+    const std::string origin = field(sc.name);
+    std::string& line = w.line;
+    for (std::size_t r = 0; r < rows.n; ++r) {
+        // The name, as SweepPlan::name makes it, without an Assignment per value.
+        line.clear();
+        std::string name = sc.name + "[";
+        for (std::size_t j = 0; j < plan.axes.size(); ++j) {
+            const SweepAxis& a = plan.axes[j];
+            if (j) name += ',';
+            name += a.label;
+            name += '=';
+            if (a.range)
+                fmt::format_to(std::back_inserter(name), "{}", rows.values[j][r]);
+            else
+                name += a.listed[plan.axis_index(rows.k0 + r, j)].text;
+        }
+        name += ']';
+        line = field(name);
+        line += ',';
+        line += origin;
+        for (const int j : axis_of) {
+            line += ',';
+            if (j >= 0) fmt::format_to(std::back_inserter(line), "{}", rows.values[static_cast<std::size_t>(j)][r]);
+        }
+        for (const int k : target_of) {
+            if (k < 0) {
+                line += ",,,";
+                continue;
+            }
+            const double t = rows.times[static_cast<std::size_t>(k)][r];
+            if (std::isfinite(t))
+                fmt::format_to(std::back_inserter(line), ",{},true,{}", t, t);
+            else
+                line += std::isnan(t) ? ",,unreachable," : ",,false,";
+        }
+        w.sweep_csv.row(line);
+        ++st.scenarios;
+        for (std::size_t k = 0; k < rows.times.size() && k < st.targets.size(); ++k) {
+            const double t = rows.times[k][r];
+            SweepStats::Target& agg = st.targets[k];
+            if (std::isnan(t)) ++agg.unreachable;
+            if (!std::isfinite(t)) continue;
+            ++agg.reached;
+            agg.min_time = agg.min_time ? std::min(*agg.min_time, t) : t;
+            agg.max_time = agg.max_time ? std::max(*agg.max_time, t) : t;
+        }
+    }
+    st.vectorised = true;
+}
+
+void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                           const std::vector<double>& times) {
+    Impl& w = *impl_;
+    const SampleSpec& sp = *sc.sample;
+    std::string& line = w.line;
+    line = field(sc.name);
+    fmt::format_to(std::back_inserter(line), ",{}", index);
+    for (const auto& p : w.sample_cols.paths) {
+        const auto it = std::find(sp.paths.begin(), sp.paths.end(), p);
+        if (it == sp.paths.end())
+            line += ',';
+        else
+            fmt::format_to(std::back_inserter(line), ",{}", x[static_cast<std::size_t>(it - sp.paths.begin())]);
+    }
+    for (const auto& l : w.sample_cols.labels) {
+        std::size_t k = 0;
+        while (k < sc.targets.size() && target_label(sc.targets[k]) != l) ++k;
+        if (k == sc.targets.size()) {
+            line += ",,";
+            continue;
+        }
+        if (std::isfinite(times[k]))
+            fmt::format_to(std::back_inserter(line), ",{},true", times[k]);
+        else
+            line += ",,false";
+    }
+    w.samples_csv.row(line);
+}
+
+void ResultsWriter::commit(RunSummary s) {
+    Impl& w = *impl_;
+    report_.scenarios = s.scenarios;
+    report_.comparisons = std::move(s.comparisons);
+    report_.monte_carlo = std::move(s.monte_carlo);
+    report_.wall_seconds = s.wall_seconds;
+    for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.sensitivity_csv, &w.samples_csv}) c->close();
+    for (const auto& c : report_.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
+    {
+        std::ofstream out(w.tmp / "summary.json");
+        out << summary_json(report_).dump(2) << '\n';
+        out.flush();
+        if (!out) throw RunError("error while writing " + (w.tmp / "summary.json").string());
+    }
+    check_interrupt();  // the last point where an interrupt discards the results
+    check_results_dir(w.dir, w.force);
+    // Commit: one rename. SIGKILL at any instant leaves the old directory or the new one,
+    // never a mix (plus, at worst, a hidden .<leaf>.tmp-* that the next run removes).
+    std::error_code ec;
+    const fs::path& dir = w.dir;
+    if (fs::exists(fs::symlink_status(dir, ec))) {
+        if (exchange(w.tmp, dir)) {
+            w.committed = true;
+            fs::remove_all(w.tmp, ec);  // now holds the previous results
+            return;
+        }
+        // No RENAME_EXCHANGE on this file system: move the old one aside, then rename.
+        const fs::path old = w.parent / ("." + dir.filename().string() + ".old-" + w.tag.string());
+        fs::rename(dir, old, ec);
+        if (ec) throw RunError("cannot move the previous " + dir.string() + " aside: " + ec.message());
+        fs::rename(w.tmp, dir, ec);
+        if (ec) {
+            fs::rename(old, dir);
+            throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
+        }
+        w.committed = true;
+        fs::remove_all(old, ec);
+    } else {
+        fs::rename(w.tmp, dir, ec);
+        if (ec) throw RunError("cannot move results into " + dir.string() + ": " + ec.message());
+        w.committed = true;
+    }
+}
+
+void write_results(const RunResult& r, const fs::path& dir, bool force) {
+    ResultsWriter w(*r.experiment, dir, force);
+    // Scenarios and vectorised sweep rows in the run's order.
+    std::size_t b = 0;
+    for (const auto& s : r.scenarios) {
+        for (; b < r.sweep_rows.size() && r.sweep_rows[b].first < s.index; ++b) w.sweep_rows(r.sweep_rows[b]);
+        w.scenario(s);
+    }
+    for (; b < r.sweep_rows.size(); ++b) w.sweep_rows(r.sweep_rows[b]);
+    for (const auto& mc : r.monte_carlo) {
+        const std::size_t d = mc.spec->sample->paths.size();
+        std::vector<double> x(d), t(mc.times.size());
+        for (std::size_t i = 0; i < mc.spec->sample->n; ++i) {
+            std::copy_n(mc.draws.begin() + static_cast<std::ptrdiff_t>(i * d), d, x.begin());
+            for (std::size_t k = 0; k < t.size(); ++k) t[k] = mc.times[k][i];
+            w.sample(*mc.spec, i, x, t);
+        }
+    }
+    RunSummary s;
+    s.experiment = r.experiment;
+    s.scenarios = r.scenarios.size();
+    s.comparisons = r.comparisons;
+    s.monte_carlo = r.monte_carlo;
+    s.wall_seconds = r.wall_seconds;
+    w.commit(s);
+}
+
+void print_table(const RunReport& r, std::ostream& os) {
     const Experiment& ex = *r.experiment;
-    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(),
-               r.scenarios.size(), ex.horizon);
+    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(), r.scenarios,
+               ex.horizon);
     fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
                "reference (yr)", "time err", "max R err");
     auto t_str = [](const std::optional<double>& t, bool unreachable) {
         if (t) return fmt::format("{:.6g}", *t);
         return std::string(unreachable ? "unreachable" : "not reached");
     };
-    for (const auto& s : r.scenarios) {
+    for (const auto& s : r.listed) {
         const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
         if (s.targets.empty())
             fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-",
@@ -592,7 +821,20 @@ void print_table(const RunResult& r, std::ostream& os) {
                        t_str(t.time, t.unreachable), ref, terr, rerr);
         }
     }
-    for (const auto& s : r.scenarios) {
+    if (!ex.output.trajectories)
+        for (const auto& st : r.sweeps) {
+            fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", st.declared->name, st.scenarios);
+            if (st.max_time_rel_err) fmt::print(os, "; worst time err {:.2e}", *st.max_time_rel_err);
+            if (st.max_rel_err_R) fmt::print(os, ", worst R err {:.2e}", *st.max_rel_err_R);
+            fmt::print(os, "\n");
+            for (const auto& t : st.targets) {
+                fmt::print(os, "  {:<12} reached by {} of {}", t.label, t.reached, st.scenarios);
+                if (t.min_time) fmt::print(os, ", in {:.6g} to {:.6g} yr", *t.min_time, *t.max_time);
+                if (t.unreachable) fmt::print(os, " ({} unreachable)", t.unreachable);
+                fmt::print(os, "\n");
+            }
+        }
+    for (const auto& s : r.listed) {
         if (!s.solve) continue;
         const SolveResult& v = *s.solve;
         if (v.found)
@@ -602,12 +844,12 @@ void print_table(const RunResult& r, std::ostream& os) {
         else
             fmt::print(os, "solve '{}': not found: {}\n", s.spec->name, v.message);
     }
-    if (!r.sensitivity.empty()) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity.size());
+    if (r.sensitivity_rows) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity_rows);
     for (const auto& mc : r.monte_carlo) {
         const SampleSpec& sp = *mc.spec->sample;
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);
         auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
-        for (const auto& st : monte_carlo_stats(mc)) {
+        for (const auto& st : mc.stats) {
             fmt::print(os, "  {:<12} P(reached) {:.4f}  p5 {}  p25 {}  p50 {}  p75 {}  p95 {} yr\n", st.target,
                        static_cast<double>(st.reached) / static_cast<double>(st.n), q(st.quantiles[0].second),
                        q(st.quantiles[2].second), q(st.quantiles[3].second), q(st.quantiles[4].second),

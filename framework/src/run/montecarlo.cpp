@@ -1,76 +1,143 @@
 // Monte Carlo over a scenario's parameters: each sample is the scenario with its drawn values,
-// instantiated and integrated to its targets only. Samples run in parallel (oneTBB); each
-// writes only its own slot, and a draw depends only on (seed, index), so the results are the
+// instantiated and integrated to its targets only. Samples run in parallel (oneTBB) and are
+// handed to the sink in order; a draw depends only on (seed, index), so the results are the
 // same whatever the number of threads.
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <mutex>
 
+#include "batch.hpp"
+#include "ordered_pipeline.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/run/runner.hpp"
 
 namespace racesim {
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc,
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
     r.spec = &sc;
-    r.draws.assign(n * d, 0.0);
-    r.times.assign(nt, std::vector<double>(n, std::numeric_limits<double>::infinity()));
-    // Failures are rare: kept apart (not one string per sample) so memory stays at d + targets
-    // doubles per sample.
-    std::mutex errors_mutex;
-    std::map<std::size_t, std::string> errors;
-    auto fail = [&](std::size_t i, std::string msg) {
-        std::lock_guard<std::mutex> lock(errors_mutex);
-        errors.emplace(i, std::move(msg));
+    // Kept while the samples run: one double per sample and target, for the exact quantiles
+    // (then sorted in place and freed). The draws go to the sink.
+    r.times.resize(nt);
+    for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
+    // The reference must accept the samples: the first one, tried now (else sample by sample).
+    auto accepts_first = [&] {
+        if (!detail::batch_applies(ex, sc, s.paths) || n == 0) return false;
+        std::vector<double> x0 = draw(s, 0);
+        std::vector<std::pair<std::string, plugin::Column>> varying;
+        for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&x0[j], 1});
+        std::vector<std::vector<double>> t;
+        std::string why;
+        return detail::batch_times(sc, 1, varying, t, why, [&](std::size_t) { return sc.name; });
     };
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            const std::vector<double> x = draw(s, i);
-            std::copy(x.begin(), x.end(), r.draws.begin() + static_cast<std::ptrdiff_t>(i * d));
+    if (accepts_first()) {
+        // The closed form over chunks of samples at once: the draws, row-major, are the columns.
+        struct Chunk {
+            std::size_t i0 = 0, m = 0;
+            std::vector<double> draws;               // m x d
+            std::vector<std::vector<double>> times;  // per target, per sample
+        };
+        const std::size_t chunk = 4096;
+        detail::ordered_parallel<Chunk>(
+            (n + chunk - 1) / chunk,
+            [&](std::size_t c) {
+                check_interrupt();
+                Chunk out;
+                out.i0 = c * chunk;
+                out.m = std::min(chunk, n - out.i0);
+                out.draws.resize(out.m * d);
+                for (std::size_t q = 0; q < out.m; ++q) {
+                    const std::vector<double> x = draw(s, out.i0 + q);
+                    std::copy(x.begin(), x.end(), out.draws.begin() + static_cast<std::ptrdiff_t>(q * d));
+                }
+                std::vector<std::pair<std::string, plugin::Column>> varying;
+                for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
+                std::string why;
+                if (!detail::batch_times(sc, out.m, varying, out.times, why, [&](std::size_t q) {
+                        return sc.name + " (Monte Carlo sample " + std::to_string(out.i0 + q) + ")";
+                    }))
+                    throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                   "' declined the Monte Carlo samples " + std::to_string(out.i0) + " to " +
+                                   std::to_string(out.i0 + out.m - 1) + ": " + why);
+                if (done) done(out.m);
+                return out;
+            },
+            [&](const Chunk& ch) {
+                std::vector<double> x(d), t(nt);
+                for (std::size_t q = 0; q < ch.m; ++q) {
+                    std::copy_n(ch.draws.begin() + static_cast<std::ptrdiff_t>(q * d), d, x.begin());
+                    for (std::size_t k = 0; k < nt; ++k) {
+                        const double v = ch.times[k][q];  // NaN (never reached) counts as not reached
+                        t[k] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
+                        r.times[k][ch.i0 + q] = t[k];
+                    }
+                    sink.sample(sc, ch.i0 + q, x, t);
+                }
+            },
+            [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
+        r.stats = monte_carlo_stats(sc, std::move(r.times));
+        r.times.clear();
+        return r;
+    }
+    struct Sample {
+        std::size_t index;
+        std::vector<double> x, times;
+    };
+    detail::ordered_parallel<Sample>(
+        n,
+        [&](std::size_t i) {
+            check_interrupt();
+            Sample out{i, draw(s, i), std::vector<double>(nt, std::numeric_limits<double>::infinity())};
             std::vector<Assignment> as;  // no text: a sample has no name, and messages format the value
             for (std::size_t j = 0; j < d; ++j)
-                as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, {}, s.dists[j].mark});
+                as.push_back(Assignment{s.paths[j], plugin::Value{out.x[j]}, {}, s.dists[j].mark});
+            const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
+            const auto t = target_times(ex, v);
+            for (std::size_t k = 0; k < nt; ++k)
+                if (t[k]) out.times[k] = *t[k];
+            return out;
+        },
+        [&](const Sample& smp) {
+            for (std::size_t k = 0; k < nt; ++k) r.times[k][smp.index] = smp.times[k];
+            sink.sample(sc, smp.index, smp.x, smp.times);
+        },
+        [&](std::size_t i) -> std::exception_ptr {
+            std::string msg;
             try {
-                const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
-                const auto t = target_times(ex, v);
-                for (std::size_t k = 0; k < nt; ++k)
-                    if (t[k]) r.times[k][i] = *t[k];
+                throw;
+            } catch (const Interrupted&) {
+                return std::current_exception();
             } catch (const ConfigError& e) {
                 const auto& ds = e.diagnostics.errors();
-                fail(i, ds.empty() ? std::string(e.what()) : ds.front().message);
+                msg = ds.empty() ? std::string(e.what()) : ds.front().message;
             } catch (const std::exception& e) {
-                fail(i, e.what());
+                msg = e.what();
             }
-        }
-        if (done) done(range.size());
-    });
-    // The first failing sample by index, so the message does not depend on the schedule.
-    if (!errors.empty()) {
-        const auto& [i, msg] = *errors.begin();
-        throw RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) + " (seed " +
-                       std::to_string(s.seed) + "): " + msg);
-    }
+            return std::make_exception_ptr(RunError("scenario '" + sc.name + "', Monte Carlo sample " +
+                                                    std::to_string(i) + " (seed " + std::to_string(s.seed) +
+                                                    "): " + msg));
+        },
+        [&](std::size_t k) {
+            if (done) done(k);
+        });
+    r.stats = monte_carlo_stats(sc, std::move(r.times));
+    r.times.clear();
     return r;
 }
 
-std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
-    const ScenarioSpec& sc = *mc.spec;
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times) {
     std::vector<MonteCarloTargetStats> out;
-    for (std::size_t k = 0; k < mc.times.size(); ++k) {
+    for (std::size_t k = 0; k < times.size(); ++k) {
         MonteCarloTargetStats st;
         st.target = target_label(sc.targets[k]);
-        std::vector<double> t = mc.times[k];
+        std::vector<double>& t = times[k];
         std::sort(t.begin(), t.end());
         st.n = t.size();
         double sum = 0;

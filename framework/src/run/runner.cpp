@@ -1,16 +1,19 @@
 #include "racesim/run/runner.hpp"
 
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <limits>
+#include <map>
 #include <sstream>
 
+#include "batch.hpp"
+#include "ordered_pipeline.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/plugins/registry.hpp"
 
@@ -197,88 +200,215 @@ Series series_of(const ScenarioResult& r) {
 
 namespace {
 
-/// A scenario, or its goal seek and then the scenario at the value found.
-ScenarioResult run_one(const Experiment& ex, const ScenarioSpec& sc) {
-    bool keep = ex.output.trajectories;
+/// Scenario i of the run: made (when swept), its goal seek and then the scenario at the value
+/// found, and its sensitivity rows.
+ScenarioResult run_one(const Experiment& ex, std::size_t i, bool keep) {
+    const ScenarioRef ref = expand(ex, i, ex.output.trajectories);
+    const ScenarioSpec& sc = *ref.spec;
     for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
-    if (!sc.solve) return run_scenario(ex, sc, keep);
-    SolveResult s = solve(ex, sc);
-    std::shared_ptr<const ScenarioSpec> spec;
-    if (s.found) {
-        const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
-        auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
-        solved->solve = sc.solve;
-        solved->sensitivity = sc.sensitivity;
-        spec = std::move(solved);
+    ScenarioResult res;
+    if (!sc.solve) {
+        res = run_scenario(ex, sc, keep);
+        res.owned = ref.owned;
+    } else {
+        SolveResult s = solve(ex, sc);
+        std::shared_ptr<const ScenarioSpec> spec = ref.owned;
+        if (s.found) {
+            const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
+            auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
+            solved->solve = sc.solve;
+            solved->sensitivity = sc.sensitivity;
+            spec = std::move(solved);
+        }
+        res = run_scenario(ex, spec ? *spec : sc, keep);
+        res.owned = spec;
+        if (s.found) s.time = res.targets.at(s.spec.target).time;
+        res.solve = std::move(s);
     }
-    ScenarioResult res = run_scenario(ex, spec ? *spec : sc, keep);
-    res.owned = spec;
-    if (s.found) s.time = res.targets.at(s.spec.target).time;
-    res.solve = std::move(s);
+    res.index = i;
+    if (res.spec->sensitivity) res.sensitivity = sensitivity(ex, *res.spec, res);
     return res;
+}
+
+/// The first exception, with a plugin fault given the scenario it happened in.
+std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
+    try {
+        throw;
+    } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
+        try {
+            const ScenarioRef ref = expand(ex, i, false);
+            const ScenarioSpec& sc = *ref.spec;
+            if (e.scenario.empty()) e.scenario = sc.name;
+            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
+            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
+        } catch (...) {
+        }
+        return std::current_exception();
+    } catch (...) {
+        return std::current_exception();
+    }
+}
+
+/// The rows [k0, k0 + n) of a batchable sweep, by the reference's vectorised closed form;
+/// nullopt when the reference declines them (`why` says why).
+std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, std::size_t k0, std::size_t n,
+                                    std::string& why) {
+    const SweepPlan& plan = *sc.sweep_plan;
+    SweepRows rows;
+    rows.declared = &sc;
+    rows.first = first + k0;
+    rows.k0 = k0;
+    rows.n = n;
+    rows.values.assign(plan.axes.size(), std::vector<double>(n));
+    std::vector<std::pair<std::string, plugin::Column>> varying;
+    for (std::size_t j = 0; j < plan.axes.size(); ++j) {
+        for (std::size_t r = 0; r < n; ++r) rows.values[j][r] = plan.axes[j].number(plan.axis_index(k0 + r, j));
+        varying.emplace_back(plan.axes[j].path, plugin::Column{rows.values[j].data(), 1});
+    }
+    if (!detail::batch_times(sc, n, varying, rows.times, why,
+                             [&](std::size_t r) { return plan.name(sc.name, k0 + r); }))
+        return std::nullopt;
+    return rows;
 }
 
 }  // namespace
 
+bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc) {
+    if (ex.output.trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
+    std::vector<std::string> paths;
+    for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
+    if (!detail::batch_applies(ex, sc, paths)) return false;
+    const std::string prefix = sc.name + "[";
+    for (const auto& c : ex.comparisons)
+        if (c.a.rfind(prefix, 0) == 0 || c.b.rfind(prefix, 0) == 0) return false;
+    // The reference must accept this sweep: its first row, tried now.
+    std::string why;
+    return batch_rows(sc, 0, 0, 1, why).has_value();
+}
+
 std::size_t work_units(const Experiment& ex) {
-    std::size_t n = ex.scenarios.size();
+    std::size_t n = scenario_count(ex);
     for (const auto& sc : ex.scenarios)
         if (sc.sample) n += sc.sample->n;
     return n;
 }
 
-RunResult run_experiment(const Experiment& ex, const Progress& progress) {
+RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
-    RunResult r;
+    RunSummary r;
     r.experiment = &ex;
-    // Every scenario (and its goal seek) in parallel, each into its own slot; the first failure
-    // by scenario order is reported, whatever the schedule.
-    const std::size_t n = ex.scenarios.size();
-    std::vector<std::optional<ScenarioResult>> slots(n);
-    std::vector<std::exception_ptr> errors(n);
-    const std::size_t total = work_units(ex);
+    const std::size_t n = scenario_count(ex), total = work_units(ex);
+    r.scenarios = n;
     std::atomic<std::size_t> finished{0};
     auto tick = [&](std::size_t k) {
         const std::size_t now = finished += k;
         if (progress) progress(now, total);
     };
-    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-        try {
-            slots[i] = run_one(ex, ex.scenarios[i]);
-        } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
-            const ScenarioSpec& sc = ex.scenarios[i];
-            if (e.scenario.empty()) e.scenario = sc.name;
-            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
-            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
-            errors[i] = std::current_exception();
-        } catch (...) {
-            errors[i] = std::current_exception();
+    std::map<std::string, Series> compared;
+    for (const auto& c : ex.comparisons) compared[c.a], compared[c.b];
+
+    // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
+    // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
+    std::size_t first = 0;
+    std::size_t d = 0;
+    while (d < ex.scenarios.size()) {
+        const ScenarioSpec& sc = ex.scenarios[d];
+        if (sweep_batchable(ex, sc)) {
+            const std::size_t rows = sc.sweep_plan->size(), chunk = 4096;
+            detail::ordered_parallel<SweepRows>(
+                (rows + chunk - 1) / chunk,
+                [&](std::size_t c) {
+                    check_interrupt();
+                    const std::size_t k0 = c * chunk, m = std::min(chunk, rows - k0);
+                    std::string why;
+                    auto out = batch_rows(sc, first, k0, m, why);
+                    if (!out)
+                        throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                       "' declined rows " + std::to_string(k0) + " to " + std::to_string(k0 + m - 1) +
+                                       " of the sweep after accepting its first: " + why);
+                    tick(m);
+                    return std::move(*out);
+                },
+                [&](const SweepRows& b) { sink.sweep_rows(b); }, [](std::size_t) { return std::current_exception(); },
+                [](std::size_t) {});
+            first += rows;
+            ++d;
+            continue;
         }
-        tick(1);
-    });
-    for (std::size_t i = 0; i < n; ++i)
-        if (errors[i]) std::rethrow_exception(errors[i]);
-    for (auto& s : slots) r.scenarios.push_back(std::move(*s));
-    for (const auto& done : r.scenarios)
-        if (done.spec->sensitivity) {
-            auto rows = sensitivity(ex, *done.spec, done);
-            r.sensitivity.insert(r.sensitivity.end(), rows.begin(), rows.end());
+        // A run of consecutive declared scenarios that are not batchable goes through one pipeline.
+        std::size_t end = d, count = 0;
+        while (end < ex.scenarios.size() && !sweep_batchable(ex, ex.scenarios[end])) {
+            count += ex.scenarios[end].sweep_plan ? ex.scenarios[end].sweep_plan->size() : 1;
+            ++end;
         }
+        const std::size_t offset = first;
+        detail::ordered_parallel<ScenarioResult>(
+            count,
+            [&](std::size_t i) {
+                check_interrupt();
+                return run_one(ex, offset + i, ex.output.trajectories);
+            },
+            [&](const ScenarioResult& res) {
+                if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
+                sink.scenario(res);
+            },
+            [&](std::size_t i) { return annotated(ex, offset + i); }, tick);
+        first += count;
+        d = end;
+    }
+
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, tick));
+        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
     for (const auto& c : ex.comparisons) {
-        const ScenarioResult *a = nullptr, *b = nullptr;
-        for (const auto& s : r.scenarios) {
-            if (s.spec->name == c.a) a = &s;
-            if (s.spec->name == c.b) b = &s;
-        }
         try {
-            r.comparisons.push_back(compare(series_of(*a), series_of(*b)));
+            r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }
     }
     r.wall_seconds = seconds_since(t0);
+    return r;
+}
+
+namespace {
+
+/// Keeps everything.
+class CollectingSink final : public RunSink {
+public:
+    explicit CollectingSink(RunResult& r) : r_(r) {}
+    void scenario(const ScenarioResult& res) override {
+        r_.sensitivity.insert(r_.sensitivity.end(), res.sensitivity.begin(), res.sensitivity.end());
+        r_.scenarios.push_back(res);
+    }
+    void sweep_rows(const SweepRows& rows) override { r_.sweep_rows.push_back(rows); }
+    void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                const std::vector<double>& times) override {
+        if (index == 0)
+            samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
+        MonteCarloResult& mc = samples_.back();
+        mc.draws.insert(mc.draws.end(), x.begin(), x.end());
+        for (std::size_t k = 0; k < times.size(); ++k) mc.times[k].push_back(times[k]);
+    }
+    std::vector<MonteCarloResult> samples_;  ///< draws and times, in sample order
+
+private:
+    RunResult& r_;
+};
+
+}  // namespace
+
+RunResult run_experiment(const Experiment& ex, const Progress& progress) {
+    RunResult r;
+    r.experiment = &ex;
+    CollectingSink sink(r);
+    RunSummary s = run_experiment(ex, sink, progress);
+    r.comparisons = std::move(s.comparisons);
+    r.monte_carlo = std::move(s.monte_carlo);
+    for (std::size_t k = 0; k < r.monte_carlo.size(); ++k) {
+        r.monte_carlo[k].draws = std::move(sink.samples_.at(k).draws);
+        r.monte_carlo[k].times = std::move(sink.samples_.at(k).times);
+    }
+    r.wall_seconds = s.wall_seconds;
     return r;
 }
 

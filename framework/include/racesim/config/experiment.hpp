@@ -55,6 +55,49 @@ struct SensitivitySpec {
     Mark mark;
 };
 
+/// A generated sweep range: `{from, to, step}` or `{from, to, count, scale}`. Its values are
+/// computed when asked for (a million-value range costs no memory), each rounded to 15
+/// significant digits so that 0.1 + 2·0.1 is swept as 0.3; both ends are exact.
+struct SweepRange {
+    double from = 0, to = 0;
+    double step = 0;         ///< != 0: from, from + step, ... up to `to` (count is then derived)
+    std::size_t count = 0;   ///< the number of values
+    bool log_scale = false;  ///< with count: geometric spacing
+    [[nodiscard]] double value(std::size_t i) const;
+};
+
+/// One swept path of a `sweep:`: its values, each checked where it was written.
+struct SweepAxis {
+    std::string path;
+    std::string label;                ///< the parameter name in scenario names (the path when two axes share it)
+    std::vector<Assignment> listed;   ///< a list: the values as written
+    std::optional<SweepRange> range;  ///< a range (then `listed` is empty)
+    Mark mark;                        ///< where a range was written
+
+    [[nodiscard]] std::size_t size() const { return range ? range->count : listed.size(); }
+    /// Value i with its text (as written, or the shortest form of a generated value) and mark.
+    [[nodiscard]] Assignment at(std::size_t i) const;
+    /// Value i as a number (no text, no allocation).
+    [[nodiscard]] double number(std::size_t i) const;
+};
+
+/// The `sweep:` of a declared scenario. Its scenarios are made one at a time when they run
+/// (racesim::expand), never all at once: a sweep costs memory for its axes, not its product.
+struct SweepPlan {
+    std::vector<SweepAxis> axes;
+    bool zip = false;  ///< pair the axes' values one to one instead of the cartesian product
+    Mark mark;
+
+    /// The number of scenarios: the product of the axes' sizes (with zip, their common size).
+    [[nodiscard]] std::size_t size() const;
+    /// The values of scenario k: the last axis varies fastest.
+    void assignments(std::size_t k, std::vector<Assignment>& out) const;
+    /// The index into axis j of scenario k's value.
+    [[nodiscard]] std::size_t axis_index(std::size_t k, std::size_t j) const;
+    /// The name of scenario k: "<base>[label=value,...]".
+    [[nodiscard]] std::string name(const std::string& base, std::size_t k) const;
+};
+
 struct TargetSpec {
     enum class Kind { loss, relative } kind = Kind::loss;
     double value = 0;
@@ -84,6 +127,9 @@ struct ScenarioSpec {
     std::optional<double> C0;   ///< set when given explicitly
     std::vector<TargetSpec> targets;
     std::vector<Assignment> sweep;  ///< the sweep values this scenario was expanded with
+    /// Set on a declared scenario with `sweep:`: it stands for the plan's scenarios (and is not
+    /// run itself); its models are those of the axes' first values.
+    std::shared_ptr<const SweepPlan> sweep_plan;
     std::optional<SolveSpec> solve;
     std::optional<SensitivitySpec> sensitivity;
     std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
@@ -99,6 +145,9 @@ struct OutputSpec {
 
 struct SolverSpec {
     bool closed_form = false;  ///< evaluate each scenario's reference instead of integrating
+    /// With closed_form: evaluate sweeps over arrays where the reference can (racesim::sweep_batchable).
+    /// Not a config key: tests turn it off to compare with the scenario-by-scenario path.
+    bool vectorise = true;
     double rel_tol = 1e-10;
     double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment
@@ -116,7 +165,9 @@ struct Experiment {
     double horizon = 0;
     OutputSpec output;
     SolverSpec solver;
-    std::vector<ScenarioSpec> scenarios;  ///< swept scenarios expanded, in file order
+    /// The scenarios as declared, in file order. A swept one stands for its sweep's scenarios,
+    /// which racesim::expand makes one at a time (racesim::scenario_count counts them).
+    std::vector<ScenarioSpec> scenarios;
     std::vector<CompareSpec> comparisons;
     nlohmann::ordered_json resolved;  ///< the whole experiment as resolved
     /// The registry the models came from; it must outlive the experiment (goal seek and

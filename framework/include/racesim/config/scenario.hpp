@@ -2,6 +2,7 @@
 // again with some parameters changed (sweeps, goal seek, sensitivity). Nothing here reads YAML.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,28 @@ std::string check_parameter_value(const ScenarioSpec& sc, const std::string& pat
 ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignment>& assignments,
                              const std::string& name, const Registry& registry, bool record = true,
                              bool describe = true);
+
+/// The number of scenarios an experiment runs: each declared scenario, a swept one counted
+/// as the number of scenarios of its sweep.
+std::size_t scenario_count(const Experiment& ex);
+
+/// A scenario of a run: a declared one (`spec` points into the experiment), or one of a sweep,
+/// made for the occasion and owned here.
+struct ScenarioRef {
+    const ScenarioSpec* spec = nullptr;
+    std::shared_ptr<const ScenarioSpec> owned;
+    std::size_t declared = 0;  ///< the index of its declared scenario in ex.scenarios
+};
+
+/// Scenario i of the run (0 <= i < scenario_count(ex)): declared scenarios in file order, a
+/// sweep's scenarios in its order. A swept scenario is instantiated now (with `resolved` only
+/// when `describe`), keeps the declared scenario's solve and sensitivity, and records its
+/// values in `sweep`. Throws ConfigError (at the sweep values' marks) when its combination of
+/// values is refused.
+ScenarioRef expand(const Experiment& ex, std::size_t i, bool describe = true);
+
+/// Rounds to 15 significant digits (generated sweep values: 0.1 + 2·0.1 is 0.3).
+double clean_decimal(double x);
 
 /// "loss=0.68" or "R=0.5": a target's label in tables and column names.
 std::string target_label(const TargetSpec& t);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,24 +18,84 @@ namespace racesim {
 /// replaced by '_', plus ".csv".
 std::string csv_file_name(const std::string& scenario);
 
-/// The CSV file names of all scenarios of a run, made unique ("-2", "-3", ... appended).
-std::vector<std::string> csv_file_names(const RunResult& r);
+/// A sweep's scenarios in a nutshell: kept instead of its scenarios when they are not listed
+/// one by one in summary.json (summary-only mode), so that memory does not grow with them.
+struct SweepStats {
+    const ScenarioSpec* declared = nullptr;
+    std::size_t scenarios = 0;
+    struct Target {
+        std::string label;
+        std::size_t reached = 0, unreachable = 0;
+        std::optional<double> min_time, max_time;
+    };
+    std::vector<Target> targets;
+    std::optional<double> max_time_rel_err, max_rel_err_R;  ///< worst over the sweep, against its reference
+    std::string max_time_rel_err_scenario, max_rel_err_R_scenario;
+    std::size_t solves = 0, solves_found = 0;
+    bool vectorised = false;  ///< evaluated by the reference's vectorised closed form (SweepRows)
+};
+
+/// What summary.json and the table on stdout say about a run: the scenarios listed one by one
+/// (every scenario when trajectories are kept, else the scenarios that are not swept), a
+/// summary of each sweep, the Monte Carlo statistics and the comparisons.
+struct RunReport {
+    const Experiment* experiment = nullptr;
+    std::size_t scenarios = 0;
+    std::vector<ScenarioResult> listed;  ///< without their rows
+    std::vector<std::string> csv;        ///< per listed scenario: its CSV file name, "" when none
+    std::vector<SweepStats> sweeps;
+    std::size_t sensitivity_rows = 0;
+    bool solves = false;
+    std::vector<Comparison> comparisons;
+    std::vector<MonteCarloResult> monte_carlo;
+    double wall_seconds = 0;
+};
 
 /// The whole summary.json document (schema: docs/results.md).
-nlohmann::ordered_json summary_json(const RunResult& r);
+nlohmann::ordered_json summary_json(const RunReport& r);
 
 /// Checks, before any work, that results can go to `dir`: refuses an existing `dir` unless
 /// `force` (with a message saying whether it holds earlier racesim results), a `dir` that is
 /// a file, and a nearest existing ancestor that is not a writable directory. Throws RunError.
 void check_results_dir(const std::filesystem::path& dir, bool force);
 
-/// Writes the results into `dir`: first into a temporary sibling directory
-/// `.<leaf>.tmp-<pid>-<random>`, committed by one rename (with `force`, an existing `dir` is
-/// swapped out atomically by renameat2(RENAME_EXCHANGE) and then deleted). A process killed
-/// at any instant leaves the previous `dir` or the complete new one, never a mix; hidden
-/// temporaries of dead racesim processes are removed by the next write to the same `dir`.
-/// Checks check_results_dir() again, and racesim::check_interrupt() between files. Throws
-/// RunError (or Interrupted) on any failure, leaving no partial directory behind.
+/// Streams a run into a results directory `dir`: every file is written, as results arrive,
+/// into a temporary sibling directory `.<leaf>.tmp-<pid>-<random>`, and commit() renames it
+/// to `dir` in one step (with `force`, an existing `dir` is swapped out atomically by
+/// renameat2(RENAME_EXCHANGE) and then deleted). A process killed at any instant leaves the
+/// previous `dir` or the complete new one, never a mix; hidden temporaries of dead racesim
+/// processes are removed by the next write to the same `dir`. A writer destroyed without
+/// commit() (an error, an interrupt) removes its temporary directory. Throws RunError.
+///
+/// Per scenario: its CSV (when it has rows), its row in sweep.csv and solve.csv, its
+/// sensitivity rows; per Monte Carlo sample, its row in samples.csv. Kept in memory: the
+/// listed scenarios (RunReport) and one SweepStats per sweep.
+class ResultsWriter final : public RunSink {
+public:
+    ResultsWriter(const Experiment& ex, const std::filesystem::path& dir, bool force);
+    ~ResultsWriter() override;
+    ResultsWriter(const ResultsWriter&) = delete;
+    ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+    void scenario(const ScenarioResult& r) override;
+    void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                const std::vector<double>& times) override;
+    void sweep_rows(const SweepRows& rows) override;
+
+    /// Writes the comparisons and summary.json, then commits the directory. Checks
+    /// racesim::check_interrupt() last, before the rename.
+    void commit(RunSummary s);
+
+    /// The report (complete after commit()).
+    [[nodiscard]] const RunReport& report() const { return report_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    RunReport report_;
+};
+
+/// Writes a whole run kept in memory (RunResult) through a ResultsWriter.
 void write_results(const RunResult& r, const std::filesystem::path& dir, bool force);
 
 /// The file name of a comparison's CSV: compare_<a>_vs_<b>.csv.
@@ -45,7 +107,8 @@ void write_compare_csv(const Comparison& c, const std::filesystem::path& file);
 /// The readable report of a comparison.
 void print_comparison(const Comparison& c, std::ostream& os);
 
-/// One line per target: scenario, target, time, reference time, errors.
-void print_table(const RunResult& r, std::ostream& os);
+/// One line per target of each listed scenario (scenario, target, time, reference time,
+/// errors), a line per target of each sweep not listed, and the analyses' summaries.
+void print_table(const RunReport& r, std::ostream& os);
 
 }  // namespace racesim

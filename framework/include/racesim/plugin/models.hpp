@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "racesim/plugin/api.hpp"
@@ -116,6 +117,44 @@ public:
     [[nodiscard]] virtual std::optional<double> log_compute_ratio_limit() const { return std::nullopt; }
 };
 
+/// A per-row value of a batch: data[i · stride]. Stride 0 gives every row the same value.
+struct Column {
+    const double* data = nullptr;
+    std::size_t stride = 0;
+    [[nodiscard]] bool set() const { return data != nullptr; }
+    [[nodiscard]] double operator[](std::size_t i) const { return data[i * stride]; }
+};
+
+/// Many scenarios that share their model types (those of `base`) and differ in the values of
+/// numeric parameters: a sweep or a batch of Monte Carlo samples. `columns` holds one column
+/// per path the reference reads: "<block>.<param>" for the efficiency, power and loss
+/// parameters and "baseline.tau" / "baseline.C0"; a column is unset (data == nullptr) where
+/// the scenarios leave the value unset (a defaulted C_ref, the C0 of a baseline given by tau).
+struct BatchInput {
+    std::size_t n = 0;
+    double horizon = 0;  ///< yr
+    std::vector<std::pair<std::string, Column>> columns;
+    [[nodiscard]] Column column(const std::string& path) const {
+        for (const auto& [p, c] : columns)
+            if (p == path) return c;
+        return {};
+    }
+};
+
+/// What a batch asks for: the time to one target, a loss (nats/token) or a relative loss.
+struct BatchTarget {
+    bool relative = true;
+    double value = 0;
+};
+
+/// Optional on a reference: the time to a target for every row of a batch at once, evaluated
+/// over arrays (no object per row), so that a closed-form sweep runs at the speed of the
+/// formula. Writes time[i] in yr, +inf when not reached by the horizon, NaN when never reached
+/// at any time. Returns false and sets `why` when it cannot evaluate this batch (the host then
+/// evaluates row by row). Must agree with the ReferenceModel the descriptor makes.
+using BatchTimeFunction = std::function<bool(const ReferenceInput& base, const BatchInput& in,
+                                             const BatchTarget& target, double* time, std::string& why)>;
+
 enum class Kind { efficiency, power, loss, reference };
 
 inline const char* to_string(Kind k) {
@@ -147,6 +186,10 @@ struct Descriptor {
     RateFactory make_rate;
     LossFactory make_loss;
     ReferenceFactory make_reference;
+    /// References only, optional: the vectorised time to target (see BatchTimeFunction), and
+    /// the parameter paths it reads (the host fills exactly these columns).
+    BatchTimeFunction batch_time_to_target;
+    std::vector<std::string> batch_paths;
 };
 
 using EntryFunction = std::vector<Descriptor>();
