@@ -313,11 +313,15 @@ Draw draw(const std::string& et, const std::string& pt, std::mt19937_64& rng, in
     return d;
 }
 
-void check_integrator(const std::string& et, const std::string& pt, std::uint64_t seed, int n) {
+void check_integrator(const std::string& et, const std::string& pt, std::uint64_t seed, int n,
+                      racesim::Formulation formulation = racesim::Formulation::automatic) {
     const auto t_start = std::chrono::steady_clock::now();
     std::mt19937_64 rng(seed);
-    Worst wR{"integrator vs piecewise-exact, R: " + et + " x " + pt},
-        wT{"integrator vs piecewise-exact, time: " + et + " x " + pt};
+    const std::string form = formulation == racesim::Formulation::linear  ? " (linear form forced)"
+                             : formulation == racesim::Formulation::log_C ? " (ln C forced)"
+                                                                          : "";
+    Worst wR{"integrator vs piecewise-exact, R: " + et + " x " + pt + form},
+        wT{"integrator vs piecewise-exact, time: " + et + " x " + pt + form};
     const double kappa = 0.048, bar = 1e-8;
     for (int i = 0; i < n; ++i) {
         const Draw d = draw(et, pt, rng, i);
@@ -336,8 +340,18 @@ void check_integrator(const std::string& et, const std::string& pt, std::uint64_
         pb.power_name = pt;
         for (int k = 0; k <= 60; ++k) pb.output_times.push_back(k == 60 ? d.H : d.H * k / 60.0);
         const double uH = ref->log_compute_ratio(d.H);
-        for (double f : {0.03, 0.4, 0.9}) pb.log_thresholds.push_back(f * uH);
-        const auto res = racesim::integrate(pb, racesim::IntegratorOptions{});
+        // With b = 1 and peaked power, ln(C/C0) grows by the same amount per burst, so a target at
+        // 0.4·u(H) can sit exactly on a plateau between bursts: its first crossing time is then
+        // decided by rounding (the end of one burst or the start of the next). The automatic runs
+        // keep the original fractions; the forced ones use fractions that never land there.
+        const bool forced = formulation != racesim::Formulation::automatic;
+        for (double f : {forced ? 0.031 : 0.03, forced ? 0.41 : 0.4, forced ? 0.91 : 0.9})
+            pb.log_thresholds.push_back(f * uH);
+        racesim::IntegratorOptions opt;
+        opt.formulation = formulation;
+        const auto res = racesim::integrate(pb, opt);
+        if (formulation == racesim::Formulation::linear) CHECK(res.stats.linear_steps == res.stats.steps);
+        if (formulation == racesim::Formulation::log_C) CHECK(res.stats.log_C_steps == res.stats.steps);
         for (std::size_t k = 0; k < pb.output_times.size(); ++k) {
             const double t = pb.output_times[k];
             const double err =
@@ -362,7 +376,7 @@ void check_integrator(const std::string& et, const std::string& pt, std::uint64_
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    std::printf("[numerics] %s x %s: %d random scenarios, %.2f s\n", et.c_str(), pt.c_str(), n, secs);
+    std::printf("[numerics] %s x %s%s: %d random scenarios, %.2f s\n", et.c_str(), pt.c_str(), form.c_str(), n, secs);
     wR.print();
     wT.print();
 }
@@ -386,6 +400,25 @@ TEST_CASE("integrator vs piecewise-exact: experience-curve (state-dependent)") {
     check_integrator("experience-curve", "time-series", 623, 100);
     check_integrator("experience-curve", "peaked", 624, 100);
 }
+// The state-dependent model with each formulation forced (the automatic choice keeps ln C for
+// it), and the smooth non-exponential efficiency (logistic), where the automatic choice uses
+// the plain forms, with each forced too.
+TEST_CASE("integrator vs piecewise-exact: experience-curve, every step in ln C or in the linear form") {
+    for (auto f : {racesim::Formulation::log_C, racesim::Formulation::linear}) {
+        check_integrator("experience-curve", "mean-field", 641, 100, f);
+        check_integrator("experience-curve", "growth", 642, 100, f);
+        check_integrator("experience-curve", "time-series", 643, 100, f);
+        check_integrator("experience-curve", "peaked", 644, 100, f);
+    }
+}
+TEST_CASE("integrator vs piecewise-exact: logistic, every step in ln C or in the linear form") {
+    for (auto f : {racesim::Formulation::log_C, racesim::Formulation::linear}) {
+        check_integrator("logistic", "mean-field", 651, 50, f);
+        check_integrator("logistic", "peaked", 652, 50, f);
+        check_integrator("logistic", "time-series", 653, 50, f);
+    }
+}
+
 TEST_CASE("integrator vs piecewise-exact: growth and time-series power") {
     check_integrator("continuous-doubling", "growth", 631, 100);
     check_integrator("discrete-steps", "growth", 632, 100);

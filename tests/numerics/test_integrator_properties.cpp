@@ -35,7 +35,8 @@ struct ComboResult {
     int scenarios = 0, targets_reached = 0;
 };
 
-void check_combo(const std::string& eff, const std::string& pow, std::uint64_t seed, int n) {
+void check_combo(const std::string& eff, const std::string& pow, std::uint64_t seed, int n,
+                 racesim::Formulation formulation = racesim::Formulation::automatic) {
     const auto t_start = std::chrono::steady_clock::now();
     ScenarioSampler S(seed);
     ComboResult out;
@@ -68,7 +69,13 @@ void check_combo(const std::string& eff, const std::string& pow, std::uint64_t s
         pb.log_thresholds.push_back(uH * 1.02 + 1e-6);  // not reached by the horizon
         pb.log_thresholds.push_back(-S.uniform(0, 1) / sc.kappa);  // y in [1, e]: at once
 
-        const auto res = racesim::integrate(pb, racesim::IntegratorOptions{});
+        racesim::IntegratorOptions opt;
+        opt.formulation = formulation;
+        const auto res = racesim::integrate(pb, opt);
+        // A forced formulation is used for every step.
+        if (formulation == racesim::Formulation::linear) CHECK(res.stats.linear_steps == res.stats.steps);
+        if (formulation == racesim::Formulation::log_C) CHECK(res.stats.log_C_steps == res.stats.steps);
+        CHECK(res.stats.linear_steps + res.stats.log_C_steps + res.stats.fitted_steps == res.stats.steps);
         out.steps += res.stats.steps;
         out.segments += res.stats.segments;
         ++out.scenarios;
@@ -114,9 +121,12 @@ void check_combo(const std::string& eff, const std::string& pow, std::uint64_t s
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    std::printf("[numerics] %s x %s: %d random scenarios, %d targets reached, %lld segments, %lld steps, %.2f s\n",
-                eff.c_str(), pow.c_str(), out.scenarios, out.targets_reached, static_cast<long long>(out.segments),
-                static_cast<long long>(out.steps), secs);
+    const char* form = formulation == racesim::Formulation::linear  ? " (linear form forced)"
+                       : formulation == racesim::Formulation::log_C ? " (ln C forced)"
+                                                                    : "";
+    std::printf("[numerics] %s x %s%s: %d random scenarios, %d targets reached, %lld segments, %lld steps, %.2f s\n",
+                eff.c_str(), pow.c_str(), form, out.scenarios, out.targets_reached,
+                static_cast<long long>(out.segments), static_cast<long long>(out.steps), secs);
     out.R.print();
     out.t.print();
 }
@@ -134,6 +144,20 @@ TEST_CASE("integrator vs exact: discrete-steps x mean-field") {
 }
 TEST_CASE("integrator vs exact: discrete-steps x peaked") {
     check_combo("discrete-steps", "peaked", 0xC0DE'0004ULL, 2500);
+}
+
+// Each formulation forced on every step (integrator.hpp): ln C (racesim's method before the
+// fitted forms) and the relative increment, on fewer scenarios of the same four combinations,
+// against the same bar. The automatic choice is what the tests above exercise.
+TEST_CASE("integrator vs exact, every step in ln C") {
+    for (const char* e : {"continuous-doubling", "discrete-steps"})
+        for (const char* p : {"mean-field", "peaked"})
+            check_combo(e, p, 0xC0DE'0011ULL, 300, racesim::Formulation::log_C);
+}
+TEST_CASE("integrator vs exact, every step in the linear form (relative increment)") {
+    for (const char* e : {"continuous-doubling", "discrete-steps"})
+        for (const char* p : {"mean-field", "peaked"})
+            check_combo(e, p, 0xC0DE'0012ULL, 300, racesim::Formulation::linear);
 }
 
 // The whole pipeline: a generated YAML experiment with random scenarios of all four kinds,

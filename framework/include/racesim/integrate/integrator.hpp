@@ -1,7 +1,13 @@
-// dC/dt = E(t)·P(t) integrated as u = ln(C/C0), du/dt = E·P/C, segment by segment between
-// the merged breakpoints of E and P, with a fresh controlled Dormand–Prince 5(4) stepper per
-// segment and the rate regimes frozen on each segment (ARCHITECTURE.md). Times to targets
-// are root-found (TOMS 748) on the stepper's dense-output interpolant.
+// dC/dt = E(t)·P(t) integrated segment by segment between the merged breakpoints of E and P,
+// with the rate regimes frozen on each segment (ARCHITECTURE.md), by a controlled
+// Dormand–Prince 5(4) method (Boost.Odeint's runge_kutta_dopri5, racesim's own step-size
+// controller). Every step starts from an anchor C_a = C(t_a) and integrates one of
+//   x = ln(1 + q·(C − C_a)/C_a), q > 0   ("log" form; q = 1 is ln(C/C_a), the ln C form), or
+//   x = (C − C_a)/C_a                    ("linear" form, the relative increment),
+// with q fitted to the step from the observed slope of ln(E·P) so that a rate exponential in
+// t (and a constant one, in the linear form) makes x exactly linear in t (docs/numerics.md).
+// Every form is controlled on the error of ln C. Times to targets are root-found (TOMS 748)
+// on the stepper's dense-output interpolant and polished by Newton on a fresh step.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +19,23 @@
 
 namespace racesim {
 
+/// The variable each step integrates (see the top of this file). `automatic` chooses per step;
+/// the others force one form everywhere (for tests and benchmarks: every form is exact in
+/// principle, they differ in cost).
+enum class Formulation {
+    automatic,  ///< the log form with q fitted to the rate's slope, linear where the rate is flat or zero
+    log_C,      ///< the log form with q = 1 throughout: ln C, as racesim integrated before the fitted forms
+    linear,     ///< the relative increment throughout
+};
+
 struct IntegratorOptions {
     double rel_tol = 1e-10;              ///< relative tolerance on C = absolute tolerance on ln C
     double abs_tol = 0;                  ///< absolute tolerance on C, PFLOP (adds abs_tol/C0 on ln(C/C0))
     std::int64_t max_steps = 1'000'000;  ///< per segment
+    Formulation formulation = Formulation::automatic;
+    /// Sample every rate model for jumps it did not declare before integrating (docs/numerics.md,
+    /// "Undeclared jumps"). Always on in `racesim run`; off only to time the integration alone.
+    bool check_jumps = true;
 };
 
 /// What the integrator needs to know about a scenario.
@@ -36,6 +55,9 @@ struct IntegrationStats {
     std::int64_t steps = 0;
     std::int64_t rejected = 0;
     std::int64_t rhs_evaluations = 0;
+    std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
+    std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
+    std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
 };
 
 struct IntegrationResult {
