@@ -40,6 +40,13 @@ std::string type_text(const plugin::ParamSpec& p) {
     return s;
 }
 
+/// "efficiency.gamma, efficiency.E0, ...": what a vectorised reference evaluates over arrays.
+std::string vectorised_paths(const plugin::Descriptor& d) {
+    std::string s;
+    for (std::size_t i = 0; i < d.batch_paths.size(); ++i) s += (i ? ", " : "") + d.batch_paths[i];
+    return s;
+}
+
 }  // namespace
 
 std::string describe_text(const PluginEntry& e) {
@@ -47,6 +54,7 @@ std::string describe_text(const PluginEntry& e) {
     std::string s = fmt::format("{} '{}' — {}\n  library: {}\n", plugin::to_string(d.kind), d.type, d.summary,
                                 e.library->path.string());
     if (!d.doc.empty()) s += "  " + d.doc + "\n";
+    if (d.batch_time_to_target) s += "  vectorised time to target over: " + vectorised_paths(d) + "\n";
     if (d.schema.params().empty()) return s + "  parameters: none\n";
     s += "  parameters:\n";
     for (const auto& p : d.schema.params()) {
@@ -61,6 +69,9 @@ std::string describe_markdown(const PluginEntry& e) {
     const auto& d = e.descriptor;
     std::string s = fmt::format("### {} `{}`\n\n{}\n\n", plugin::to_string(d.kind), d.type, d.summary);
     if (!d.doc.empty()) s += d.doc + "\n\n";
+    if (d.batch_time_to_target)
+        s += "Vectorised time to target (closed-form sweeps and Monte Carlo samples over arrays) over: " +
+             vectorised_paths(d) + ".\n\n";
     if (d.schema.params().empty()) return s + "No parameters.\n";
     s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
     for (const auto& p : d.schema.params())
@@ -77,6 +88,7 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
     j["summary"] = d.summary;
     j["doc"] = d.doc;
     j["library"] = e.library->path.string();
+    if (d.batch_time_to_target) j["vectorised_paths"] = d.batch_paths;
     auto ps = nlohmann::ordered_json::array();
     for (const auto& p : d.schema.params()) {
         nlohmann::ordered_json pj;
