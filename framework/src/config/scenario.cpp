@@ -367,14 +367,17 @@ double SweepAxis::number(std::size_t i) const {
 }
 
 std::string SweepPlan::name(const std::string& base, std::size_t k) const {
-    std::vector<Assignment> as;
-    assignments(k, as);
     std::string s = base + "[";
     for (std::size_t j = 0; j < axes.size(); ++j) {
+        const SweepAxis& a = axes[j];
+        const std::size_t i = axis_index(k, j);
         if (j) s += ',';
-        s += axes[j].label;
+        s += a.label;
         s += '=';
-        s += as[j].text;
+        if (a.range)  // the shortest form of a generated value, as SweepAxis::at writes it
+            fmt::format_to(std::back_inserter(s), "{}", a.range->value(i));
+        else
+            s += a.listed[i].text;
     }
     return s + "]";
 }

@@ -516,7 +516,6 @@ struct ResultsWriter::Impl {
     SweepColumns sweep_cols;
     SampleColumns sample_cols;
     CsvStream sweep_csv, solve_csv, sensitivity_csv, samples_csv;
-    std::vector<std::size_t> sweep_of;  ///< declared index -> index into report.sweeps (or npos)
     std::string line;
 
     Impl(const Experiment& e, const fs::path& d, bool f, const fs::path& t)
@@ -559,11 +558,8 @@ ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir_in, bool 
     impl_ = std::make_unique<Impl>(ex, dir, force, tmp);
     impl_->tag = tag;
     report_.experiment = &ex;
-    impl_->sweep_of.assign(ex.scenarios.size(), static_cast<std::size_t>(-1));
-    for (std::size_t d = 0; d < ex.scenarios.size(); ++d) {
-        const ScenarioSpec& sc = ex.scenarios[d];
+    for (const ScenarioSpec& sc : ex.scenarios) {
         if (!sc.sweep_plan) continue;
-        impl_->sweep_of[d] = report_.sweeps.size();
         SweepStats st;
         st.declared = &sc;
         for (const auto& t : sc.targets) st.targets.push_back(SweepStats::Target{target_label(t), 0, 0, {}, {}});
@@ -593,23 +589,13 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     for (const auto& row : r.sensitivity) w.sensitivity_csv.row(sensitivity_row(row));
     report_.sensitivity_rows += r.sensitivity.size();
 
-    // Which declared scenario it comes from: swept ones carry their values in `sweep`.
-    std::size_t declared = 0;
-    bool swept = !sc.sweep.empty();
+    const bool swept = !sc.sweep.empty();
     if (swept) {
-        for (std::size_t d = 0; d < w.ex.scenarios.size(); ++d)
-            if (w.ex.scenarios[d].sweep_plan && w.ex.scenarios[d].name == sc.origin) declared = d;
-        SweepStats& st = report_.sweeps.at(w.sweep_of.at(declared));
+        SweepStats& st = stats_of(sc.origin);
         ++st.scenarios;
         for (std::size_t k = 0; k < r.targets.size() && k < st.targets.size(); ++k) {
             const TargetResult& t = r.targets[k];
-            SweepStats::Target& agg = st.targets[k];
-            if (t.unreachable) ++agg.unreachable;
-            if (t.time) {
-                ++agg.reached;
-                agg.min_time = agg.min_time ? std::min(*agg.min_time, *t.time) : *t.time;
-                agg.max_time = agg.max_time ? std::max(*agg.max_time, *t.time) : *t.time;
-            }
+            st.targets[k].add(t.time, t.unreachable);
             if (t.time_rel_err && (!st.max_time_rel_err || *t.time_rel_err > *st.max_time_rel_err)) {
                 st.max_time_rel_err = t.time_rel_err;
                 st.max_time_rel_err_scenario = sc.name;
@@ -633,13 +619,17 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     report_.csv.push_back(csv);
 }
 
+SweepStats& ResultsWriter::stats_of(const std::string& swept) {
+    for (auto& st : report_.sweeps)
+        if (st.declared->name == swept) return st;
+    throw std::logic_error("racesim: results of a sweep the experiment does not declare: " + swept);
+}
+
 void ResultsWriter::sweep_rows(const SweepRows& rows) {
     Impl& w = *impl_;
     const ScenarioSpec& sc = *rows.declared;
     const SweepPlan& plan = *sc.sweep_plan;
-    std::size_t d = 0;
-    while (&w.ex.scenarios[d] != &sc) ++d;
-    SweepStats& st = report_.sweeps.at(w.sweep_of.at(d));
+    SweepStats& st = stats_of(sc.name);
     // Each column of sweep.csv: its axis in this sweep, or none.
     std::vector<int> axis_of(w.sweep_cols.paths.size(), -1);
     for (std::size_t c = 0; c < axis_of.size(); ++c)
@@ -652,20 +642,8 @@ void ResultsWriter::sweep_rows(const SweepRows& rows) {
     const std::string origin = field(sc.name);
     std::string& line = w.line;
     for (std::size_t r = 0; r < rows.n; ++r) {
-        // The name, as SweepPlan::name makes it, without an Assignment per value.
         line.clear();
-        std::string name = sc.name + "[";
-        for (std::size_t j = 0; j < plan.axes.size(); ++j) {
-            const SweepAxis& a = plan.axes[j];
-            if (j) name += ',';
-            name += a.label;
-            name += '=';
-            if (a.range)
-                fmt::format_to(std::back_inserter(name), "{}", rows.values[j][r]);
-            else
-                name += a.listed[plan.axis_index(rows.k0 + r, j)].text;
-        }
-        name += ']';
+        const std::string name = plan.name(sc.name, rows.k0 + r);
         line = field(name);
         line += ',';
         line += origin;
@@ -688,12 +666,7 @@ void ResultsWriter::sweep_rows(const SweepRows& rows) {
         ++st.scenarios;
         for (std::size_t k = 0; k < rows.times.size() && k < st.targets.size(); ++k) {
             const double t = rows.times[k][r];
-            SweepStats::Target& agg = st.targets[k];
-            if (std::isnan(t)) ++agg.unreachable;
-            if (!std::isfinite(t)) continue;
-            ++agg.reached;
-            agg.min_time = agg.min_time ? std::min(*agg.min_time, t) : t;
-            agg.max_time = agg.max_time ? std::max(*agg.max_time, t) : t;
+            st.targets[k].add(std::isfinite(t) ? std::optional<double>(t) : std::nullopt, std::isnan(t));
         }
     }
     st.vectorised = true;

@@ -17,75 +17,13 @@
 
 namespace racesim {
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                             const std::function<void(std::size_t)>& done) {
+namespace {
+
+/// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
+void sample_by_sample(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+                      const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
-    MonteCarloResult r;
-    r.spec = &sc;
-    // Kept while the samples run: one double per sample and target, for the exact quantiles
-    // (then sorted in place and freed). The draws go to the sink.
-    r.times.resize(nt);
-    for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
-    // The reference must accept the samples: the first one, tried now (else sample by sample).
-    auto accepts_first = [&] {
-        if (!detail::batch_applies(ex, sc, s.paths) || n == 0) return false;
-        std::vector<double> x0 = draw(s, 0);
-        std::vector<std::pair<std::string, plugin::Column>> varying;
-        for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&x0[j], 1});
-        std::vector<std::vector<double>> t;
-        std::string why;
-        return detail::batch_times(sc, 1, varying, t, why, [&](std::size_t) { return sc.name; });
-    };
-    if (accepts_first()) {
-        // The closed form over chunks of samples at once: the draws, row-major, are the columns.
-        struct Chunk {
-            std::size_t i0 = 0, m = 0;
-            std::vector<double> draws;               // m x d
-            std::vector<std::vector<double>> times;  // per target, per sample
-        };
-        const std::size_t chunk = 4096;
-        detail::ordered_parallel<Chunk>(
-            (n + chunk - 1) / chunk,
-            [&](std::size_t c) {
-                check_interrupt();
-                Chunk out;
-                out.i0 = c * chunk;
-                out.m = std::min(chunk, n - out.i0);
-                out.draws.resize(out.m * d);
-                for (std::size_t q = 0; q < out.m; ++q) {
-                    const std::vector<double> x = draw(s, out.i0 + q);
-                    std::copy(x.begin(), x.end(), out.draws.begin() + static_cast<std::ptrdiff_t>(q * d));
-                }
-                std::vector<std::pair<std::string, plugin::Column>> varying;
-                for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
-                std::string why;
-                if (!detail::batch_times(sc, out.m, varying, out.times, why, [&](std::size_t q) {
-                        return sc.name + " (Monte Carlo sample " + std::to_string(out.i0 + q) + ")";
-                    }))
-                    throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
-                                   "' declined the Monte Carlo samples " + std::to_string(out.i0) + " to " +
-                                   std::to_string(out.i0 + out.m - 1) + ": " + why);
-                if (done) done(out.m);
-                return out;
-            },
-            [&](const Chunk& ch) {
-                std::vector<double> x(d), t(nt);
-                for (std::size_t q = 0; q < ch.m; ++q) {
-                    std::copy_n(ch.draws.begin() + static_cast<std::ptrdiff_t>(q * d), d, x.begin());
-                    for (std::size_t k = 0; k < nt; ++k) {
-                        const double v = ch.times[k][q];  // NaN (never reached) counts as not reached
-                        t[k] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
-                        r.times[k][ch.i0 + q] = t[k];
-                    }
-                    sink.sample(sc, ch.i0 + q, x, t);
-                }
-            },
-            [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
-        r.stats = monte_carlo_stats(sc, std::move(r.times));
-        r.times.clear();
-        return r;
-    }
     struct Sample {
         std::size_t index;
         std::vector<double> x, times;
@@ -127,6 +65,74 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
         [&](std::size_t k) {
             if (done) done(k);
         });
+}
+
+}  // namespace
+
+MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+                             const std::function<void(std::size_t)>& done) {
+    const SampleSpec& s = *sc.sample;
+    const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
+    MonteCarloResult r;
+    r.spec = &sc;
+    // Kept while the samples run: one double per sample and target, for the exact quantiles
+    // (then sorted in place and freed). The draws go to the sink.
+    r.times.resize(nt);
+    for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
+    // The closed form over chunks of samples at once, where the reference offers it: the
+    // draws, row-major, are its columns. nullopt when the reference declines them.
+    struct Chunk {
+        std::size_t i0 = 0, m = 0;
+        std::vector<double> draws;               // m x d
+        std::vector<std::vector<double>> times;  // per target, per sample
+    };
+    auto batch_chunk = [&](std::size_t i0, std::size_t m, std::string& why) -> std::optional<Chunk> {
+        Chunk out{i0, m, std::vector<double>(m * d), {}};
+        for (std::size_t q = 0; q < m; ++q) {
+            const std::vector<double> x = draw(s, i0 + q);
+            std::copy(x.begin(), x.end(), out.draws.begin() + static_cast<std::ptrdiff_t>(q * d));
+        }
+        std::vector<std::pair<std::string, plugin::Column>> varying;
+        for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
+        if (!detail::batch_times(sc, m, varying, out.times, why, [&](std::size_t q) {
+                return sc.name + " (Monte Carlo sample " + std::to_string(i0 + q) + ")";
+            }))
+            return std::nullopt;
+        return out;
+    };
+    std::string why;  // the reference must accept the first sample, tried now (else sample by sample)
+    if (detail::batch_applies(ex, sc, s.paths) && n > 0 && batch_chunk(0, 1, why)) {
+        const std::size_t chunk = 4096;
+        detail::ordered_parallel<Chunk>(
+            (n + chunk - 1) / chunk,
+            [&](std::size_t c) {
+                check_interrupt();
+                const std::size_t i0 = c * chunk, m = std::min(chunk, n - i0);
+                std::string declined;
+                auto out = batch_chunk(i0, m, declined);
+                if (!out)
+                    throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                   "' declined the Monte Carlo samples " + std::to_string(i0) + " to " +
+                                   std::to_string(i0 + m - 1) + ": " + declined);
+                if (done) done(m);
+                return std::move(*out);
+            },
+            [&](const Chunk& ch) {
+                std::vector<double> x(d), t(nt);
+                for (std::size_t q = 0; q < ch.m; ++q) {
+                    std::copy_n(ch.draws.begin() + static_cast<std::ptrdiff_t>(q * d), d, x.begin());
+                    for (std::size_t k = 0; k < nt; ++k) {
+                        const double v = ch.times[k][q];  // NaN (never reached) counts as not reached
+                        t[k] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
+                        r.times[k][ch.i0 + q] = t[k];
+                    }
+                    sink.sample(sc, ch.i0 + q, x, t);
+                }
+            },
+            [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
+    } else {
+        sample_by_sample(ex, sc, sink, done, r);
+    }
     r.stats = monte_carlo_stats(sc, std::move(r.times));
     r.times.clear();
     return r;

@@ -309,11 +309,14 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
 
     // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
+    // Decided once per declared scenario: sweep_batchable asks the reference to evaluate a row.
+    std::vector<bool> batchable;
+    for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(ex, sc));
     std::size_t first = 0;
     std::size_t d = 0;
     while (d < ex.scenarios.size()) {
         const ScenarioSpec& sc = ex.scenarios[d];
-        if (sweep_batchable(ex, sc)) {
+        if (batchable[d]) {
             const std::size_t rows = sc.sweep_plan->size(), chunk = 4096;
             detail::ordered_parallel<SweepRows>(
                 (rows + chunk - 1) / chunk,
@@ -337,7 +340,7 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
         }
         // A run of consecutive declared scenarios that are not batchable goes through one pipeline.
         std::size_t end = d, count = 0;
-        while (end < ex.scenarios.size() && !sweep_batchable(ex, ex.scenarios[end])) {
+        while (end < ex.scenarios.size() && !batchable[end]) {
             count += ex.scenarios[end].sweep_plan ? ex.scenarios[end].sweep_plan->size() : 1;
             ++end;
         }

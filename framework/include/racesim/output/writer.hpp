@@ -2,6 +2,7 @@
 // readable table on stdout. Knows only Results.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,14 @@ struct SweepStats {
         std::string label;
         std::size_t reached = 0, unreachable = 0;
         std::optional<double> min_time, max_time;
+        /// Counts one scenario's outcome: its time (nullopt: not reached by the horizon).
+        void add(const std::optional<double>& time, bool never) {
+            if (never) ++unreachable;
+            if (!time) return;
+            ++reached;
+            min_time = min_time ? std::min(*min_time, *time) : *time;
+            max_time = max_time ? std::max(*max_time, *time) : *time;
+        }
     };
     std::vector<Target> targets;
     std::optional<double> max_time_rel_err, max_rel_err_R;  ///< worst over the sweep, against its reference
@@ -90,6 +99,8 @@ public:
     [[nodiscard]] const RunReport& report() const { return report_; }
 
 private:
+    SweepStats& stats_of(const std::string& swept);  ///< the summary of the declared sweep of that name
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
     RunReport report_;
