@@ -77,7 +77,7 @@ void BM_RunScenario(benchmark::State& state) {
     ScenarioResult r;
     for (auto _ : state) {
         r = run_scenario(ex, sc);
-        benchmark::DoNotOptimize(r.rows.data());
+        benchmark::DoNotOptimize(r.trajectory.t.data());
     }
     // The same errors, from an integration outside the timed loop (run_scenario's own check
     // is relative to R, not C).

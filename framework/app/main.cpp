@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -22,18 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "racesim/config/loader.hpp"
-#include "racesim/config/scenario.hpp"
-#include "racesim/core/diagnostics.hpp"
-#include "racesim/core/interrupt.hpp"
-#include "racesim/output/reader.hpp"
-#include "racesim/output/writer.hpp"
-#include "racesim/plugin/api.hpp"
-#include "racesim/plugins/contract.hpp"
-#include "racesim/plugins/describe.hpp"
-#include "racesim/plugins/json_schema.hpp"
-#include "racesim/plugins/registry.hpp"
-#include "racesim/run/runner.hpp"
+#include "racesim/racesim.hpp"
 
 namespace fs = std::filesystem;
 using namespace racesim;
@@ -68,65 +56,37 @@ std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
     return log;
 }
 
-/// Loads the plugin directories; a `--plugin-path` that is not a directory is a usage error.
-std::optional<Registry> load_plugins(const Options& o, const std::vector<fs::path>& from_config, spdlog::logger& log) {
-    std::vector<fs::path> cli;
-    for (const auto& p : o.plugin_paths) {
-        std::error_code ec;
-        if (!fs::is_directory(p, ec)) {
-            std::cerr << "racesim: error: --plugin-path '" << p << "' is not a directory\n";
-            return std::nullopt;
-        }
-        cli.emplace_back(p);
-    }
-    Registry reg;
-    reg.load_directories(plugin_search_path(cli, from_config));
-    for (const auto& w : reg.warnings()) log.warn("{}", w);
-    for (const auto& r : reg.refused()) log.debug("plugin library {} not loaded: it {}", r.path.string(), r.reason);
-    log.debug("{} plugin type(s) found", reg.entries().size());
-    return reg;
+/// The session of a command: --plugin-path and RACESIM_PLUGIN_PATH, messages to the log.
+std::unique_ptr<Session> make_session(const Options& o, spdlog::logger& log) {
+    SessionOptions so;
+    so.plugin_paths.assign(o.plugin_paths.begin(), o.plugin_paths.end());
+    so.log = [&log](LogLevel level, const std::string& text) {
+        log.log(level == LogLevel::debug  ? spdlog::level::debug
+                : level == LogLevel::info ? spdlog::level::info
+                                          : spdlog::level::warn,
+                "{}", text);
+    };
+    return std::make_unique<Session>(std::move(so));
 }
 
-/// The plugin directories the user named: --plugin-path, then RACESIM_PLUGIN_PATH. A config's
-/// plugin_paths may point into these (or into the config's own directory), nowhere else.
-std::vector<fs::path> user_plugin_dirs(const Options& o) {
-    std::vector<fs::path> dirs(o.plugin_paths.begin(), o.plugin_paths.end());
-    if (const char* env = std::getenv("RACESIM_PLUGIN_PATH")) {
-        std::string item;
-        for (const char* c = env;; ++c) {
-            if (*c == ':' || *c == '\0') {
-                if (!item.empty()) dirs.emplace_back(item);
-                item.clear();
-                if (*c == '\0') break;
-            } else {
-                item += *c;
-            }
-        }
-    }
-    return dirs;
+/// "--plugin-path 'X' is not a directory": a usage error.
+int plugin_path_error(const PluginPathError& e) {
+    std::cerr << "racesim: error: --plugin-path '" << e.path.string() << "' is not a directory\n";
+    return exit_usage;
 }
 
-/// Parses and validates; prints diagnostics. Returns the exit code on failure.
-int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, std::optional<Experiment>& ex) {
-    Diagnostics diags;
-    auto doc = parse_document(o.config, diags);
-    std::vector<fs::path> from_config;
-    if (doc) from_config = document_plugin_paths(*doc, diags, user_plugin_dirs(o));
-    if (!doc || !diags.empty()) {
-        diags.print(std::cerr);
-        return exit_config;
-    }
-    reg = load_plugins(o, from_config, log);
-    if (!reg) return exit_usage;
-    ex = validate(*doc, *reg, diags, ExperimentLimits{o.max_scenarios});
-    if (!ex) {
-        diags.print(std::cerr);
+/// Loads and validates the config; prints diagnostics. Returns the exit code on failure.
+int load(const Options& o, const Session& session, std::optional<Experiment>& ex) {
+    try {
+        ex = session.load(o.config, LoadOptions{o.max_scenarios, {}, {}});
+    } catch (const PluginPathError& e) {
+        return plugin_path_error(e);
+    } catch (const LoadError& e) {
+        e.diagnostics.print(std::cerr);
         // A type the config names may live in a library that could not be loaded: that is a
         // fault of the plugin installation, not of the config (docs/reliability.md).
-        const bool missing_type = std::any_of(diags.errors().begin(), diags.errors().end(),
-                                              [](const Diagnostic& d) { return d.code == "unknown-type"; });
-        if (missing_type && !reg->refused().empty()) {
-            for (const auto& r : reg->refused())
+        if (e.installation_fault()) {
+            for (const auto& r : e.refused)
                 std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it "
                           << r.reason << '\n';  // the reasons are clauses: "is not ...", "was built for ..."
             std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
@@ -135,16 +95,14 @@ int load(const Options& o, spdlog::logger& log, std::optional<Registry>& reg, st
         }
         return exit_config;
     }
-    // Not needed by this config, but broken: say so once.
-    for (const auto& r : reg->refused()) log.warn("plugin library {} not loaded: it {}", r.path.string(), r.reason);
     return exit_ok;
 }
 
 int cmd_validate(const Options& o, spdlog::logger& log) {
-    std::optional<Registry> reg;
+    const auto session = make_session(o, log);
     std::optional<Experiment> ex;
-    if (int rc = load(o, log, reg, ex)) return rc;
-    const std::size_t n = scenario_count(*ex);
+    if (int rc = load(o, *session, ex)) return rc;
+    const std::size_t n = Session::scenario_count(*ex);
     std::cout << o.config << ": valid: experiment '" << ex->name << "', " << n << " scenario(s)";
     if (n != ex->scenarios.size()) std::cout << " (" << ex->scenarios.size() << " declared, sweeps expanded)";
     std::cout << '\n';
@@ -189,31 +147,26 @@ private:
 /// `racesim check CONFIG`: the plugin contract (racesim/plugins/contract.hpp) on every model
 /// of every scenario, with the scenario's parameters. Exit 0 when it holds, 3 when not.
 int cmd_check(const Options& o, spdlog::logger& log) {
-    std::optional<Registry> reg;
+    const auto session = make_session(o, log);
     std::optional<Experiment> ex;
-    if (int rc = load(o, log, reg, ex)) return rc;
-    std::size_t failed = 0;
+    if (int rc = load(o, *session, ex)) return rc;
+    std::vector<ContractCheck> checks;
     try {
-        for (const auto& sc : ex->scenarios) {
-            const Model& m = sc.model;
-            auto report = [&](const std::string& what, const ContractReport& r) {
-                if (r.problems.empty()) {
-                    fmt::print("{}: {}: ok ({} breakpoints, {} evaluations)\n", sc.name, what, r.breakpoints,
-                               r.evaluations);
-                    return;
-                }
-                ++failed;
-                fmt::print("{}: {}: CONTRACT VIOLATED\n", sc.name, what);
-                for (const auto& p : r.problems) fmt::print("  {}\n", p);
-            };
-            report("efficiency '" + sc.efficiency.selection.type + "'",
-                   check_rate_contract(*m.efficiency, sc.horizon, m.log_C0));
-            report("power '" + sc.power.selection.type + "'", check_rate_contract(*m.power, sc.horizon, m.log_C0));
-            report("loss '" + sc.loss.selection.type + "'", check_loss_contract(*m.loss, m.log_C0));
-        }
+        checks = session->check(*ex);
     } catch (const std::exception& e) {
         std::cerr << "racesim: error: a plugin threw during the check: " << e.what() << '\n';
         return exit_runtime;
+    }
+    std::size_t failed = 0;
+    for (const auto& c : checks) {
+        if (c.report.problems.empty()) {
+            fmt::print("{}: {}: ok ({} breakpoints, {} evaluations)\n", c.scenario, c.what, c.report.breakpoints,
+                       c.report.evaluations);
+            continue;
+        }
+        ++failed;
+        fmt::print("{}: {}: CONTRACT VIOLATED\n", c.scenario, c.what);
+        for (const auto& p : c.report.problems) fmt::print("  {}\n", p);
     }
     if (failed) {
         std::cerr << "racesim: error: " << failed
@@ -224,30 +177,26 @@ int cmd_check(const Options& o, spdlog::logger& log) {
 }
 
 int cmd_run(const Options& o, spdlog::logger& log) {
-    std::optional<Registry> reg;
+    const auto session = make_session(o, log);
     std::optional<Experiment> ex;
-    if (int rc = load(o, log, reg, ex)) return rc;
+    if (int rc = load(o, *session, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
-    const std::size_t n = scenario_count(*ex);
-    if (o.no_trajectories) {
-        ex->output.trajectories = false;
-    } else if (n > 1000) {
-        ex->output.trajectories = false;
+    RunOptions ro;
+    ro.jobs = o.jobs;
+    ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
+    const std::size_t n = Session::scenario_count(*ex);
+    if (!o.no_trajectories && !Session::keeps_trajectories(*ex, ro))
         log.info("{} scenarios: writing no per-scenario CSVs (summary-only mode; sweep.csv has every time to target)",
                  n);
-    }
-    std::optional<tbb::global_control> threads;
-    if (o.jobs > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.jobs);
     try {
         // Refused before integrating, not after; results stream into a temporary directory
-        // that becomes `out` only when the run is complete.
+        // that becomes `out` only when the run is complete (the writer commits at the end).
         ResultsWriter writer(*ex, out, o.force);
-        RunSummary summary;
         {
             ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));
-            summary = run_experiment(*ex, writer, [&bar](std::size_t done, std::size_t total) { bar(done, total); });
+            ro.progress = [&bar](std::size_t done, std::size_t total) { bar(done, total); };
+            session->run(*ex, ro, writer);
         }
-        writer.commit(std::move(summary));
         print_table(writer.report(), std::cout);
         log.info("results written to {}", out.string());
     } catch (const ConfigError& e) {  // a combination of sweep values, found as it was made
@@ -263,9 +212,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
 
 int cmd_compare(const Options& o) {
     try {
-        const Series a = read_series(o.results, o.a);
-        const Series b = read_series(o.results, o.b);
-        const Comparison c = compare(a, b);
+        const Comparison c = compare_results(o.results, o.a, o.b);
         print_comparison(c, std::cout);
         if (!o.csv.empty()) write_compare_csv(c, o.csv);
     } catch (const RunError& e) {
@@ -279,89 +226,54 @@ int cmd_compare(const Options& o) {
 }
 
 int cmd_plugins(const Options& o, spdlog::logger& log) {
-    auto reg = load_plugins(o, {}, log);
-    if (!reg) return exit_usage;
+    const auto session = make_session(o, log);
+    PluginListing list;
+    try {
+        list = session->plugins();
+    } catch (const PluginPathError& e) {
+        return plugin_path_error(e);
+    }
     fmt::print("{:<11} {:<22} {:<40} {}\n", "kind", "type", "library", "summary");
-    for (const auto k : {plugin::Kind::efficiency, plugin::Kind::power, plugin::Kind::loss, plugin::Kind::reference})
-        for (const auto& t : reg->types(k)) {
-            const PluginEntry* e = reg->find(k, t);
-            fmt::print("{:<11} {:<22} {:<40} {}\n", plugin::to_string(k), t, e->library->path.filename().string(),
-                       e->descriptor.summary);
-        }
-    for (const auto& r : reg->refused()) fmt::print("refused     {}: {}\n", r.path.string(), r.reason);
+    for (const auto& t : list.types)
+        fmt::print("{:<11} {:<22} {:<40} {}\n", plugin::to_string(t.kind), t.type, t.library.filename().string(),
+                   t.summary);
+    for (const auto& r : list.refused) fmt::print("refused     {}: {}\n", r.path.string(), r.reason);
     fmt::print("searched: ");
-    for (std::size_t i = 0; i < reg->searched().size(); ++i)
-        fmt::print("{}{}", i ? ":" : "", reg->searched()[i].string());
+    for (std::size_t i = 0; i < list.searched.size(); ++i)
+        fmt::print("{}{}", i ? ":" : "", list.searched[i].string());
     fmt::print("\n");
     return exit_ok;
 }
 
-/// `describe --all`: every type, sorted by kind and type; Markdown gets a title and a note
-/// on how the file was made (docs/reference/plugins.md is this output).
-int describe_all(const Registry& reg, const Options& o) {
-    std::vector<const PluginEntry*> all;
-    for (const auto& e : reg.entries()) all.push_back(&e);
-    std::sort(all.begin(), all.end(), [](const PluginEntry* a, const PluginEntry* b) {
-        return std::pair(static_cast<int>(a->descriptor.kind), a->descriptor.type) <
-               std::pair(static_cast<int>(b->descriptor.kind), b->descriptor.type);
-    });
-    if (o.format == "json") {
-        auto arr = nlohmann::ordered_json::array();
-        for (const auto* e : all) {
-            auto j = describe_json(*e);
-            j.erase("library");  // machine-specific
-            arr.push_back(j);
-        }
-        std::cout << arr.dump(2) << '\n';
-        return exit_ok;
-    }
-    if (o.format == "markdown")
-        std::cout
-            << "# Plugin reference\n\nGenerated by `racesim describe --all --format markdown` from the plugins' own "
-               "parameter declarations (racesim "
-            << plugin::racesim_version << ", plugin API " << plugin::api_version
-            << "); do not edit. Units: t in yr, E in PFLOP/yr/MW, P in MW, C in PFLOP, L in nats/token. "
-               "The models themselves are described in [../plugins.md](../plugins.md).\n";
-    for (const auto* e : all) {
-        if (o.format == "markdown")
-            std::cout << '\n' << describe_markdown(*e);
-        else
-            std::cout << describe_text(*e);
-    }
-    return exit_ok;
+DescribeFormat format_of(const std::string& f) {
+    if (f == "json") return DescribeFormat::json;
+    if (f == "markdown") return DescribeFormat::markdown;
+    return DescribeFormat::text;
 }
 
 int cmd_describe(const Options& o, spdlog::logger& log) {
-    auto reg = load_plugins(o, {}, log);
-    if (!reg) return exit_usage;
-    if (o.json_schema) {
-        std::cout << config_json_schema(*reg).dump(2) << '\n';
-        return exit_ok;
-    }
-    if (o.all) return describe_all(*reg, o);
-    if (o.type.empty()) {
-        std::cerr << "racesim: error: describe needs a plugin TYPE, --all or --json-schema\n";
-        return exit_usage;
-    }
-    std::vector<const PluginEntry*> found;
-    std::vector<std::string> all;
-    for (const auto& e : reg->entries()) {
-        all.push_back(e.descriptor.type);
-        if (e.descriptor.type == o.type) found.push_back(&e);
-    }
-    if (found.empty()) {
+    const auto session = make_session(o, log);
+    try {
+        if (o.json_schema) {
+            std::cout << session->config_json_schema().dump(2) << '\n';
+            return exit_ok;
+        }
+        if (o.all) {
+            std::cout << session->describe_all(format_of(o.format));
+            return exit_ok;
+        }
+        if (o.type.empty()) {
+            std::cerr << "racesim: error: describe needs a plugin TYPE, --all or --json-schema\n";
+            return exit_usage;
+        }
+        std::cout << session->describe(o.type, format_of(o.format));
+    } catch (const PluginPathError& e) {
+        return plugin_path_error(e);
+    } catch (const UnknownTypeError& e) {
         std::cerr << "racesim: error: unknown plugin type '" << o.type << "'\n";
-        if (auto s = suggest(o.type, all); !s.empty()) std::cerr << "racesim: note: did you mean '" << s << "'?\n";
+        if (!e.suggestion.empty()) std::cerr << "racesim: note: did you mean '" << e.suggestion << "'?\n";
         std::cerr << "racesim: note: 'racesim plugins' lists the available types\n";
         return exit_usage;
-    }
-    for (const auto* e : found) {
-        if (o.format == "json")
-            std::cout << describe_json(*e).dump(2) << '\n';
-        else if (o.format == "markdown")
-            std::cout << describe_markdown(*e);
-        else
-            std::cout << describe_text(*e);
     }
     return exit_ok;
 }
@@ -370,8 +282,8 @@ int cmd_describe(const Options& o, spdlog::logger& log) {
 
 int main(int argc, char** argv) {
     CLI::App app{"racesim: time- and efficiency-aware AI scaling simulations (dC/dt = E(t)·P(t))", "racesim"};
-    app.set_version_flag("--version", std::string("racesim ") + plugin::racesim_version + " (plugin API " +
-                                          std::to_string(plugin::api_version) + ")");
+    app.set_version_flag("--version",
+                         "racesim " + racesim::version() + " (plugin API " + std::to_string(plugin_api_version()) + ")");
     app.require_subcommand(1);
     app.fallthrough();  // global options (-q, -v, --plugin-path) may follow the subcommand
     Options o;
@@ -429,8 +341,8 @@ int main(int argc, char** argv) {
         return rc == 0 ? exit_ok : exit_usage;
     }
 
-    install_interrupt_handlers();
     auto log = make_logger(o);
+    install_interrupt_handlers();
     try {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);

@@ -7,6 +7,7 @@ namespace racesim {
 
 std::string to_string(const Mark& m) {
     std::string s = m.file;
+    if (!m.key_path.empty()) return s + ':' + m.key_path;
     if (m.line > 0) {
         s += ':' + std::to_string(m.line);
         if (m.column > 0) s += ':' + std::to_string(m.column);
@@ -18,7 +19,7 @@ Diagnostic& Diagnostics::error(Mark mark, std::string message) {
     // An error inherited by several scenarios (defaults, extends) is reported once.
     for (const auto& e : errors_)
         if (e.message == message && e.mark.file == mark.file && e.mark.line == mark.line &&
-            e.mark.column == mark.column) {
+            e.mark.column == mark.column && e.mark.key_path == mark.key_path) {
             discarded_ = Diagnostic{};
             return discarded_;
         }

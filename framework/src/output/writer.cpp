@@ -48,11 +48,12 @@ void write_csv(const ScenarioResult& s, const fs::path& file) {
     out << "t,C,E,P,L,R" << (ref ? ",R_ref,rel_err" : "");
     for (const auto& q : s.spec->model.auxiliary) out << ',' << q.name;
     out << '\n';
-    for (const auto& r : s.rows) {
+    const Trajectory& tr = s.trajectory;
+    for (std::size_t i = 0; i < tr.size(); ++i) {
         // fmt's "{}" is the shortest representation that reads back to the same double.
-        fmt::print(out, "{},{},{},{},{},{}", r.t, r.C, r.E, r.P, r.L, r.R);
-        if (ref) fmt::print(out, ",{},{}", *r.R_ref, *r.rel_err);
-        for (double x : r.aux) fmt::print(out, ",{}", x);
+        fmt::print(out, "{},{},{},{},{},{}", tr.t[i], tr.C[i], tr.E[i], tr.P[i], tr.L[i], tr.R[i]);
+        if (ref) fmt::print(out, ",{},{}", tr.R_ref[i], tr.rel_err[i]);
+        for (const auto& c : tr.aux) fmt::print(out, ",{}", c[i]);
         out << '\n';
     }
     out.flush();
@@ -407,7 +408,7 @@ ordered_json summary_json(const RunReport& r) {
     j["scenarios"] = scs;
     if (!r.sweeps.empty()) {
         ordered_json sw = ordered_json::array();
-        for (const auto& st : r.sweeps) sw.push_back(sweep_json(st, ex.output.trajectories));
+        for (const auto& st : r.sweeps) sw.push_back(sweep_json(st, r.trajectories));
         j["sweeps"] = sw;
     }
     if (!r.comparisons.empty()) {
@@ -558,6 +559,7 @@ ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir_in, bool 
     impl_ = std::make_unique<Impl>(ex, dir, force, tmp);
     impl_->tag = tag;
     report_.experiment = &ex;
+    report_.trajectories = ex.output.trajectories;
     for (const ScenarioSpec& sc : ex.scenarios) {
         if (!sc.sweep_plan) continue;
         SweepStats st;
@@ -573,11 +575,16 @@ ResultsWriter::~ResultsWriter() {
     fs::remove_all(impl_->tmp, ec);
 }
 
+void ResultsWriter::begin(const RunInfo& info) {
+    report_.trajectories = info.trajectories;
+    report_.scenarios = info.scenarios;
+}
+
 void ResultsWriter::scenario(const ScenarioResult& r) {
     Impl& w = *impl_;
     const ScenarioSpec& sc = *r.spec;
     std::string csv;
-    if (!r.rows.empty()) {
+    if (!r.trajectory.empty()) {
         csv = w.csv_name(sc.name);
         write_csv(r, w.tmp / csv);
     }
@@ -610,10 +617,9 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
             if (r.solve->found) ++st.solves_found;
         }
     }
-    if (swept && !w.ex.output.trajectories) return;  // in sweep.csv and the sweep's summary only
+    if (swept && !report_.trajectories) return;  // in sweep.csv and the sweep's summary only
     ScenarioResult kept = r;
-    kept.rows.clear();
-    kept.rows.shrink_to_fit();
+    kept.trajectory = Trajectory{};
     kept.sensitivity.clear();
     report_.listed.push_back(std::move(kept));
     report_.csv.push_back(csv);
@@ -704,6 +710,7 @@ void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std:
 void ResultsWriter::commit(RunSummary s) {
     Impl& w = *impl_;
     report_.scenarios = s.scenarios;
+    report_.trajectories = s.trajectories;
     report_.comparisons = std::move(s.comparisons);
     report_.monte_carlo = std::move(s.monte_carlo);
     report_.wall_seconds = s.wall_seconds;
@@ -747,6 +754,9 @@ void ResultsWriter::commit(RunSummary s) {
 
 void write_results(const RunResult& r, const fs::path& dir, bool force) {
     ResultsWriter w(*r.experiment, dir, force);
+    std::size_t units = r.scenarios.size();
+    for (const auto& rows : r.sweep_rows) units += rows.n;
+    w.begin(RunInfo{r.experiment, units, units, r.trajectories});
     // Scenarios and vectorised sweep rows in the run's order.
     std::size_t b = 0;
     for (const auto& s : r.scenarios) {
@@ -765,7 +775,8 @@ void write_results(const RunResult& r, const fs::path& dir, bool force) {
     }
     RunSummary s;
     s.experiment = r.experiment;
-    s.scenarios = r.scenarios.size();
+    s.scenarios = units;
+    s.trajectories = r.trajectories;
     s.comparisons = r.comparisons;
     s.monte_carlo = r.monte_carlo;
     s.wall_seconds = r.wall_seconds;
@@ -794,7 +805,7 @@ void print_table(const RunReport& r, std::ostream& os) {
                        t_str(t.time, t.unreachable), ref, terr, rerr);
         }
     }
-    if (!ex.output.trajectories)
+    if (!r.trajectories)
         for (const auto& st : r.sweeps) {
             fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", st.declared->name, st.scenarios);
             if (st.max_time_rel_err) fmt::print(os, "; worst time err {:.2e}", *st.max_time_rel_err);

@@ -319,18 +319,27 @@ std::string describe(const PluginError& e) {
     return s + ": " + e.what();
 }
 
-std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& command_line,
-                                         const std::vector<fs::path>& from_config) {
-    std::vector<fs::path> out = command_line;
-    out.insert(out.end(), from_config.begin(), from_config.end());
+std::vector<fs::path> environment_plugin_dirs() {
+    std::vector<fs::path> out;
     if (const char* env = std::getenv("RACESIM_PLUGIN_PATH")) {
         std::stringstream ss(env);
         std::string item;
         while (std::getline(ss, item, ':'))
             if (!item.empty()) out.emplace_back(item);
     }
+    return out;
+}
+
+std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& command_line,
+                                         const std::vector<fs::path>& from_config, bool environment) {
+    std::vector<fs::path> out = command_line;
+    out.insert(out.end(), from_config.begin(), from_config.end());
+    if (environment)
+        for (auto& d : environment_plugin_dirs()) out.push_back(std::move(d));
+    // The built-in plugins: next to the binary that holds this code (the racesim executable,
+    // or the Python module), at <dir>/../lib/racesim/plugins.
     std::error_code ec;
-    const fs::path exe_dir = dll::program_location(ec).parent_path();
+    const fs::path exe_dir = dll::this_line_location(ec).parent_path();
     if (!ec) out.push_back((exe_dir / ".." / "lib" / "racesim" / "plugins").lexically_normal());
     // Remove repeats, keeping the first occurrence.
     std::vector<fs::path> unique;

@@ -106,43 +106,61 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
     }
     out.stats = ir.stats;
 
-    if (keep_rows) out.rows.reserve(pb.output_times.size());
+    Trajectory& tr = out.trajectory;
+    if (keep_rows) {
+        const std::size_t n = pb.output_times.size();
+        for (auto* c : {&tr.t, &tr.C, &tr.E, &tr.P, &tr.L, &tr.R}) c->reserve(n);
+        if (m.reference) tr.R_ref.reserve(n), tr.rel_err.reserve(n);
+        tr.aux.assign(m.auxiliary.size(), {});
+        for (auto& c : tr.aux) c.reserve(n);
+    }
+    std::vector<double> aux;
     double max_err = -1;
     for (std::size_t i = 0; i < pb.output_times.size(); ++i) {
         const double t = pb.output_times[i];
         const double u = ir.log_ratio[i];
         const plugin::Segment& s = segment_at(ir.segments, t);
         const double log_C = m.log_C0 + u;
-        Row r{};
-        r.t = t;
-        r.C = std::exp(log_C);
-        r.E = m.efficiency->value(t, log_C, s);
-        r.P = m.power->value(t, log_C, s);
-        r.L = m.loss->loss(log_C);
-        r.R = r.L / m.L_start;
+        const double C = std::exp(log_C);
+        const double E = m.efficiency->value(t, log_C, s);
+        const double P = m.power->value(t, log_C, s);
+        const double L = m.loss->loss(log_C);
+        const double R = L / m.L_start;
         if (!m.auxiliary.empty()) {
-            m.loss->auxiliary_values(log_C, r.aux);
-            if (r.aux.size() != m.auxiliary.size())
+            aux.clear();  // auxiliary_values appends
+            m.loss->auxiliary_values(log_C, aux);
+            if (aux.size() != m.auxiliary.size())
                 throw RunError("scenario '" + sc.name + "': loss '" + sc.loss.selection.type + "' gave " +
-                               std::to_string(r.aux.size()) + " auxiliary values for " +
+                               std::to_string(aux.size()) + " auxiliary values for " +
                                std::to_string(m.auxiliary.size()) + " declared quantities");
         }
-        if (!std::isfinite(r.C) || !std::isfinite(r.E) || !std::isfinite(r.P) || !std::isfinite(r.L) ||
-            !std::isfinite(r.R))
+        if (!std::isfinite(C) || !std::isfinite(E) || !std::isfinite(P) || !std::isfinite(L) || !std::isfinite(R))
             throw RunError("scenario '" + sc.name + "': at t = " + plugin::math::format(t) +
                            " yr the results leave the range of a double (ln(C/C0) = " + plugin::math::format(u) +
-                           ", C = " + plugin::math::format(r.C) + ", E = " + plugin::math::format(r.E) +
-                           ", L = " + plugin::math::format(r.L) + "); shorten the horizon or lower gamma");
+                           ", C = " + plugin::math::format(C) + ", E = " + plugin::math::format(E) +
+                           ", L = " + plugin::math::format(L) + "); shorten the horizon or lower gamma");
+        double R_ref = 0, rel_err = 0;
         if (m.reference) {
-            const double R_ref = m.loss->loss(m.log_C0 + m.reference->log_compute_ratio(t)) / m.L_start;
-            r.R_ref = R_ref;
-            r.rel_err = std::abs(r.R / R_ref - 1);
-            if (*r.rel_err > max_err) {
-                max_err = *r.rel_err;
+            R_ref = m.loss->loss(m.log_C0 + m.reference->log_compute_ratio(t)) / m.L_start;
+            rel_err = std::abs(R / R_ref - 1);
+            if (rel_err > max_err) {
+                max_err = rel_err;
                 out.max_rel_err_time = t;
             }
         }
-        if (keep_rows) out.rows.push_back(r);
+        if (keep_rows) {
+            tr.t.push_back(t);
+            tr.C.push_back(C);
+            tr.E.push_back(E);
+            tr.P.push_back(P);
+            tr.L.push_back(L);
+            tr.R.push_back(R);
+            if (m.reference) {
+                tr.R_ref.push_back(R_ref);
+                tr.rel_err.push_back(rel_err);
+            }
+            for (std::size_t q = 0; q < aux.size(); ++q) tr.aux[q].push_back(aux[q]);
+        }
     }
     if (m.reference) out.max_rel_err = max_err;
 
@@ -188,12 +206,10 @@ std::vector<std::optional<double>> target_times(const Experiment& ex, const Scen
 Series series_of(const ScenarioResult& r) {
     Series s;
     s.name = r.spec->name;
-    for (const auto& row : r.rows) {
-        s.t.push_back(row.t);
-        s.C.push_back(row.C);
-        s.L.push_back(row.L);
-        s.R.push_back(row.R);
-    }
+    s.t = r.trajectory.t;
+    s.C = r.trajectory.C;
+    s.L = r.trajectory.L;
+    s.R = r.trajectory.R;
     for (const auto& t : r.targets) s.targets.push_back({target_label(t.spec), t.time});
     return s;
 }
@@ -203,7 +219,7 @@ namespace {
 /// Scenario i of the run: made (when swept), its goal seek and then the scenario at the value
 /// found, and its sensitivity rows.
 ScenarioResult run_one(const Experiment& ex, std::size_t i, bool keep) {
-    const ScenarioRef ref = expand(ex, i, ex.output.trajectories);
+    const ScenarioRef ref = expand(ex, i, keep);
     const ScenarioSpec& sc = *ref.spec;
     for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
     ScenarioResult res;
@@ -274,7 +290,11 @@ std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, s
 }  // namespace
 
 bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc) {
-    if (ex.output.trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
+    return sweep_batchable(ex, sc, ex.output.trajectories);
+}
+
+bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
+    if (trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
     if (!detail::batch_applies(ex, sc, paths)) return false;
@@ -293,12 +313,16 @@ std::size_t work_units(const Experiment& ex) {
     return n;
 }
 
-RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress) {
+RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress,
+                          std::optional<bool> trajectories) {
     const auto t0 = std::chrono::steady_clock::now();
+    const bool keep = trajectories.value_or(ex.output.trajectories);
     RunSummary r;
     r.experiment = &ex;
     const std::size_t n = scenario_count(ex), total = work_units(ex);
     r.scenarios = n;
+    r.trajectories = keep;
+    sink.begin(RunInfo{&ex, n, total, keep});
     std::atomic<std::size_t> finished{0};
     auto tick = [&](std::size_t k) {
         const std::size_t now = finished += k;
@@ -311,7 +335,7 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
     // Decided once per declared scenario: sweep_batchable asks the reference to evaluate a row.
     std::vector<bool> batchable;
-    for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(ex, sc));
+    for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(ex, sc, keep));
     std::size_t first = 0;
     std::size_t d = 0;
     while (d < ex.scenarios.size()) {
@@ -349,7 +373,7 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
             count,
             [&](std::size_t i) {
                 check_interrupt();
-                return run_one(ex, offset + i, ex.output.trajectories);
+                return run_one(ex, offset + i, keep);
             },
             [&](const ScenarioResult& res) {
                 if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
@@ -361,58 +385,27 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
     }
 
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
+        if (sc.sample) {
+            r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
+            sink.monte_carlo(r.monte_carlo.back());
+        }
     for (const auto& c : ex.comparisons) {
         try {
             r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }
+        sink.comparison(r.comparisons.back());
     }
     r.wall_seconds = seconds_since(t0);
+    sink.end(r);
     return r;
 }
 
-namespace {
-
-/// Keeps everything.
-class CollectingSink final : public RunSink {
-public:
-    explicit CollectingSink(RunResult& r) : r_(r) {}
-    void scenario(const ScenarioResult& res) override {
-        r_.sensitivity.insert(r_.sensitivity.end(), res.sensitivity.begin(), res.sensitivity.end());
-        r_.scenarios.push_back(res);
-    }
-    void sweep_rows(const SweepRows& rows) override { r_.sweep_rows.push_back(rows); }
-    void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
-                const std::vector<double>& times) override {
-        if (index == 0)
-            samples_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
-        MonteCarloResult& mc = samples_.back();
-        mc.draws.insert(mc.draws.end(), x.begin(), x.end());
-        for (std::size_t k = 0; k < times.size(); ++k) mc.times[k].push_back(times[k]);
-    }
-    std::vector<MonteCarloResult> samples_;  ///< draws and times, in sample order
-
-private:
-    RunResult& r_;
-};
-
-}  // namespace
-
-RunResult run_experiment(const Experiment& ex, const Progress& progress) {
-    RunResult r;
-    r.experiment = &ex;
-    CollectingSink sink(r);
-    RunSummary s = run_experiment(ex, sink, progress);
-    r.comparisons = std::move(s.comparisons);
-    r.monte_carlo = std::move(s.monte_carlo);
-    for (std::size_t k = 0; k < r.monte_carlo.size(); ++k) {
-        r.monte_carlo[k].draws = std::move(sink.samples_.at(k).draws);
-        r.monte_carlo[k].times = std::move(sink.samples_.at(k).times);
-    }
-    r.wall_seconds = s.wall_seconds;
-    return r;
+RunResult run_experiment(const Experiment& ex, const Progress& progress, std::optional<bool> trajectories) {
+    CollectingSink sink;
+    (void)run_experiment(ex, sink, progress, trajectories);
+    return sink.take();
 }
 
 }  // namespace racesim

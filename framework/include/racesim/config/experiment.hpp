@@ -159,6 +159,17 @@ struct CompareSpec {
     Mark mark;
 };
 
+/// Limits on what a valid config may ask for.
+struct ExperimentLimits {
+    /// Scenarios after sweeps are expanded. Sweeps are made one scenario at a time, so this
+    /// bounds the work a config asks for, not its memory.
+    std::size_t max_scenarios = 10'000'000;
+    /// Sweeps up to this size have every combination of values checked at load (each is
+    /// instantiated and discarded); larger ones are checked as their scenarios run.
+    std::size_t check_combinations = 10'000;
+    std::size_t max_samples = 10'000'000;  ///< Monte Carlo samples in an experiment
+};
+
 struct Experiment {
     std::filesystem::path file;
     std::string name;

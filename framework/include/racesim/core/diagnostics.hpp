@@ -11,11 +11,14 @@
 
 namespace racesim {
 
-/// A position in an input file. Lines and columns are 1-based; 0 means "unknown".
+/// A position in an input file. Lines and columns are 1-based; 0 means "unknown". A config
+/// given as an in-memory tree has no lines: its marks name the key path instead
+/// ("scenarios[0].efficiency.gamma"), printed as "<tree>:scenarios[0].efficiency.gamma".
 struct Mark {
     std::string file;
     int line = 0;
     int column = 0;
+    std::string key_path{};
 };
 
 std::string to_string(const Mark& m);

@@ -50,6 +50,7 @@ struct SweepStats {
 struct RunReport {
     const Experiment* experiment = nullptr;
     std::size_t scenarios = 0;
+    bool trajectories = true;            ///< trajectories were kept (RunInfo)
     std::vector<ScenarioResult> listed;  ///< without their rows
     std::vector<std::string> csv;        ///< per listed scenario: its CSV file name, "" when none
     std::vector<SweepStats> sweeps;
@@ -86,10 +87,14 @@ public:
     ResultsWriter(const ResultsWriter&) = delete;
     ResultsWriter& operator=(const ResultsWriter&) = delete;
 
+    /// Learns whether trajectories are kept (summary-only mode when not).
+    void begin(const RunInfo& info) override;
     void scenario(const ScenarioResult& r) override;
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override;
     void sweep_rows(const SweepRows& rows) override;
+    /// The run is complete: commit(summary).
+    void end(const RunSummary& summary) override { commit(summary); }
 
     /// Writes the comparisons and summary.json, then commits the directory. Checks
     /// racesim::check_interrupt() last, before the rename.

@@ -108,7 +108,12 @@ private:
 /// The plugin search path: `--plugin-path` values, the config's `plugin_paths` (relative to
 /// the config file), `RACESIM_PLUGIN_PATH` (colon-separated), then the build/install
 /// directory `<dir of executable>/../lib/racesim/plugins`.
+/// Without `environment`, RACESIM_PLUGIN_PATH is not searched.
 std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::filesystem::path>& command_line,
-                                                      const std::vector<std::filesystem::path>& from_config);
+                                                      const std::vector<std::filesystem::path>& from_config,
+                                                      bool environment = true);
+
+/// The directories of RACESIM_PLUGIN_PATH (colon-separated; empty items skipped), in order.
+std::vector<std::filesystem::path> environment_plugin_dirs();
 
 }  // namespace racesim

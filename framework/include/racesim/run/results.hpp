@@ -1,0 +1,145 @@
+// What a run produces, as plain values: a scenario's trajectory (as columns), its targets, goal
+// seek and sensitivity rows, the rows of a vectorised sweep, Monte Carlo samples and statistics,
+// and comparisons. Sinks (racesim/run/sink.hpp) receive these; nothing here knows file formats.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "racesim/analysis/compare.hpp"
+#include "racesim/config/experiment.hpp"
+#include "racesim/integrate/integrator.hpp"
+
+namespace racesim {
+
+/// A trajectory on its output grid, one column per quantity (row i of every column is time
+/// t[i]). Units: t in yr, C in PFLOP, E in PFLOP/yr/MW, P in MW, L in nats/token, R = L/L(C0).
+struct Trajectory {
+    std::vector<double> t, C, E, P, L, R;
+    /// With a reference model: R of the exact solution and |R/R_ref - 1|; empty without one.
+    std::vector<double> R_ref, rel_err;
+    /// One column per auxiliary quantity of the loss law (Model::auxiliary), in its order.
+    std::vector<std::vector<double>> aux;
+
+    [[nodiscard]] std::size_t size() const { return t.size(); }
+    [[nodiscard]] bool empty() const { return t.empty(); }
+    [[nodiscard]] bool has_reference() const { return !R_ref.empty(); }
+};
+
+struct TargetResult {
+    TargetSpec spec;
+    double loss = 0;      ///< the target as a loss, nats/token
+    double relative = 0;  ///< the target as L / L(C0)
+    bool reached = false;
+    std::optional<double> time;  ///< yr, when reached within the horizon
+    bool unreachable = false;    ///< proven never reached at any time (by the reference)
+    bool has_reference = false;
+    std::optional<double> reference_time;
+    std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
+};
+
+/// One row of a one-at-a-time sensitivity table: a parameter moved by ±step, one target.
+struct SensitivityRow {
+    std::string scenario, path, target;
+    double value = 0, step = 0;
+    double low = 0, high = 0;  ///< the parameter's moved values
+    std::optional<double> time, time_low, time_high;
+    std::optional<double> derivative;  ///< d(time)/d(parameter), central (or one-sided) difference
+    std::optional<double> elasticity;  ///< derivative · value / time
+    std::string note;                  ///< why a side is missing
+};
+
+/// The outcome of a scenario's `solve:` (goal seek).
+struct SolveResult {
+    SolveSpec spec;
+    bool found = false;
+    double value = 0;            ///< the parameter value that reaches the target at spec.at
+    std::string message;         ///< why nothing was found
+    double g_lo = 0, g_hi = 0;   ///< ln(C(at)/C_target) at the ends of the bracket
+    double lo = 0, hi = 0;       ///< the final bracket around the root
+    int evaluations = 0;         ///< simulations run
+    std::optional<double> time;  ///< time to target of the scenario re-run at `value` (check: = at)
+};
+
+struct ScenarioResult {
+    const ScenarioSpec* spec = nullptr;
+    std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (sweep, goal seek)
+    std::size_t index = 0;                      ///< in the run (racesim::expand)
+    std::optional<SolveResult> solve;
+    Trajectory trajectory;  ///< empty unless trajectories are kept or the scenario is compared
+    std::vector<TargetResult> targets;
+    std::optional<double> max_rel_err;  ///< max |R/R_ref - 1| over the rows
+    std::optional<double> max_rel_err_time;
+    IntegrationStats stats;
+    double wall_seconds = 0;
+    std::vector<SensitivityRow> sensitivity;  ///< with `sensitivity:`
+};
+
+/// Summary statistics of one target over the samples.
+struct MonteCarloTargetStats {
+    std::string target;
+    std::size_t n = 0, reached = 0;
+    std::vector<std::pair<double, std::optional<double>>> quantiles;  ///< (p, time); nullopt: beyond the horizon
+    std::optional<double> mean_if_reached;
+    std::vector<std::pair<double, double>> reached_by;  ///< (date, probability)
+};
+
+/// The outcome of a scenario's `sample:` (Monte Carlo). Sample i's values and target times are
+/// at index i, whatever the number of threads that made them.
+struct MonteCarloResult {
+    const ScenarioSpec* spec = nullptr;
+    std::vector<MonteCarloTargetStats> stats;  ///< per target
+    /// Only in a RunResult (a streamed run hands them to its sink and keeps the statistics):
+    std::vector<double> draws;               ///< n x d, row-major (d = sampled paths)
+    std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
+};
+
+/// Consecutive scenarios of one sweep evaluated at once by the reference's vectorised closed
+/// form (Descriptor::batch_time_to_target): no model, no trajectory, no per-scenario object;
+/// the time to each target is also its reference time.
+struct SweepRows {
+    const ScenarioSpec* declared = nullptr;   ///< the swept scenario (sweep_plan set)
+    std::size_t first = 0;                    ///< index in the run of the first row
+    std::size_t k0 = 0, n = 0;                ///< rows k0 .. k0+n-1 of the sweep
+    std::vector<std::vector<double>> values;  ///< per axis, per row
+    std::vector<std::vector<double>> times;   ///< per target, per row: yr; +inf not reached by the horizon, NaN never
+};
+
+/// What a run is about to do, told to its sink first.
+struct RunInfo {
+    const Experiment* experiment = nullptr;
+    std::size_t scenarios = 0;   ///< scenarios after sweeps are expanded
+    std::size_t work_units = 0;  ///< scenarios plus Monte Carlo samples (progress counts these)
+    /// Whether each scenario's trajectory is kept (the sink gets it); when not, scenarios that
+    /// are compared still carry theirs.
+    bool trajectories = true;
+};
+
+/// What a streamed run keeps in memory: a few numbers per Monte Carlo sample, the comparisons.
+struct RunSummary {
+    const Experiment* experiment = nullptr;
+    std::size_t scenarios = 0;
+    bool trajectories = true;  ///< as in RunInfo
+    std::vector<Comparison> comparisons;
+    std::vector<MonteCarloResult> monte_carlo;  ///< times only (the draws went to the sink)
+    double wall_seconds = 0;
+};
+
+/// A whole run in memory (tests, small runs, the Python package): every scenario's result,
+/// every sample's draws.
+struct RunResult {
+    const Experiment* experiment = nullptr;
+    bool trajectories = true;  ///< as in RunInfo
+    std::vector<ScenarioResult> scenarios;
+    std::vector<SweepRows> sweep_rows;  ///< sweeps evaluated by a vectorised closed form
+    std::vector<SensitivityRow> sensitivity;
+    std::vector<Comparison> comparisons;
+    std::vector<MonteCarloResult> monte_carlo;
+    double wall_seconds = 0;
+};
+
+}  // namespace racesim
