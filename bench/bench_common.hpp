@@ -40,7 +40,7 @@ inline Experiment load_experiment(const std::string& yaml) {
     return std::move(*ex);
 }
 
-/// The three verified problems of issue 4 (MODEL.md units; E0 = P0 = 1, tau = 0, so C0 = 1):
+/// The three verified problems of issue 4 (docs/model.md units; E0 = P0 = 1, tau = 0, so C0 = 1):
 /// continuous gamma = 2; discrete steps T = 1 (gamma = 2); continuous gamma = 2 x peaked duty 0.22.
 /// Horizon 30 yr, output every 0.1 yr (301 points), one target R = 0.68 at kappa = 0.048.
 /// Each carries the exact reference: relative-loss (the paper's closed form) or piecewise-exact.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Vectorised-numpy peer of the closed-form sweep (bench_sweep's BM_ClosedForm_*): N scenarios,
 gamma swept over [0.1, 3] (linspace, as racesim's {from: 0.1, to: 3, count: N}), tau = 0,
-kappa = 0.048, MODEL.md's closed form:
+kappa = 0.048, docs/model.md's closed form:
   * time to R = 0.68:   t* = log1p(gamma ln2 (1+tau) (X - 1)) / (gamma ln2),  X = 0.68**(-1/kappa)
   * R(t) on a 301-point grid over 40 yr: R = (1 + expm1(gamma ln2 t)/(gamma ln2 (1+tau)))**(-kappa)
 Time per point: CPU time (time.process_time), median over repetitions. Prints JSON on stdout.

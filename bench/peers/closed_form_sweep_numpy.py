@@ -2,7 +2,7 @@
 """Whole-process peer of a closed-form sweep written to disk: what a numpy user would write for
 `racesim run` of a summary-only closed-form sweep (bench/run-all, "closed-form sweep, whole
 process"). N values of gamma over [0.5, 3] (np.linspace, as racesim's {from, to, count}),
-tau = 0, kappa = 0.048, time to R = 0.68 by MODEL.md's closed form
+tau = 0, kappa = 0.048, time to R = 0.68 by docs/model.md's closed form
     t* = log1p(gamma ln2 (1+tau) (X - 1)) / (gamma ln2),  X = 0.68**(-1/kappa),
 not reached (NaN) beyond the 30 yr horizon, written with np.savetxt as CSV (gamma, t*: fewer
 columns than racesim's sweep.csv, which also has the scenario name, its origin, the reached flag

@@ -1,5 +1,5 @@
 """The three verified problems of issue 4, as racesim's bench/bench_common.hpp states them, and
-their exact solutions in mpmath (MODEL.md closed forms, summed segment by segment at 40 digits).
+their exact solutions in mpmath (docs/model.md closed forms, summed segment by segment at 40 digits).
 
 E0 = P0 = 1, tau = 0 (so C0 = 1), horizon 30 yr, outputs every 0.1 yr (301 points), one target
 R = 0.68 at kappa = 0.048, i.e. C/C0 = 0.68**(-1/0.048).

@@ -2,7 +2,7 @@
 """What a SciPy user would write for configs/paper/table2.yaml: the paper's Table 2, five
 scenarios (one a goal seek), each integrated with solve_ivp (DOP853, rtol 1e-10, as racesim's
 rel_tol 1e-10) on the same output grid (horizon/300 plus t = 1, 5, 10, 20), the time to
-L = 0.68 by an event, checked against MODEL.md's closed form, one CSV per scenario written to
+L = 0.68 by an event, checked against docs/model.md's closed form, one CSV per scenario written to
 the output directory (default: a temporary one), and a summary printed. The whole-process
 peer of `racesim run configs/paper/table2.yaml` (bench/run-all times both with hyperfine).
 

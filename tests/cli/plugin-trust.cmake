@@ -4,8 +4,8 @@
 # error (exit 1) naming the resolved directory; nothing is loaded from it.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
-file(MAKE_DIRECTORY "${WORK}/exp/plugins" "${WORK}/shared")
-file(CREATE_LINK "${WORK}/shared" "${WORK}/exp/link-to-shared" SYMBOLIC)
+file(MAKE_DIRECTORY "${WORK}/exp/plugins" "${WORK}/outside")
+file(CREATE_LINK "${WORK}/outside" "${WORK}/exp/link-to-outside" SYMBOLIC)
 function(config name paths)
   file(WRITE "${WORK}/exp/${name}.yaml" "racesim: 1
 name: ${name}
@@ -20,8 +20,8 @@ scenarios:
 ")
 endfunction()
 config(inside "[plugins]")
-config(parent "[../shared]")
-config(symlink "[link-to-shared]")
+config(parent "[../outside]")
+config(symlink "[link-to-outside]")
 
 # Inside the config's directory: allowed.
 racesim(inside ARGS validate exp/inside.yaml)
@@ -30,21 +30,21 @@ expect_rc(inside 0)
 # Outside, not named by the user: refused, at the entry, with the resolved directory.
 racesim(parent ARGS validate exp/parent.yaml)
 expect_rc(parent 1)
-expect_match(parent ERR "exp/parent\\.yaml:4:16: error: plugin path '\\.\\./shared' resolves to [^\n]*/shared, outside the config's directory [^\n]*/exp and every plugin directory you named\n")
+expect_match(parent ERR "exp/parent\\.yaml:4:16: error: plugin path '\\.\\./outside' resolves to [^\n]*/outside, outside the config's directory [^\n]*/exp and every plugin directory you named\n")
 
 # A symbolic link inside the config's directory that leads outside: refused the same way.
 racesim(symlink ARGS validate exp/symlink.yaml)
 expect_rc(symlink 1)
-expect_match(symlink ERR "exp/symlink\\.yaml:4:16: error: plugin path 'link-to-shared' resolves to [^\n]*/shared, outside")
+expect_match(symlink ERR "exp/symlink\\.yaml:4:16: error: plugin path 'link-to-outside' resolves to [^\n]*/outside, outside")
 
 # Named by the user with --plugin-path: allowed.
-racesim(named ARGS --plugin-path shared validate exp/parent.yaml)
+racesim(named ARGS --plugin-path outside validate exp/parent.yaml)
 expect_rc(named 0)
-racesim(named-link ARGS --plugin-path shared validate exp/symlink.yaml)
+racesim(named-link ARGS --plugin-path outside validate exp/symlink.yaml)
 expect_rc(named-link 0)
 
 # Named through RACESIM_PLUGIN_PATH: allowed.
-execute_process(COMMAND ${CMAKE_COMMAND} -E env "RACESIM_PLUGIN_PATH=/nonexistent:${WORK}/shared"
+execute_process(COMMAND ${CMAKE_COMMAND} -E env "RACESIM_PLUGIN_PATH=/nonexistent:${WORK}/outside"
                         "${RACESIM}" validate exp/parent.yaml
                 WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)

@@ -26,7 +26,7 @@ expect_dir_listing("${WORK}/one" solve.csv summary.json sweep.csv)
 expect_match(one ERR "racesim: info: 1503 scenarios: writing no per-scenario CSVs")
 expect_match(one OUT "sweep 'g': 1500 scenarios, one row each in sweep\\.csv; worst time err [0-9.e-]+, worst R err")
 expect_match(one OUT "  R=0\\.68 +reached by 1500 of 1500, in 4\\.21583 to 20\\.1273 yr")
-# (closed form, MODEL.md: t* = log1p(g ln2 (X - 1)) / (g ln2), X = 0.68^(-1/0.048), at g = 3 and 0.5)
+# (closed form, docs/model.md: t* = log1p(g ln2 (X - 1)) / (g ln2), X = 0.68^(-1/0.048), at g = 3 and 0.5)
 expect_match(one OUT "  R=0\\.68 +reached by 3 of 3, in 8 to 8 yr")
 expect_same_results("${WORK}/one" "${WORK}/two")  # every file, summary.json but its timing
 file(STRINGS "${WORK}/one/sweep.csv" rows)

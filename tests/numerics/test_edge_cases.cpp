@@ -107,7 +107,7 @@ TEST_CASE("gamma = 0 exactly: C/C0 = 1 + t/(1 + tau) for both efficiency models"
 TEST_CASE("|gamma| = 1e-12: the references follow the series, no cancellation") {
     // continuous: C/C0 - 1 = (e^(g t) - 1)/(g (1 + tau)) = (t/(1+tau)) (1 + g t/2 + (g t)^2/6 + ...),
     // g = gamma ln2; with |g t| <= 1e-10 the series to second order is exact to 1e-30.
-    // discrete (MODEL.md): C/C0 - 1 = [T (q^n - 1)/(q - 1) + (t - nT) q^n]/(1 + tau), q = e^(g T),
+    // discrete (docs/model.md): C/C0 - 1 = [T (q^n - 1)/(q - 1) + (t - nT) q^n]/(1 + tau), q = e^(g T),
     // evaluated as T expm1(n g T)/expm1(g T): no cancellation either.
     for (double gamma : {1e-12, -1e-12}) {
         for (const char* eff : {"continuous-doubling", "discrete-steps"}) {

@@ -1,6 +1,6 @@
 // The integrator's per-step formulations (integrator.hpp): the fitted log form (exact for a rate
 // exponential in t), the linear form (exact for a constant rate), ln C, and the automatic choice
-// between them, each checked against an exact closed form (MODEL.md, the experience curve's own
+// between them, each checked against an exact closed form (docs/model.md, the experience curve's own
 // closed form, or the piecewise-exact plugin) on the paths that select it: a smooth exponential
 // rate, piecewise-constant rates with jumps, power that switches off, a state-dependent rate,
 // ln C beyond the double range, and a rate that looks exponential at the probe samples but is
@@ -49,7 +49,7 @@ IntegrationResult run(const IntegrationProblem& pb, Formulation f, double rel_to
     return r;
 }
 
-/// ln(C/C0) of continuous-doubling x mean-field (MODEL.md), c = C0/(E0 P0) = 1 + tau; in logs
+/// ln(C/C0) of continuous-doubling x mean-field (docs/model.md), c = C0/(E0 P0) = 1 + tau; in logs
 /// where e^(g t) would overflow.
 double log_ratio_continuous(double gamma, double c, double t) {
     const double g = gamma * ln2, z = g * t;
@@ -57,7 +57,7 @@ double log_ratio_continuous(double gamma, double c, double t) {
     if (z < 30) return std::log1p(std::expm1(z) / (g * c));
     return z - std::log(g * c) + std::log1p((g * c - 1) * std::exp(-z));
 }
-/// Its inverse (MODEL.md's t*), in logs for large x.
+/// Its inverse (docs/model.md's t*), in logs for large x.
 double time_continuous(double gamma, double c, double x) {
     const double g = gamma * ln2;
     if (x < 30) return std::log1p(g * c * std::expm1(x)) / g;
@@ -132,7 +132,7 @@ TEST_CASE("linear form: discrete-steps x mean-field takes one step per generatio
         const auto e = sc.make_efficiency();
         const auto p = sc.make_power();
         auto pb = problem(*e, *p, sc.C0, sc.horizon, 400);
-        // MODEL.md: C(t) = C0 + E0·P0·[T (q^n - 1)/(q - 1) + (t - nT) q^n], q = 2^(gamma T).
+        // docs/model.md: C(t) = C0 + E0·P0·[T (q^n - 1)/(q - 1) + (t - nT) q^n], q = 2^(gamma T).
         const double T = sc.step_period, q = std::exp2(gamma * T), k = sc.E0 * sc.P0 / sc.C0;
         auto exact = [&](double t) {
             const double n = std::floor(t / T);

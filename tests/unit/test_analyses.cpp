@@ -1,4 +1,4 @@
-// Sweeps, goal seek, sensitivity and comparisons, checked against closed forms (MODEL.md) and
+// Sweeps, goal seek, sensitivity and comparisons, checked against closed forms (docs/model.md) and
 // hand-computed values.
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -39,7 +39,7 @@ scenarios:
 
 const double ln2 = std::log(2.0);
 
-/// MODEL.md: time to relative loss y, continuous doubling x mean-field.
+/// docs/model.md: time to relative loss y, continuous doubling x mean-field.
 double t_star(double y, double gamma, double kappa, double tau = 0) {
     const double X = std::pow(y, -1 / kappa);
     if (gamma == 0) return (1 + tau) * (X - 1);
@@ -158,7 +158,7 @@ TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declar
     CHECK_THROWS_AS(expand(*ex, 7), std::out_of_range);
 
     // The streamed run hands scenarios over in order with their sensitivity rows, and agrees
-    // with the closed form (MODEL.md) at each swept point.
+    // with the closed form (docs/model.md) at each swept point.
     const RunResult res = run_experiment(*ex);
     REQUIRE(res.scenarios.size() == 7);
     for (std::size_t i = 0; i < 7; ++i) CHECK(res.scenarios[i].index == i);
@@ -437,7 +437,7 @@ compare:
     const RunResult r = run_experiment(*ex);
     REQUIRE(r.comparisons.size() == 1);
     for (const auto& row : r.comparisons[0].rows) {
-        // MODEL.md: C0 = 1; continuous C = 1 + (2^t - 1)/ln 2; yearly (q = 2, T = 1)
+        // docs/model.md: C0 = 1; continuous C = 1 + (2^t - 1)/ln 2; yearly (q = 2, T = 1)
         // C = 1 + (2^n - 1) + (t - n) 2^n with n = floor(t).
         const double t = row.t, n = std::floor(t);
         const double cont = 1 + std::expm1(t * ln2) / ln2, yearly = 1 + (std::exp2(n) - 1) + (t - n) * std::exp2(n);

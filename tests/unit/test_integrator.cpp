@@ -96,7 +96,7 @@ TEST_CASE("declared jumps are integrated segment by segment, exactly") {
     CHECK(r.stats.segments == 4);
     CHECK(r.stats.linear_steps == r.stats.steps);
     // Without the declared breakpoints the same model must give a different (wrong) answer:
-    // this is what the segmentation protects against (ARCHITECTURE.md, 25 % errors).
+    // this is what the segmentation protects against (docs/architecture.md, 25 % errors).
     Steps undeclared;
     undeclared.declare = false;
     pb.efficiency = &undeclared;

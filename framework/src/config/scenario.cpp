@@ -72,7 +72,7 @@ std::string target_label(const TargetSpec& t) {
 std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool describe) {
     std::vector<Diagnostic> out;
     Model m;
-    // C0 = E0 · P0 · (1 + tau) · 1 yr needs parameters named E0 and P0 (MODEL.md).
+    // C0 = E0 · P0 · (1 + tau) · 1 yr needs parameters named E0 and P0 (docs/model.md).
     if (sc.tau) {
         const auto& e = sc.efficiency.selection.params;
         const auto& p = sc.power.selection.params;

@@ -5,7 +5,7 @@
 //     N_opt = G · X^(beta/(alpha+beta)),   D_opt = X^(alpha/(alpha+beta)) / G,
 // and the loss along it is E + K · X^(-k), with k = alpha·beta/(alpha+beta) and
 // K = A·G^(-alpha) + B·G^beta. So the reducible part falls as C^(-alpha·beta/(alpha+beta));
-// the race-to-efficiency paper's Appendix A writes kappa = alpha/(alpha+beta) (MODEL.md).
+// the race-to-efficiency paper's Appendix A writes kappa = alpha/(alpha+beta) (docs/model.md).
 // The law also reports N_opt and D_opt as extra trajectory columns.
 #include <cmath>
 
@@ -21,7 +21,7 @@ struct Constants {
     double E, A, B, alpha, beta;
 };
 
-// /work/shared/data/scaling_law_constants.csv (sources: its SOURCES.md).
+// configs/data/scaling_law_constants.csv (sources: configs/data/SOURCES.md).
 // Hoffmann et al. 2022, arXiv:2203.15556, eq. (10) (Approach 3), as printed.
 // Besiroglu, Erdil, Barnett, You 2024, arXiv:2404.10102 (Epoch AI), their refit.
 constexpr Constants constant_sets[] = {

@@ -34,7 +34,7 @@ public:
     std::optional<double> time_to_log_compute_ratio(double x) const override {
         if (x <= 0) return 0.0;
         // I(t*) = (1 + tau) · (C/C0 - 1) = (1 + tau) · expm1(x); invert I in closed form:
-        // t* = log1p(gamma ln2 (1+tau) (X - 1)) / (gamma ln2)  (MODEL.md), t* = (1+tau)(X-1) at gamma = 0.
+        // t* = log1p(gamma ln2 (1+tau) (X - 1)) / (gamma ln2)  (docs/model.md), t* = (1+tau)(X-1) at gamma = 0.
         const double log_I = log_one_plus_tau_ + math::log_expm1(x);
         const double t = math::solve_growth_integral(g_, log_I);
         if (std::isnan(t) || t > horizon_) return std::nullopt;

@@ -1,5 +1,5 @@
 // dC/dt = E(t)·P(t) integrated segment by segment between the merged breakpoints of E and P,
-// with the rate regimes frozen on each segment (ARCHITECTURE.md), by a controlled
+// with the rate regimes frozen on each segment (docs/architecture.md), by a controlled
 // Dormand–Prince 5(4) method (Boost.Odeint's runge_kutta_dopri5, racesim's own step-size
 // controller). Every step starts from an anchor C_a = C(t_a) and integrates one of
 //   x = ln(1 + q·(C − C_a)/C_a), q > 0   ("log" form; q = 1 is ln(C/C_a), the ln C form), or
