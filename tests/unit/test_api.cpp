@@ -1,0 +1,305 @@
+// The embedding API (racesim/racesim.hpp): loading from a file, YAML text and an in-memory tree
+// gives the same experiment and the same diagnostics; a run hands every result to its sink in
+// the documented order; sessions work from several threads.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "racesim/racesim.hpp"
+
+using namespace racesim;
+namespace fs = std::filesystem;
+
+namespace {
+
+SessionOptions built_plugins() {
+    SessionOptions o;
+    o.plugin_paths = {RACESIM_PLUGIN_DIR};
+    o.environment = false;
+    return o;
+}
+
+const char* const small_yaml = R"(racesim: 1
+name: api
+horizon: 30
+output: {every: 1}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  baseline: {tau: 0}
+  targets: {relative: [0.95, 0.9]}
+  reference: relative-loss
+scenarios:
+  - name: slow
+  - name: fast
+    efficiency: {gamma: 2}
+    sample:
+      n: 64
+      seed: 7
+      parameters:
+        efficiency.gamma: {dist: uniform, low: 1, high: 3}
+compare:
+  - {a: slow, b: fast}
+)";
+
+/// The same config as a tree (what a Python dict becomes).
+nlohmann::ordered_json small_tree() {
+    using J = nlohmann::ordered_json;
+    J t;
+    t["racesim"] = 1;
+    t["name"] = "api";
+    t["horizon"] = 30;
+    t["output"] = {{"every", 1}};
+    t["defaults"] = {
+        {"efficiency", {{"type", "continuous-doubling"}, {"E0", 1.0}, {"gamma", 0.5}}},
+        {"power", {{"type", "mean-field"}, {"P0", 70}}},
+        {"loss", {{"type", "power-law"}, {"kappa", 0.048}, {"L0", 1.0}}},
+        {"baseline", {{"tau", 0}}},
+        {"targets", {{"relative", {0.95, 0.9}}}},
+        {"reference", "relative-loss"}};
+    J fast = {{"name", "fast"}, {"efficiency", {{"gamma", 2}}}};
+    fast["sample"] = {{"n", 64},
+                      {"seed", 7},
+                      {"parameters", {{"efficiency.gamma", {{"dist", "uniform"}, {"low", 1}, {"high", 3}}}}}};
+    t["scenarios"] = J::array({J{{"name", "slow"}}, fast});
+    t["compare"] = J::array({J{{"a", "slow"}, {"b", "fast"}}});
+    return t;
+}
+
+/// Every time to target of a run, in order.
+std::vector<std::optional<double>> times(const RunResult& r) {
+    std::vector<std::optional<double>> out;
+    for (const auto& s : r.scenarios)
+        for (const auto& t : s.targets) out.push_back(t.time);
+    return out;
+}
+
+std::string printed(const Diagnostics& d) {
+    std::ostringstream os;
+    d.print(os);
+    return os.str();
+}
+
+/// The diagnostics of a tree that fails to load.
+std::string tree_errors(const Session& s, const nlohmann::ordered_json& tree) {
+    try {
+        (void)s.load_tree(tree);
+    } catch (const ConfigError& e) {
+        return printed(e.diagnostics);
+    }
+    FAIL("the tree was accepted");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a file, its YAML text and the equivalent tree load the same experiment and give the same results",
+          "[api]") {
+    const Session session(built_plugins());
+    const fs::path file = fs::temp_directory_path() / "racesim-api-test.yaml";
+    {
+        std::ofstream(file) << small_yaml;
+    }
+    const Experiment from_file = session.load(file);
+    const Experiment from_text = session.load_text(small_yaml);
+    const Experiment from_tree = session.load_tree(small_tree());
+    fs::remove(file);
+    REQUIRE(Session::scenario_count(from_file) == 2);
+    const RunResult a = session.run(from_file), b = session.run(from_text), c = session.run(from_tree);
+    REQUIRE(times(a).size() == 4);
+    CHECK(times(a) == times(b));
+    CHECK(times(a) == times(c));
+    for (const RunResult* r : {&b, &c}) {
+        REQUIRE(r->scenarios.size() == 2);
+        CHECK(r->scenarios[1].trajectory.C == a.scenarios[1].trajectory.C);
+        REQUIRE(r->monte_carlo.size() == 1);
+        CHECK(r->monte_carlo[0].times == a.monte_carlo[0].times);
+        CHECK(r->monte_carlo[0].draws == a.monte_carlo[0].draws);
+    }
+}
+
+TEST_CASE("a run's trajectories are columns of equal length with the reference where there is one", "[api]") {
+    const Session session(built_plugins());
+    const RunResult r = session.run(session.load_text(small_yaml));
+    REQUIRE(r.scenarios.size() == 2);
+    const Trajectory& tr = r.scenarios[0].trajectory;
+    REQUIRE(tr.size() == 31);  // 0, 1, ..., 30 yr
+    for (const auto* c : {&tr.C, &tr.E, &tr.P, &tr.L, &tr.R, &tr.R_ref, &tr.rel_err}) CHECK(c->size() == tr.size());
+    CHECK(tr.t.front() == 0);
+    CHECK(tr.t.back() == 30);
+    CHECK(tr.R.front() == 1);
+    // The closed form is within the integrator's tolerance (rel_tol 1e-10 on ln C, so R to ~1e-11).
+    for (std::size_t i = 0; i < tr.size(); ++i) CHECK(tr.rel_err[i] < 1e-9);
+    CHECK(tr.has_reference());
+}
+
+TEST_CASE("a sink receives begin first, every scenario in order, samples before their statistics, "
+          "comparisons, and end last",
+          "[api]") {
+    struct Recorder final : RunSink {
+        std::vector<std::string> calls;
+        RunInfo info;
+        void begin(const RunInfo& i) override {
+            info = i;
+            calls.push_back("begin");
+        }
+        void scenario(const ScenarioResult& r) override { calls.push_back("scenario " + r.spec->name); }
+        void sample(const ScenarioSpec&, std::size_t index, const std::vector<double>&,
+                    const std::vector<double>&) override {
+            if (index == 0) calls.push_back("sample 0");
+            ++samples;
+        }
+        void sweep_rows(const SweepRows&) override { calls.push_back("sweep_rows"); }
+        void monte_carlo(const MonteCarloResult& mc) override {
+            calls.push_back("monte_carlo " + mc.spec->name);
+            stats = mc.stats.size();
+        }
+        void comparison(const Comparison& c) override { calls.push_back("comparison " + c.a + " " + c.b); }
+        void end(const RunSummary&) override { calls.push_back("end"); }
+        std::size_t samples = 0, stats = 0;
+    } rec;
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(small_yaml);
+    session.run(ex, RunOptions{}, rec);
+    CHECK(rec.calls == std::vector<std::string>{"begin", "scenario slow", "scenario fast", "sample 0",
+                                                "monte_carlo fast", "comparison slow fast", "end"});
+    CHECK(rec.samples == 64);
+    CHECK(rec.stats == 2);  // one per target
+    CHECK(rec.info.scenarios == 2);
+    CHECK(rec.info.work_units == 2 + 64);
+    CHECK(rec.info.trajectories);
+}
+
+TEST_CASE("RunOptions::trajectories: automatic keeps them for small runs, drop makes a summary-only run",
+          "[api]") {
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(small_yaml);
+    CHECK(Session::keeps_trajectories(ex, RunOptions{}));
+    RunOptions drop;
+    drop.trajectories = Trajectories::drop;
+    CHECK_FALSE(Session::keeps_trajectories(ex, drop));
+    const RunResult r = session.run(ex, drop);
+    CHECK_FALSE(r.trajectories);
+    // The compared scenarios keep theirs (the comparison needs them); their targets are the same.
+    const RunResult kept = session.run(ex);
+    CHECK(times(r) == times(kept));
+    // The experiment itself is not changed by a run.
+    CHECK(ex.output.trajectories);
+}
+
+TEST_CASE("results do not depend on the number of jobs, and two threads can run at once", "[api]") {
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(small_yaml);
+    RunOptions one;
+    one.jobs = 1;
+    const RunResult ref = session.run(ex, one);
+    RunResult a, b;
+    std::thread ta([&] { a = session.run(ex); });
+    std::thread tb([&] {
+        RunOptions two;
+        two.jobs = 2;
+        b = session.run(session.load_text(small_yaml), two);
+    });
+    ta.join();
+    tb.join();
+    CHECK(times(a) == times(ref));
+    CHECK(times(b) == times(ref));
+    CHECK(a.monte_carlo.at(0).times == ref.monte_carlo.at(0).times);
+    CHECK(b.monte_carlo.at(0).draws == ref.monte_carlo.at(0).draws);
+}
+
+TEST_CASE("YAML text: diagnostics name the text and its line and column", "[api]") {
+    const Session session(built_plugins());
+    std::string bad = small_yaml;
+    bad.replace(bad.find("gamma: 0.5"), 10, "gama: 0.5");
+    try {
+        (void)session.load_text(bad, LoadOptions{{}, "inline.yaml", {}});
+        FAIL("accepted");
+    } catch (const ConfigError& e) {
+        const std::string m = printed(e.diagnostics);
+        CHECK_THAT(m, Catch::Contains("inline.yaml:6:"));
+        CHECK_THAT(m, Catch::Contains("'gama'"));
+        CHECK_THAT(m, Catch::Contains("did you mean 'gamma'"));
+    }
+}
+
+TEST_CASE("a tree's diagnostics name the key path of the offending value", "[api]") {
+    const Session session(built_plugins());
+    SECTION("an unknown parameter, with a suggestion") {
+        auto t = small_tree();
+        t["scenarios"][1]["efficiency"] = {{"gama", 2}};
+        const std::string m = tree_errors(session, t);
+        CHECK_THAT(m, Catch::Contains("<tree>:scenarios[1].efficiency.gama: error:"));
+        CHECK_THAT(m, Catch::Contains("did you mean 'gamma'"));
+    }
+    SECTION("a value of the wrong type") {
+        auto t = small_tree();
+        t["horizon"] = "forty";
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("<tree>:horizon: error:"));
+    }
+    SECTION("a value out of range, deep in a list") {
+        auto t = small_tree();
+        t["defaults"]["targets"]["relative"][1] = -0.5;
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("<tree>:defaults.targets.relative[1]: error:"));
+    }
+    SECTION("NaN is refused like .nan in a file") {
+        auto t = small_tree();
+        t["defaults"]["loss"]["kappa"] = std::nan("");
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("<tree>:defaults.loss.kappa: error:"));
+    }
+    SECTION("a missing required key is reported at its parent") {
+        auto t = small_tree();
+        t.erase("horizon");
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("missing required key 'horizon'"));
+    }
+    SECTION("strings that look like numbers stay strings") {
+        auto t = small_tree();
+        t["defaults"]["power"]["P0"] = "70";
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("<tree>:defaults.power.P0: error:"));
+    }
+}
+
+TEST_CASE("a tree keeps every double exactly and every string as written", "[api]") {
+    const Session session(built_plugins());
+    auto t = small_tree();
+    const double E0 = 44604413485.714294, gamma = 0.1 + 0.2;  // not a short decimal
+    t["defaults"]["efficiency"]["E0"] = E0;
+    t["defaults"]["efficiency"]["gamma"] = gamma;
+    t["scenarios"][0]["name"] = "quote \" and colon: and unicode \u00e9";
+    t["compare"][0]["a"] = t["scenarios"][0]["name"];
+    const Experiment ex = session.load_tree(t);
+    REQUIRE(ex.scenarios.size() == 2);
+    CHECK(ex.scenarios[0].name == "quote \" and colon: and unicode \u00e9");
+    CHECK(ex.scenarios[0].efficiency.selection.params.real("E0") == E0);
+    CHECK(ex.scenarios[0].efficiency.selection.params.real("gamma") == gamma);
+}
+
+TEST_CASE("session errors: a plugin path that is not a directory, an unknown type", "[api]") {
+    SessionOptions o = built_plugins();
+    o.plugin_paths.insert(o.plugin_paths.begin(), "/no/such/racesim/plugins");
+    const Session bad(o);
+    CHECK_THROWS_AS(bad.load_text(small_yaml), PluginPathError);
+    const Session session(built_plugins());
+    try {
+        (void)session.describe("continuous-doubing", DescribeFormat::text);
+        FAIL("accepted");
+    } catch (const UnknownTypeError& e) {
+        CHECK(e.suggestion == "continuous-doubling");
+    }
+    const auto j = session.describe_json("continuous-doubling");
+    REQUIRE(j.is_array());
+    CHECK(j.at(0).at("type") == "continuous-doubling");
+    const PluginListing list = session.plugins();
+    CHECK(std::any_of(list.types.begin(), list.types.end(),
+                      [](const PluginInfo& p) { return p.type == "relative-loss"; }));
+}
+
+TEST_CASE("check reports the contract of every model of every scenario", "[api]") {
+    const Session session(built_plugins());
+    const auto checks = session.check(session.load_text(small_yaml));
+    REQUIRE(checks.size() == 6);  // 2 scenarios x (efficiency, power, loss)
+    for (const auto& c : checks) CHECK(c.report.problems.empty());
+    CHECK(checks[0].what == "efficiency 'continuous-doubling'");
+}
