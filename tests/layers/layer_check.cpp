@@ -1,0 +1,2 @@
+// Linked with the whole archive of one layer (tests/layers/CMakeLists.txt): nothing to run.
+int main() { return 0; }
