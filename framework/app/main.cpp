@@ -239,8 +239,7 @@ int cmd_plugins(const Options& o, spdlog::logger& log) {
                    t.summary);
     for (const auto& r : list.refused) fmt::print("refused     {}: {}\n", r.path.string(), r.reason);
     fmt::print("searched: ");
-    for (std::size_t i = 0; i < list.searched.size(); ++i)
-        fmt::print("{}{}", i ? ":" : "", list.searched[i].string());
+    for (std::size_t i = 0; i < list.searched.size(); ++i) fmt::print("{}{}", i ? ":" : "", list.searched[i].string());
     fmt::print("\n");
     return exit_ok;
 }
@@ -282,8 +281,8 @@ int cmd_describe(const Options& o, spdlog::logger& log) {
 
 int main(int argc, char** argv) {
     CLI::App app{"racesim: time- and efficiency-aware AI scaling simulations (dC/dt = E(t)·P(t))", "racesim"};
-    app.set_version_flag("--version",
-                         "racesim " + racesim::version() + " (plugin API " + std::to_string(plugin_api_version()) + ")");
+    app.set_version_flag(
+        "--version", "racesim " + racesim::version() + " (plugin API " + std::to_string(plugin_api_version()) + ")");
     app.require_subcommand(1);
     app.fallthrough();  // global options (-q, -v, --plugin-path) may follow the subcommand
     Options o;

@@ -1,2 +1,4 @@
 // Linked with the whole archive of one layer (tests/layers/CMakeLists.txt): nothing to run.
-int main() { return 0; }
+int main() {
+    return 0;
+}

@@ -8,7 +8,6 @@
 // ln C0 - ln E0 - ln P0, so a few ulps of ~60 are expected), the integrator 1e-8 on times
 // (the bar) and 1e-9 absolute on ln(C/C0) (rel_tol 1e-10 is an absolute tolerance on it).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <sstream>
 
@@ -85,7 +84,8 @@ TEST_CASE("gamma = 0 exactly: C/C0 = 1 + t/(1 + tau) for both efficiency models"
             const auto res = integrate(sc, times, xs);
             for (std::size_t k = 0; k < times.size(); ++k) {
                 const double exact = std::log1p(times[k] / c);
-                for (const auto& r : refs) CHECK(std::abs(r->log_compute_ratio(times[k]) - exact) <= 1e-13 * std::max(1.0, exact));
+                for (const auto& r : refs)
+                    CHECK(std::abs(r->log_compute_ratio(times[k]) - exact) <= 1e-13 * std::max(1.0, exact));
                 CHECK(std::abs(res.log_ratio[k] - exact) <= 1e-9);
             }
             for (std::size_t j = 0; j < X.size(); ++j) {
@@ -268,7 +268,8 @@ TEST_CASE("horizon shorter than the first breakpoint") {
         CHECK(res.segments.size() == 1);
         const auto pe = sc.make_reference("piecewise-exact");
         for (std::size_t k = 0; k < times.size(); ++k) {
-            CHECK(std::abs(pe->log_compute_ratio(times[k]) - exact(times[k])) <= 1e-14 * std::max(1.0, exact(times[k])));
+            CHECK(std::abs(pe->log_compute_ratio(times[k]) - exact(times[k])) <=
+                  1e-14 * std::max(1.0, exact(times[k])));
             CHECK(std::abs(res.log_ratio[k] - exact(times[k])) <= 1e-9);
         }
         REQUIRE(res.threshold_times[0]);
@@ -290,7 +291,8 @@ TEST_CASE("a target at or above the start loss is reached at t = 0") {
         for (const char* r : {"piecewise-exact", "relative-loss"}) {
             if (sc.peaked() && std::string(r) == "relative-loss") continue;
             const auto ref = sc.make_reference(r);
-            for (double x : {0.0, -0.5, -1e-300}) CHECK(ref->time_to_log_compute_ratio(x) == std::optional<double>(0.0));
+            for (double x : {0.0, -0.5, -1e-300})
+                CHECK(ref->time_to_log_compute_ratio(x) == std::optional<double>(0.0));
         }
     }
     // Through the runner: relative targets 1 and 1.5 (loss at and above L(C0)).

@@ -52,17 +52,15 @@ nlohmann::ordered_json small_tree() {
     t["name"] = "api";
     t["horizon"] = 30;
     t["output"] = {{"every", 1}};
-    t["defaults"] = {
-        {"efficiency", {{"type", "continuous-doubling"}, {"E0", 1.0}, {"gamma", 0.5}}},
-        {"power", {{"type", "mean-field"}, {"P0", 70}}},
-        {"loss", {{"type", "power-law"}, {"kappa", 0.048}, {"L0", 1.0}}},
-        {"baseline", {{"tau", 0}}},
-        {"targets", {{"relative", {0.95, 0.9}}}},
-        {"reference", "relative-loss"}};
+    t["defaults"] = {{"efficiency", {{"type", "continuous-doubling"}, {"E0", 1.0}, {"gamma", 0.5}}},
+                     {"power", {{"type", "mean-field"}, {"P0", 70}}},
+                     {"loss", {{"type", "power-law"}, {"kappa", 0.048}, {"L0", 1.0}}},
+                     {"baseline", {{"tau", 0}}},
+                     {"targets", {{"relative", {0.95, 0.9}}}},
+                     {"reference", "relative-loss"}};
     J fast = {{"name", "fast"}, {"efficiency", {{"gamma", 2}}}};
-    fast["sample"] = {{"n", 64},
-                      {"seed", 7},
-                      {"parameters", {{"efficiency.gamma", {{"dist", "uniform"}, {"low", 1}, {"high", 3}}}}}};
+    fast["sample"] = {
+        {"n", 64}, {"seed", 7}, {"parameters", {{"efficiency.gamma", {{"dist", "uniform"}, {"low", 1}, {"high", 3}}}}}};
     t["scenarios"] = J::array({J{{"name", "slow"}}, fast});
     t["compare"] = J::array({J{{"a", "slow"}, {"b", "fast"}}});
     return t;
@@ -95,13 +93,10 @@ std::string tree_errors(const Session& s, const nlohmann::ordered_json& tree) {
 
 }  // namespace
 
-TEST_CASE("a file, its YAML text and the equivalent tree load the same experiment and give the same results",
-          "[api]") {
+TEST_CASE("a file, its YAML text and the equivalent tree load the same experiment and give the same results", "[api]") {
     const Session session(built_plugins());
     const fs::path file = fs::temp_directory_path() / "racesim-api-test.yaml";
-    {
-        std::ofstream(file) << small_yaml;
-    }
+    { std::ofstream(file) << small_yaml; }
     const Experiment from_file = session.load(file);
     const Experiment from_text = session.load_text(small_yaml);
     const Experiment from_tree = session.load_tree(small_tree());
@@ -135,9 +130,10 @@ TEST_CASE("a run's trajectories are columns of equal length with the reference w
     CHECK(tr.has_reference());
 }
 
-TEST_CASE("a sink receives begin first, every scenario in order, samples before their statistics, "
-          "comparisons, and end last",
-          "[api]") {
+TEST_CASE(
+    "a sink receives begin first, every scenario in order, samples before their statistics, "
+    "comparisons, and end last",
+    "[api]") {
     struct Recorder final : RunSink {
         std::vector<std::string> calls;
         RunInfo info;
@@ -172,8 +168,7 @@ TEST_CASE("a sink receives begin first, every scenario in order, samples before 
     CHECK(rec.info.trajectories);
 }
 
-TEST_CASE("RunOptions::trajectories: automatic keeps them for small runs, drop makes a summary-only run",
-          "[api]") {
+TEST_CASE("RunOptions::trajectories: automatic keeps them for small runs, drop makes a summary-only run", "[api]") {
     const Session session(built_plugins());
     const Experiment ex = session.load_text(small_yaml);
     CHECK(Session::keeps_trajectories(ex, RunOptions{}));

@@ -183,7 +183,6 @@ private:
 
 /// Reads one scenario's series back from a results directory and compares two of them
 /// (`racesim compare`). Throws RunError or std::invalid_argument.
-[[nodiscard]] Comparison compare_results(const std::filesystem::path& dir, const std::string& a,
-                                         const std::string& b);
+[[nodiscard]] Comparison compare_results(const std::filesystem::path& dir, const std::string& a, const std::string& b);
 
 }  // namespace racesim

@@ -39,8 +39,7 @@ void SourceMap::add(int line, int column, std::string path) {
     positions_.emplace_back(std::pair{line, column}, std::move(path));
     // Nodes are added in text order; keep it sorted anyway.
     if (positions_.size() > 1 && positions_[positions_.size() - 2].first > positions_.back().first)
-        std::sort(positions_.begin(), positions_.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::sort(positions_.begin(), positions_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 namespace {

@@ -16,7 +16,9 @@ void CollectingSink::scenario(const ScenarioResult& r) {
     result_.scenarios.push_back(r);
 }
 
-void CollectingSink::sweep_rows(const SweepRows& rows) { result_.sweep_rows.push_back(rows); }
+void CollectingSink::sweep_rows(const SweepRows& rows) {
+    result_.sweep_rows.push_back(rows);
+}
 
 void CollectingSink::sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                             const std::vector<double>& times) {
@@ -40,8 +42,12 @@ void CollectingSink::monte_carlo(const MonteCarloResult& mc) {
     result_.monte_carlo.push_back(std::move(kept));
 }
 
-void CollectingSink::comparison(const Comparison& c) { result_.comparisons.push_back(c); }
+void CollectingSink::comparison(const Comparison& c) {
+    result_.comparisons.push_back(c);
+}
 
-void CollectingSink::end(const RunSummary& summary) { result_.wall_seconds = summary.wall_seconds; }
+void CollectingSink::end(const RunSummary& summary) {
+    result_.wall_seconds = summary.wall_seconds;
+}
 
 }  // namespace racesim
