@@ -1,5 +1,7 @@
 // The embedding API (racesim/racesim.hpp): a session owns the plugin search path and the
 // registries it loads, one per distinct search path (a config's plugin_paths extend it).
+#include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -148,7 +150,12 @@ bool Session::keeps_trajectories(const Experiment& ex, const RunOptions& options
 RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
     const bool keep = keeps_trajectories(ex, options);
     if (options.jobs == 0) return run_experiment(ex, sink, options.progress, keep);
-    tbb::task_arena arena(static_cast<int>(std::min(options.jobs, max_jobs)));
+    const int jobs = static_cast<int>(std::min(options.jobs, max_jobs));
+    // More threads than cores: oneTBB keeps (cores - 1) workers unless its limit is raised.
+    std::optional<tbb::global_control> more;
+    if (jobs > tbb::info::default_concurrency())
+        more.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(jobs));
+    tbb::task_arena arena(jobs);
     return arena.execute([&] { return run_experiment(ex, sink, options.progress, keep); });
 }
 
