@@ -1,4 +1,4 @@
-// The integrator's per-step formulations (integrator.hpp): the fitted log form (exact for a rate
+// The integrator's per-step formulations (stepper.hpp): the fitted log form (exact for a rate
 // exponential in t), the linear form (exact for a constant rate), ln C, and the automatic choice
 // between them, each checked against an exact closed form (docs/model.md, the experience curve's own
 // closed form, or the piecewise-exact plugin) on the paths that select it: a smooth exponential

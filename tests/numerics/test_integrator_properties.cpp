@@ -146,7 +146,7 @@ TEST_CASE("integrator vs exact: discrete-steps x peaked") {
     check_combo("discrete-steps", "peaked", 0xC0DE'0004ULL, 2500);
 }
 
-// Each formulation forced on every step (integrator.hpp): ln C (racesim's method before the
+// Each formulation forced on every step (stepper.hpp): ln C (racesim's method before the
 // fitted forms) and the relative increment, on fewer scenarios of the same four combinations,
 // against the same bar. The automatic choice is what the tests above exercise.
 TEST_CASE("integrator vs exact, every step in ln C") {

@@ -310,15 +310,6 @@ std::shared_ptr<const plugin::ReferenceModel> Registry::make_reference(const Plu
     return std::make_shared<const GuardedReference>(std::move(inner), e);
 }
 
-std::string describe(const PluginError& e) {
-    std::string s;
-    if (!e.scenario.empty()) s += "scenario '" + e.scenario + "': ";
-    s += (e.kind.empty() ? std::string() : e.kind + " ") + "plugin '" + e.plugin + "' (library " + e.library.string() +
-         ")";
-    if (e.time) s += " at t = " + plugin::math::format(*e.time) + " yr";
-    return s + ": " + e.what();
-}
-
 std::vector<fs::path> environment_plugin_dirs() {
     std::vector<fs::path> out;
     if (const char* env = std::getenv("RACESIM_PLUGIN_PATH")) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "racesim/core/errors.hpp"  // RunError, beside ConfigError for those who include this header
+
 namespace racesim {
 
 /// A position in an input file. Lines and columns are 1-based; 0 means "unknown". A config
@@ -65,12 +67,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The closest candidate within distance 1 + len/5 (MOOSE's rule), or "" when none is close.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
-
-/// Thrown for run-time failures (exit code 3): a plugin fault, a numerical failure, I/O.
-class RunError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 /// Thrown for an invalid config found outside validation (exit code 1).
 class ConfigError : public std::runtime_error {

@@ -1,64 +1,20 @@
-// dC/dt = E(t)·P(t) integrated segment by segment between the merged breakpoints of E and P,
-// with the rate regimes frozen on each segment (docs/architecture.md), by a controlled
-// Dormand–Prince 5(4) method (Boost.Odeint's runge_kutta_dopri5, racesim's own step-size
-// controller). Every step starts from an anchor C_a = C(t_a) and integrates one of
-//   x = ln(1 + q·(C − C_a)/C_a), q > 0   ("log" form; q = 1 is ln(C/C_a), the ln C form), or
-//   x = (C − C_a)/C_a                    ("linear" form, the relative increment),
-// with q fitted to the step from the observed slope of ln(E·P) so that a rate exponential in
-// t (and a constant one, in the linear form) makes x exactly linear in t (docs/numerics.md).
-// Every form is controlled on the error of ln C. Times to targets are root-found (TOMS 748)
-// on the stepper's dense-output interpolant and polished by Newton on a fresh step.
+// dC/dt = E(t)·P(t) integrated from t = 0 to the horizon, with ln(C/C0) at the output times and
+// the first time it reaches each threshold. integrate() is a short driver over two parts:
+//   stepper.hpp   the Stepper: segments, the jump audit, the per-step formulations and the
+//                 step-size controller on Dormand–Prince 5(4), one accepted step at a time,
+//                 with the dense output of the last step and the statistics;
+//   crossing.hpp  the CrossingFinder: the first crossing of each threshold, TOMS 748 on the
+//                 dense output of the step that crosses it, polished by Newton on a fresh step.
+// problem.hpp holds what they share: the problem, the options, the statistics, the segments.
 #pragma once
 
-#include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
+#include "racesim/integrate/problem.hpp"
 #include "racesim/plugin/models.hpp"
 
 namespace racesim {
-
-/// The variable each step integrates (see the top of this file). `automatic` chooses per step;
-/// the others force one form everywhere (for tests and benchmarks: every form is exact in
-/// principle, they differ in cost).
-enum class Formulation {
-    automatic,  ///< the log form with q fitted to the rate's slope, linear where the rate is flat or zero
-    log_C,      ///< the log form with q = 1 throughout: ln C, as racesim integrated before the fitted forms
-    linear,     ///< the relative increment throughout
-};
-
-struct IntegratorOptions {
-    double rel_tol = 1e-10;              ///< relative tolerance on C = absolute tolerance on ln C
-    double abs_tol = 0;                  ///< absolute tolerance on C, PFLOP (adds abs_tol/C0 on ln(C/C0))
-    std::int64_t max_steps = 1'000'000;  ///< per segment
-    Formulation formulation = Formulation::automatic;
-    /// Sample every rate model for jumps it did not declare before integrating (docs/numerics.md,
-    /// "Undeclared jumps"). Always on in `racesim run`; off only to time the integration alone.
-    bool check_jumps = true;
-};
-
-/// What the integrator needs to know about a scenario.
-struct IntegrationProblem {
-    const plugin::RateModel* efficiency = nullptr;
-    const plugin::RateModel* power = nullptr;
-    double log_C0 = 0;
-    double horizon = 0;
-    std::vector<double> output_times;    ///< sorted, unique, within [0, horizon]
-    std::vector<double> log_thresholds;  ///< targets as ln(C/C0), any order
-    std::string scenario;                ///< for messages
-    std::string efficiency_name, power_name;
-};
-
-struct IntegrationStats {
-    std::int64_t segments = 0;
-    std::int64_t steps = 0;
-    std::int64_t rejected = 0;
-    std::int64_t rhs_evaluations = 0;
-    std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
-    std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
-    std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
-};
 
 struct IntegrationResult {
     std::vector<double> log_ratio;                       ///< ln(C/C0) at each output time
@@ -67,17 +23,10 @@ struct IntegrationResult {
     IntegrationStats stats;
 };
 
-/// The segments of [0, horizon] between the declared breakpoints of both models.
-/// Breakpoints closer than 1e-12 (relative) are merged. Throws RunError on a model that
-/// declares breakpoints out of order or outside the interval.
-std::vector<plugin::Segment> make_segments(const plugin::RateModel& e, const plugin::RateModel& p, double horizon,
-                                           const std::string& scenario);
-
-/// Integrates the problem. Throws RunError (naming scenario, model and time) when a rate
-/// is NaN, +inf or negative, or a segment cannot be finished.
+/// Integrates the problem: ln(C/C0) at the output times from the stepper's dense output (its
+/// own value at a step's end), and the threshold times from the crossing finder. Throws
+/// RunError (naming scenario, model and time) when a rate is NaN, +inf or negative, or a
+/// segment cannot be finished; PluginError for a jump a rate model did not declare.
 IntegrationResult integrate(const IntegrationProblem& problem, const IntegratorOptions& options);
-
-/// The segment that contains t (the one starting at t when t is a breakpoint; the last at the horizon).
-const plugin::Segment& segment_at(const std::vector<plugin::Segment>& segments, double t);
 
 }  // namespace racesim

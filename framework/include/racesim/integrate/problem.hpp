@@ -1,0 +1,64 @@
+// What the integrator is given (the problem, the options) and what it counts (the statistics),
+// shared by the stepper (stepper.hpp), the crossing finder's driver and integrate()
+// (integrator.hpp); and the segments of [0, horizon] between the models' declared breakpoints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "racesim/plugin/models.hpp"
+
+namespace racesim {
+
+/// The variable each step integrates (stepper.hpp). `automatic` chooses per step; the others
+/// force one form everywhere (for tests and benchmarks: every form is exact in principle, they
+/// differ in cost).
+enum class Formulation {
+    automatic,  ///< the log form with q fitted to the rate's slope, linear where the rate is flat or zero
+    log_C,      ///< the log form with q = 1 throughout: ln C, as racesim integrated before the fitted forms
+    linear,     ///< the relative increment throughout
+};
+
+struct IntegratorOptions {
+    double rel_tol = 1e-10;              ///< relative tolerance on C = absolute tolerance on ln C
+    double abs_tol = 0;                  ///< absolute tolerance on C, PFLOP (adds abs_tol/C0 on ln(C/C0))
+    std::int64_t max_steps = 1'000'000;  ///< per segment
+    Formulation formulation = Formulation::automatic;
+    /// Sample every rate model for jumps it did not declare before integrating (docs/numerics.md,
+    /// "Undeclared jumps"). Always on in `racesim run`; off only to time the integration alone.
+    bool check_jumps = true;
+};
+
+/// What the integrator needs to know about a scenario.
+struct IntegrationProblem {
+    const plugin::RateModel* efficiency = nullptr;
+    const plugin::RateModel* power = nullptr;
+    double log_C0 = 0;
+    double horizon = 0;
+    std::vector<double> output_times;    ///< sorted, unique, within [0, horizon] (integrate() only)
+    std::vector<double> log_thresholds;  ///< targets as ln(C/C0), any order (integrate() only)
+    std::string scenario;                ///< for messages
+    std::string efficiency_name, power_name;
+};
+
+struct IntegrationStats {
+    std::int64_t segments = 0;
+    std::int64_t steps = 0;
+    std::int64_t rejected = 0;
+    std::int64_t rhs_evaluations = 0;
+    std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
+    std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
+    std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
+};
+
+/// The segments of [0, horizon] between the declared breakpoints of both models.
+/// Breakpoints closer than 1e-12 (relative) are merged. Throws RunError on a model that
+/// declares breakpoints out of order or outside the interval.
+std::vector<plugin::Segment> make_segments(const plugin::RateModel& e, const plugin::RateModel& p, double horizon,
+                                           const std::string& scenario);
+
+/// The segment that contains t (the one starting at t when t is a breakpoint; the last at the horizon).
+const plugin::Segment& segment_at(const std::vector<plugin::Segment>& segments, double t);
+
+}  // namespace racesim
