@@ -262,6 +262,18 @@ std::string Session::describe_all(DescribeFormat format) const {
 
 nlohmann::ordered_json Session::config_json_schema() const { return racesim::config_json_schema(impl_->base()); }
 
+std::string describe_config_keys(DescribeFormat format) {
+    switch (format) {
+        case DescribeFormat::json:
+            return describe_config_keys_json().dump(2) + '\n';
+        case DescribeFormat::markdown:
+            return describe_config_keys_markdown();
+        case DescribeFormat::text:
+            break;
+    }
+    return describe_config_keys_text();
+}
+
 std::string version() { return plugin::racesim_version; }
 
 int plugin_api_version() { return plugin::api_version; }

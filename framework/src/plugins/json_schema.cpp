@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "racesim/config/keys.hpp"
 #include "racesim/plugin/api.hpp"
 
 using nlohmann::ordered_json;
@@ -9,18 +10,6 @@ using nlohmann::ordered_json;
 namespace racesim {
 
 namespace {
-
-ordered_json number(const std::string& doc, std::optional<double> exclusive_min = {},
-                    std::optional<double> inclusive_min = {}) {
-    ordered_json j{{"type", "number"}, {"description", doc}};
-    if (exclusive_min) j["exclusiveMinimum"] = *exclusive_min;
-    if (inclusive_min) j["minimum"] = *inclusive_min;
-    return j;
-}
-
-ordered_json number_list(const std::string& doc) {
-    return {{"type", "array"}, {"description", doc}, {"items", {{"type", "number"}}}};
-}
 
 std::vector<const PluginEntry*> sorted_entries(const Registry& reg, plugin::Kind kind) {
     std::vector<const PluginEntry*> out;
@@ -46,33 +35,159 @@ ordered_json block_schema(const Registry& reg, plugin::Kind kind, const std::str
              {"then", {{"properties", props}, {"additionalProperties", false}}}});
     }
     ordered_json j{{"type", "object"},
-                   {"description", what + " (a plugin: `type` and its parameters)"},
+                   {"description", what + " A plugin: `type` and that type's parameters."},
                    {"properties", {{"type", {{"description", "plugin type"}, {"enum", types}}}}}};
     if (!cases.empty()) j["allOf"] = cases;
     return j;
 }
 
-ordered_json reference_schema(const Registry& reg) {
+ordered_json reference_schema(const Registry& reg, const std::string& what) {
     ordered_json types = ordered_json::array();
     for (const PluginEntry* e : sorted_entries(reg, plugin::Kind::reference)) types.push_back(e->descriptor.type);
-    return {{"description", "exact solution to compare with: a reference type, {type: ...}, or null to drop one"},
+    return {{"description", what},
             {"anyOf",
              {{{"type", "string"}, {"enum", types}},
               {{"type", "object"}, {"properties", {{"type", {{"enum", types}}}}}, {"additionalProperties", false}},
               {{"type", "null"}}}}};
 }
 
-ordered_json scenario_blocks_schema(const Registry& reg, bool with_name) {
-    ordered_json props = ordered_json::object();
-    const auto keys = scenario_config_keys(reg);
-    for (const auto& k : keys)
-        if (with_name || (k.name != "name" && k.name != "extends" && !k.per_scenario)) props[k.name] = k.schema;
-    ordered_json j{{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
-    if (with_name) j["required"] = ordered_json::array({"name"});
+/// "doc [unit] (default: note)", as parameter_json_schema describes a plugin parameter.
+std::string key_doc(const KeySpec& k) {
+    std::string doc = k.param.doc;
+    if (!k.param.unit.empty()) doc += " [" + k.param.unit + "]";
+    if (!k.param.default_note.empty()) doc += " (default: " + k.param.default_note + ")";
+    return doc;
+}
+
+/// The schema of one value (or item) of type `type` with the constraints of `p`.
+ordered_json item_schema(const plugin::ParamSpec& p, plugin::ParamType type) {
+    plugin::ParamSpec q = p;
+    q.type = type;
+    q.doc.clear();
+    q.unit.clear();
+    q.default_note.clear();
+    q.default_value.reset();
+    if (type != plugin::ParamType::real && type != plugin::ParamType::integer) q.lower = q.upper = std::nullopt;
+    ordered_json j = parameter_json_schema(q);
+    j.erase("description");
     return j;
 }
 
+/// A value with both bounds inclusive and equal is that one value.
+void pin_single_value(ordered_json& j) {
+    if (j.contains("minimum") && j.contains("maximum") && j["minimum"] == j["maximum"]) {
+        j["const"] = j["minimum"];
+        j.erase("minimum");
+        j.erase("maximum");
+    }
+}
+
+std::vector<ConfigKey> config_keys(const KeyBlock& b, const Registry& reg) {
+    std::vector<ConfigKey> out;
+    for (const auto& k : b.keys()) out.push_back({k.name(), key_json_schema(k, reg), !k.inherited});
+    return out;
+}
+
 }  // namespace
+
+ordered_json key_json_schema(const KeySpec& k, const Registry& reg) {
+    const std::string doc = key_doc(k);
+    ordered_json j;
+    switch (k.shape) {
+        case KeyShape::value:
+            j = parameter_json_schema(k.param);
+            pin_single_value(j);
+            return j;
+        case KeyShape::list:
+            j = {{"type", "array"}, {"description", doc}, {"items", item_schema(k.param, k.param.type)}};
+            break;
+        case KeyShape::value_or_list: {
+            const ordered_json item = item_schema(k.param, k.param.type);
+            return {{"description", doc + " (one value or a list)"},
+                    {"anyOf", {item, {{"type", "array"}, {"items", item}}}}};
+        }
+        case KeyShape::pair:
+            return {{"type", "array"},
+                    {"description", doc},
+                    {"items", item_schema(k.param, k.param.type)},
+                    {"minItems", 2},
+                    {"maxItems", 2}};
+        case KeyShape::tuples: {
+            ordered_json prefix = ordered_json::array();
+            for (std::size_t i = 0; i < k.column_types.size(); ++i) {
+                ordered_json c = item_schema(k.param, k.column_types[i]);
+                c["title"] = k.param.columns[i];
+                prefix.push_back(c);
+            }
+            const auto n = prefix.size();
+            j = {{"type", "array"},
+                 {"description", doc},
+                 {"items",
+                  {{"type", "array"}, {"prefixItems", prefix}, {"items", false}, {"minItems", n}, {"maxItems", n}}}};
+            break;
+        }
+        case KeyShape::block:
+            j = key_block_json_schema(*k.block, reg);
+            j["description"] = doc;
+            return j;
+        case KeyShape::block_list:
+            j = {{"type", "array"}, {"description", doc}, {"items", key_block_json_schema(*k.block, reg)}};
+            break;
+        case KeyShape::block_map:
+            j = {{"type", "object"},
+                 {"description", doc},
+                 {"additionalProperties", key_block_json_schema(*k.block, reg)}};
+            if (k.min_items > 0) j["minProperties"] = k.min_items;
+            return j;
+        case KeyShape::plugin:
+            if (k.kind == plugin::Kind::reference) return reference_schema(reg, doc);
+            return block_schema(reg, k.kind, doc);
+    }
+    if (k.min_items > 0) j["minItems"] = k.min_items;
+    return j;
+}
+
+ordered_json key_block_json_schema(const KeyBlock& b, const Registry& reg) {
+    ordered_json props = ordered_json::object();
+    ordered_json required = ordered_json::array();
+    for (const auto& k : b.keys()) {
+        props[k.name()] = key_json_schema(k, reg);
+        if (k.param.required && k.when.empty()) required.push_back(k.name());
+    }
+    ordered_json j{{"type", "object"}, {"description", b.doc()}, {"properties", props}};
+    if (!required.empty()) j["required"] = required;
+    if (const auto& open = b.open_keys()) {
+        // Keys beyond the declared ones (parameter paths): a list of numbers or a map.
+        ordered_json values = ordered_json::array();
+        if (open->number_list) values.push_back({{"type", "array"}, {"items", {{"type", "number"}}}, {"minItems", 1}});
+        if (open->block) values.push_back(key_block_json_schema(*open->block, reg));
+        ordered_json any = values.size() == 1 ? values[0] : ordered_json{{"oneOf", values}};
+        any["description"] = open->keys + ": " + open->doc;
+        j["additionalProperties"] = any;
+    } else {
+        j["additionalProperties"] = false;
+    }
+    if (!b.selector_key().empty()) {
+        // Each value of the selector key allows its own keys (as a plugin block's type does).
+        ordered_json cases = ordered_json::array();
+        for (const auto& v : b.at(b.selector_key()).param.choices) {
+            ordered_json allowed = ordered_json::object();
+            ordered_json needed = ordered_json::array();
+            for (const auto& name : b.names_when(v)) {
+                allowed[name] = props[name];
+                if (const KeySpec& k = b.at(name); k.param.required && !k.when.empty()) needed.push_back(name);
+            }
+            ordered_json then{{"properties", allowed}, {"additionalProperties", false}};
+            if (!needed.empty()) then["required"] = needed;
+            cases.push_back({{"if",
+                              {{"properties", {{b.selector_key(), {{"const", v}}}}},
+                               {"required", ordered_json::array({b.selector_key()})}}},
+                             {"then", then}});
+        }
+        j["allOf"] = cases;
+    }
+    return j;
+}
 
 ordered_json parameter_json_schema(const plugin::ParamSpec& p) {
     ordered_json j;
@@ -113,117 +228,26 @@ ordered_json parameter_json_schema(const plugin::ParamSpec& p) {
 }
 
 std::vector<ConfigKey> scenario_config_keys(const Registry& reg) {
-    using plugin::Kind;
-    std::vector<ConfigKey> keys{
-        {"name", {{"type", "string"}, {"description", "scenario name (unique; names its CSV file)"}}},
-        {"extends", {{"type", "string"}, {"description", "name of a scenario whose blocks this one inherits"}}},
-        {"horizon", number("this scenario's simulated time span [yr]", 0.0)},
-        {"efficiency", block_schema(reg, Kind::efficiency, "efficiency model E(t)")},
-        {"power", block_schema(reg, Kind::power, "power schedule P(t)")},
-        {"loss", block_schema(reg, Kind::loss, "loss law L(C)")},
-        {"reference", reference_schema(reg)},
-        {"baseline",
-         {{"type", "object"},
-          {"description", "{tau} (C0 = E0*P0*(1+tau)*1 yr) or {C0}"},
-          {"properties",
-           {{"tau", number("perturbation of C0 [yr]", -1.0)}, {"C0", number("baseline compute [PFLOP]", 0.0)}}},
-          {"additionalProperties", false}}},
-        {"targets",
-         {{"type", "object"},
-          {"description", "losses to reach: absolute (nats/token) or relative to L(C0)"},
-          {"properties",
-           {{"loss", number_list("target losses [nats/token]")},
-            {"relative", number_list("target relative losses L/L(C0)")}}},
-          {"additionalProperties", false}}},
-    };
-    // The analyses of one scenario (docs/analyses.md, docs/monte-carlo.md): not allowed in `defaults`.
-    keys.push_back({"sweep", ordered_json::parse(R"json({
-        "type": "object",
-        "description": "parameter paths (block.parameter) to values: a list, {from, to, step} or {from, to, count, scale}; zip: true pairs them",
-        "properties": {"zip": {"type": "boolean"}},
-        "additionalProperties": {"oneOf": [
-            {"type": "array", "items": {"type": "number"}, "minItems": 1},
-            {"type": "object", "required": ["from", "to"], "additionalProperties": false,
-             "properties": {"from": {"type": "number"}, "to": {"type": "number"}, "step": {"type": "number"},
-                            "count": {"type": "integer", "minimum": 1}, "scale": {"enum": ["linear", "log"]}}}]}})json"),
-                    true});
-    keys.push_back({"solve", ordered_json::parse(R"json({
-        "type": "object",
-        "description": "goal seek: the value of one parameter at which a target is reached at time `at` [yr]",
-        "required": ["parameter", "bracket", "at"], "additionalProperties": false,
-        "properties": {"parameter": {"type": "string"},
-                       "bracket": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-                       "at": {"type": "number", "minimum": 0},
-                       "target": {"type": "object", "additionalProperties": false,
-                                  "properties": {"loss": {"type": "number"}, "relative": {"type": "number"}}},
-                       "scale": {"enum": ["linear", "log"]},
-                       "tolerance": {"type": "number", "minimum": 1e-15, "maximum": 0.01}}})json"),
-                    true});
-    keys.push_back({"sensitivity", ordered_json::parse(R"json({
-        "type": "object",
-        "description": "one-at-a-time sensitivity of the times to target: each parameter moved by +-step (relative)",
-        "additionalProperties": false,
-        "properties": {"step": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                       "parameters": {"type": "array", "items": {"type": "string"}}}})json"),
-                    true});
-    keys.push_back({"sample", ordered_json::parse(R"json({
-        "type": "object",
-        "description": "Monte Carlo over parameters: n samples from distributions, rank correlations, a seed",
-        "required": ["n", "parameters"], "additionalProperties": false,
-        "properties": {"n": {"type": "integer", "minimum": 1}, "seed": {"type": "integer", "minimum": 0},
-                       "parameters": {"type": "object", "additionalProperties": {"type": "object", "required": ["dist"],
-                           "properties": {"dist": {"enum": ["fixed", "uniform", "normal", "lognormal", "loguniform", "choice"]}}}},
-                       "correlations": {"type": "array", "items": {"type": "array", "minItems": 3, "maxItems": 3}},
-                       "dates": {"type": "array", "items": {"type": "number", "minimum": 0}}}})json"),
-                    true});
-    return keys;
+    return config_keys(scenario_keys(), reg);
 }
 
 std::vector<ConfigKey> top_level_config_keys(const Registry& reg) {
-    return {
-        {"racesim", {{"const", 1}, {"description", "config format version"}}},
-        {"name", {{"type", "string"}, {"description", "experiment name (default: the file's stem)"}}},
-        {"horizon", number("simulated time span [yr]", 0.0)},
-        {"output",
-         {{"type", "object"},
-          {"properties",
-           {{"every", number("output grid step [yr] (default: horizon/300)", 0.0)},
-            {"times", number_list("extra output times [yr], exactly")}}},
-          {"additionalProperties", false}}},
-        {"solver",
-         {{"type", "object"},
-          {"properties",
-           {{"method", {{"enum", {"ode", "closed-form"}}, {"default", "ode"}}},
-            {"rel_tol", {{"type", "number"}, {"minimum", 1e-14}, {"maximum", 1e-2}, {"default", 1e-10}}},
-            {"abs_tol", {{"type", "number"}, {"minimum", 0}, {"default", 0}, {"description", "[PFLOP]"}}},
-            {"max_steps", {{"type", "integer"}, {"minimum", 1}, {"default", 1000000}}}}},
-          {"additionalProperties", false}}},
-        {"defaults", scenario_blocks_schema(reg, false)},
-        {"scenarios", {{"type", "array"}, {"minItems", 1}, {"items", scenario_blocks_schema(reg, true)}}},
-        {"plugin_paths",
-         {{"type", "array"},
-          {"items", {{"type", "string"}}},
-          {"description", "plugin directories, relative to the config file"}}},
-        {"compare", ordered_json::parse(R"json({
-            "type": "array",
-            "description": "pairs of scenarios (expanded names for swept ones) compared side by side",
-            "items": {"type": "object", "required": ["a", "b"], "additionalProperties": false,
-                      "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}})json")},
-    };
+    auto keys = config_keys(top_level_keys(), reg);
+    for (auto& k : keys) k.per_scenario = false;
+    return keys;
 }
 
 ordered_json config_json_schema(const Registry& reg) {
-    ordered_json props = ordered_json::object();
-    for (const auto& k : top_level_config_keys(reg)) props[k.name] = k.schema;
+    const ordered_json top = key_block_json_schema(top_level_keys(), reg);
     return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
             {"$id", "https://racesim.invalid/racesim-config.schema.json"},
             {"title", "racesim experiment config"},
             {"description", std::string("Generated by `racesim describe --json-schema` (racesim ") +
                                 plugin::racesim_version + ", plugin API " + std::to_string(plugin::api_version) +
-                                ") from the plugin schemas; do not edit."},
+                                ") from the framework's key declarations and the plugin schemas; do not edit."},
             {"type", "object"},
-            {"required", ordered_json::array({"racesim", "horizon", "scenarios"})},
-            {"properties", props},
+            {"required", top["required"]},
+            {"properties", top["properties"]},
             {"additionalProperties", false}};
 }
 
