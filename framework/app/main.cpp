@@ -47,6 +47,7 @@ struct Options {
     std::string csv;
     bool all = false;
     bool json_schema = false;
+    bool config_keys = false;
 };
 
 std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
@@ -257,6 +258,10 @@ int cmd_describe(const Options& o, spdlog::logger& log) {
             std::cout << session->config_json_schema().dump(2) << '\n';
             return exit_ok;
         }
+        if (o.config_keys) {
+            std::cout << describe_config_keys(format_of(o.format));
+            return exit_ok;
+        }
         if (o.all) {
             std::cout << session->describe_all(format_of(o.format));
             return exit_ok;
@@ -331,6 +336,10 @@ int main(int argc, char** argv) {
     describe
         ->add_flag("--json-schema", o.json_schema,
                    "Print a JSON Schema for config files (docs/reference/racesim-config.schema.json)")
+        ->excludes(type_opt);
+    describe
+        ->add_flag("--config-keys", o.config_keys,
+                   "Describe the framework's own config keys (docs/reference/config-keys.md)")
         ->excludes(type_opt);
 
     try {

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "racesim/config/loader.hpp"
-#include "racesim/plugins/json_schema.hpp"
+#include "racesim/config/json_schema.hpp"
 
 using namespace racesim;
 using nlohmann::ordered_json;

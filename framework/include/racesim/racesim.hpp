@@ -177,6 +177,11 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The framework's own config keys (top level, output, solver, scenario, baseline, targets,
+/// the analyses): type, unit, constraint, default and doc of each, as the loader checks them
+/// (`racesim describe --config-keys`; docs/reference/config-keys.md is the Markdown).
+[[nodiscard]] std::string describe_config_keys(DescribeFormat format);
+
 /// racesim's version ("0.1.0") and its plugin API version.
 [[nodiscard]] std::string version();
 [[nodiscard]] int plugin_api_version();

@@ -13,8 +13,9 @@
 #include "racesim/config/scenario.hpp"
 #include "racesim/config/tree.hpp"
 #include "racesim/plugin/api.hpp"
+#include "racesim/config/describe_keys.hpp"
 #include "racesim/plugins/describe.hpp"
-#include "racesim/plugins/json_schema.hpp"
+#include "racesim/config/json_schema.hpp"
 #include "racesim/plugins/registry.hpp"
 #include "racesim/racesim.hpp"
 #include "racesim/run/runner.hpp"
@@ -274,9 +275,19 @@ nlohmann::ordered_json Session::config_json_schema() const {
     return racesim::config_json_schema(impl_->base());
 }
 
-std::string version() {
-    return plugin::racesim_version;
+std::string describe_config_keys(DescribeFormat format) {
+    switch (format) {
+        case DescribeFormat::json:
+            return describe_config_keys_json().dump(2) + '\n';
+        case DescribeFormat::markdown:
+            return describe_config_keys_markdown();
+        case DescribeFormat::text:
+            break;
+    }
+    return describe_config_keys_text();
 }
+
+std::string version() { return plugin::racesim_version; }
 
 int plugin_api_version() {
     return plugin::api_version;

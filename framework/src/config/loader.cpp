@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "racesim/config/keys.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
 
@@ -114,13 +115,27 @@ struct RawBlock {
 
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
-const std::vector<std::string> scenario_keys{"name",  "extends",     "horizon",  "efficiency", "power",
-                                             "loss",  "reference",   "baseline", "targets",    "sweep",
-                                             "solve", "sensitivity", "sample"};
-const std::vector<std::string> defaults_keys{"horizon",   "efficiency", "power",  "loss",
-                                             "reference", "baseline",   "targets"};
-const std::vector<std::string> top_keys{"racesim",  "name",      "horizon",      "output", "solver",
-                                        "defaults", "scenarios", "plugin_paths", "compare"};
+// The accepted keys are the declared ones (framework_keys.cpp).
+const std::vector<std::string>& top_key_names() {
+    static const std::vector<std::string> v = top_level_keys().names();
+    return v;
+}
+const std::vector<std::string>& scenario_key_names() {
+    static const std::vector<std::string> v = scenario_keys().names();
+    return v;
+}
+const std::vector<std::string>& defaults_key_names() {
+    static const std::vector<std::string> v = defaults_keys().names();
+    return v;
+}
+
+/// "'a' or 'b'", "'a', 'b' or 'c'": the choices of a key, for messages.
+std::string either(const std::vector<std::string>& choices) {
+    std::string s;
+    for (std::size_t i = 0; i < choices.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + ("'" + choices[i] + "'");
+    return s;
+}
 
 using Blocks = std::map<std::string, RawBlock>;
 
@@ -220,6 +235,11 @@ private:
         }
     }
 
+    /// Reports keys of map `node` that `block` does not declare.
+    void check_keys(const YAML::Node& node, const KeyBlock& block, const std::string& where) {
+        check_keys(node, block.names(), where);
+    }
+
     bool expect(const YAML::Node& n, YAML::NodeType::value type, const std::string& what) {
         if (n.Type() == type) return true;
         d_.error(mark(n), "expected " + what + ", got " + describe(n));
@@ -249,25 +269,59 @@ private:
         return std::nullopt;
     }
 
-    /// A number that must satisfy `spec.admits`; reports with the constraint.
-    std::optional<double> bounded(const YAML::Node& n, const std::string& what, const ParamSpec& spec) {
+    /// A number that must satisfy `spec.admits`; reports with the constraint (and, for a plugin
+    /// parameter, its documentation).
+    std::optional<double> bounded(const YAML::Node& n, const std::string& what, const ParamSpec& spec,
+                                  bool doc_note = true) {
         auto v = real(n, what);
         if (v && !spec.admits(*v)) {
             auto& e =
                 d_.error(mark(n), what + " = " + n.Scalar() + " is out of range: it must be " + spec.constraint());
             if (spec.constraint().empty()) e.message = "expected a finite number for " + what + ", got " + n.Scalar();
-            if (!spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
+            if (doc_note && !spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
             return std::nullopt;
         }
         return v;
     }
 
-    static ParamSpec rule(std::string name, std::optional<plugin::Bound> lo, std::optional<plugin::Bound> hi = {}) {
-        ParamSpec s;
-        s.name = std::move(name);
-        s.lower = lo;
-        s.upper = hi;
-        return s;
+    // Framework keys (racesim/config/keys.hpp): the declaration decides what is valid; `what`
+    // names the value in the message. Their messages carry no documentation note.
+
+    /// A real framework key, in its declared range.
+    std::optional<double> real_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
+        return bounded(n, what, key.param, false);
+    }
+
+    /// "positive" or "non-negative": an integer framework key's declared lower bound, in words.
+    static std::string integer_kind(const KeySpec& key) { return key.param.admits(0) ? "non-negative" : "positive"; }
+
+    /// An integer framework key, in its declared range (a lower bound of 0 or 1).
+    std::optional<std::int64_t> integer_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
+        std::int64_t k = 0;
+        if (!n.IsScalar() || !parse_int(n.Scalar(), k) || !key.param.admits(static_cast<double>(k))) {
+            d_.error(mark(n), "expected a " + integer_kind(key) + " integer for " + what + ", got " + describe(n));
+            return std::nullopt;
+        }
+        return k;
+    }
+
+    /// A string framework key, one of its declared choices.
+    std::optional<std::string> choice_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
+        const auto& choices = key.param.choices;
+        const std::string v = n.IsScalar() ? n.Scalar() : "";
+        if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
+        auto& e = d_.error(mark(n), "expected " + either(choices) + " for " + what + ", got " + describe(n));
+        if (auto sg = suggest(v, choices); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+        return std::nullopt;
+    }
+
+    /// A boolean framework key.
+    std::optional<bool> boolean_key(const YAML::Node& n, const std::string& what) {
+        if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
+            d_.error(mark(n), "expected true or false for " + what + ", got " + describe(n));
+            return std::nullopt;
+        }
+        return n.Scalar() == "true";
     }
 
     void read_top();
@@ -312,7 +366,8 @@ private:
 
 void Validator::read_top() {
     const YAML::Node& root = doc_.root;
-    check_keys(root, top_keys, "the top level");
+    const KeyBlock& top = top_level_keys();
+    check_keys(root, top, "the top level");
 
     if (const YAML::Node v = root["racesim"]; !v) {
         auto& e =
@@ -322,7 +377,7 @@ void Validator::read_top() {
         std::int64_t ver = 0;
         if (!v.IsScalar() || v.Tag() == "!" || !parse_int(v.Scalar(), ver))
             d_.error(mark(v), "expected an integer format version for 'racesim', got " + describe(v));
-        else if (ver != config_format_version)
+        else if (!top.at("racesim").param.admits(static_cast<double>(ver)))
             d_.error(mark(v), "unsupported config format version " + std::to_string(ver) +
                                   ": this racesim reads version " + std::to_string(config_format_version));
     }
@@ -340,15 +395,16 @@ void Validator::read_top() {
 
     if (const YAML::Node v = root["horizon"]; !v) {
         d_.error(Mark{doc_.path.string(), 1, 1}, "missing required key 'horizon' (the simulated time span, yr)");
-    } else if (auto h = bounded(v, "horizon", rule("horizon", plugin::Bound{0, false}))) {
+    } else if (auto h = real_key(v, "horizon", top.at("horizon"))) {
         ex_.horizon = *h;
     }
 
     if (const YAML::Node out = root["output"]) {
+        const KeyBlock& ok = output_keys();
         if (expect(out, YAML::NodeType::Map, "a map for 'output' ({every: <yr>, times: [...]})")) {
-            check_keys(out, {"every", "times"}, "'output'");
+            check_keys(out, ok, "'output'");
             if (const YAML::Node ev = out["every"]) {
-                if (auto v = bounded(ev, "output.every", rule("every", plugin::Bound{0, false}))) {
+                if (auto v = real_key(ev, "output.every", ok.at("every"))) {
                     ex_.output.every = *v;
                     every_mark_ = mark(ev);
                 }
@@ -358,7 +414,7 @@ void Validator::read_top() {
                     for (const auto& t : ts) {
                         auto v = real(t, "an output time");
                         if (!v) continue;
-                        if (*v < 0)
+                        if (!ok.at("times").param.admits(*v))
                             d_.error(mark(t), "output time " + t.Scalar() + " is negative: times start at 0");
                         else {
                             ex_.output.times.push_back(*v);
@@ -370,41 +426,32 @@ void Validator::read_top() {
         }
     }
 
+    const KeyBlock& sk = solver_keys();  // the defaults of what the file does not set
+    ex_.solver.closed_form = declared_string(sk, "method") == "closed-form";
+    ex_.solver.rel_tol = declared_real(sk, "rel_tol");
+    ex_.solver.abs_tol = declared_real(sk, "abs_tol");
+    ex_.solver.max_steps = declared_integer(sk, "max_steps");
     if (const YAML::Node s = root["solver"]) {
         if (expect(s, YAML::NodeType::Map, "a map for 'solver' ({rel_tol, abs_tol, max_steps})")) {
-            check_keys(s, {"method", "rel_tol", "abs_tol", "max_steps"}, "'solver'");
+            check_keys(s, sk, "'solver'");
             if (const YAML::Node v = s["method"]) {
-                const std::string m = v.IsScalar() ? v.Scalar() : "";
-                if (m == "closed-form" || m == "ode") {
-                    ex_.solver.closed_form = m == "closed-form";
+                if (auto m = choice_key(v, "solver.method", sk.at("method"))) {
+                    ex_.solver.closed_form = *m == "closed-form";
                     method_mark_ = mark(v);
-                } else {
-                    auto& e =
-                        d_.error(mark(v), "expected 'ode' or 'closed-form' for solver.method, got " + describe(v));
-                    if (auto sg = suggest(m, {"ode", "closed-form"}); !sg.empty())
-                        note(e, "did you mean '" + sg + "'?");
                 }
             }
             if (const YAML::Node v = s["rel_tol"])
-                if (auto x = bounded(v, "solver.rel_tol",
-                                     rule("rel_tol", plugin::Bound{1e-14, true}, plugin::Bound{1e-2, true})))
-                    ex_.solver.rel_tol = *x;
+                if (auto x = real_key(v, "solver.rel_tol", sk.at("rel_tol"))) ex_.solver.rel_tol = *x;
             if (const YAML::Node v = s["abs_tol"])
-                if (auto x = bounded(v, "solver.abs_tol", rule("abs_tol", plugin::Bound{0, true})))
-                    ex_.solver.abs_tol = *x;
-            if (const YAML::Node v = s["max_steps"]) {
-                std::int64_t n = 0;
-                if (!v.IsScalar() || !parse_int(v.Scalar(), n) || n < 1)
-                    d_.error(mark(v), "expected a positive integer for solver.max_steps, got " + describe(v));
-                else
-                    ex_.solver.max_steps = n;
-            }
+                if (auto x = real_key(v, "solver.abs_tol", sk.at("abs_tol"))) ex_.solver.abs_tol = *x;
+            if (const YAML::Node v = s["max_steps"])
+                if (auto n = integer_key(v, "solver.max_steps", sk.at("max_steps"))) ex_.solver.max_steps = *n;
         }
     }
 
     if (const YAML::Node def = root["defaults"]) {
         if (expect(def, YAML::NodeType::Map, "a map of scenario blocks for 'defaults'")) {
-            check_keys(def, defaults_keys, "'defaults'");
+            check_keys(def, defaults_keys(), "'defaults'");
             defaults_ = read_blocks(def, "defaults");
         }
     }
@@ -446,7 +493,7 @@ Blocks Validator::read_blocks(const YAML::Node& map, const std::string& origin) 
     for (auto it = map.begin(); it != map.end(); ++it) {
         const std::string key = it->first.Scalar();
         if (key == "name" || key == "extends") continue;
-        if (std::find(defaults_keys.begin(), defaults_keys.end(), key) == defaults_keys.end()) continue;
+        if (!defaults_keys().find(key)) continue;
         RawBlock b = read_block(key, it->second, it->first, origin);
         // A `reference: ~` is kept (not present) so that resolve() drops an inherited reference.
         if (b.present || (key == "reference" && it->second.IsNull())) out[key] = b;
@@ -467,7 +514,7 @@ void Validator::read_scenarios() {
     std::map<std::string, Mark> seen;
     for (const auto& s : sc) {
         if (!expect(s, YAML::NodeType::Map, "a scenario (a map with 'name', 'efficiency', 'power', ...)")) continue;
-        check_keys(s, scenario_keys, "a scenario");
+        check_keys(s, scenario_keys(), "a scenario");
         RawScenario r;
         r.mark = mark(s);
         const YAML::Node n = s["name"];
@@ -760,23 +807,19 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     // Baseline: {tau} (default tau = 0) or {C0}.
     bool ok = eff && pow && loss && ref_ok;
     const RawBlock& bl = block("baseline");
+    const KeyBlock& bk = baseline_keys();
     if (bl.present) {
         for (const auto& it : bl.items) {
-            if (it.key == "tau") {
-                if (auto v = bounded(it.value, "baseline.tau", rule("tau", plugin::Bound{-1, false})))
-                    sc.tau = *v;
-                else
-                    ok = false;
-            } else if (it.key == "C0") {
-                if (auto v = bounded(it.value, "baseline.C0", rule("C0", plugin::Bound{0, false})))
-                    sc.C0 = *v;
-                else
-                    ok = false;
-            } else {
+            const KeySpec* key = bk.find(it.key);
+            if (!key) {
                 ok = false;
                 auto& e = d_.error(it.key_mark, "unknown key '" + it.key + "' in 'baseline'");
-                if (auto s = suggest(it.key, {"tau", "C0"}); !s.empty()) note(e, "did you mean '" + s + "'?");
+                if (auto s = suggest(it.key, bk.names()); !s.empty()) note(e, "did you mean '" + s + "'?");
                 note(e, "baseline is {tau: <yr>} (C0 = E0*P0*(1+tau)*1 yr) or {C0: <PFLOP>}");
+            } else if (auto v = real_key(it.value, "baseline." + it.key, *key)) {
+                (it.key == "tau" ? sc.tau : sc.C0) = *v;
+            } else {
+                ok = false;
             }
         }
         if (sc.tau && sc.C0) {
@@ -784,13 +827,13 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
             d_.error(bl.mark, "baseline gives both 'tau' and 'C0': give one (C0 = E0*P0*(1+tau)*1 yr)");
         }
     }
-    if (!sc.C0 && !sc.tau) sc.tau = 0.0;
+    if (!sc.C0 && !sc.tau) sc.tau = declared_real(bk, "tau");
     if (sc.C0) sc.tau.reset();
 
     sc.horizon = ex_.horizon;
     if (const RawBlock& hb = block("horizon"); hb.present) {
-        if (auto h = bounded(hb.items.front().value, "horizon of scenario '" + sc.name + "'",
-                             rule("horizon", plugin::Bound{0, false})))
+        if (auto h = real_key(hb.items.front().value, "horizon of scenario '" + sc.name + "'",
+                              scenario_keys().at("horizon")))
             sc.horizon = *h;
         else
             ok = false;
@@ -807,19 +850,17 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     // Targets: {loss: [..]} and/or {relative: [..]}.
     const RawBlock& tg = block("targets");
     if (tg.present) {
+        const KeyBlock& tk = targets_keys();
         for (const auto& it : tg.items) {
-            TargetSpec::Kind k;
-            if (it.key == "loss")
-                k = TargetSpec::Kind::loss;
-            else if (it.key == "relative")
-                k = TargetSpec::Kind::relative;
-            else {
+            const KeySpec* key = tk.find(it.key);
+            if (!key) {
                 ok = false;
                 auto& e = d_.error(it.key_mark, "unknown key '" + it.key + "' in 'targets'");
-                if (auto s = suggest(it.key, {"loss", "relative"}); !s.empty()) note(e, "did you mean '" + s + "'?");
+                if (auto s = suggest(it.key, tk.names()); !s.empty()) note(e, "did you mean '" + s + "'?");
                 note(e, "targets are {loss: [<nats/token>, ...], relative: [<L/L(C0)>, ...]}");
                 continue;
             }
+            const TargetSpec::Kind k = it.key == "loss" ? TargetSpec::Kind::loss : TargetSpec::Kind::relative;
             std::vector<YAML::Node> vals;
             if (it.value.IsSequence())
                 for (const auto& v : it.value) vals.push_back(v);
@@ -831,10 +872,14 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
                     ok = false;
                     continue;
                 }
-                if (k == TargetSpec::Kind::relative && !(*x > 0)) {
+                if (!key->param.admits(*x)) {
                     ok = false;
-                    d_.error(mark(v),
-                             "relative target " + v.Scalar() + " cannot be reached: relative loss R = L/L(C0) is > 0");
+                    if (k == TargetSpec::Kind::relative)
+                        d_.error(mark(v), "relative target " + v.Scalar() +
+                                              " cannot be reached: relative loss R = L/L(C0) is > 0");
+                    else
+                        d_.error(mark(v), "targets." + it.key + " = " + v.Scalar() + " is out of range: it must be " +
+                                              key->param.constraint());
                     continue;
                 }
                 sc.targets.push_back(TargetSpec{k, *x, mark(v)});
@@ -862,7 +907,8 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
 
 bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
     const std::string what = "sweep of " + axis.path;
-    check_keys(n, {"from", "to", "step", "count", "scale"}, "a sweep range");
+    const KeyBlock& rk = sweep_range_keys();
+    check_keys(n, rk, "a sweep range");
     const YAML::Node from = n["from"], to = n["to"], step = n["step"], count = n["count"], scale = n["scale"];
     if (!from || !to) {
         auto& e = d_.error(mark(n), "the sweep range of " + axis.path + " needs 'from' and 'to'");
@@ -904,25 +950,19 @@ bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
         note(e, "write {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
         return false;
     }
-    std::int64_t k = 0;
-    if (!count.IsScalar() || !parse_int(count.Scalar(), k) || k < 1) {
-        d_.error(mark(count), "expected a positive integer for the sweep count, got " + describe(count));
-        return false;
-    }
+    const auto counted = integer_key(count, "the sweep count", rk.at("count"));
+    if (!counted) return false;
+    const std::int64_t k = *counted;
     if (static_cast<std::uint64_t>(k) > lim_.max_scenarios) {
         d_.error(mark(count), "the sweep range of " + axis.path + " has " + std::to_string(k) + " values; at most " +
                                   std::to_string(lim_.max_scenarios) + " scenarios are allowed in an experiment");
         return false;
     }
-    bool log = false;
+    bool log = declared_string(rk, "scale") == "log";
     if (scale) {
-        const std::string sv = scale.IsScalar() ? scale.Scalar() : "";
-        if (sv != "linear" && sv != "log") {
-            auto& e = d_.error(mark(scale), "expected 'linear' or 'log' for the sweep scale, got " + describe(scale));
-            if (auto sg = suggest(sv, {"linear", "log"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
-            return false;
-        }
-        log = sv == "log";
+        const auto sv = choice_key(scale, "the sweep scale", rk.at("scale"));
+        if (!sv) return false;
+        log = *sv == "log";
     }
     if (log && !(*a > 0 && *b > 0)) {
         d_.error(mark(scale), "a log-scale sweep needs positive 'from' and 'to' (got " + from.Scalar() + " and " +
@@ -943,16 +983,16 @@ bool Validator::read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& ax
     if (!expect(sw, YAML::NodeType::Map, "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
         return false;
     bool ok = true;
+    const KeyBlock& swk = sweep_keys();
+    zip = declared_boolean(swk, "zip");
     for (auto it = sw.begin(); it != sw.end(); ++it) {
         const std::string key = it->first.Scalar();
         const YAML::Node v = it->second;
-        if (key == "zip") {
-            if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
-                d_.error(mark(v), "expected true or false for sweep.zip, got " + describe(v));
+        if (swk.find(key)) {  // zip; any other key is a parameter path (the block's open keys)
+            if (auto z = boolean_key(v, "sweep." + key))
+                zip = *z;
+            else
                 ok = false;
-            } else {
-                zip = v.Scalar() == "true";
-            }
             continue;
         }
         RawSweepAxis axis;
@@ -992,15 +1032,17 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
                                                const std::vector<RawSweepAxis>& axes) {
     if (!expect(n, YAML::NodeType::Map, "a map for 'solve' ({parameter, bracket: [lo, hi], at: <yr>})"))
         return std::nullopt;
-    check_keys(n, {"parameter", "bracket", "at", "target", "scale", "tolerance"}, "'solve'");
+    const KeyBlock& sk = solve_keys();
+    check_keys(n, sk, "'solve'");
     SolveSpec s;
     s.mark = mark(n);
+    s.tolerance = declared_real(sk, "tolerance");
     bool ok = true;
     const YAML::Node par = n["parameter"], br = n["bracket"], at = n["at"], tg = n["target"], sc = n["scale"],
                      tol = n["tolerance"];
-    for (const char* k : {"parameter", "bracket", "at"})
-        if (!n[k]) {
-            auto& e = d_.error(mark(n), std::string("'solve' needs '") + k + "'");
+    for (const auto& key : sk.keys())
+        if (key.param.required && !n[key.name()]) {
+            auto& e = d_.error(mark(n), "'solve' needs '" + key.name() + "'");
             note(e, "solve is {parameter: <block.param>, bracket: [lo, hi], at: <yr>[, target: {loss: x}]}");
             ok = false;
         }
@@ -1051,7 +1093,7 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
     }
     if (at) {
         if (auto v = real(at, "solve.at")) {
-            if (*v < 0 || *v > base.horizon) {
+            if (!sk.at("at").param.admits(*v) || *v > base.horizon) {
                 d_.error(mark(at), "solve.at = " + at.Scalar() + " yr lies outside [0, " +
                                        plugin::math::format(base.horizon) + "], the horizon of scenario '" + base.name +
                                        "'");
@@ -1063,12 +1105,13 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
         }
     }
     if (tg) {
-        if (!tg.IsMap() || tg.size() != 1 || (!tg["loss"] && !tg["relative"])) {
+        // One key of solve.target's (every key of a map is a scalar: DuplicateKeyWalker).
+        if (!tg.IsMap() || tg.size() != 1 || !solve_target_keys().find(tg.begin()->first.Scalar())) {
             d_.error(mark(tg),
                      "expected {loss: <nats/token>} or {relative: <L/L(C0)>} for solve.target, got " + describe(tg));
             ok = false;
         } else {
-            const bool is_loss = static_cast<bool>(tg["loss"]);
+            const bool is_loss = tg.begin()->first.Scalar() == "loss";
             const YAML::Node v = is_loss ? tg["loss"] : tg["relative"];
             if (auto x = real(v, "solve.target")) {
                 const auto kind = is_loss ? TargetSpec::Kind::loss : TargetSpec::Kind::relative;
@@ -1091,21 +1134,18 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
     }
     s.log_scale = s.lo > 0;
     if (sc) {
-        const std::string v = sc.IsScalar() ? sc.Scalar() : "";
-        if (v != "linear" && v != "log") {
-            auto& e = d_.error(mark(sc), "expected 'linear' or 'log' for solve.scale, got " + describe(sc));
-            if (auto sg = suggest(v, {"linear", "log"}); !sg.empty()) note(e, "did you mean '" + sg + "'?");
+        const auto v = choice_key(sc, "solve.scale", sk.at("scale"));
+        if (!v) {
             ok = false;
-        } else if (v == "log" && !(s.lo > 0)) {
+        } else if (*v == "log" && !(s.lo > 0)) {
             d_.error(mark(sc), "a log-scale solve needs a positive bracket");
             ok = false;
         } else {
-            s.log_scale = v == "log";
+            s.log_scale = *v == "log";
         }
     }
     if (tol) {
-        if (auto v = bounded(tol, "solve.tolerance",
-                             rule("tolerance", plugin::Bound{1e-15, true}, plugin::Bound{1e-2, true})))
+        if (auto v = real_key(tol, "solve.tolerance", sk.at("tolerance")))
             s.tolerance = *v;
         else
             ok = false;
@@ -1117,12 +1157,14 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
 std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, const ScenarioSpec& base) {
     if (!expect(n, YAML::NodeType::Map, "a map for 'sensitivity' ({step: 0.1, parameters: [...]})"))
         return std::nullopt;
-    check_keys(n, {"step", "parameters"}, "'sensitivity'");
+    const KeyBlock& sk = sensitivity_keys();
+    check_keys(n, sk, "'sensitivity'");
     SensitivitySpec s;
     s.mark = mark(n);
+    s.step = declared_real(sk, "step");
     bool ok = true;
     if (const YAML::Node st = n["step"]) {
-        if (auto v = bounded(st, "sensitivity.step", rule("step", plugin::Bound{0, false}, plugin::Bound{1, false})))
+        if (auto v = real_key(st, "sensitivity.step", sk.at("step")))
             s.step = *v;
         else
             ok = false;
@@ -1150,7 +1192,8 @@ std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, 
 std::optional<Distribution> Validator::read_distribution(const std::string& path, const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "a distribution for " + path + " (e.g. {dist: normal, mean: 1, sd: 0.1})"))
         return std::nullopt;
-    const std::vector<std::string> kinds{"fixed", "uniform", "normal", "lognormal", "loguniform", "choice"};
+    const KeyBlock& dk = distribution_keys();
+    const std::vector<std::string>& kinds = dk.at("dist").param.choices;  // in the order of Distribution::Kind
     Distribution d;
     d.mark = mark(n);
     const YAML::Node k = n["dist"];
@@ -1168,27 +1211,8 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
         return std::nullopt;
     }
     d.kind = static_cast<Distribution::Kind>(pos - kinds.begin());
-    std::vector<std::string> keys{"dist", "min", "max"};
-    switch (d.kind) {
-        case Distribution::Kind::fixed:
-            keys.insert(keys.end(), {"value"});
-            break;
-        case Distribution::Kind::uniform:
-        case Distribution::Kind::loguniform:
-            keys.insert(keys.end(), {"low", "high", "ci80", "ci90"});
-            break;
-        case Distribution::Kind::normal:
-            keys.insert(keys.end(), {"mean", "sd", "ci80", "ci90"});
-            break;
-        case Distribution::Kind::lognormal:
-            keys.insert(keys.end(), {"mu", "sigma", "ci80", "ci90"});
-            break;
-        case Distribution::Kind::choice:
-            keys.insert(keys.end(), {"values", "p"});
-            break;
-    }
     const std::size_t before = d_.count();
-    check_keys(n, keys, "a " + kind + " distribution");
+    check_keys(n, dk.names_when(kind), "a " + kind + " distribution");
     if (d_.count() != before) return std::nullopt;
     const std::string what = path + " (" + kind + ")";
     auto need = [&](const char* key) -> std::optional<double> {
@@ -1224,7 +1248,7 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
             }
             double sum = 0;
             for (std::size_t i = 0; i < ps.size(); ++i) {
-                auto x = bounded(ps[i], what + ".p", rule("p", plugin::Bound{0, true}, plugin::Bound{1, true}));
+                auto x = real_key(ps[i], what + ".p", dk.at("p"));
                 if (!x) return std::nullopt;
                 p[i] = *x;
                 sum += *x;
@@ -1289,7 +1313,7 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
             d.a = *x;
             d.b = *y;
             const bool scale = d.kind == Distribution::Kind::normal || d.kind == Distribution::Kind::lognormal;
-            if (scale && !(d.b > 0)) {
+            if (scale && !dk.at(k2).param.admits(d.b)) {
                 d_.error(mark(n[k2]), std::string(k2) + " of " + path + " must be > 0");
                 return std::nullopt;
             }
@@ -1316,17 +1340,19 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
 
 std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const ScenarioSpec& base) {
     if (!expect(n, YAML::NodeType::Map, "a map for 'sample' ({n, seed, parameters: {...}})")) return std::nullopt;
-    check_keys(n, {"n", "seed", "parameters", "correlations", "dates"}, "'sample'");
+    const KeyBlock& sk = sample_keys();
+    check_keys(n, sk, "'sample'");
     SampleSpec s;
     s.mark = mark(n);
+    s.seed = static_cast<std::uint64_t>(declared_integer(sk, "seed"));
     bool ok = true;
     if (const YAML::Node v = n["n"]; !v) {
         d_.error(mark(n), "'sample' needs 'n', the number of samples");
         ok = false;
     } else {
-        std::int64_t k = 0;
-        if (!v.IsScalar() || !parse_int(v.Scalar(), k) || k < 1) {
-            d_.error(mark(v), "expected a positive integer for sample.n, got " + describe(v));
+        const auto count = integer_key(v, "sample.n", sk.at("n"));
+        const std::int64_t k = count.value_or(0);
+        if (!count) {
             ok = false;
         } else if (static_cast<std::uint64_t>(k) > lim_.max_samples) {
             d_.error(mark(v), "sample.n = " + v.Scalar() + " exceeds the limit of " + std::to_string(lim_.max_samples) +
@@ -1341,7 +1367,9 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
         const std::string t = v.IsScalar() ? v.Scalar() : "";
         const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), seed);
         if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
-            d_.error(mark(v), "expected a non-negative integer for sample.seed, got " + describe(v));
+            // Read as an unsigned 64-bit integer (seeds above 2^63 are fine).
+            d_.error(mark(v),
+                     "expected a " + integer_kind(sk.at("seed")) + " integer for sample.seed, got " + describe(v));
             ok = false;
         } else {
             s.seed = seed;
@@ -1407,8 +1435,7 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
                     idx[k] = static_cast<std::size_t>(f - s.paths.begin());
                 }
             }
-            auto r =
-                bounded(c[2], "a rank correlation", rule("rho", plugin::Bound{-1, false}, plugin::Bound{1, false}));
+            auto r = real_key(c[2], "a rank correlation", sk.at("correlations"));
             if (!r || idx[0] == dim || idx[1] == dim) {
                 ok = false;
                 continue;
@@ -1441,7 +1468,7 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             auto x = real(t, "sample.dates");
             if (!x) {
                 ok = false;
-            } else if (*x < 0 || *x > base.horizon) {
+            } else if (!sk.at("dates").param.admits(*x) || *x > base.horizon) {
                 d_.error(mark(t),
                          "sample date " + t.Scalar() + " lies outside [0, " + plugin::math::format(base.horizon) + "]");
                 ok = false;
@@ -1534,10 +1561,11 @@ void Validator::build_scenario(RawScenario& raw) {
                 ok = false;
                 continue;
             }
-        } else if (name != "tau" && name != "C0") {
+        } else if (!baseline_keys().find(name)) {
             auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': the baseline has 'tau' and 'C0'");
-            if (auto s = suggest(a.path, {"baseline.tau", "baseline.C0"}); !s.empty())
-                note(e, "did you mean '" + s + "'?");
+            std::vector<std::string> paths;
+            for (const auto& k : baseline_keys().keys()) paths.push_back("baseline." + k.name());
+            if (auto s = suggest(a.path, paths); !s.empty()) note(e, "did you mean '" + s + "'?");
             ok = false;
             continue;
         }
@@ -1773,7 +1801,7 @@ void Validator::read_compare() {
         return;
     for (const auto& p : c) {
         if (!expect(p, YAML::NodeType::Map, "a pair {a: <scenario>, b: <scenario>} in 'compare'")) continue;
-        check_keys(p, {"a", "b"}, "a comparison");
+        check_keys(p, compare_keys(), "a comparison");
         if (!p["a"] || !p["b"] || !p["a"].IsScalar() || !p["b"].IsScalar()) {
             d_.error(mark(p), "a comparison needs two scenario names: {a: <scenario>, b: <scenario>}");
             continue;
@@ -2097,13 +2125,13 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
 }
 
 const std::vector<std::string>& accepted_top_level_keys() {
-    return top_keys;
+    return top_key_names();
 }
 const std::vector<std::string>& accepted_scenario_keys() {
-    return scenario_keys;
+    return scenario_key_names();
 }
 const std::vector<std::string>& accepted_defaults_keys() {
-    return defaults_keys;
+    return defaults_key_names();
 }
 
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,

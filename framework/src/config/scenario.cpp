@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "racesim/config/keys.hpp"
 #include "racesim/plugin/math.hpp"
 
 using nlohmann::ordered_json;
@@ -218,8 +219,7 @@ std::vector<std::string> parameter_paths(const ScenarioSpec& sc) {
             if (p.type == plugin::ParamType::real || p.type == plugin::ParamType::integer)
                 out.push_back(std::string(b) + "." + p.name);
     }
-    out.emplace_back("baseline.tau");
-    out.emplace_back("baseline.C0");
+    for (const auto& k : baseline_keys().keys()) out.push_back("baseline." + k.name());
     return out;
 }
 
@@ -264,9 +264,8 @@ std::string check_parameter_value(const ScenarioSpec& sc, const std::string& pat
     const auto x = as_real(v);
     if (!x || !std::isfinite(*x)) return "a finite number is needed";
     if (p->block == "baseline") {
-        if (p->name == "tau" && !(*x > -1)) return "it must be > -1";
-        if (p->name == "C0" && !(*x > 0)) return "it must be > 0";
-        return "";
+        const plugin::ParamSpec& spec = baseline_keys().at(p->name).param;
+        return spec.admits(*x) ? "" : "it must be " + spec.constraint();
     }
     const plugin::ParamSpec* spec = parameter_spec(sc, *p);
     if (spec->type == plugin::ParamType::integer && std::get_if<double>(&v) && *x != std::floor(*x))

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-namespace racesim {
+#include <algorithm>
 
-namespace {
+namespace racesim {
 
 std::string value_text(const plugin::Value& v) {
     return std::visit(
@@ -21,6 +21,8 @@ std::string value_text(const plugin::Value& v) {
         },
         v);
 }
+
+namespace {
 
 std::string default_text(const plugin::ParamSpec& p) {
     if (p.required) return "required";
@@ -114,3 +116,4 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
 }
 
 }  // namespace racesim
+

@@ -143,6 +143,9 @@ struct OutputSpec {
     bool trajectories = true;     ///< write one CSV per scenario (`racesim run --no-trajectories`: no)
 };
 
+/// The member defaults of SolverSpec, SolveSpec, SensitivitySpec (and SampleSpec::seed,
+/// SweepPlan::zip, IntegratorOptions) are the defaults declared in framework_keys.cpp, which the
+/// loader applies; tests/unit/test_framework_keys.cpp checks that they agree.
 struct SolverSpec {
     bool closed_form = false;  ///< evaluate each scenario's reference instead of integrating
     /// With closed_form: evaluate sweeps over arrays where the reference can (racesim::sweep_batchable).

@@ -45,9 +45,9 @@ std::optional<Document> parse_document_text(const std::string& text, const std::
 std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags,
                                                          const std::vector<std::filesystem::path>& trusted = {});
 
-/// The keys the loader accepts at the top level, in a scenario and under `defaults:` (the
-/// JSON Schema generator, racesim/plugins/json_schema.hpp, must describe exactly these; a
-/// test keeps them in sync).
+/// The keys the loader accepts at the top level, in a scenario and under `defaults:`: the
+/// declared ones (racesim/config/keys.hpp), from which the JSON Schema is generated too
+/// (tests/unit/test_framework_keys.cpp keeps them in sync).
 const std::vector<std::string>& accepted_top_level_keys();
 const std::vector<std::string>& accepted_scenario_keys();
 const std::vector<std::string>& accepted_defaults_keys();

@@ -1,0 +1,474 @@
+// The framework's config keys, declared once (racesim/config/keys.hpp). The loader validates
+// them from here, `racesim describe --json-schema` and `racesim describe --config-keys`
+// generate the JSON Schema and docs/reference/config-keys.md from here, and
+// tests/unit/test_framework_keys.cpp checks the structs' defaults against the defaults here.
+//
+// Units: "1" is dimensionless; "the parameter's" is the unit of the parameter a path names.
+#include <algorithm>
+
+#include "racesim/config/keys.hpp"
+
+namespace racesim {
+
+using plugin::Bound;
+using plugin::ParamType;
+
+namespace {
+
+const char* const param_unit = "the parameter's";
+
+}  // namespace
+
+const char* to_string(KeyShape s) {
+    switch (s) {
+        case KeyShape::value:
+            return "value";
+        case KeyShape::list:
+            return "list";
+        case KeyShape::value_or_list:
+            return "value or list";
+        case KeyShape::pair:
+            return "pair";
+        case KeyShape::tuples:
+            return "tuples";
+        case KeyShape::block:
+            return "block";
+        case KeyShape::block_list:
+            return "block list";
+        case KeyShape::block_map:
+            return "block map";
+        case KeyShape::plugin:
+            return "plugin";
+    }
+    return "?";
+}
+
+bool KeySpec::numeric() const {
+    switch (shape) {
+        case KeyShape::value:
+        case KeyShape::list:
+        case KeyShape::value_or_list:
+        case KeyShape::pair:
+            return param.type == ParamType::real || param.type == ParamType::integer;
+        case KeyShape::tuples:
+            for (auto t : column_types)
+                if (t == ParamType::real || t == ParamType::integer) return true;
+            return false;
+        default:
+            return false;
+    }
+}
+
+KeyBuilder KeyBlock::add(std::string name, ParamType type, KeyShape shape) {
+    if (find(name)) throw std::logic_error("key block '" + name_ + "' declares '" + name + "' twice");
+    keys_.push_back(KeySpec{});
+    keys_.back().param.name = std::move(name);
+    keys_.back().param.type = type;
+    keys_.back().shape = shape;
+    return KeyBuilder(keys_.back());
+}
+
+KeyBuilder KeyBlock::add_tuples(std::string name, std::vector<std::string> columns, std::vector<ParamType> types) {
+    if (columns.size() != types.size()) throw std::logic_error("key '" + name + "': one type per column");
+    KeyBuilder b = add(std::move(name), ParamType::table, KeyShape::tuples);
+    keys_.back().param.columns = std::move(columns);
+    keys_.back().column_types = std::move(types);
+    return b;
+}
+
+KeyBuilder KeyBlock::add_block(std::string name, const KeyBlock& block, KeyShape shape) {
+    KeyBuilder b = add(std::move(name), ParamType::string, shape);
+    keys_.back().block = &block;
+    return b;
+}
+
+KeyBuilder KeyBlock::add_plugin(std::string name, plugin::Kind kind) {
+    KeyBuilder b = add(std::move(name), ParamType::string, KeyShape::plugin);
+    keys_.back().kind = kind;
+    return b;
+}
+
+void KeyBlock::add_copy(const KeySpec& spec) {
+    if (find(spec.name())) throw std::logic_error("key block '" + name_ + "' declares '" + spec.name() + "' twice");
+    keys_.push_back(spec);
+}
+
+const KeySpec* KeyBlock::find(const std::string& name) const {
+    for (const auto& k : keys_)
+        if (k.name() == name) return &k;
+    return nullptr;
+}
+
+const KeySpec& KeyBlock::at(const std::string& name) const {
+    if (const KeySpec* k = find(name)) return *k;
+    throw std::logic_error("key '" + name + "' is not declared in " + name_);
+}
+
+std::vector<std::string> KeyBlock::names() const {
+    std::vector<std::string> out;
+    for (const auto& k : keys_) out.push_back(k.name());
+    return out;
+}
+
+std::vector<std::string> KeyBlock::names_when(const std::string& value) const {
+    std::vector<std::string> out;
+    for (const auto& k : keys_)
+        if (k.when.empty() || std::find(k.when.begin(), k.when.end(), value) != k.when.end()) out.push_back(k.name());
+    return out;
+}
+
+namespace {
+
+const plugin::Value& declared(const KeyBlock& block, const std::string& key) {
+    const KeySpec& k = block.at(key);
+    if (!k.param.default_value) throw std::logic_error("key '" + key + "' of " + block.name() + " has no default");
+    return *k.param.default_value;
+}
+
+}  // namespace
+
+double declared_real(const KeyBlock& block, const std::string& key) {
+    return std::get<double>(declared(block, key));
+}
+std::int64_t declared_integer(const KeyBlock& block, const std::string& key) {
+    return std::get<std::int64_t>(declared(block, key));
+}
+bool declared_boolean(const KeyBlock& block, const std::string& key) {
+    return std::get<bool>(declared(block, key));
+}
+std::string declared_string(const KeyBlock& block, const std::string& key) {
+    return std::get<std::string>(declared(block, key));
+}
+
+// ---------------------------------------------------------------------------------------
+// The declarations. The order of the keys is the order messages list them in ("valid keys
+// here: ...") and the reference shows them in.
+
+const KeyBlock& output_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("output", "The output grid: rows of every trajectory CSV.");
+        k.add_real("every")
+            .positive()
+            .unit("yr")
+            .computed_default("each scenario's horizon / 300")
+            .doc("Grid step: rows at 0, every, 2·every, ... and at the horizon; at most 10^6 rows per scenario.");
+        k.add_list("times", ParamType::real)
+            .at_least(0)
+            .unit("yr")
+            .doc("Extra rows at exactly these times; each within the horizon of every scenario.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& solver_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("solver", "How each scenario's compute C(t) is computed.");
+        k.add_string("method")
+            .choices({"ode", "closed-form"})
+            .default_value(std::string("ode"))
+            .doc("'ode' integrates dC/dt = E·P; 'closed-form' evaluates every scenario's reference instead.");
+        k.add_real("rel_tol")
+            .in_range(Bound{1e-14, true}, Bound{1e-2, true})
+            .default_value(1e-10)
+            .unit("1")
+            .doc("Relative tolerance on C, used as the absolute tolerance on ln C.");
+        k.add_real("abs_tol").at_least(0).default_value(0.0).unit("PFLOP").doc(
+            "Absolute tolerance on C; enters as abs_tol/C0 added to the tolerance on ln C.");
+        k.add_integer("max_steps")
+            .at_least(1)
+            .default_value(std::int64_t{1'000'000})
+            .unit("steps")
+            .doc("Maximum step attempts (accepted + rejected) per segment.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& baseline_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("baseline", "The starting compute C0: give 'tau' or 'C0', not both.");
+        k.add_real("tau").greater_than(-1).default_value(0.0).unit("yr").doc(
+            "C0 = E0·P0·(1 + tau)·1 yr: one year at the initial efficiency and power, perturbed by tau.");
+        k.add_real("C0")
+            .positive()
+            .unit("PFLOP")
+            .computed_default("E0·P0·(1 + tau)·1 yr")
+            .doc("The starting compute, as given.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& targets_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("targets", "Loss levels whose first crossing time is reported, in the order written.");
+        k.add("loss", ParamType::real, KeyShape::value_or_list)
+            .unit("nats/token")
+            .doc("Target losses L*; each must be one the loss law can reach.");
+        k.add("relative", ParamType::real, KeyShape::value_or_list)
+            .positive()
+            .unit("1")
+            .doc("Target relative losses y = L*/L(C0).");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& sweep_range_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("sweep range", "Generated sweep values: {from, to, step} or {from, to, count, scale}.");
+        k.add_real("from").required().unit(param_unit).doc("First value.");
+        k.add_real("to").required().unit(param_unit).doc("Last value (reached exactly).");
+        k.add_real("step").unit(param_unit).doc("Non-zero, pointing from 'from' to 'to'; not with 'count'.");
+        k.add_integer("count").at_least(1).unit("values").doc("The number of values; not with 'step'.");
+        k.add_string("scale")
+            .choices({"linear", "log"})
+            .default_value(std::string("linear"))
+            .doc("With 'count': linear or geometric spacing (log needs from, to > 0).");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& sweep_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("sweep",
+                   "Expands the scenario into one scenario per value (or combination of values) of parameter paths.");
+        k.add_boolean("zip").default_value(false).doc(
+            "Pair the paths' values one to one instead of taking their cartesian product.");
+        k.open(OpenKeys{"a parameter path <block>.<parameter> (block efficiency, power, loss or baseline)",
+                        "a non-empty list of numbers, or a range", &sweep_range_keys(), true});
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& solve_target_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("solve.target", "The target 'solve' aims at: give exactly one key.");
+        k.add_real("loss").unit("nats/token").doc("A target loss L*.");
+        k.add_real("relative").unit("1").doc("A target relative loss L*/L(C0).");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& solve_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("solve", "Goal seek: the value of one parameter at which a target is reached at time 'at'.");
+        k.add_string("parameter").required().doc("The parameter path <block>.<parameter> to solve for; not swept.");
+        k.add("bracket", ParamType::real, KeyShape::pair)
+            .required()
+            .unit(param_unit)
+            .doc("[lo, hi] with lo < hi: the interval searched; both ends must be admissible values.");
+        k.add_real("at").required().at_least(0).unit("yr").doc(
+            "The time the target must be reached at; within the "
+            "scenario's horizon.");
+        k.add_block("target", solve_target_keys())
+            .computed_default("the scenario's only target")
+            .doc("The target to reach; needed when the scenario has not exactly one.");
+        k.add_string("scale")
+            .choices({"linear", "log"})
+            .computed_default("log when lo > 0, else linear")
+            .doc("How the bracket is searched; log needs lo > 0.");
+        k.add_real("tolerance")
+            .in_range(Bound{1e-15, true}, Bound{1e-2, true})
+            .default_value(1e-12)
+            .unit("1")
+            .doc("Relative tolerance on the parameter.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& sensitivity_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("sensitivity",
+                   "One-at-a-time sensitivity of the times to target: each parameter moved by ±step (relative).");
+        k.add_real("step")
+            .in_range(Bound{0, false}, Bound{1, false})
+            .default_value(0.1)
+            .unit("1")
+            .doc("The relative change of each parameter.");
+        k.add_list("parameters", ParamType::string)
+            .computed_default("every real parameter with a non-zero value")
+            .doc("The parameter paths <block>.<parameter> to move.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& distribution_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("distribution", "The distribution of one sampled parameter; 'dist' decides which keys apply.");
+        k.selector("dist");
+        k.add_string("dist")
+            .required()
+            .choices({"fixed", "uniform", "normal", "lognormal", "loguniform", "choice"})
+            .doc("The kind of distribution.");
+        k.add_real("min").unit(param_unit).doc("Clips draws from below.");
+        k.add_real("max").unit(param_unit).doc("Clips draws from above; > min.");
+        k.add_real("value").required().unit(param_unit).when({"fixed"}).doc("The value.");
+        k.add_real("low")
+            .unit(param_unit)
+            .when({"uniform", "loguniform"})
+            .doc("Lower end (> 0 for loguniform); needed unless ci80 or ci90 is given.");
+        k.add_real("high")
+            .unit(param_unit)
+            .when({"uniform", "loguniform"})
+            .doc("Upper end, > low; needed unless ci80 or ci90 is given.");
+        k.add_real("mean").unit(param_unit).when({"normal"}).doc("Mean; needed unless ci80 or ci90 is given.");
+        k.add_real("sd")
+            .positive()
+            .unit(param_unit)
+            .when({"normal"})
+            .doc("Standard deviation; needed unless ci80 or ci90 is given.");
+        k.add_real("mu").unit("1").when({"lognormal"}).doc("Mean of ln X; needed unless ci80 or ci90 is given.");
+        k.add_real("sigma")
+            .positive()
+            .unit("1")
+            .when({"lognormal"})
+            .doc("Standard deviation of ln X; needed unless ci80 or ci90 is given.");
+        k.add("ci80", ParamType::real, KeyShape::pair)
+            .unit(param_unit)
+            .when({"uniform", "normal", "lognormal", "loguniform"})
+            .doc("[lo, hi]: the central interval holding 80 % of the draws; instead of the two parameters.");
+        k.add("ci90", ParamType::real, KeyShape::pair)
+            .unit(param_unit)
+            .when({"uniform", "normal", "lognormal", "loguniform"})
+            .doc("[lo, hi]: the central interval holding 90 % of the draws; instead of the two parameters.");
+        k.add_list("values", ParamType::real)
+            .required()
+            .min_items(1)
+            .unit(param_unit)
+            .when({"choice"})
+            .doc("The values to choose from.");
+        k.add_list("p", ParamType::real)
+            .in_range(Bound{0, true}, Bound{1, true})
+            .unit("1")
+            .computed_default("equal probabilities")
+            .when({"choice"})
+            .doc("One probability per value, adding up to 1.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& sample_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("sample", "Monte Carlo over this scenario's parameters; not with 'sweep' or 'solve'.");
+        k.add_integer("n").required().at_least(1).unit("samples").doc("The number of samples.");
+        k.add_integer("seed")
+            .at_least(0)
+            .default_value(std::int64_t{1})
+            .unit("1")
+            .doc("The seed: a draw depends only on (seed, sample index).");
+        k.add_block("parameters", distribution_keys(), KeyShape::block_map)
+            .required()
+            .min_items(1)
+            .doc("Parameter paths <block>.<parameter> and their distributions.");
+        k.add_tuples("correlations", {"path", "path", "rank correlation"},
+                     {ParamType::string, ParamType::string, ParamType::real})
+            .in_range(Bound{-1, false}, Bound{1, false})
+            .unit("1")
+            .doc("Spearman rank correlations between sampled parameters (a Gaussian copula).");
+        k.add_list("dates", ParamType::real)
+            .at_least(0)
+            .unit("yr")
+            .doc("Times at which to report P(target reached); within the scenario's horizon.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& scenario_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("scenario", "One scenario: an item of 'scenarios'.");
+        k.add_string("name").required().doc(
+            "Unique in the file; non-empty; at most 200 bytes; no '/'; not '.' or '..'. Names its CSV file.");
+        k.add_string("extends").doc("Another scenario of this file to start from instead of 'defaults'.");
+        k.add_real("horizon")
+            .positive()
+            .unit("yr")
+            .inherited()
+            .computed_default("the top-level horizon")
+            .doc("This scenario's simulated time span.");
+        const char* needed = "inherited; needed here, in 'defaults' or by 'extends'";
+        k.add_plugin("efficiency", plugin::Kind::efficiency)
+            .inherited()
+            .computed_default(needed)
+            .doc("Efficiency model E(t).");
+        k.add_plugin("power", plugin::Kind::power).inherited().computed_default(needed).doc("Power schedule P(t).");
+        k.add_plugin("loss", plugin::Kind::loss).inherited().computed_default(needed).doc("Loss law L(C).");
+        k.add_plugin("reference", plugin::Kind::reference)
+            .inherited()
+            .scalar_shorthand()
+            .nullable()
+            .doc("Closed-form solution to compare with: a block, a type name, or ~ to drop an inherited one.");
+        k.add_block("baseline", baseline_keys())
+            .inherited()
+            .computed_default("{tau: 0}")
+            .doc("The starting compute C0: {tau} or {C0}.");
+        k.add_block("targets", targets_keys()).inherited().doc("Losses to reach: absolute or relative to L(C0).");
+        k.add_block("sweep", sweep_keys()).doc("Sweep parameters: one scenario per value or combination.");
+        k.add_block("solve", solve_keys()).doc("Goal seek on one parameter.");
+        k.add_block("sensitivity", sensitivity_keys()).doc("One-at-a-time sensitivity of the times to target.");
+        k.add_block("sample", sample_keys()).doc("Monte Carlo over parameters.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& defaults_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("defaults", "Blocks every scenario starts from (unless it extends another).");
+        for (const auto& s : scenario_keys().keys())
+            if (s.inherited) k.add_copy(s);
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& compare_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("comparison", "Two scenarios set side by side: an item of 'compare'.");
+        k.add_string("a").required().doc("A scenario name (the expanded name for a swept scenario).");
+        k.add_string("b").required().doc("Another scenario name.");
+        return k;
+    }();
+    return b;
+}
+
+const KeyBlock& top_level_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("the top level", "An experiment config.");
+        k.add_integer("racesim")
+            .required()
+            .in_range(Bound{1, true}, Bound{1, true})
+            .unit("1")
+            .doc("The config format version.");
+        k.add_string("name")
+            .computed_default("the file name without its extension")
+            .doc("Experiment name: non-empty; no '/'; not '.' or '..'. Names the results directory.");
+        k.add_real("horizon").required().positive().unit("yr").doc(
+            "Simulated time span of every scenario that does not set its own.");
+        k.add_block("output", output_keys()).doc("The output grid.");
+        k.add_block("solver", solver_keys()).doc("How C(t) is computed.");
+        k.add_block("defaults", defaults_keys()).doc("Blocks every scenario starts from.");
+        k.add_block("scenarios", scenario_keys(), KeyShape::block_list).required().min_items(1).doc("The scenarios.");
+        k.add_list("plugin_paths", ParamType::string)
+            .doc("Extra plugin directories; relative ones are relative to the config file's directory.");
+        k.add_block("compare", compare_keys(), KeyShape::block_list).doc("Pairs of scenarios compared side by side.");
+        return k;
+    }();
+    return b;
+}
+
+std::vector<const KeyBlock*> all_key_blocks() {
+    return {&top_level_keys(),    &output_keys(),      &solver_keys(), &scenario_keys(),     &defaults_keys(),
+            &baseline_keys(),     &targets_keys(),     &sweep_keys(),  &sweep_range_keys(),  &solve_keys(),
+            &solve_target_keys(), &sensitivity_keys(), &sample_keys(), &distribution_keys(), &compare_keys()};
+}
+
+}  // namespace racesim
