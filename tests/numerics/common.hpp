@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "racesim/core/csv.hpp"
 #include "racesim/integrate/integrator.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugins/registry.hpp"
@@ -185,23 +186,9 @@ inline std::vector<CsvRow> read_reference_csv() {
     std::vector<std::string> header;
     std::vector<CsvRow> rows;
     std::string line;
-    auto split = [](const std::string& l) {
-        std::vector<std::string> out;
-        std::string cur;
-        for (char c : l) {
-            if (c == ',') {
-                out.push_back(cur);
-                cur.clear();
-            } else if (c != '\r') {
-                cur += c;
-            }
-        }
-        out.push_back(cur);
-        return out;
-    };
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#') continue;
-        auto cells = split(line);
+        auto cells = racesim::csv::split(line);
         if (header.empty()) {
             header = cells;
             continue;

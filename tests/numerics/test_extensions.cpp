@@ -65,9 +65,7 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
     std::vector<std::map<std::string, std::string>> rows;
     for (std::string line; std::getline(in, line);) {
         if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> cells;
-        std::stringstream ss(line);
-        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+        const std::vector<std::string> cells = racesim::csv::split(line);
         if (header.empty()) {
             header = cells;
             continue;

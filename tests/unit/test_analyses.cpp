@@ -8,6 +8,7 @@
 
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
+#include "racesim/core/csv.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/run/runner.hpp"
 #include "support.hpp"
@@ -237,13 +238,8 @@ std::vector<std::vector<std::string>> sweep_csv(const Experiment& ex, const std:
     write_results(run_experiment(ex), dir, true);
     std::ifstream in(dir / "sweep.csv");
     std::vector<std::vector<std::string>> rows;
-    for (std::string line; std::getline(in, line);) {
-        std::vector<std::string> cells;
-        std::stringstream ss(line);
-        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-        if (!line.empty() && line.back() == ',') cells.emplace_back();
-        rows.push_back(cells);
-    }
+    csv::Reader reader(in);  // the scenario names hold commas: they are quoted
+    for (std::vector<std::string> cells; reader.next(cells);) rows.push_back(cells);
     std::filesystem::remove_all(dir);
     return rows;
 }

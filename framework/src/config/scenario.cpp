@@ -133,14 +133,19 @@ std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& reg, bool 
         const bool ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         });
-        static const std::vector<std::string> taken{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
-        bool clash = std::find(taken.begin(), taken.end(), n) != taken.end();
+        bool clash = std::find(trajectory_columns.begin(), trajectory_columns.end(), n) != trajectory_columns.end();
         for (std::size_t k = 0; k < i; ++k) clash = clash || m.auxiliary[k].name == n;
         if (!ok || clash) {
+            std::string taken;
+            for (const std::string_view c : trajectory_columns) {
+                if (!taken.empty()) taken += ", ";
+                taken += c;
+            }
             out.push_back(make_diag(sc.loss.mark, "loss '" + sc.loss.selection.type +
                                                       "' declares an auxiliary quantity named '" + n +
                                                       "': names must be unique, made of letters, digits and '_', "
-                                                      "and differ from t, C, E, P, L, R, R_ref, rel_err"));
+                                                      "and differ from " +
+                                                      taken));
             return out;
         }
     }

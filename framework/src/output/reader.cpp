@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "columns.hpp"
 #include "racesim/config/scenario.hpp"
+#include "racesim/core/csv.hpp"
 #include "racesim/core/diagnostics.hpp"
 
 namespace fs = std::filesystem;
@@ -26,21 +28,6 @@ nlohmann::json read_summary(const fs::path& dir) {
     } catch (const nlohmann::json::exception& e) {
         throw RunError(file.string() + ": " + e.what());
     }
-}
-
-std::vector<std::string> split(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    for (char c : line) {
-        if (c == ',') {
-            out.push_back(cur);
-            cur.clear();
-        } else if (c != '\r') {
-            cur += c;
-        }
-    }
-    out.push_back(cur);
-    return out;
 }
 
 }  // namespace
@@ -80,30 +67,37 @@ Series read_series(const fs::path& dir, const std::string& scenario) {
     const fs::path file = dir / entry->value("csv", "");
     std::ifstream in(file);
     if (!in) throw RunError("cannot read " + file.string());
-    std::string line;
-    std::getline(in, line);
-    const auto head = split(line);
-    auto col = [&](const std::string& n) -> std::size_t {
-        for (std::size_t i = 0; i < head.size(); ++i)
-            if (head[i] == n) return i;
-        throw RunError(file.string() + ":1: no column '" + n + "' in the header");
-    };
-    const std::size_t it = col("t"), iC = col("C"), iL = col("L"), iR = col("R");
-    for (int lineno = 2; std::getline(in, line); ++lineno) {
-        if (line.empty()) continue;
-        const auto f = split(line);
-        auto num = [&](std::size_t i) {
-            double v = 0;
-            if (i >= f.size()) throw RunError(file.string() + ":" + std::to_string(lineno) + ": too few fields");
-            const auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
-            if (ec != std::errc() || p != f[i].data() + f[i].size())
-                throw RunError(file.string() + ":" + std::to_string(lineno) + ": '" + f[i] + "' is not a number");
-            return v;
+    // The trajectory's CSV as the writer renders it (columns.hpp), read with its quoting.
+    csv::Reader reader(in);
+    std::vector<std::string> head, f;
+    try {
+        reader.next(head);
+        auto col = [&](std::string_view n) -> std::size_t {
+            for (std::size_t i = 0; i < head.size(); ++i)
+                if (head[i] == n) return i;
+            throw RunError(file.string() + ":1: no column '" + std::string(n) + "' in the header");
         };
-        s.t.push_back(num(it));
-        s.C.push_back(num(iC));
-        s.L.push_back(num(iL));
-        s.R.push_back(num(iR));
+        // columns::trajectory: t, C, E, P, L, R.
+        const std::size_t it = col(columns::trajectory[0].name), iC = col(columns::trajectory[1].name),
+                          iL = col(columns::trajectory[4].name), iR = col(columns::trajectory[5].name);
+        while (reader.next(f)) {
+            if (f.size() == 1 && f[0].empty()) continue;  // a blank line
+            auto at = [&] { return file.string() + ":" + std::to_string(reader.line()); };
+            auto num = [&](std::size_t i) {
+                double v = 0;
+                if (i >= f.size()) throw RunError(at() + ": too few fields");
+                const auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
+                if (ec != std::errc() || p != f[i].data() + f[i].size())
+                    throw RunError(at() + ": '" + f[i] + "' is not a number");
+                return v;
+            };
+            s.t.push_back(num(it));
+            s.C.push_back(num(iC));
+            s.L.push_back(num(iL));
+            s.R.push_back(num(iR));
+        }
+    } catch (const csv::Error& e) {
+        throw RunError(file.string() + ":" + std::to_string(e.line) + ": " + e.what());
     }
     return s;
 }

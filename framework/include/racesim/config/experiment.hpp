@@ -2,6 +2,7 @@
 // checked against its schema and instantiated. Nothing downstream reads YAML.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "racesim/config/sample.hpp"
@@ -103,6 +105,12 @@ struct TargetSpec {
     double value = 0;
     Mark mark;
 };
+
+/// The fixed columns of a scenario's trajectory CSV (<scenario>.csv), in order: t, C, E, P, L,
+/// R, then, with a reference, R_ref and rel_err. Each auxiliary quantity of the loss law
+/// follows as a column of its own name, which may not be one of these. Their units, meanings
+/// and values are defined with the other results columns in framework/src/output/columns.cpp.
+inline constexpr std::array<std::string_view, 8> trajectory_columns{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
 
 /// The instantiated models of one scenario. The plugin objects keep their libraries loaded.
 struct Model {

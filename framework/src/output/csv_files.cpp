@@ -1,0 +1,332 @@
+#include "csv_files.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string_view>
+
+#include "racesim/config/scenario.hpp"
+#include "racesim/core/diagnostics.hpp"
+#include "racesim/output/writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace racesim {
+
+namespace {
+
+/// Appends `x` to `v` unless it is there already.
+void add_unique(std::vector<std::string>& v, const std::string& x) {
+    if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+/// The header fields of a table's columns, each name after `prefix`.
+template <class Row, std::size_t N>
+void header(csv::Line& line, const std::array<columns::Column<Row>, N>& table, std::string_view prefix = {}) {
+    std::string name;
+    for (const auto& c : table) {
+        name.assign(prefix);
+        name += c.name;
+        line.text(name);
+    }
+}
+
+/// A row's fields, one per column of a table.
+template <class Row, std::size_t N>
+void cells(csv::Line& line, const std::array<columns::Column<Row>, N>& table, const Row& row) {
+    for (const auto& c : table) c.cell(line, row);
+}
+
+/// A group's fields: one per column, empty when the row has none of it.
+template <class T, std::size_t N>
+void cells(csv::Line& line, const std::array<columns::Column<T>, N>& group, const std::optional<T>& v) {
+    if (!v) {
+        for (std::size_t k = 0; k < N; ++k) line.empty_field();
+        return;
+    }
+    cells(line, group, *v);
+}
+
+/// The header of a file with leading columns, a group per path and a group per target label.
+template <class Row, std::size_t N, std::size_t M>
+std::string grouped_header(const std::array<columns::Column<Row>, N>& leading,
+                           const columns::Column<std::optional<double>>& parameter,
+                           const std::vector<std::string>& paths,
+                           const std::array<columns::Column<columns::Outcome>, M>& target,
+                           const std::vector<std::string>& labels) {
+    csv::Line line;
+    header(line, leading);
+    for (const auto& p : paths) line.text(p + std::string(parameter.name));
+    for (const auto& l : labels) header(line, target, l);
+    return line.str();
+}
+
+template <class Row, std::size_t N>
+std::string table_header(const std::array<columns::Column<Row>, N>& table) {
+    csv::Line line;
+    header(line, table);
+    return line.str();
+}
+
+void finish(std::ofstream& out, const fs::path& file) {
+    out.flush();
+    if (!out) throw RunError("error while writing " + file.string());
+}
+
+void write_line(std::ofstream& out, const csv::Line& line) {
+    const std::string& s = line.str();
+    out.write(s.data(), static_cast<std::streamsize>(s.size()));
+    out.put('\n');
+}
+
+}  // namespace
+
+std::string csv_file_name(const std::string& scenario) {
+    std::string s;
+    for (char c : scenario) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view("._=+,[]-").find(c) != std::string_view::npos;
+        s += ok ? c : '_';
+    }
+    return s + ".csv";
+}
+
+std::string compare_file_name(const Comparison& c) {
+    const std::string a = csv_file_name(c.a), b = csv_file_name(c.b);
+    return "compare_" + a.substr(0, a.size() - 4) + "_vs_" + b;
+}
+
+void write_compare_csv(const Comparison& c, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    csv::Line line;
+    header(line, columns::comparison);
+    write_line(out, line);
+    for (const auto& r : c.rows) {
+        line.clear();
+        cells(line, columns::comparison, r);
+        write_line(out, line);
+    }
+    finish(out, file);
+}
+
+void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
+    std::ofstream out(file);
+    if (!out) throw RunError("cannot create " + file.string());
+    const bool ref = s.spec->model.reference != nullptr;
+    csv::Line line;
+    header(line, columns::trajectory);
+    if (ref) header(line, columns::trajectory_reference);
+    for (const auto& q : s.spec->model.auxiliary) line.text(q.name);
+    write_line(out, line);
+    const Trajectory& tr = s.trajectory;
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        const columns::TrajectoryRow row{tr, i};
+        line.clear();
+        cells(line, columns::trajectory, row);
+        if (ref) cells(line, columns::trajectory_reference, row);
+        for (std::size_t k = 0; k < tr.aux.size(); ++k) columns::auxiliary_cell(line, row, k);
+        write_line(out, line);
+    }
+    finish(out, file);
+}
+
+void CsvStream::row(const std::string& line) {
+    if (!out_.is_open()) {
+        out_.open(file_);
+        if (!out_) throw RunError("cannot create " + file_.string());
+        out_ << header_ << '\n';
+    }
+    out_ << line << '\n';
+    if (!out_) throw RunError("error while writing " + file_.string());
+}
+
+void CsvStream::close() {
+    if (!out_.is_open()) return;
+    out_.flush();
+    if (!out_) throw RunError("error while writing " + file_.string());
+    out_.close();
+}
+
+namespace {
+
+std::vector<std::string> swept_paths(const Experiment& ex) {
+    std::vector<std::string> v;
+    for (const auto& sc : ex.scenarios)
+        if (sc.sweep_plan)
+            for (const auto& a : sc.sweep_plan->axes) add_unique(v, a.path);
+    return v;
+}
+
+std::vector<std::string> swept_labels(const Experiment& ex) {
+    std::vector<std::string> v;
+    for (const auto& sc : ex.scenarios)
+        if (sc.sweep_plan)
+            for (const auto& t : sc.targets) add_unique(v, target_label(t));
+    return v;
+}
+
+}  // namespace
+
+SweepCsv::SweepCsv(const Experiment& ex, CsvStream& out)
+    : paths_(swept_paths(ex)), labels_(swept_labels(ex)), out_(out), values_(paths_.size()), targets_(labels_.size()) {}
+
+std::string SweepCsv::header(const Experiment& ex) {
+    return grouped_header(columns::sweep, columns::sweep_parameter, swept_paths(ex), columns::sweep_target,
+                          swept_labels(ex));
+}
+
+void SweepCsv::render(const columns::SweepRow& r) {
+    line_.clear();
+    cells(line_, columns::sweep, r);
+    for (const auto& v : values_) columns::sweep_parameter.cell(line_, v);
+    for (const auto& t : targets_) cells(line_, columns::sweep_target, t);
+    out_.row(line_.str());
+}
+
+void SweepCsv::row(const ScenarioResult& s) {
+    for (std::size_t c = 0; c < paths_.size(); ++c) {
+        std::optional<double> v;
+        for (const auto& a : s.spec->sweep)
+            if (a.path == paths_[c]) v = parameter_value(*s.spec, paths_[c]);
+        values_[c] = v;
+    }
+    for (std::size_t c = 0; c < labels_.size(); ++c) {
+        const TargetResult* t = nullptr;
+        for (const auto& x : s.targets)
+            if (target_label(x.spec) == labels_[c]) t = &x;
+        targets_[c] = t ? std::optional<columns::Outcome>({t->time, t->reached, t->unreachable, t->reference_time})
+                        : std::nullopt;
+    }
+    render({s.spec->name, s.spec->origin});
+}
+
+void SweepCsv::rows(const SweepRows& rows) {
+    const ScenarioSpec& sc = *rows.declared;
+    const SweepPlan& plan = *sc.sweep_plan;
+    // Each column: its axis in this sweep, its target in this scenario, or none.
+    std::vector<int> axis_of(paths_.size(), -1);
+    for (std::size_t c = 0; c < axis_of.size(); ++c)
+        for (std::size_t j = 0; j < plan.axes.size(); ++j)
+            if (plan.axes[j].path == paths_[c]) axis_of[c] = static_cast<int>(j);
+    std::vector<int> target_of(labels_.size(), -1);
+    for (std::size_t c = 0; c < target_of.size(); ++c)
+        for (std::size_t k = 0; k < sc.targets.size(); ++k)
+            if (target_label(sc.targets[k]) == labels_[c]) target_of[c] = static_cast<int>(k);
+    for (std::size_t r = 0; r < rows.n; ++r) {
+        for (std::size_t c = 0; c < axis_of.size(); ++c) {
+            const int j = axis_of[c];
+            values_[c] = j < 0 ? std::nullopt : std::optional<double>(rows.values[static_cast<std::size_t>(j)][r]);
+        }
+        for (std::size_t c = 0; c < target_of.size(); ++c) {
+            const int k = target_of[c];
+            if (k < 0) {
+                targets_[c].reset();
+                continue;
+            }
+            // The closed form's time is also the reference time; +inf: not reached, NaN: never.
+            const double t = rows.times[static_cast<std::size_t>(k)][r];
+            columns::Outcome o;
+            if (std::isfinite(t)) {
+                o.time = o.reference_time = t;
+                o.reached = true;
+            } else {
+                o.unreachable = std::isnan(t);
+            }
+            targets_[c] = o;
+        }
+        render({plan.name(sc.name, rows.k0 + r), sc.name});
+    }
+}
+
+namespace {
+
+std::vector<std::string> sampled_paths(const Experiment& ex) {
+    std::vector<std::string> v;
+    for (const auto& sc : ex.scenarios)
+        if (sc.sample)
+            for (const auto& p : sc.sample->paths) add_unique(v, p);
+    return v;
+}
+
+std::vector<std::string> sampled_labels(const Experiment& ex) {
+    std::vector<std::string> v;
+    for (const auto& sc : ex.scenarios)
+        if (sc.sample)
+            for (const auto& t : sc.targets) add_unique(v, target_label(t));
+    return v;
+}
+
+}  // namespace
+
+SamplesCsv::SamplesCsv(const Experiment& ex, CsvStream& out)
+    : ex_(ex), paths_(sampled_paths(ex)), labels_(sampled_labels(ex)), out_(out) {}
+
+std::string SamplesCsv::header(const Experiment& ex) {
+    return grouped_header(columns::samples, columns::sample_parameter, sampled_paths(ex), columns::sample_target,
+                          sampled_labels(ex));
+}
+
+void SamplesCsv::row(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
+                     const std::vector<double>& times) {
+    if (of_ != &sc) {
+        // Worked out once per scenario of the experiment (its samples come one after another),
+        // for every row of a scenario from elsewhere.
+        const std::less<const ScenarioSpec*> before;
+        const bool own =
+            !ex_.scenarios.empty() && !before(&sc, &ex_.scenarios.front()) && !before(&ex_.scenarios.back(), &sc);
+        const SampleSpec& sp = *sc.sample;
+        path_of_.assign(paths_.size(), -1);
+        for (std::size_t c = 0; c < paths_.size(); ++c) {
+            const auto it = std::find(sp.paths.begin(), sp.paths.end(), paths_[c]);
+            if (it != sp.paths.end()) path_of_[c] = static_cast<int>(it - sp.paths.begin());
+        }
+        target_of_.assign(labels_.size(), -1);
+        for (std::size_t c = 0; c < labels_.size(); ++c) {
+            std::size_t k = 0;
+            while (k < sc.targets.size() && target_label(sc.targets[k]) != labels_[c]) ++k;
+            if (k < sc.targets.size()) target_of_[c] = static_cast<int>(k);
+        }
+        of_ = own ? &sc : nullptr;
+    }
+    line_.clear();
+    cells(line_, columns::samples, columns::SampleRow{sc.name, index});
+    for (const int j : path_of_)
+        columns::sample_parameter.cell(line_,
+                                       j < 0 ? std::nullopt : std::optional<double>(x[static_cast<std::size_t>(j)]));
+    for (const int k : target_of_) {
+        std::optional<columns::Outcome> o;
+        if (k >= 0) {
+            const double t = times[static_cast<std::size_t>(k)];
+            o.emplace();
+            if (std::isfinite(t)) {
+                o->time = t;
+                o->reached = true;
+            }
+        }
+        cells(line_, columns::sample_target, o);
+    }
+    out_.row(line_.str());
+}
+
+std::string SolveCsv::header() {
+    return table_header(columns::solve);
+}
+
+void SolveCsv::row(const ScenarioResult& s) {
+    line_.clear();
+    cells(line_, columns::solve, s);
+    out_.row(line_.str());
+}
+
+std::string SensitivityCsv::header() {
+    return table_header(columns::sensitivity);
+}
+
+void SensitivityCsv::row(const SensitivityRow& s) {
+    line_.clear();
+    cells(line_, columns::sensitivity, s);
+    out_.row(line_.str());
+}
+
+}  // namespace racesim

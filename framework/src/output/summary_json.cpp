@@ -1,0 +1,217 @@
+// summary.json: the run's document (schema: docs/results.md).
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "racesim/config/scenario.hpp"
+#include "racesim/output/writer.hpp"
+#include "racesim/plugin/api.hpp"
+
+using nlohmann::ordered_json;
+
+namespace racesim {
+
+namespace {
+
+ordered_json opt(const std::optional<double>& v) {
+    return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+
+ordered_json solve_json(const SolveResult& s) {
+    ordered_json j;
+    j["parameter"] = s.spec.path;
+    j["bracket"] = {s.spec.lo, s.spec.hi};
+    j["at"] = s.spec.at;
+    j["scale"] = s.spec.log_scale ? "log" : "linear";
+    j["tolerance"] = s.spec.tolerance;
+    j["found"] = s.found;
+    j["value"] = s.found ? ordered_json(s.value) : ordered_json(nullptr);
+    j["final_bracket"] = {s.lo, s.hi};
+    j["g_at_bracket"] = {s.g_lo, s.g_hi};
+    j["simulations"] = s.evaluations;
+    j["time_check"] = s.time ? ordered_json(*s.time) : ordered_json(nullptr);
+    if (!s.message.empty()) j["message"] = s.message;
+    return j;
+}
+
+ordered_json monte_carlo_json(const MonteCarloResult& mc) {
+    const SampleSpec& sp = *mc.spec->sample;
+    ordered_json j;
+    j["scenario"] = mc.spec->name;
+    j["n"] = sp.n;
+    j["seed"] = sp.seed;
+    ordered_json ps = ordered_json::object();
+    for (std::size_t k = 0; k < sp.paths.size(); ++k) ps[sp.paths[k]] = sp.dists[k].describe();
+    j["parameters"] = ps;
+    if (!sp.rank_correlation.empty()) j["rank_correlation"] = sp.rank_correlation;
+    ordered_json ts = ordered_json::array();
+    for (const auto& st : mc.stats) {
+        ordered_json t;
+        t["target"] = st.target;
+        t["p_reached_by_horizon"] = static_cast<double>(st.reached) / static_cast<double>(st.n);
+        ordered_json by = ordered_json::object();
+        for (const auto& [date, p] : st.reached_by) by[fmt::format("{}", date)] = p;
+        t["p_reached_by"] = by;
+        ordered_json q = ordered_json::object();
+        for (const auto& [p, v] : st.quantiles) q[fmt::format("p{}", static_cast<int>(std::lround(p * 100)))] = opt(v);
+        t["time_quantiles"] = q;
+        t["mean_time_if_reached"] = opt(st.mean_if_reached);
+        ts.push_back(t);
+    }
+    j["targets"] = ts;
+    return j;
+}
+
+ordered_json comparison_json(const Comparison& c) {
+    ordered_json j;
+    j["a"] = c.a;
+    j["b"] = c.b;
+    j["csv"] = compare_file_name(c);
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : c.targets)
+        ts.push_back({{"target", t.label},
+                      {"time_a", opt(t.time_a)},
+                      {"time_b", opt(t.time_b)},
+                      {"difference", opt(t.difference)}});
+    j["targets"] = ts;
+    j["max_abs_R_gap"] = opt(c.max_abs_R_gap);
+    j["max_abs_R_gap_at"] = opt(c.max_abs_R_gap_t);
+    j["R_gap_at_max"] = opt(c.R_gap_at_max);
+    j["C_ratio_min"] = opt(c.min_C_ratio);
+    j["C_ratio_min_at"] = opt(c.min_C_ratio_t);
+    j["C_ratio_max"] = opt(c.max_C_ratio);
+    j["C_ratio_max_at"] = opt(c.max_C_ratio_t);
+    j["C_ratio_final"] = c.rows.empty() ? ordered_json(nullptr) : ordered_json(c.rows.back().C_ratio);
+    j["rows"] = c.rows.size();
+    j["unmatched_times"] = c.unmatched_times;
+    return j;
+}
+
+ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
+    const ScenarioSpec& sc = *s.spec;
+    ordered_json o;
+    o["name"] = sc.name;
+    if (sc.origin != sc.name) o["origin"] = sc.origin;
+    o["csv"] = csv.empty() ? ordered_json(nullptr) : ordered_json(csv);
+    if (!sc.sweep.empty()) {
+        ordered_json sw = ordered_json::object();
+        for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
+        o["sweep"] = sw;
+    }
+    if (s.solve) o["solve"] = solve_json(*s.solve);
+    o["efficiency"] = sc.resolved["efficiency"];
+    o["power"] = sc.resolved["power"];
+    o["loss"] = sc.resolved["loss"];
+    o["baseline"] = sc.resolved["baseline"];
+    o["horizon"] = sc.horizon;
+    o["C0"] = sc.model.C0;
+    o["L_C0"] = sc.model.L_start;
+    if (!sc.model.auxiliary.empty()) {
+        ordered_json aux = ordered_json::array();
+        for (const auto& q : sc.model.auxiliary) aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
+        o["auxiliary_columns"] = aux;
+    }
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : s.targets) {
+        ordered_json tj;
+        tj["kind"] = t.spec.kind == TargetSpec::Kind::loss ? "loss" : "relative";
+        tj["loss"] = t.loss;
+        tj["relative"] = t.relative;
+        tj["reached"] = t.reached;
+        tj["time"] = opt(t.time);
+        tj["unreachable"] = t.unreachable;
+        if (t.has_reference) {
+            tj["reference_reached"] = t.reference_time.has_value();
+            tj["reference_time"] = opt(t.reference_time);
+            tj["time_rel_err"] = opt(t.time_rel_err);
+        }
+        ts.push_back(tj);
+    }
+    o["targets"] = ts;
+    if (sc.reference) {
+        o["reference"] = {{"type", sc.reference->selection.type},
+                          {"max_rel_err_R", opt(s.max_rel_err)},
+                          {"max_rel_err_R_at", opt(s.max_rel_err_time)}};
+    } else {
+        o["reference"] = nullptr;
+    }
+    o["solver"] = {{"segments", s.stats.segments},
+                   {"steps", s.stats.steps},
+                   {"rejected_steps", s.stats.rejected},
+                   {"rhs_evaluations", s.stats.rhs_evaluations}};
+    return o;
+}
+
+ordered_json sweep_json(const SweepStats& st, bool listed) {
+    const SweepPlan& plan = *st.declared->sweep_plan;
+    ordered_json j;
+    j["scenario"] = st.declared->name;
+    j["scenarios"] = st.scenarios;
+    ordered_json paths = ordered_json::array();
+    for (const auto& a : plan.axes) paths.push_back(a.path);
+    j["paths"] = paths;
+    j["zip"] = plan.zip;
+    j["listed"] = listed;  // each scenario also in "scenarios" (trajectories kept), or only in sweep.csv
+    ordered_json ts = ordered_json::array();
+    for (const auto& t : st.targets)
+        ts.push_back({{"target", t.label},
+                      {"reached", t.reached},
+                      {"unreachable", t.unreachable},
+                      {"min_time", opt(t.min_time)},
+                      {"max_time", opt(t.max_time)}});
+    j["targets"] = ts;
+    j["max_time_rel_err"] = opt(st.max_time_rel_err);
+    j["max_time_rel_err_scenario"] =
+        st.max_time_rel_err ? ordered_json(st.max_time_rel_err_scenario) : ordered_json(nullptr);
+    j["max_rel_err_R"] = opt(st.max_rel_err_R);
+    j["max_rel_err_R_scenario"] = st.max_rel_err_R ? ordered_json(st.max_rel_err_R_scenario) : ordered_json(nullptr);
+    if (st.solves) j["solves_found"] = st.solves_found;
+    // Evaluated by the reference's vectorised closed form: the times are the reference's own, so
+    // there is no numerical solution to check against it (the max_*_err fields are null).
+    j["vectorised"] = st.vectorised;
+    return j;
+}
+
+}  // namespace
+
+ordered_json summary_json(const RunReport& r) {
+    const Experiment& ex = *r.experiment;
+    ordered_json j;
+    j["racesim_version"] = plugin::racesim_version;
+    j["experiment"] = ex.name;
+    j["config"] = ex.file.string();
+    j["horizon"] = ex.horizon;
+    j["scenario_count"] = r.scenarios;
+    ordered_json scs = ordered_json::array();
+    ordered_json timing_sc = ordered_json::object();
+    for (std::size_t i = 0; i < r.listed.size(); ++i) {
+        scs.push_back(scenario_json(r.listed[i], r.csv[i]));
+        timing_sc[r.listed[i].spec->name] = r.listed[i].wall_seconds;
+    }
+    j["scenarios"] = scs;
+    if (!r.sweeps.empty()) {
+        ordered_json sw = ordered_json::array();
+        for (const auto& st : r.sweeps) sw.push_back(sweep_json(st, r.trajectories));
+        j["sweeps"] = sw;
+    }
+    if (!r.comparisons.empty()) {
+        ordered_json cs = ordered_json::array();
+        for (const auto& c : r.comparisons) cs.push_back(comparison_json(c));
+        j["comparisons"] = cs;
+    }
+    if (r.sensitivity_rows) j["sensitivity_csv"] = "sensitivity.csv";
+    if (!r.monte_carlo.empty()) {
+        ordered_json mcs = ordered_json::array();
+        for (const auto& mc : r.monte_carlo) mcs.push_back(monte_carlo_json(mc));
+        j["monte_carlo"] = mcs;
+        j["samples_csv"] = "samples.csv";
+    }
+    if (!r.sweeps.empty()) j["sweep_csv"] = "sweep.csv";
+    if (r.solves) j["solve_csv"] = "solve.csv";
+    j["resolved_config"] = ex.resolved;
+    // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
+    j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};
+    return j;
+}
+
+}  // namespace racesim

@@ -1,0 +1,84 @@
+// The readable report on stdout: the table of a run and the report of a comparison.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "racesim/config/scenario.hpp"
+#include "racesim/output/writer.hpp"
+
+namespace racesim {
+
+void print_comparison(const Comparison& c, std::ostream& os) {
+    fmt::print(os, "compare '{}' (a) with '{}' (b), {} common output times\n", c.a, c.b, c.rows.size());
+    auto t = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string("-"); };
+    for (const auto& d : c.targets)
+        fmt::print(os, "  {:<14} time a {:>12}  time b {:>12}  a - b {:>12} yr\n", d.label, t(d.time_a), t(d.time_b),
+                   t(d.difference));
+    if (c.max_abs_R_gap)
+        fmt::print(os, "  largest |R_a - R_b| = {:.6g} at t = {:.6g} yr (R_a - R_b = {:.6g})\n", *c.max_abs_R_gap,
+                   *c.max_abs_R_gap_t, *c.R_gap_at_max);
+    if (c.min_C_ratio)
+        fmt::print(os, "  C_a/C_b: min {:.6g} at t = {:.6g} yr, max {:.6g} at t = {:.6g} yr, final {:.6g}\n",
+                   *c.min_C_ratio, *c.min_C_ratio_t, *c.max_C_ratio, *c.max_C_ratio_t, c.rows.back().C_ratio);
+}
+
+void print_table(const RunReport& r, std::ostream& os) {
+    const Experiment& ex = *r.experiment;
+    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(), r.scenarios,
+               ex.horizon);
+    fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
+               "reference (yr)", "time err", "max R err");
+    auto t_str = [](const std::optional<double>& t, bool unreachable) {
+        if (t) return fmt::format("{:.6g}", *t);
+        return std::string(unreachable ? "unreachable" : "not reached");
+    };
+    for (const auto& s : r.listed) {
+        const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
+        if (s.targets.empty())
+            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-",
+                       rerr);
+        for (const auto& t : s.targets) {
+            const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
+            const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
+            fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, t.loss, t.relative,
+                       t_str(t.time, t.unreachable), ref, terr, rerr);
+        }
+    }
+    if (!r.trajectories)
+        for (const auto& st : r.sweeps) {
+            fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", st.declared->name, st.scenarios);
+            if (st.max_time_rel_err) fmt::print(os, "; worst time err {:.2e}", *st.max_time_rel_err);
+            if (st.max_rel_err_R) fmt::print(os, ", worst R err {:.2e}", *st.max_rel_err_R);
+            fmt::print(os, "\n");
+            for (const auto& t : st.targets) {
+                fmt::print(os, "  {:<12} reached by {} of {}", t.label, t.reached, st.scenarios);
+                if (t.min_time) fmt::print(os, ", in {:.6g} to {:.6g} yr", *t.min_time, *t.max_time);
+                if (t.unreachable) fmt::print(os, " ({} unreachable)", t.unreachable);
+                fmt::print(os, "\n");
+            }
+        }
+    for (const auto& s : r.listed) {
+        if (!s.solve) continue;
+        const SolveResult& v = *s.solve;
+        if (v.found)
+            fmt::print(os, "solve '{}': {} = {:.10g} reaches {} at t = {} yr (re-run: {} yr; {} simulations)\n",
+                       s.spec->name, v.spec.path, v.value, target_label(s.spec->targets.at(v.spec.target)), v.spec.at,
+                       v.time ? fmt::format("{:.6g}", *v.time) : std::string("not reached"), v.evaluations);
+        else
+            fmt::print(os, "solve '{}': not found: {}\n", s.spec->name, v.message);
+    }
+    if (r.sensitivity_rows) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity_rows);
+    for (const auto& mc : r.monte_carlo) {
+        const SampleSpec& sp = *mc.spec->sample;
+        fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);
+        auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
+        for (const auto& st : mc.stats) {
+            fmt::print(os, "  {:<12} P(reached) {:.4f}  p5 {}  p25 {}  p50 {}  p75 {}  p95 {} yr\n", st.target,
+                       static_cast<double>(st.reached) / static_cast<double>(st.n), q(st.quantiles[0].second),
+                       q(st.quantiles[2].second), q(st.quantiles[3].second), q(st.quantiles[4].second),
+                       q(st.quantiles[6].second));
+        }
+    }
+    for (const auto& c : r.comparisons) print_comparison(c, os);
+}
+
+}  // namespace racesim
