@@ -525,9 +525,10 @@ void Validator::read_scenarios() {
 // ("a -> b -> a"); a cycle of more than 16 scenarios is abridged in the middle, so that n
 // errors of a long cycle do not print n^2 names.
 void Validator::report_cycle(std::size_t i) {
-    const auto& [cycle, pos] = cycle_of_.at(i);
-    const std::size_t n = cycle->size();
-    auto name = [&](std::size_t k) -> const std::string& { return raw_[(*cycle)[(pos + k) % n]].name; };
+    const auto& entry = cycle_of_.at(i);  // not a structured binding: clang 14 cannot capture one
+    const std::vector<std::size_t>& cycle = *entry.first;
+    const std::size_t pos = entry.second, n = cycle.size();
+    auto name = [&](std::size_t k) -> const std::string& { return raw_[cycle[(pos + k) % n]].name; };
     std::string names;
     for (std::size_t k = 0; k < n; ++k) {
         if (n > 16 && k == 8) {
