@@ -80,9 +80,10 @@ function(expect_missing path)
   endif()
 endfunction()
 
-# No temporary (".<leaf>.tmp-*") or set-aside (".<leaf>.old-*") directories left in <dir>.
+# No temporary (".<leaf>.tmp-*") or set-aside (".<leaf>.old-*") directories, and no lock files
+# (".<leaf>.lock-*"), left in <dir>.
 function(expect_no_temp_dirs dir)
-  file(GLOB left RELATIVE "${dir}" "${dir}/.*.tmp-*" "${dir}/.*.old-*")
+  file(GLOB left RELATIVE "${dir}" "${dir}/.*.tmp-*" "${dir}/.*.old-*" "${dir}/.*.lock-*")
   if(left)
     fail("temporary directories left in ${dir}: ${left}")
   endif()

@@ -6,7 +6,7 @@ set(out "${WORK}/out")
 racesim(run ARGS run "${TABLE2}" --out "${out}")
 expect_rc(run 0)
 set(scenarios unfold-in-space unfold-in-time baseline turtle hare)
-expect_dir_listing("${out}" summary.json solve.csv unfold-in-space.csv unfold-in-time.csv baseline.csv turtle.csv hare.csv)
+expect_dir_listing("${out}" .racesim-results summary.json solve.csv unfold-in-space.csv unfold-in-time.csv baseline.csv turtle.csv hare.csv)
 expect_dir_listing("${WORK}" out)  # nothing else: no temporary or set-aside directories
 
 # stdout: the table names the experiment and every scenario, with its loss target.

@@ -8,8 +8,11 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "racesim/config/keys.hpp"
 #include "racesim/config/scenario.hpp"
@@ -329,7 +332,8 @@ private:
     RawBlock read_block(const std::string& name, const YAML::Node& value, const YAML::Node& key,
                         const std::string& origin);
     Blocks read_blocks(const YAML::Node& map, const std::string& origin);
-    const Blocks* resolve(std::size_t i, std::vector<std::size_t>& stack);
+    const Blocks* resolve(std::size_t i);
+    void report_cycle(std::size_t i);
     std::optional<BlockSpec> check_model_block(const ScenarioSpec& sc, const std::string& name, const RawBlock& b);
     std::optional<plugin::Value> param_value(const ParamSpec& spec, const Item& it, const std::string& where);
     void build_scenario(RawScenario& raw);
@@ -362,6 +366,9 @@ private:
     Mark every_mark_;
     std::vector<Mark> time_marks_;
     std::vector<RawScenario> raw_;
+    std::unordered_map<std::string, std::size_t> raw_index_;  ///< name -> first raw scenario of that name
+    /// Raw scenarios in an `extends` cycle: the cycle (in `extends` order) and their place in it.
+    std::unordered_map<std::size_t, std::pair<std::shared_ptr<const std::vector<std::size_t>>, std::size_t>> cycle_of_;
 };
 
 void Validator::read_top() {
@@ -561,22 +568,63 @@ void Validator::read_scenarios() {
     }
 }
 
-const Blocks* Validator::resolve(std::size_t i, std::vector<std::size_t>& stack) {
-    RawScenario& r = raw_[i];
-    if (r.resolved) return &*r.resolved;
-    if (std::find(stack.begin(), stack.end(), i) != stack.end()) {
-        std::string chain;
-        for (auto j = std::find(stack.begin(), stack.end(), i); j != stack.end(); ++j) chain += raw_[*j].name + " -> ";
-        chain += r.name;
-        d_.error(r.extends_mark, "'extends' forms a cycle: " + chain);
-        return nullptr;
+// The error of scenario i in a cycle of `extends`, at its `extends`: the cycle spelt from i
+// ("a -> b -> a"); a cycle of more than 16 scenarios is abridged in the middle, so that n
+// errors of a long cycle do not print n^2 names.
+void Validator::report_cycle(std::size_t i) {
+    const auto& entry = cycle_of_.at(i);  // not a structured binding: clang 14 cannot capture one
+    const std::vector<std::size_t>& cycle = *entry.first;
+    const std::size_t pos = entry.second, n = cycle.size();
+    auto name = [&](std::size_t k) -> const std::string& { return raw_[cycle[(pos + k) % n]].name; };
+    std::string names;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (n > 16 && k == 8) {
+            names += "... (" + std::to_string(n - 10) + " more) -> ";
+            k = n - 3;
+            continue;
+        }
+        names += name(k) + " -> ";
     }
-    Blocks base = defaults_;
-    if (r.extends) {
-        auto parent =
-            std::find_if(raw_.begin(), raw_.end(), [&](const RawScenario& x) { return x.name == *r.extends; });
-        if (parent == raw_.end() || !parent->valid) {
-            if (parent == raw_.end()) {
+    names += name(0);
+    d_.error(raw_[i].extends_mark, "'extends' forms a cycle: " + names);
+}
+
+// Iterative, not recursive: a chain of tens of thousands of `extends` (a valid config, under
+// every size limit) would overflow the stack. Walks from scenario i up its `extends` chain to
+// the first scenario already resolved (or to one without `extends`), then resolves the chain
+// downwards. Diagnostics are those of the straightforward recursion: a cycle is reported at
+// the `extends` of the scenario met twice, spelt from that scenario (each time a walk meets
+// it); an unknown parent at the `extends` that names it. Cycles are remembered, so that a
+// walk that reaches one stops there instead of going round it again.
+const Blocks* Validator::resolve(std::size_t i) {
+    if (raw_index_.empty())
+        for (std::size_t k = 0; k < raw_.size(); ++k) raw_index_.emplace(raw_[k].name, k);
+    std::vector<std::size_t> chain;  // child first; each one extends the next
+    std::unordered_set<std::size_t> on_chain;
+    const Blocks* top = &defaults_;
+    for (std::size_t cur = i;;) {
+        RawScenario& r = raw_[cur];
+        if (r.resolved) {
+            top = &*r.resolved;
+            break;
+        }
+        if (cycle_of_.count(cur)) {  // met before: the walk would go round the cycle back to cur
+            report_cycle(cur);
+            return nullptr;
+        }
+        if (on_chain.count(cur)) {
+            const auto first = std::find(chain.begin(), chain.end(), cur);
+            auto cycle = std::make_shared<const std::vector<std::size_t>>(first, chain.end());
+            for (std::size_t k = 0; k < cycle->size(); ++k) cycle_of_.emplace((*cycle)[k], std::pair(cycle, k));
+            report_cycle(cur);
+            return nullptr;
+        }
+        chain.push_back(cur);
+        on_chain.insert(cur);
+        if (!r.extends) break;
+        const auto parent = raw_index_.find(*r.extends);
+        if (parent == raw_index_.end() || !raw_[parent->second].valid) {
+            if (parent == raw_index_.end()) {
                 std::vector<std::string> names;
                 for (const auto& x : raw_)
                     if (x.valid && x.name != r.name) names.push_back(x.name);
@@ -587,21 +635,22 @@ const Blocks* Validator::resolve(std::size_t i, std::vector<std::size_t>& stack)
             }
             return nullptr;
         }
-        stack.push_back(i);
-        const Blocks* pb = resolve(static_cast<std::size_t>(parent - raw_.begin()), stack);
-        stack.pop_back();
-        if (!pb) return nullptr;
-        base = *pb;
+        cur = parent->second;
     }
-    for (const auto& [name, blk] : r.own) {
-        if (!blk.present) {  // `reference: ~`
-            base.erase(name);
-            continue;
+    for (auto k = chain.rbegin(); k != chain.rend(); ++k) {
+        RawScenario& r = raw_[*k];
+        Blocks base = *top;
+        for (const auto& [name, blk] : r.own) {
+            if (!blk.present) {  // `reference: ~`
+                base.erase(name);
+                continue;
+            }
+            merge_block(name, base[name], blk);
         }
-        merge_block(name, base[name], blk);
+        r.resolved = std::move(base);
+        top = &*r.resolved;
     }
-    r.resolved = std::move(base);
-    return &*r.resolved;
+    return top;
 }
 
 std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const Item& it, const std::string& where) {
@@ -1514,9 +1563,8 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
 }
 
 void Validator::build_scenario(RawScenario& raw) {
-    std::vector<std::size_t> stack;
     const auto idx = static_cast<std::size_t>(&raw - raw_.data());
-    const Blocks* resolved = resolve(idx, stack);
+    const Blocks* resolved = resolve(idx);
     if (!resolved || !raw.valid) return;
 
     std::vector<RawSweepAxis> axes;

@@ -64,18 +64,13 @@ struct RunReport {
 /// The whole summary.json document (schema: docs/results.md).
 nlohmann::ordered_json summary_json(const RunReport& r);
 
-/// Checks, before any work, that results can go to `dir`: refuses an existing `dir` unless
-/// `force` (with a message saying whether it holds earlier racesim results), a `dir` that is
-/// a file, and a nearest existing ancestor that is not a writable directory. Throws RunError.
-void check_results_dir(const std::filesystem::path& dir, bool force);
-
 /// Streams a run into a results directory `dir`: every file is written, as results arrive,
-/// into a temporary sibling directory `.<leaf>.tmp-<pid>-<random>`, and commit() renames it
-/// to `dir` in one step (with `force`, an existing `dir` is swapped out atomically by
-/// renameat2(RENAME_EXCHANGE) and then deleted). A process killed at any instant leaves the
-/// previous `dir` or the complete new one, never a mix; hidden temporaries of dead racesim
-/// processes are removed by the next write to the same `dir`. A writer destroyed without
-/// commit() (an error, an interrupt) removes its temporary directory. Throws RunError.
+/// into a temporary sibling directory, and commit() makes it `dir` in one step; `dir` is
+/// checked, and with `force` replaced, by AtomicResultsDir (racesim/output/results_dir.hpp:
+/// the marker file, the directories never replaced, the figures/ carried over, the locks). A
+/// process killed at any instant leaves the previous `dir` or the complete new one, never a
+/// mix. A writer destroyed without commit() (an error, an interrupt) removes its temporary
+/// directory. Throws RunError.
 ///
 /// Per scenario: its CSV (when it has rows), its row in sweep.csv and solve.csv, its
 /// sensitivity rows; per Monte Carlo sample, its row in samples.csv. Kept in memory: the
