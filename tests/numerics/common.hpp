@@ -27,8 +27,8 @@ namespace numerics {
 
 using racesim::plugin::Kind;
 using racesim::plugin::Params;
-using racesim::plugin::ReferenceModel;
 using racesim::plugin::RateModel;
+using racesim::plugin::ReferenceModel;
 
 inline constexpr double eps = std::numeric_limits<double>::epsilon();  // 2^-52
 
@@ -44,7 +44,9 @@ inline const racesim::Registry& registry() {
 
 inline const racesim::PluginEntry& entry(Kind kind, const std::string& type) {
     const racesim::PluginEntry* e = registry().find(kind, type);
-    if (!e) throw std::runtime_error(std::string("plugin not built/found: ") + racesim::plugin::to_string(kind) + " " + type);
+    if (!e)
+        throw std::runtime_error(std::string("plugin not built/found: ") + racesim::plugin::to_string(kind) + " " +
+                                 type);
     return *e;
 }
 
@@ -134,7 +136,8 @@ struct Worst {
         }
     }
     void print() const {
-        std::printf("[numerics] worst %-58s %.3e over %zu samples  (at %s)\n", what.c_str(), value, samples, where.c_str());
+        std::printf("[numerics] worst %-58s %.3e over %zu samples  (at %s)\n", what.c_str(), value, samples,
+                    where.c_str());
         std::fflush(stdout);
     }
 };

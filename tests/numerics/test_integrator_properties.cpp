@@ -13,7 +13,6 @@
 // The same scenarios also go once through the whole pipeline (YAML text -> validate ->
 // run_scenario) on a smaller sample, which checks the runner's own error columns.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -66,7 +65,7 @@ void check_combo(const std::string& eff, const std::string& pow, std::uint64_t s
         const double uH = ref->log_compute_ratio(H);
         std::vector<double> fractions{S.uniform(0.02, 0.5), S.uniform(0.5, 0.98), S.uniform(0.02, 0.98)};
         for (double f : fractions) pb.log_thresholds.push_back(f * uH);
-        pb.log_thresholds.push_back(uH * 1.02 + 1e-6);  // not reached by the horizon
+        pb.log_thresholds.push_back(uH * 1.02 + 1e-6);             // not reached by the horizon
         pb.log_thresholds.push_back(-S.uniform(0, 1) / sc.kappa);  // y in [1, e]: at once
 
         racesim::IntegratorOptions opt;

@@ -14,12 +14,12 @@
 #include <set>
 #include <sstream>
 
+#include "racesim/config/describe_keys.hpp"
+#include "racesim/config/json_schema.hpp"
 #include "racesim/config/keys.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/integrate/integrator.hpp"
-#include "racesim/config/describe_keys.hpp"
 #include "racesim/plugins/describe.hpp"
-#include "racesim/config/json_schema.hpp"
 #include "support.hpp"
 
 using namespace racesim;

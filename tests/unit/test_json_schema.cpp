@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <set>
 
-#include "racesim/config/loader.hpp"
 #include "racesim/config/json_schema.hpp"
+#include "racesim/config/loader.hpp"
 
 using namespace racesim;
 using nlohmann::ordered_json;

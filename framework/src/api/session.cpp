@@ -9,13 +9,13 @@
 #include <mutex>
 #include <utility>
 
+#include "racesim/config/describe_keys.hpp"
+#include "racesim/config/json_schema.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/config/tree.hpp"
 #include "racesim/plugin/api.hpp"
-#include "racesim/config/describe_keys.hpp"
 #include "racesim/plugins/describe.hpp"
-#include "racesim/config/json_schema.hpp"
 #include "racesim/plugins/registry.hpp"
 #include "racesim/racesim.hpp"
 #include "racesim/run/runner.hpp"
@@ -287,7 +287,9 @@ std::string describe_config_keys(DescribeFormat format) {
     return describe_config_keys_text();
 }
 
-std::string version() { return plugin::racesim_version; }
+std::string version() {
+    return plugin::racesim_version;
+}
 
 int plugin_api_version() {
     return plugin::api_version;

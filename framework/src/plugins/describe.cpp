@@ -116,4 +116,3 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
 }
 
 }  // namespace racesim
-
