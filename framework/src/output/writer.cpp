@@ -88,9 +88,17 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     const bool swept = !sc.sweep.empty();
     if (swept) add_scenario(stats_of(sc.origin), r);
     if (swept && !report_.trajectories) return;  // in sweep.csv and the sweep's summary only
-    ScenarioResult kept = r;
-    kept.trajectory = Trajectory{};
-    kept.sensitivity.clear();
+    // Listed without its trajectory and sensitivity rows (already written): not copied at all.
+    ScenarioResult kept;
+    kept.spec = r.spec;
+    kept.owned = r.owned;
+    kept.index = r.index;
+    kept.solve = r.solve;
+    kept.targets = r.targets;
+    kept.max_rel_err = r.max_rel_err;
+    kept.max_rel_err_time = r.max_rel_err_time;
+    kept.stats = r.stats;
+    kept.wall_seconds = r.wall_seconds;
     report_.listed.push_back(std::move(kept));
     report_.csv.push_back(csv);
 }
