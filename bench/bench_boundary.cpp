@@ -79,7 +79,7 @@ void rhs_loop(benchmark::State& state, const plugin::RateModel* e, const plugin:
 }
 
 void BM_Rhs_Plugin(benchmark::State& state) {
-    const auto& m = problems().scenarios.at(0).model;  // continuous x mean-field, from the plugins
+    const auto& m = instance(problems(), 0).model;  // continuous x mean-field, from the plugins
     rhs_loop(state, m.efficiency.get(), m.power.get());
 }
 void BM_Rhs_HostVirtual(benchmark::State& state) {
@@ -99,7 +99,7 @@ void BM_Rhs_Inline(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * kEvals);
 }
 void BM_Rhs_Plugin_Peaked(benchmark::State& state) {
-    const auto& m = problems().scenarios.at(2).model;  // continuous x peaked
+    const auto& m = instance(problems(), 2).model;  // continuous x peaked
     rhs_loop(state, m.efficiency.get(), m.power.get());
 }
 void BM_Rhs_Inline_Peaked(benchmark::State& state) {
@@ -120,7 +120,7 @@ void BM_Rhs_Inline_Peaked(benchmark::State& state) {
 // --- whole trajectories (continuous gamma = 2, 30 yr, 301 outputs, one target, 1e-10) ----------
 void BM_Trajectory_Plugin(benchmark::State& state) {
     const Experiment& ex = problems();
-    const IntegrationProblem pb = problem_of(ex, ex.scenarios.at(0));
+    const IntegrationProblem pb = problem_of(ex, instance(ex, 0));
     IntegrationResult r;
     for (auto _ : state) {
         r = integrate(pb, {1e-10, 0, 1'000'000});
@@ -130,7 +130,7 @@ void BM_Trajectory_Plugin(benchmark::State& state) {
 }
 void BM_Trajectory_HostVirtual(benchmark::State& state) {
     const Experiment& ex = problems();
-    IntegrationProblem pb = problem_of(ex, ex.scenarios.at(0));
+    IntegrationProblem pb = problem_of(ex, instance(ex, 0));
     const HostDoubling e;
     const HostMeanField p;
     pb.efficiency = &e;
@@ -210,7 +210,7 @@ InlinedResult integrate_inlined(const std::vector<double>& out_t, double thresho
 
 void BM_Trajectory_Inlined(benchmark::State& state) {
     const Experiment& ex = problems();
-    const ScenarioSpec& sc = ex.scenarios.at(0);
+    const ScenarioInstance& sc = instance(ex, 0);
     const IntegrationProblem pb = problem_of(ex, sc);
     InlinedResult r;
     for (auto _ : state) {

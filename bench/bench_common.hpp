@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "racesim/config/loader.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/model/model.hpp"
 #include "racesim/run/runner.hpp"
 
 namespace racesim::bench {
@@ -26,13 +29,27 @@ inline const Registry& registry() {
     return reg;
 }
 
+/// Builds models from the built plugins.
+inline const ModelBuilder& models() {
+    static const ModelBuilder builder(registry());
+    return builder;
+}
+
+/// Declared scenario i of `ex` with its models, built once (the benchmarks time runs, not builds).
+inline const ScenarioInstance& instance(const Experiment& ex, std::size_t i) {
+    static std::map<std::pair<const Experiment*, std::size_t>, ScenarioInstance> cache;
+    ScenarioInstance& s = cache[{&ex, i}];
+    if (!s.spec) s = models().instance(ex.scenarios.at(i), i);
+    return s;
+}
+
 /// Parses and validates an experiment held in memory; aborts with the diagnostics on failure
 /// (a benchmark with a broken config must not report a time).
 inline Experiment load_experiment(const std::string& yaml) {
     Diagnostics d;
     auto doc = parse_document_text(yaml, "bench.yaml", d);
     std::optional<Experiment> ex;
-    if (doc) ex = validate(*doc, registry(), d);
+    if (doc) ex = validate(*doc, registry(), d, {}, model_check(registry()));
     if (!ex) {
         d.print(std::cerr);
         std::abort();
@@ -76,8 +93,9 @@ scenarios:
 inline const char* const problem_names[] = {"continuous", "discrete", "peaked"};
 
 /// The integration problem of a scenario, built as run_scenario builds it.
-inline IntegrationProblem problem_of(const Experiment& ex, const ScenarioSpec& sc) {
-    const Model& m = sc.model;
+inline IntegrationProblem problem_of(const Experiment& ex, const ScenarioInstance& s) {
+    const ScenarioSpec& sc = *s.spec;
+    const Model& m = s.model;
     IntegrationProblem pb;
     pb.efficiency = m.efficiency.get();
     pb.power = m.power.get();
@@ -88,7 +106,7 @@ inline IntegrationProblem problem_of(const Experiment& ex, const ScenarioSpec& s
     pb.efficiency_name = sc.efficiency.selection.type;
     pb.power_name = sc.power.selection.type;
     for (const auto& t : sc.targets) {
-        const double loss = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+        const double loss = m.target_loss(t);
         std::string why;
         pb.log_thresholds.push_back(m.loss->log_compute_for_loss(loss, why).value() - m.log_C0);
     }
@@ -101,7 +119,7 @@ struct Errors {
 };
 
 /// Errors of an integration against the scenario's reference model (a loaded plugin).
-inline Errors errors_of(const ScenarioSpec& sc, const IntegrationProblem& pb, const IntegrationResult& r) {
+inline Errors errors_of(const ScenarioInstance& sc, const IntegrationProblem& pb, const IntegrationResult& r) {
     Errors e;
     const auto& ref = *sc.model.reference;
     for (std::size_t i = 0; i < pb.output_times.size(); ++i)

@@ -70,7 +70,7 @@ RunResult run_with_jobs(const Experiment& ex, int jobs) {
 #else
     (void)jobs;
 #endif
-    return run_experiment(ex);
+    return run_experiment(models(), ex);
 }
 #ifdef RACESIM_BENCH_HAVE_JOBS
 constexpr bool have_jobs = true;
@@ -131,11 +131,11 @@ void BM_SweepLoad(benchmark::State& state) {
 }
 
 /// The scenarios of a sweep, made once (sweeps are expanded one scenario at a time when run).
-const std::vector<ScenarioRef>& expanded(const Experiment& ex) {
-    static std::map<const Experiment*, std::vector<ScenarioRef>> cache;
+const std::vector<ScenarioInstance>& expanded(const Experiment& ex) {
+    static std::map<const Experiment*, std::vector<ScenarioInstance>> cache;
     auto& v = cache[&ex];
     if (v.empty())
-        for (std::size_t i = 0; i < scenario_count(ex); ++i) v.push_back(expand(ex, i));
+        for (std::size_t i = 0; i < scenario_count(ex); ++i) v.push_back(models().expand(ex, i));
     return v;
 }
 
@@ -144,8 +144,7 @@ void BM_ClosedForm_TimeToTarget(benchmark::State& state) {
     const Experiment& ex = sweep(state.range(0), false);
     std::vector<const plugin::ReferenceModel*> refs;
     std::vector<double> x;
-    for (const auto& ref : expanded(ex)) {
-        const ScenarioSpec& sc = *ref.spec;
+    for (const auto& sc : expanded(ex)) {
         refs.push_back(sc.model.reference.get());
         std::string why;
         x.push_back(sc.model.loss->log_compute_for_loss(0.68 * sc.model.L_start, why).value() - sc.model.log_C0);
@@ -166,7 +165,7 @@ void BM_ClosedForm_Grid(benchmark::State& state) {
     for (auto _ : state) {
         std::size_t k = 0;
         for (const auto& sr : expanded(ex)) {
-            const auto& ref = *sr.spec->model.reference;
+            const auto& ref = *sr.model.reference;
             for (int i = 0; i < kT; ++i) out[k++] = std::exp(-0.048 * ref.log_compute_ratio(40.0 * i / (kT - 1)));
         }
         benchmark::DoNotOptimize(out.data());
@@ -181,7 +180,7 @@ void BM_ClosedForm_Batch(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const Experiment& ex = sweep(state.range(0), false, true);
     const ScenarioSpec& sc = ex.scenarios.at(0);
-    const plugin::Descriptor& d = sc.reference->entry->descriptor;
+    const plugin::Descriptor& d = models().entry(*sc.reference, plugin::Kind::reference)->descriptor;
     std::vector<double> gamma(n), time(n);
     for (std::size_t i = 0; i < n; ++i) gamma[i] = sc.sweep_plan->axes[0].number(i);
     const double E0 = 1, P0 = 1, kappa = 0.048, L0 = 1, tau = 0;
@@ -194,8 +193,8 @@ void BM_ClosedForm_Batch(benchmark::State& state) {
                   {"loss.kappa", {&kappa, 0}},
                   {"loss.L0", {&L0, 0}},
                   {"baseline.tau", {&tau, 0}}};
-    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
-                                      sc.horizon};
+    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection,
+                                      baseline_compute(sc).value(), sc.horizon};
     std::string why;
     for (auto _ : state) {
         if (!d.batch_time_to_target(base, in, {true, 0.68}, time.data(), why)) state.SkipWithError(why.c_str());
@@ -226,10 +225,10 @@ void BM_SweepStreamed(benchmark::State& state) {
 #endif
     NullSink sink;
     for (auto _ : state) {
-        const RunSummary s = run_experiment(ex, sink);
+        const RunSummary s = run_experiment(models(), ex, sink);
         benchmark::DoNotOptimize(s.scenarios);
     }
-    state.counters["vectorised"] = sweep_batchable(ex, ex.scenarios.at(0)) ? 1 : 0;
+    state.counters["vectorised"] = sweep_batchable(models(), ex, ex.scenarios.at(0)) ? 1 : 0;
     ex.output.trajectories = true;
     state.SetItemsProcessed(state.iterations() * n);
 }

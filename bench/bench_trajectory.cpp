@@ -40,7 +40,7 @@ void set_counters(benchmark::State& state, const IntegrationStats& st, const Err
 
 void BM_Integrate(benchmark::State& state) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
     const IntegrationProblem pb = problem_of(ex, sc);
     const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
     IntegrationResult r;
@@ -51,14 +51,14 @@ void BM_Integrate(benchmark::State& state) {
     set_counters(state, r.stats, errors_of(sc, pb, r));
     // The reference's time to target, cross-checked by bench/run-all against mpmath.
     state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
-    state.SetLabel(sc.name);
+    state.SetLabel(sc.spec->name);
 }
 
 // integrate() without its audit for undeclared jumps (IntegratorOptions::check_jumps): the
 // integration alone, to show what the audit costs. racesim run always audits.
 void BM_IntegrateNoAudit(benchmark::State& state) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
     const IntegrationProblem pb = problem_of(ex, sc);
     IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
     opt.check_jumps = false;
@@ -68,12 +68,12 @@ void BM_IntegrateNoAudit(benchmark::State& state) {
         benchmark::DoNotOptimize(r.log_ratio.data());
     }
     set_counters(state, r.stats, errors_of(sc, pb, r));
-    state.SetLabel(sc.name);
+    state.SetLabel(sc.spec->name);
 }
 
 void BM_RunScenario(benchmark::State& state) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioSpec& sc = ex.scenarios.at(static_cast<std::size_t>(state.range(0)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
     ScenarioResult r;
     for (auto _ : state) {
         r = run_scenario(ex, sc);
@@ -85,7 +85,7 @@ void BM_RunScenario(benchmark::State& state) {
     const IntegrationResult ir = integrate(pb, {ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps});
     set_counters(state, r.stats, errors_of(sc, pb, ir));
     state.counters["max_rel_err_R"] = r.max_rel_err.value_or(-1);
-    state.SetLabel(sc.name);
+    state.SetLabel(sc.spec->name);
 }
 
 void problem_args(benchmark::internal::Benchmark* b) {

@@ -12,6 +12,7 @@
 
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
+#include "racesim/model/model.hpp"
 #include "racesim/plugins/registry.hpp"
 
 namespace {
@@ -35,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (doc) {
         (void)racesim::document_plugin_paths(*doc, diags);
         try {
-            auto ex = racesim::validate(*doc, registry(), diags);
+            auto ex = racesim::validate(*doc, registry(), diags, {}, racesim::model_check(registry()));
             if (!ex && diags.empty()) __builtin_trap();  // refused without saying why
         } catch (const racesim::PluginError&) {
             // a plugin fault while checking values: the CLI reports it (exit 3)

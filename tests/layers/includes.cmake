@@ -1,18 +1,19 @@
 # Every #include "racesim/<folder>/..." in framework/ must name a layer at or below the
 # includer's own (docs/architecture.md). Run with -DSOURCE_DIR=<repository root>.
 #
-# Ranks, bottom-up: the plugin API and core, the plugin host, config, integrate, analysis, run,
-# output, the public API (racesim.hpp and src/api), the CLI (app).
+# Ranks, bottom-up: the plugin API and core, the plugin host, config, model, integrate, analysis,
+# run, output, the public API (racesim.hpp and src/api), the CLI (app).
 set(rank_plugin 0)
 set(rank_core 0)
 set(rank_plugins 1)
 set(rank_config 2)
-set(rank_integrate 3)
-set(rank_analysis 4)
-set(rank_run 5)
-set(rank_output 6)
-set(rank_api 7)
-set(rank_app 8)
+set(rank_model 3)
+set(rank_integrate 4)
+set(rank_analysis 5)
+set(rank_run 6)
+set(rank_output 7)
+set(rank_api 8)
+set(rank_app 9)
 
 file(GLOB_RECURSE files RELATIVE "${SOURCE_DIR}/framework" "${SOURCE_DIR}/framework/*.hpp" "${SOURCE_DIR}/framework/*.cpp")
 set(bad "")

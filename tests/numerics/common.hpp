@@ -20,6 +20,7 @@
 
 #include "racesim/core/csv.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/model/model.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugins/registry.hpp"
 
@@ -40,6 +41,12 @@ inline const racesim::Registry& registry() {
         return r;
     }();
     return reg;
+}
+
+/// Builds models from the built plugins.
+inline const racesim::ModelBuilder& models() {
+    static const racesim::ModelBuilder builder(registry());
+    return builder;
 }
 
 inline const racesim::PluginEntry& entry(Kind kind, const std::string& type) {

@@ -48,13 +48,13 @@ Run run_yaml(const std::string& text) {
     racesim::Diagnostics d;
     auto doc = racesim::parse_document_text(text, "edge.yaml", d);
     Run r;
-    if (doc) r.ex = racesim::validate(*doc, registry(), d);
+    if (doc) r.ex = racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()));
     std::ostringstream os;
     d.print(os);
     INFO(os.str());
     REQUIRE(r.ex);
     REQUIRE(r.ex->scenarios.size() == 1);
-    r.result = racesim::run_scenario(*r.ex, r.ex->scenarios.front());
+    r.result = racesim::run_scenario(*r.ex, models().instance(r.ex->scenarios.front()));
     return r;
 }
 

@@ -189,7 +189,7 @@ TEST_CASE("integrator vs exact through YAML, validate and run_scenario") {
     racesim::Diagnostics d;
     auto doc = racesim::parse_document_text(y.str(), "numerics-properties.yaml", d);
     REQUIRE(doc);
-    auto ex = racesim::validate(*doc, registry(), d);
+    auto ex = racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()));
     std::ostringstream msgs;
     d.print(msgs);
     INFO(msgs.str());
@@ -199,7 +199,7 @@ TEST_CASE("integrator vs exact through YAML, validate and run_scenario") {
     for (std::size_t i = 0; i < ex->scenarios.size(); ++i) {
         const auto& sc = ex->scenarios[i];
         INFO(sc.name << ": " << drawn[i].describe());
-        const auto r = racesim::run_scenario(*ex, sc);
+        const auto r = racesim::run_scenario(*ex, models().instance(sc));
         REQUIRE(r.max_rel_err.has_value());
         wR.add(*r.max_rel_err, [&] { return sc.name + " " + drawn[i].describe(); });
         CHECK(*r.max_rel_err <= bar);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "racesim/config/loader.hpp"
+#include "racesim/model/model.hpp"
 
 namespace racesim::test {
 
@@ -19,11 +20,23 @@ inline const Registry& registry() {
     return reg;
 }
 
-/// Parses and validates a config given as text (named "t.yaml" in messages).
+/// Builds models from the built plugins.
+inline const ModelBuilder& models() {
+    static const ModelBuilder builder(registry());
+    return builder;
+}
+
+/// The live models of a scenario (throws ConfigError when they cannot be built).
+inline Model model(const ScenarioSpec& sc) {
+    return models().build(sc);
+}
+
+/// Parses and validates a config given as text (named "t.yaml" in messages), its models
+/// checked as a Session checks them.
 inline std::optional<Experiment> load(const std::string& text, Diagnostics& d, ExperimentLimits lim = {}) {
     auto doc = parse_document_text(text, "t.yaml", d);
     if (!doc) return std::nullopt;
-    return validate(*doc, registry(), d, lim);
+    return validate(*doc, registry(), d, lim, model_check(registry()));
 }
 
 /// Everything the diagnostics would print.

@@ -16,6 +16,7 @@
 using namespace racesim;
 using racesim::test::load;
 using racesim::test::messages;
+using racesim::test::models;
 using racesim::test::registry;
 
 namespace {
@@ -59,7 +60,7 @@ TEST_CASE("sweep: a list gives one scenario per value, named and recorded") {
     REQUIRE(expand(*ex, 2).spec->sweep.size() == 1);
     CHECK(expand(*ex, 2).spec->sweep[0].path == "efficiency.gamma");
     // The models are built for each value: the reference agrees with the swept gamma.
-    CHECK(expand(*ex, 2).spec->model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
+    CHECK(models().expand(*ex, 2).model.reference->time_to_log_compute_ratio(std::log1p(10.0)).value() ==
           Approx(std::log1p(2 * ln2 * 10.0) / (2 * ln2)).epsilon(1e-14));
 }
 
@@ -69,7 +70,7 @@ TEST_CASE("sweep: two paths give the cartesian product, last path fastest; zip p
     REQUIRE(ex);
     CHECK(names(*ex) == std::vector<std::string>{"p[gamma=1,tau=0]", "p[gamma=1,tau=0.5]", "p[gamma=1,tau=1]",
                                                  "p[gamma=2,tau=0]", "p[gamma=2,tau=0.5]", "p[gamma=2,tau=1]"});
-    CHECK(expand(*ex, 4).spec->model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+    CHECK(models().expand(*ex, 4).model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
 
     Diagnostics d2;
     auto z = load(head + "  - name: z\n    sweep: {zip: true, efficiency.gamma: [1, 2], power.P0: [5, 7]}\n", d2);
@@ -160,7 +161,7 @@ TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declar
 
     // The streamed run hands scenarios over in order with their sensitivity rows, and agrees
     // with the closed form (docs/model.md) at each swept point.
-    const RunResult res = run_experiment(*ex);
+    const RunResult res = run_experiment(models(), *ex);
     REQUIRE(res.scenarios.size() == 7);
     for (std::size_t i = 0; i < 7; ++i) CHECK(res.scenarios[i].index == i);
     const auto& t = res.scenarios[5].targets.at(0);
@@ -189,7 +190,7 @@ TEST_CASE("sweep: a combination of values that is refused is found at load, or a
     REQUIRE(ex);
     CHECK(scenario_count(*ex) == 3);
     try {
-        (void)run_experiment(*ex);
+        (void)run_experiment(models(), *ex);
         FAIL("a refused combination ran");
     } catch (const ConfigError& e) {
         std::ostringstream os;
@@ -235,7 +236,7 @@ namespace {
 /// The rows of sweep.csv written by a run of `ex`, split into cells (header first).
 std::vector<std::vector<std::string>> sweep_csv(const Experiment& ex, const std::string& leaf) {
     const auto dir = std::filesystem::temp_directory_path() / ("racesim-unit-" + leaf);
-    write_results(run_experiment(ex), dir, true);
+    write_results(run_experiment(models(), ex), dir, true);
     std::ifstream in(dir / "sweep.csv");
     std::vector<std::vector<std::string>> rows;
     csv::Reader reader(in);  // the scenario names hold commas: they are quoted
@@ -271,14 +272,14 @@ scenarios:
                    d);
     REQUIRE(ex);
     ex->output.trajectories = false;
-    REQUIRE(sweep_batchable(*ex, ex->scenarios[0]));
-    REQUIRE(sweep_batchable(*ex, ex->scenarios[2]));
-    const RunResult vec = run_experiment(*ex);
+    REQUIRE(sweep_batchable(models(), *ex, ex->scenarios[0]));
+    REQUIRE(sweep_batchable(models(), *ex, ex->scenarios[2]));
+    const RunResult vec = run_experiment(models(), *ex);
     CHECK(vec.scenarios.size() == 1);  // 'plain' only: the sweeps went by rows
     CHECK(vec.sweep_rows.size() == 2);
     const auto a = sweep_csv(*ex, "vec");
     ex->solver.vectorise = false;
-    CHECK_FALSE(sweep_batchable(*ex, ex->scenarios[0]));
+    CHECK_FALSE(sweep_batchable(models(), *ex, ex->scenarios[0]));
     const auto b = sweep_csv(*ex, "scalar");
     REQUIRE(a.size() == 1 + 30 + 7);
     REQUIRE(a.size() == b.size());
@@ -320,7 +321,7 @@ scenarios:
 )";
         auto ex = load(text, d);
         REQUIRE(ex);
-        const SolveResult s = solve(*ex, ex->scenarios[0]);
+        const SolveResult s = solve(models(), *ex, ex->scenarios[0]);
         REQUIRE(s.found);
         // C_ref = 10 = E0 * P_ref * 1 yr with P_ref = 5: P = 5 * 0.68^(-1/0.048). Exact in closed
         // form (no integration at t = 0); TOMS 748 stops at 1e-12 relative in P.
@@ -332,7 +333,7 @@ TEST_CASE("goal seek: the smallest gamma that reaches a target by a deadline") {
     Diagnostics d;
     auto ex = load(head + "  - name: g\n    solve: {parameter: efficiency.gamma, bracket: [0.01, 10], at: 10}\n", d);
     REQUIRE(ex);
-    const RunResult r = run_experiment(*ex);
+    const RunResult r = run_experiment(models(), *ex);
     const SolveResult& s = *r.scenarios[0].solve;
     REQUIRE(s.found);
     // Substituting the root into the closed form gives the deadline back: the root is exact to
@@ -346,7 +347,7 @@ TEST_CASE("goal seek: a bracket that holds no solution is reported with the brac
     Diagnostics d;
     auto ex = load(head + "  - name: g\n    solve: {parameter: efficiency.gamma, bracket: [0.01, 0.1], at: 10}\n", d);
     REQUIRE(ex);
-    const SolveResult s = solve(*ex, ex->scenarios[0]);
+    const SolveResult s = solve(models(), *ex, ex->scenarios[0]);
     CHECK_FALSE(s.found);
     CHECK_THAT(s.message, Catch::Contains("no value of efficiency.gamma in [0.01, 0.1] reaches R=0.68 at t = 10 yr") &&
                               Catch::Contains("neither end reaches it by then"));
@@ -363,7 +364,7 @@ TEST_CASE("sensitivity: central differences agree with the analytic derivatives 
 )",
                    d);
     REQUIRE(ex);
-    const RunResult r = run_experiment(*ex);
+    const RunResult r = run_experiment(models(), *ex);
     const double g = 2, k = 0.048, tau = 0.5, y = 0.68;
     const double X = std::pow(y, -1 / k), a = g * ln2, S = 1 + a * (1 + tau) * (X - 1);
     const double t = std::log(S) / a;
@@ -430,7 +431,7 @@ compare:
 )",
                    d);
     REQUIRE(ex);
-    const RunResult r = run_experiment(*ex);
+    const RunResult r = run_experiment(models(), *ex);
     REQUIRE(r.comparisons.size() == 1);
     for (const auto& row : r.comparisons[0].rows) {
         // docs/model.md: C0 = 1; continuous C = 1 + (2^t - 1)/ln 2; yearly (q = 2, T = 1)
@@ -454,7 +455,7 @@ TEST_CASE("closed-form fast path: the same times as the ODE, and refused without
              d2);
     REQUIRE(ode);
     REQUIRE(cf);
-    const RunResult a = run_experiment(*ode), b = run_experiment(*cf);
+    const RunResult a = run_experiment(models(), *ode), b = run_experiment(models(), *cf);
     REQUIRE(a.scenarios.size() == b.scenarios.size());
     for (std::size_t i = 0; i < a.scenarios.size(); ++i) {
         const auto &ta = a.scenarios[i].targets[0], &tb = b.scenarios[i].targets[0];

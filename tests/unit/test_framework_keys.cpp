@@ -19,6 +19,7 @@
 #include "racesim/config/keys.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/output/writer.hpp"
 #include "racesim/plugins/describe.hpp"
 #include "support.hpp"
 
@@ -243,7 +244,7 @@ TEST_CASE("framework keys: the structs' defaults are the declared defaults") {
     CHECK(ex->scenarios[0].tau == declared_real(baseline_keys(), "tau"));
     REQUIRE(ex->scenarios[0].sensitivity);
     CHECK(ex->scenarios[0].sensitivity->step == declared_real(sensitivity_keys(), "step"));
-    CHECK(ex->resolved["solver"]["rel_tol"] == declared_real(solver, "rel_tol"));
+    CHECK(resolved_config_json(*ex)["solver"]["rel_tol"] == declared_real(solver, "rel_tol"));
 }
 
 TEST_CASE("framework keys: the loader enforces the declared ranges") {

@@ -3,12 +3,14 @@
 #include <cmath>
 
 #include "racesim/config/loader.hpp"
-#include "support.hpp"
 #include "racesim/run/runner.hpp"
+#include "support.hpp"
 
 using namespace racesim;
 using racesim::test::load;
 using racesim::test::messages;
+using racesim::test::model;
+using racesim::test::models;
 using racesim::test::registry;
 
 namespace {
@@ -47,8 +49,8 @@ TEST_CASE("defaults apply, C0 follows from E0·P0·(1+tau)") {
     REQUIRE(ex);
     REQUIRE(ex->scenarios.size() == 1);
     const auto& s = ex->scenarios[0];
-    CHECK(s.model.C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
-    CHECK(s.model.L_start == Approx(2.0).epsilon(1e-15));  // C_ref defaults to C0
+    CHECK(model(s).C0 == Approx(2.0 * 3.0 * 1.5).epsilon(1e-15));
+    CHECK(model(s).L_start == Approx(2.0).epsilon(1e-15));  // C_ref defaults to C0
     REQUIRE(s.targets.size() == 1);
     CHECK(s.targets[0].kind == TargetSpec::Kind::relative);
     CHECK(s.horizon == 10);
@@ -115,7 +117,7 @@ TEST_CASE("targets and baseline are replaced whole; explicit C0") {
     REQUIRE(ex);
     const auto& b = ex->scenarios[1];
     CHECK_FALSE(b.tau.has_value());
-    CHECK(b.model.C0 == 7.5);
+    CHECK(model(b).C0 == 7.5);
     REQUIRE(b.targets.size() == 2);
     CHECK(b.targets[0].kind == TargetSpec::Kind::loss);
     CHECK(b.targets[1].value == 1.2);
@@ -190,11 +192,11 @@ scenarios:
     const auto& fast = ex->scenarios[0];
     const auto& slow = ex->scenarios[1];
     CHECK(fast.efficiency.selection.params.real("gamma") == 2.0);
-    CHECK(fast.model.C0 == 5.0);
+    CHECK(model(fast).C0 == 5.0);
     CHECK(fast.horizon == 10);
     CHECK(slow.efficiency.selection.params.real("gamma") == 0.5);
     CHECK(slow.tau == 0.0);
-    CHECK(slow.model.C0 == 1.0);
+    CHECK(model(slow).C0 == 1.0);
     CHECK(slow.horizon == 20);
     CHECK(ex->scenarios[2].efficiency.selection.params.real("gamma") == 3.0);
     CHECK(ex->scenarios[3].efficiency.selection.params.real("gamma") == 2.0);

@@ -17,6 +17,7 @@
 using namespace racesim;
 using racesim::test::load;
 using racesim::test::messages;
+using racesim::test::models;
 using racesim::test::registry;
 
 namespace {
@@ -181,11 +182,11 @@ TEST_CASE("sampling: draws depend only on (seed, index); results do not depend o
     MonteCarloResult one, two;
     {
         tbb::global_control c(tbb::global_control::max_allowed_parallelism, 1);
-        one = run_experiment(*ex).monte_carlo.at(0);
+        one = run_experiment(models(), *ex).monte_carlo.at(0);
     }
     {
         tbb::global_control c(tbb::global_control::max_allowed_parallelism, 2);
-        two = run_experiment(*ex).monte_carlo.at(0);
+        two = run_experiment(models(), *ex).monte_carlo.at(0);
     }
     CHECK(one.draws == two.draws);
     CHECK(one.times == two.times);
@@ -278,9 +279,9 @@ scenarios:
 )",
                    d);
     REQUIRE(ex);
-    const RunResult vec = run_experiment(*ex);
+    const RunResult vec = run_experiment(models(), *ex);
     ex->solver.vectorise = false;
-    const RunResult scalar = run_experiment(*ex);
+    const RunResult scalar = run_experiment(models(), *ex);
     const MonteCarloResult &a = vec.monte_carlo.at(0), &b = scalar.monte_carlo.at(0);
     CHECK(a.draws == b.draws);
     std::size_t never = 0;

@@ -1,7 +1,7 @@
 // racesim's embedding API: everything a program needs to load, check, run and describe
 // experiments. The command-line tool (framework/app/) uses this header and nothing else of the
-// host; so do the Python package and the cluster drivers. docs/architecture.md shows the layers
-// beneath it; docs/embedding.md shows how to use it.
+// host; the Python package and the cluster drivers are to use it too. docs/architecture.md shows the layers
+// beneath it and, under "The public API", how to use it.
 //
 //     racesim::Session session;                                    // plugin search path, libraries
 //     racesim::Experiment ex = session.load("configs/paper/table2.yaml");   // throws ConfigError

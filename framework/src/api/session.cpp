@@ -14,6 +14,7 @@
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/config/tree.hpp"
+#include "racesim/model/model.hpp"
 #include "racesim/plugin/api.hpp"
 #include "racesim/plugins/describe.hpp"
 #include "racesim/plugins/registry.hpp"
@@ -86,8 +87,10 @@ struct Session::Impl {
         const std::vector<fs::path> from_config = document_plugin_paths(doc, diags, user_dirs);
         if (!diags.empty()) throw fail(std::move(diags), {});
         const std::shared_ptr<const Registry> reg = registry(from_config);
-        std::optional<Experiment> ex = racesim::validate(doc, *reg, diags, ExperimentLimits{lo.max_scenarios});
+        std::optional<Experiment> ex =
+            racesim::validate(doc, *reg, diags, ExperimentLimits{lo.max_scenarios}, model_check(*reg));
         if (!ex) throw fail(std::move(diags), reg->refused());
+        ex->plugin_paths = from_config;
         // Not needed by this config, but broken: say so.
         for (const auto& r : reg->refused())
             say(options, LogLevel::warning, "plugin library " + r.path.string() + " not loaded: it " + r.reason);
@@ -150,14 +153,16 @@ bool Session::keeps_trajectories(const Experiment& ex, const RunOptions& options
 
 RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
     const bool keep = keeps_trajectories(ex, options);
-    if (options.jobs == 0) return run_experiment(ex, sink, options.progress, keep);
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg);
+    if (options.jobs == 0) return run_experiment(models, ex, sink, options.progress, keep);
     const int jobs = static_cast<int>(std::min(options.jobs, max_jobs));
     // More threads than cores: oneTBB keeps (cores - 1) workers unless its limit is raised.
     std::optional<tbb::global_control> more;
     if (jobs > tbb::info::default_concurrency())
         more.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(jobs));
     tbb::task_arena arena(jobs);
-    return arena.execute([&] { return run_experiment(ex, sink, options.progress, keep); });
+    return arena.execute([&] { return run_experiment(models, ex, sink, options.progress, keep); });
 }
 
 RunResult Session::run(const Experiment& ex, const RunOptions& options) const {
@@ -167,9 +172,11 @@ RunResult Session::run(const Experiment& ex, const RunOptions& options) const {
 }
 
 std::vector<ContractCheck> Session::check(const Experiment& ex) const {
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg);
     std::vector<ContractCheck> out;
     for (const auto& sc : ex.scenarios) {
-        const Model& m = sc.model;
+        const Model m = models.build(sc);
         out.push_back({sc.name, "efficiency '" + sc.efficiency.selection.type + "'",
                        check_rate_contract(*m.efficiency, sc.horizon, m.log_C0)});
         out.push_back(

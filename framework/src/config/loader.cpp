@@ -19,7 +19,6 @@
 #include "racesim/plugin/math.hpp"
 
 namespace fs = std::filesystem;
-using nlohmann::ordered_json;
 
 namespace racesim {
 
@@ -163,7 +162,6 @@ struct RawSweepAxis {
     YAML::Node first;                 ///< the node that stands for the first value in the base scenario
     std::vector<Assignment> values;
     std::string label;
-    nlohmann::ordered_json range_json;  ///< range form: {from, to, count, scale}, for the resolved config
 
     [[nodiscard]] std::size_t size() const { return range ? range->count : nodes.size(); }
 };
@@ -219,8 +217,9 @@ void merge_block(const std::string& name, RawBlock& base, const RawBlock& child)
 
 class Validator {
 public:
-    Validator(const Document& doc, const Registry& reg, Diagnostics& d, const ExperimentLimits& lim)
-        : doc_(doc), reg_(reg), d_(d), lim_(lim) {}
+    Validator(const Document& doc, const Registry& reg, Diagnostics& d, const ExperimentLimits& lim,
+              const ScenarioCheck& check)
+        : doc_(doc), reg_(reg), d_(d), lim_(lim), check_(check) {}
 
     std::optional<Experiment> run();
 
@@ -355,6 +354,9 @@ private:
     const Registry& reg_;
     Diagnostics& d_;
     const ExperimentLimits& lim_;
+    const ScenarioCheck& check_;
+    /// One shared copy of each plugin type's schema, for the experiment's blocks.
+    std::map<const PluginEntry*, std::shared_ptr<const plugin::Schema>> schemas_;
     Experiment ex_;
     std::map<std::string, Mark> final_names_;
     std::vector<std::pair<Mark, Mark>> compare_marks_;
@@ -786,7 +788,9 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
     }
     BlockSpec spec;
     spec.selection.type = type;
-    spec.entry = entry;
+    auto& shared = schemas_[entry];
+    if (!shared) shared = std::make_shared<const plugin::Schema>(entry->descriptor.schema);
+    spec.schema = shared;
     spec.mark = b.mark;
     const auto& schema = entry->descriptor.schema;
     const std::string where = name;
@@ -948,9 +952,11 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     sc.power = *pow;
     sc.loss = *loss;
     sc.reference = ref;
-    const auto problems = instantiate(sc, reg_);
-    d_.add(problems);
-    if (!problems.empty()) return std::nullopt;
+    if (check_) {
+        const auto problems = check_(sc);
+        d_.add(problems);
+        if (!problems.empty()) return std::nullopt;
+    }
     return sc;
 }
 
@@ -991,7 +997,6 @@ bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
             return false;
         }
         axis.range = SweepRange{*a, *b, *h, static_cast<std::size_t>(n_steps) + 1, false};
-        axis.range_json = {{"from", *a}, {"to", *b}, {"step", *h}};
         return true;
     }
     if (!count) {
@@ -1023,7 +1028,6 @@ bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
         return false;
     }
     axis.range = SweepRange{*a, *b, 0.0, static_cast<std::size_t>(k), log};
-    axis.range_json = {{"from", *a}, {"to", *b}, {"scale", log ? "log" : "linear"}};
     return true;
 }
 
@@ -1549,7 +1553,7 @@ void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
         over_limit_ = true;
         return;
     }
-    if (ex_.solver.closed_form && !sc.model.reference) {
+    if (ex_.solver.closed_form && !sc.reference) {
         auto& e = d_.error(method_mark_,
                            "solver.method 'closed-form' needs a reference for every scenario, and "
                            "scenario '" +
@@ -1644,10 +1648,11 @@ void Validator::build_scenario(RawScenario& raw) {
         solve = read_solve(raw.solve, *base, axes);
         if (!solve) return;
         // A target added by `solve` needs its compute threshold checked like the others.
-        if (auto problems = instantiate(*base, reg_); !problems.empty()) {
-            d_.add(problems);
-            return;
-        }
+        if (check_)
+            if (auto problems = check_(*base); !problems.empty()) {
+                d_.add(problems);
+                return;
+            }
     }
     if (raw.sensitivity && !raw.sensitivity.IsNull()) {
         sens = read_sensitivity(raw.sensitivity, *base);
@@ -1749,7 +1754,6 @@ void Validator::build_scenario(RawScenario& raw) {
     plan->zip = zip;
     plan->mark = mark(raw.sweep);
     for (auto& a : axes) {
-        a.range_json["count"] = a.size();
         plan->axes.push_back(SweepAxis{a.path, a.label, std::move(a.values), a.range, a.values_mark});
     }
     if (!unique_sweep_names(*plan, raw)) return;
@@ -1760,28 +1764,15 @@ void Validator::build_scenario(RawScenario& raw) {
         for (std::size_t k = 0; k < plan->size(); ++k) {
             plan->assignments(k, as);
             try {
-                (void)with_parameters(*base, as, plan->name(raw.name, k), reg_, true, false);
+                const ScenarioSpec made = with_parameters(*base, as, plan->name(raw.name, k), true);
+                if (check_) d_.add(check_(made));
             } catch (const ConfigError& err) {
                 d_.add(err.diagnostics.errors());
-                if (d_.count() > 50) return;
             }
+            if (d_.count() > 50) return;
         }
         if (!d_.empty()) return;
     }
-    ordered_json sw = ordered_json::object();
-    for (std::size_t j = 0; j < plan->axes.size(); ++j) {
-        const auto& a = plan->axes[j];
-        if (!a.range) {  // a list: its values; a range: the range, not a million values
-            ordered_json vs = ordered_json::array();
-            for (const auto& v : a.listed) std::visit([&](const auto& x) { vs.push_back(x); }, v.value);
-            sw[a.path] = std::move(vs);
-        } else {
-            sw[a.path] = axes[j].range_json;
-        }
-    }
-    if (zip) sw["zip"] = true;
-    base->resolved["sweep"] = std::move(sw);
-    base->resolved["sweep_scenarios"] = plan->size();
     base->sweep_plan = std::move(plan);
     add_scenario(std::move(*base), raw.mark);
 }
@@ -1935,20 +1926,6 @@ std::optional<Experiment> Validator::run() {
     check_sweep_names();
     check_compare();
     if (!d_.empty()) return std::nullopt;
-    ex_.registry = &reg_;
-
-    ordered_json& j = ex_.resolved;
-    j["racesim"] = config_format_version;
-    j["name"] = ex_.name;
-    j["horizon"] = ex_.horizon;
-    j["output"] = {{"every", ex_.output.every ? ordered_json(*ex_.output.every) : ordered_json("horizon/300")},
-                   {"times", ex_.output.times}};
-    j["solver"] = {{"method", ex_.solver.closed_form ? "closed-form" : "ode"},
-                   {"rel_tol", ex_.solver.rel_tol},
-                   {"abs_tol", ex_.solver.abs_tol},
-                   {"max_steps", ex_.solver.max_steps}};
-    j["scenarios"] = ordered_json::array();
-    for (const auto& sc : ex_.scenarios) j["scenarios"].push_back(sc.resolved);
     return std::move(ex_);
 }
 
@@ -2183,8 +2160,8 @@ const std::vector<std::string>& accepted_defaults_keys() {
 }
 
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
-                                   const ExperimentLimits& limits) {
-    Validator v(doc, registry, diags, limits);
+                                   const ExperimentLimits& limits, const ScenarioCheck& check) {
+    Validator v(doc, registry, diags, limits, check);
     return v.run();
 }
 

@@ -40,7 +40,7 @@ struct Outcome {
 
 // <scenario>.csv: a scenario's trajectory, one row per output time. The columns of
 // `trajectory`, then, with a reference, those of `trajectory_reference`, then one column per
-// auxiliary quantity of the loss law (name, unit and doc: the scenario's Model::auxiliary).
+// auxiliary quantity of the loss law (name, unit and doc: ScenarioResult::auxiliary, from the scenario's Model).
 // Their names are racesim::trajectory_columns (config/experiment.hpp), which auxiliary
 // quantities may not take.
 struct TrajectoryRow {

@@ -113,11 +113,11 @@ void write_compare_csv(const Comparison& c, const fs::path& file) {
 void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
     std::ofstream out(file);
     if (!out) throw RunError("cannot create " + file.string());
-    const bool ref = s.spec->model.reference != nullptr;
+    const bool ref = s.spec->reference.has_value();
     csv::Line line;
     header(line, columns::trajectory);
     if (ref) header(line, columns::trajectory_reference);
-    for (const auto& q : s.spec->model.auxiliary) line.text(q.name);
+    for (const auto& q : s.auxiliary) line.text(q.name);
     write_line(out, line);
     const Trajectory& tr = s.trajectory;
     for (std::size_t i = 0; i < tr.size(); ++i) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "racesim/config/loader.hpp"  // config_format_version
 #include "racesim/config/scenario.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugin/api.hpp"
@@ -15,6 +16,69 @@ namespace {
 
 ordered_json opt(const std::optional<double>& v) {
     return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+
+ordered_json selection_json(const plugin::Selection& s) {
+    ordered_json j;
+    j["type"] = s.type;
+    // Not a structured binding: clang 14 (the asan preset) cannot capture one in a lambda.
+    for (const auto& kv : s.params.entries()) {
+        const auto& key = kv.first;
+        std::visit([&](const auto& x) { j[key] = x; }, kv.second);
+    }
+    return j;
+}
+
+ordered_json baseline_json(const ScenarioSpec& sc) {
+    return sc.tau ? ordered_json{{"tau", *sc.tau}} : ordered_json{{"C0", *sc.C0}};
+}
+
+/// A generated sweep range as written: {from, to, step} or {from, to, scale}, and its count.
+ordered_json range_json(const SweepRange& r) {
+    ordered_json j{{"from", r.from}, {"to", r.to}};
+    if (r.step != 0)
+        j["step"] = r.step;
+    else
+        j["scale"] = r.log_scale ? "log" : "linear";
+    j["count"] = r.count;
+    return j;
+}
+
+/// A declared scenario as resolved (defaults, extends, the first value of each swept path).
+ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
+    ordered_json j;
+    j["name"] = sc.name;
+    if (sc.origin != sc.name) j["origin"] = sc.origin;
+    if (!sc.sweep.empty()) {
+        ordered_json sw = ordered_json::object();
+        for (const auto& a : sc.sweep) std::visit([&](const auto& x) { sw[a.path] = x; }, a.value);
+        j["sweep"] = sw;
+    }
+    j["efficiency"] = selection_json(sc.efficiency.selection);
+    j["power"] = selection_json(sc.power.selection);
+    j["loss"] = selection_json(sc.loss.selection);
+    j["horizon"] = sc.horizon;
+    if (sc.reference) j["reference"] = sc.reference->selection.type;
+    j["baseline"] = baseline_json(sc);
+    ordered_json tl = ordered_json::array(), tr = ordered_json::array();
+    for (const auto& t : sc.targets) (t.kind == TargetSpec::Kind::loss ? tl : tr).push_back(t.value);
+    j["targets"] = {{"loss", tl}, {"relative", tr}};
+    if (const SweepPlan* plan = sc.sweep_plan.get()) {
+        ordered_json sw = ordered_json::object();
+        for (const auto& a : plan->axes) {
+            if (!a.range) {  // a list: its values; a range: the range, not a million values
+                ordered_json vs = ordered_json::array();
+                for (const auto& v : a.listed) std::visit([&](const auto& x) { vs.push_back(x); }, v.value);
+                sw[a.path] = std::move(vs);
+            } else {
+                sw[a.path] = range_json(*a.range);
+            }
+        }
+        if (plan->zip) sw["zip"] = true;
+        j["sweep"] = std::move(sw);
+        j["sweep_scenarios"] = plan->size();
+    }
+    return j;
 }
 
 ordered_json solve_json(const SolveResult& s) {
@@ -99,16 +163,16 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
         o["sweep"] = sw;
     }
     if (s.solve) o["solve"] = solve_json(*s.solve);
-    o["efficiency"] = sc.resolved["efficiency"];
-    o["power"] = sc.resolved["power"];
-    o["loss"] = sc.resolved["loss"];
-    o["baseline"] = sc.resolved["baseline"];
+    o["efficiency"] = selection_json(sc.efficiency.selection);
+    o["power"] = selection_json(sc.power.selection);
+    o["loss"] = selection_json(sc.loss.selection);
+    o["baseline"] = baseline_json(sc);
     o["horizon"] = sc.horizon;
-    o["C0"] = sc.model.C0;
-    o["L_C0"] = sc.model.L_start;
-    if (!sc.model.auxiliary.empty()) {
+    o["C0"] = s.C0;
+    o["L_C0"] = s.L_C0;
+    if (!s.auxiliary.empty()) {
         ordered_json aux = ordered_json::array();
-        for (const auto& q : sc.model.auxiliary) aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
+        for (const auto& q : s.auxiliary) aux.push_back({{"name", q.name}, {"unit", q.unit}, {"doc", q.doc}});
         o["auxiliary_columns"] = aux;
     }
     ordered_json ts = ordered_json::array();
@@ -174,6 +238,22 @@ ordered_json sweep_json(const SweepStats& st, bool listed) {
 
 }  // namespace
 
+ordered_json resolved_config_json(const Experiment& ex) {
+    ordered_json j;
+    j["racesim"] = config_format_version;
+    j["name"] = ex.name;
+    j["horizon"] = ex.horizon;
+    j["output"] = {{"every", ex.output.every ? ordered_json(*ex.output.every) : ordered_json("horizon/300")},
+                   {"times", ex.output.times}};
+    j["solver"] = {{"method", ex.solver.closed_form ? "closed-form" : "ode"},
+                   {"rel_tol", ex.solver.rel_tol},
+                   {"abs_tol", ex.solver.abs_tol},
+                   {"max_steps", ex.solver.max_steps}};
+    j["scenarios"] = ordered_json::array();
+    for (const auto& sc : ex.scenarios) j["scenarios"].push_back(resolved_scenario_json(sc));
+    return j;
+}
+
 ordered_json summary_json(const RunReport& r) {
     const Experiment& ex = *r.experiment;
     ordered_json j;
@@ -208,7 +288,7 @@ ordered_json summary_json(const RunReport& r) {
     }
     if (!r.sweeps.empty()) j["sweep_csv"] = "sweep.csv";
     if (r.solves) j["solve_csv"] = "solve.csv";
-    j["resolved_config"] = ex.resolved;
+    j["resolved_config"] = resolved_config_json(ex);
     // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
     j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};
     return j;

@@ -8,19 +8,22 @@
 
 namespace racesim::detail {
 
-bool batch_applies(const Experiment& ex, const ScenarioSpec& sc, const std::vector<std::string>& paths) {
-    if (!ex.solver.closed_form || !ex.solver.vectorise || !sc.reference || !sc.reference->entry) return false;
-    const plugin::Descriptor& d = sc.reference->entry->descriptor;
+bool batch_applies(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                   const std::vector<std::string>& paths) {
+    if (!ex.solver.closed_form || !ex.solver.vectorise || !sc.reference) return false;
+    const PluginEntry* e = models.entry(*sc.reference, plugin::Kind::reference);
+    if (!e) return false;
+    const plugin::Descriptor& d = e->descriptor;
     if (!d.batch_time_to_target) return false;
     return std::all_of(paths.begin(), paths.end(), [&](const std::string& p) {
         return std::find(d.batch_paths.begin(), d.batch_paths.end(), p) != d.batch_paths.end();
     });
 }
 
-bool batch_times_impl(const ScenarioSpec& sc, std::size_t n,
+bool batch_times_impl(const ModelBuilder& models, const ScenarioSpec& sc, std::size_t n,
                       const std::vector<std::pair<std::string, plugin::Column>>& varying,
                       std::vector<std::vector<double>>& times, std::string& why, std::size_t& bad) {
-    const PluginEntry& ref = *sc.reference->entry;
+    const PluginEntry& ref = *models.entry(*sc.reference, plugin::Kind::reference);  // batch_applies found it
     // Each path the reference reads: a varying column, else the declared scenario's own value.
     plugin::BatchInput in;
     in.n = n;
@@ -38,8 +41,8 @@ bool batch_times_impl(const ScenarioSpec& sc, std::size_t n,
             }
         in.columns.emplace_back(path, c);
     }
-    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection, sc.model.C0,
-                                      sc.horizon};
+    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection,
+                                      baseline_compute(sc).value_or(0), sc.horizon};
     times.assign(sc.targets.size(), std::vector<double>(n));
     bad = n;
     for (std::size_t k = 0; k < sc.targets.size(); ++k) {

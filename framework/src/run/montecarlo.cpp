@@ -20,7 +20,7 @@ namespace racesim {
 namespace {
 
 /// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
-void sample_by_sample(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                       const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
@@ -36,8 +36,7 @@ void sample_by_sample(const Experiment& ex, const ScenarioSpec& sc, RunSink& sin
             std::vector<Assignment> as;  // no text: a sample has no name, and messages format the value
             for (std::size_t j = 0; j < d; ++j)
                 as.push_back(Assignment{s.paths[j], plugin::Value{out.x[j]}, {}, s.dists[j].mark});
-            const ScenarioSpec v = with_parameters(sc, as, sc.name, *ex.registry, false, false);
-            const auto t = target_times(ex, v);
+            const auto t = target_times(ex, models.with_parameters(sc, as, sc.name, false));
             for (std::size_t k = 0; k < nt; ++k)
                 if (t[k]) out.times[k] = *t[k];
             return out;
@@ -69,7 +68,7 @@ void sample_by_sample(const Experiment& ex, const ScenarioSpec& sc, RunSink& sin
 
 }  // namespace
 
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
@@ -94,14 +93,14 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
         }
         std::vector<std::pair<std::string, plugin::Column>> varying;
         for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
-        if (!detail::batch_times(sc, m, varying, out.times, why, [&](std::size_t q) {
+        if (!detail::batch_times(models, sc, m, varying, out.times, why, [&](std::size_t q) {
                 return sc.name + " (Monte Carlo sample " + std::to_string(i0 + q) + ")";
             }))
             return std::nullopt;
         return out;
     };
     std::string why;  // the reference must accept the first sample, tried now (else sample by sample)
-    if (detail::batch_applies(ex, sc, s.paths) && n > 0 && batch_chunk(0, 1, why)) {
+    if (detail::batch_applies(models, ex, sc, s.paths) && n > 0 && batch_chunk(0, 1, why)) {
         const std::size_t chunk = 4096;
         detail::ordered_parallel<Chunk>(
             (n + chunk - 1) / chunk,
@@ -131,7 +130,7 @@ MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSi
             },
             [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
     } else {
-        sample_by_sample(ex, sc, sink, done, r);
+        sample_by_sample(models, ex, sc, sink, done, r);
     }
     r.stats = monte_carlo_stats(sc, std::move(r.times));
     r.times.clear();

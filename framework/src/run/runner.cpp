@@ -15,7 +15,6 @@
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
-#include "racesim/plugins/registry.hpp"
 
 namespace racesim {
 
@@ -23,8 +22,9 @@ namespace {
 
 /// The integration problem of a scenario up to `horizon`, with its targets as thresholds in
 /// ln(C/C0) (none when `targets` is false) and no output times.
-IntegrationProblem problem_of(const ScenarioSpec& sc, double horizon, bool targets) {
-    const Model& m = sc.model;
+IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool targets) {
+    const ScenarioSpec& sc = *s.spec;
+    const Model& m = s.model;
     IntegrationProblem pb;
     pb.efficiency = m.efficiency.get();
     pb.power = m.power.get();
@@ -35,7 +35,7 @@ IntegrationProblem problem_of(const ScenarioSpec& sc, double horizon, bool targe
     pb.power_name = sc.power.selection.type;
     if (targets)
         for (const auto& t : sc.targets) {
-            const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+            const double L = m.target_loss(t);
             std::string why;
             const auto log_C = m.loss->log_compute_for_loss(L, why);
             if (!log_C)
@@ -77,18 +77,23 @@ std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc) {
     return t;
 }
 
-ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool keep_rows) {
+ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, bool keep_rows) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Model& m = sc.model;
+    const ScenarioSpec& sc = *inst.spec;
+    const Model& m = inst.model;
     ScenarioResult out;
     out.spec = &sc;
+    out.owned = inst.owned;
+    out.C0 = m.C0;
+    out.L_C0 = m.L_start;
+    out.auxiliary = m.auxiliary;
 
-    IntegrationProblem pb = problem_of(sc, sc.horizon, true);
+    IntegrationProblem pb = problem_of(inst, sc.horizon, true);
     pb.output_times = output_grid(ex, sc);
     for (const auto& t : sc.targets) {
         TargetResult tr;
         tr.spec = t;
-        tr.loss = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+        tr.loss = m.target_loss(t);
         tr.relative = tr.loss / m.L_start;
         out.targets.push_back(tr);
     }
@@ -183,7 +188,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool k
     return out;
 }
 
-double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
+double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t) {
     if (t <= 0) return 0;
     if (ex.solver.closed_form && sc.model.reference) return sc.model.reference->log_compute_ratio(t);
     IntegrationProblem pb = problem_of(sc, t, false);
@@ -192,9 +197,9 @@ double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t) {
     return integrate(pb, opt).log_ratio.back();
 }
 
-std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc) {
+std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc) {
     const Model& m = sc.model;
-    const IntegrationProblem pb = problem_of(sc, sc.horizon, true);
+    const IntegrationProblem pb = problem_of(sc, sc.spec->horizon, true);
     if (ex.solver.closed_form && m.reference) {
         std::vector<std::optional<double>> out;
         for (const double x : pb.log_thresholds) out.push_back(m.reference->time_to_log_compute_ratio(x));
@@ -218,45 +223,46 @@ namespace {
 
 /// Scenario i of the run: made (when swept), its goal seek and then the scenario at the value
 /// found, and its sensitivity rows.
-ScenarioResult run_one(const Experiment& ex, std::size_t i, bool keep) {
-    const ScenarioRef ref = expand(ex, i, keep);
-    const ScenarioSpec& sc = *ref.spec;
+ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::size_t i, bool keep) {
+    ScenarioInstance inst = models.expand(ex, i);
+    const ScenarioSpec& sc = *inst.spec;
     for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
     ScenarioResult res;
     if (!sc.solve) {
-        res = run_scenario(ex, sc, keep);
-        res.owned = ref.owned;
+        res = run_scenario(ex, inst, keep);
     } else {
-        SolveResult s = solve(ex, sc);
-        std::shared_ptr<const ScenarioSpec> spec = ref.owned;
+        SolveResult s = solve(models, ex, sc);
         if (s.found) {
             const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
-            auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, *ex.registry, false));
+            auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, false));
             solved->solve = sc.solve;
             solved->sensitivity = sc.sensitivity;
-            spec = std::move(solved);
+            Model m = models.build(*solved);
+            const ScenarioSpec* p = solved.get();
+            inst = ScenarioInstance{p, std::move(solved), inst.declared, std::move(m)};
         }
-        res = run_scenario(ex, spec ? *spec : sc, keep);
-        res.owned = spec;
+        res = run_scenario(ex, inst, keep);
         if (s.found) s.time = res.targets.at(s.spec.target).time;
         res.solve = std::move(s);
     }
     res.index = i;
-    if (res.spec->sensitivity) res.sensitivity = sensitivity(ex, *res.spec, res);
+    if (res.spec->sensitivity) res.sensitivity = sensitivity(models, ex, *res.spec, res);
     return res;
 }
 
 /// The first exception, with a plugin fault given the scenario it happened in.
-std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
+std::exception_ptr annotated(const ModelBuilder& models, const Experiment& ex, std::size_t i) {
     try {
         throw;
     } catch (PluginError& e) {  // the registry's guards know the plugin and the time, not the scenario
         try {
-            const ScenarioRef ref = expand(ex, i, false);
+            const ScenarioRef ref = expand(ex, i);
             const ScenarioSpec& sc = *ref.spec;
             if (e.scenario.empty()) e.scenario = sc.name;
-            const BlockSpec& b = e.kind == "power" ? sc.power : sc.efficiency;
-            if (e.library.empty() && b.entry) e.library = b.entry->library->path;
+            const bool power = e.kind == "power";
+            const PluginEntry* entry =
+                models.entry(power ? sc.power : sc.efficiency, power ? plugin::Kind::power : plugin::Kind::efficiency);
+            if (e.library.empty() && entry) e.library = entry->library->path;
         } catch (...) {
         }
         return std::current_exception();
@@ -267,8 +273,8 @@ std::exception_ptr annotated(const Experiment& ex, std::size_t i) {
 
 /// The rows [k0, k0 + n) of a batchable sweep, by the reference's vectorised closed form;
 /// nullopt when the reference declines them (`why` says why).
-std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, std::size_t k0, std::size_t n,
-                                    std::string& why) {
+std::optional<SweepRows> batch_rows(const ModelBuilder& models, const ScenarioSpec& sc, std::size_t first,
+                                    std::size_t k0, std::size_t n, std::string& why) {
     const SweepPlan& plan = *sc.sweep_plan;
     SweepRows rows;
     rows.declared = &sc;
@@ -281,7 +287,7 @@ std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, s
         for (std::size_t r = 0; r < n; ++r) rows.values[j][r] = plan.axes[j].number(plan.axis_index(k0 + r, j));
         varying.emplace_back(plan.axes[j].path, plugin::Column{rows.values[j].data(), 1});
     }
-    if (!detail::batch_times(sc, n, varying, rows.times, why,
+    if (!detail::batch_times(models, sc, n, varying, rows.times, why,
                              [&](std::size_t r) { return plan.name(sc.name, k0 + r); }))
         return std::nullopt;
     return rows;
@@ -289,21 +295,21 @@ std::optional<SweepRows> batch_rows(const ScenarioSpec& sc, std::size_t first, s
 
 }  // namespace
 
-bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc) {
-    return sweep_batchable(ex, sc, ex.output.trajectories);
+bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc) {
+    return sweep_batchable(models, ex, sc, ex.output.trajectories);
 }
 
-bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
+bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
     if (trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
-    if (!detail::batch_applies(ex, sc, paths)) return false;
+    if (!detail::batch_applies(models, ex, sc, paths)) return false;
     const std::string prefix = sc.name + "[";
     for (const auto& c : ex.comparisons)
         if (c.a.rfind(prefix, 0) == 0 || c.b.rfind(prefix, 0) == 0) return false;
     // The reference must accept this sweep: its first row, tried now.
     std::string why;
-    return batch_rows(sc, 0, 0, 1, why).has_value();
+    return batch_rows(models, sc, 0, 0, 1, why).has_value();
 }
 
 std::size_t work_units(const Experiment& ex) {
@@ -313,7 +319,7 @@ std::size_t work_units(const Experiment& ex) {
     return n;
 }
 
-RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress,
+RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunSink& sink, const Progress& progress,
                           std::optional<bool> trajectories) {
     const auto t0 = std::chrono::steady_clock::now();
     const bool keep = trajectories.value_or(ex.output.trajectories);
@@ -335,7 +341,7 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
     // Decided once per declared scenario: sweep_batchable asks the reference to evaluate a row.
     std::vector<bool> batchable;
-    for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(ex, sc, keep));
+    for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(models, ex, sc, keep));
     std::size_t first = 0;
     std::size_t d = 0;
     while (d < ex.scenarios.size()) {
@@ -348,7 +354,7 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
                     check_interrupt();
                     const std::size_t k0 = c * chunk, m = std::min(chunk, rows - k0);
                     std::string why;
-                    auto out = batch_rows(sc, first, k0, m, why);
+                    auto out = batch_rows(models, sc, first, k0, m, why);
                     if (!out)
                         throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
                                        "' declined rows " + std::to_string(k0) + " to " + std::to_string(k0 + m - 1) +
@@ -373,20 +379,20 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
             count,
             [&](std::size_t i) {
                 check_interrupt();
-                return run_one(ex, offset + i, keep);
+                return run_one(models, ex, offset + i, keep);
             },
             [&](const ScenarioResult& res) {
                 if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
                 sink.scenario(res);
             },
-            [&](std::size_t i) { return annotated(ex, offset + i); }, tick);
+            [&](std::size_t i) { return annotated(models, ex, offset + i); }, tick);
         first += count;
         d = end;
     }
 
     for (const auto& sc : ex.scenarios)
         if (sc.sample) {
-            r.monte_carlo.push_back(monte_carlo(ex, sc, sink, tick));
+            r.monte_carlo.push_back(monte_carlo(models, ex, sc, sink, tick));
             sink.monte_carlo(r.monte_carlo.back());
         }
     for (const auto& c : ex.comparisons) {
@@ -402,9 +408,10 @@ RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& p
     return r;
 }
 
-RunResult run_experiment(const Experiment& ex, const Progress& progress, std::optional<bool> trajectories) {
+RunResult run_experiment(const ModelBuilder& models, const Experiment& ex, const Progress& progress,
+                         std::optional<bool> trajectories) {
     CollectingSink sink;
-    (void)run_experiment(ex, sink, progress, trajectories);
+    (void)run_experiment(models, ex, sink, progress, trajectories);
     return sink.take();
 }
 

@@ -8,7 +8,8 @@
 
 namespace racesim {
 
-std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec& sc, const ScenarioResult& base) {
+std::vector<SensitivityRow> sensitivity(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                                        const ScenarioResult& base) {
     const SensitivitySpec& spec = *sc.sensitivity;
     std::vector<std::string> paths = spec.paths;
     if (paths.empty()) {
@@ -40,9 +41,9 @@ std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec
                     continue;
                 }
                 try {
-                    const ScenarioSpec moved_sc = with_parameters(sc, {a}, sc.name, *ex.registry, false);
-                    side[k] = run_scenario(ex, moved_sc);
-                    side[k]->spec = nullptr;  // moved_sc dies here; only the target times are kept
+                    side[k] = run_scenario(ex, models.with_parameters(sc, {a}, sc.name, false));
+                    side[k]->spec = nullptr;  // only the target times are kept
+                    side[k]->owned.reset();
                 } catch (const ConfigError& e) {
                     const auto& d = e.diagnostics.errors();
                     note += (note.empty() ? "" : "; ") + (d.empty() ? std::string(e.what()) : d.front().message);

@@ -22,14 +22,13 @@ struct Outcome {
     std::string error;  ///< set when the scenario cannot be built or the target not expressed
 };
 
-Outcome evaluate(const Experiment& ex, const ScenarioSpec& sc, double p) {
+Outcome evaluate(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, double p) {
     const SolveSpec& s = *sc.solve;
     Assignment a{s.path, plugin::Value{p}, format(p), s.bracket_mark};
     try {
-        const ScenarioSpec v = with_parameters(sc, {a}, sc.name, *ex.registry, false);
+        const ScenarioInstance v = models.with_parameters(sc, {a}, sc.name, false);
         const Model& m = v.model;
-        const TargetSpec& t = v.targets.at(s.target);
-        const double L = t.kind == TargetSpec::Kind::loss ? t.value : t.value * m.L_start;
+        const double L = m.target_loss(v.spec->targets.at(s.target));
         std::string why;
         const auto log_C = m.loss->log_compute_for_loss(L, why);
         if (!log_C) return {0, "at " + s.path + " = " + format(p) + " the target cannot be expressed: " + why};
@@ -42,7 +41,7 @@ Outcome evaluate(const Experiment& ex, const ScenarioSpec& sc, double p) {
 
 }  // namespace
 
-SolveResult solve(const Experiment& ex, const ScenarioSpec& sc) {
+SolveResult solve(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc) {
     const SolveSpec& s = *sc.solve;
     SolveResult r;
     r.spec = s;
@@ -56,7 +55,7 @@ SolveResult solve(const Experiment& ex, const ScenarioSpec& sc) {
     auto g = [&](double x) {
         const double p = to_p(x);
         ++r.evaluations;
-        const Outcome o = evaluate(ex, sc, p);
+        const Outcome o = evaluate(models, ex, sc, p);
         if (!o.error.empty() && failure.empty()) failure = o.error;
         if (!o.error.empty()) throw std::domain_error(o.error);
         return o.g;

@@ -1,5 +1,7 @@
-// A validated experiment: every scenario resolved (defaults, extends), every plugin block
-// checked against its schema and instantiated. Nothing downstream reads YAML.
+// A validated experiment, as a plain value: every scenario resolved (defaults, extends), every
+// plugin block checked against its schema. It holds names, numbers, paths and the schemas of
+// the plugins it names, no plugin object and no registry: racesim/model/model.hpp builds the
+// live models. Nothing downstream reads YAML.
 #pragma once
 
 #include <array>
@@ -7,7 +9,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,14 +17,15 @@
 #include "racesim/config/sample.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
-#include "racesim/plugins/registry.hpp"
+#include "racesim/plugin/schema.hpp"
 
 namespace racesim {
 
 /// A plugin named in a scenario, with its resolved parameters.
 struct BlockSpec {
     plugin::Selection selection;  ///< type + resolved params (defaults filled in)
-    const PluginEntry* entry = nullptr;
+    /// The parameter table of the plugin type (shared, immutable: a copy of the registry's).
+    std::shared_ptr<const plugin::Schema> schema;
     Mark mark;
     std::map<std::string, Mark> value_marks;  ///< where each parameter's value was written
 };
@@ -112,18 +114,6 @@ struct TargetSpec {
 /// and values are defined with the other results columns in framework/src/output/columns.cpp.
 inline constexpr std::array<std::string_view, 8> trajectory_columns{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
 
-/// The instantiated models of one scenario. The plugin objects keep their libraries loaded.
-struct Model {
-    std::shared_ptr<const plugin::RateModel> efficiency;
-    std::shared_ptr<const plugin::RateModel> power;
-    std::shared_ptr<const plugin::LossLaw> loss;
-    std::shared_ptr<const plugin::ReferenceModel> reference;  ///< may be null
-    double C0 = 0;                                            ///< PFLOP
-    double log_C0 = 0;
-    double L_start = 0;                       ///< L(C0): R = L / L_start
-    std::vector<plugin::Quantity> auxiliary;  ///< loss->auxiliary(): extra trajectory columns
-};
-
 struct ScenarioSpec {
     std::string name;
     std::string origin;  ///< the scenario as declared in the file (differs from name when swept)
@@ -141,8 +131,6 @@ struct ScenarioSpec {
     std::optional<SolveSpec> solve;
     std::optional<SensitivitySpec> sensitivity;
     std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
-    Model model;
-    nlohmann::ordered_json resolved;  ///< the scenario as resolved, for summary.json
 };
 
 struct OutputSpec {
@@ -191,10 +179,9 @@ struct Experiment {
     /// which racesim::expand makes one at a time (racesim::scenario_count counts them).
     std::vector<ScenarioSpec> scenarios;
     std::vector<CompareSpec> comparisons;
-    nlohmann::ordered_json resolved;  ///< the whole experiment as resolved
-    /// The registry the models came from; it must outlive the experiment (goal seek and
-    /// sensitivity runs instantiate new models at run time).
-    const Registry* registry = nullptr;
+    /// The config's `plugin_paths:` (absolute): with the session's own search path, where the
+    /// plugin types it names are found when it runs.
+    std::vector<std::filesystem::path> plugin_paths;
 };
 
 }  // namespace racesim

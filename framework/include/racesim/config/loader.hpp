@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,8 +53,15 @@ const std::vector<std::string>& accepted_top_level_keys();
 const std::vector<std::string>& accepted_scenario_keys();
 const std::vector<std::string>& accepted_defaults_keys();
 
-/// Validates a document against the plugins in `registry` and instantiates every model.
+/// Checks a scenario beyond its schemas and returns the problems found, each at the position
+/// of the value that caused it. racesim::model_check (racesim/model/model.hpp) builds its models.
+using ScenarioCheck = std::function<std::vector<Diagnostic>(const ScenarioSpec&)>;
+
+/// Validates a document against the plugin schemas in `registry`. `check`, when given, is
+/// asked about each scenario as it is resolved, and about each combination of values of a
+/// sweep of up to ExperimentLimits::check_combinations scenarios; its problems are reported
+/// in place, in file order. The experiment's `plugin_paths` are left for the caller to set.
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
-                                   const ExperimentLimits& limits = {});
+                                   const ExperimentLimits& limits = {}, const ScenarioCheck& check = {});
 
 }  // namespace racesim

@@ -1,5 +1,6 @@
-// A scenario's models: instantiated from its resolved plugin selections, and instantiated
-// again with some parameters changed (sweeps, goal seek, sensitivity). Nothing here reads YAML.
+// Scenarios as values: a scenario's parameters read, checked and changed (sweeps, goal seek,
+// sensitivity, samples), and a sweep's scenarios made one at a time. Nothing here reads YAML or
+// builds a plugin object: racesim/model/model.hpp turns a scenario into live models.
 #pragma once
 
 #include <memory>
@@ -12,10 +13,9 @@
 
 namespace racesim {
 
-/// Creates the scenario's models from its selections (C0, the loss at C0, the targets'
-/// compute thresholds, the reference) and fills `sc.resolved`. Returns the problems found,
-/// each at the position of the value that caused it; `sc.model` is complete only when none.
-std::vector<Diagnostic> instantiate(ScenarioSpec& sc, const Registry& registry, bool describe = true);
+/// The baseline compute C0 in PFLOP: the given one, or E0 · P0 · (1 + tau) · 1 yr (nullopt when
+/// tau is given but the efficiency has no E0 or the power no P0).
+std::optional<double> baseline_compute(const ScenarioSpec& sc);
 
 /// A parameter path of a scenario, split: block "efficiency", "power", "loss" or "baseline".
 struct ParameterPath {
@@ -40,13 +40,12 @@ std::optional<double> parameter_value(const ScenarioSpec& sc, const std::string&
 /// reason it is refused, or "" when it is admissible.
 std::string check_parameter_value(const ScenarioSpec& sc, const std::string& path, const plugin::Value& v);
 
-/// A copy of `base` named `name` with the assignments applied and its models instantiated
-/// anew (the copy records the assignments in `sweep` only when `record` is true).
-/// Throws ConfigError with diagnostics at the assignments' marks when a value is refused.
-/// `describe = false` skips `resolved` (for Monte Carlo samples, which are never written whole).
+/// A copy of `base` named `name` with the assignments applied, each checked against its
+/// parameter's schema (the copy records the assignments in `sweep` only when `record` is true;
+/// it has no solve, sensitivity or sample). Throws ConfigError with diagnostics at the
+/// assignments' marks when a value is refused. Its models are checked by the model layer.
 ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignment>& assignments,
-                             const std::string& name, const Registry& registry, bool record = true,
-                             bool describe = true);
+                             const std::string& name, bool record = true);
 
 /// The number of scenarios an experiment runs: each declared scenario, a swept one counted
 /// as the number of scenarios of its sweep.
@@ -57,15 +56,18 @@ std::size_t scenario_count(const Experiment& ex);
 struct ScenarioRef {
     const ScenarioSpec* spec = nullptr;
     std::shared_ptr<const ScenarioSpec> owned;
-    std::size_t declared = 0;  ///< the index of its declared scenario in ex.scenarios
+    std::size_t declared = 0;     ///< the index of its declared scenario in ex.scenarios
+    std::size_t sweep_index = 0;  ///< a sweep's scenario: its index in the sweep
 };
 
 /// Scenario i of the run (0 <= i < scenario_count(ex)): declared scenarios in file order, a
-/// sweep's scenarios in its order. A swept scenario is instantiated now (with `resolved` only
-/// when `describe`), keeps the declared scenario's solve and sensitivity, and records its
-/// values in `sweep`. Throws ConfigError (at the sweep values' marks) when its combination of
-/// values is refused.
-ScenarioRef expand(const Experiment& ex, std::size_t i, bool describe = true);
+/// sweep's scenarios in its order. A swept scenario is made now, keeps the declared scenario's
+/// solve and sensitivity, and records its values in `sweep`. Throws ConfigError (at the sweep
+/// values' marks, noted with in_sweep) when one of its values is refused.
+ScenarioRef expand(const Experiment& ex, std::size_t i);
+
+/// `e` with each diagnostic noted as the k-th scenario of the sweep of `declared`.
+ConfigError in_sweep(const ConfigError& e, const ScenarioSpec& declared, std::size_t k);
 
 /// Rounds to 15 significant digits (generated sweep values: 0.1 + 2·0.1 is 0.3).
 double clean_decimal(double x);

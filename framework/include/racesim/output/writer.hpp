@@ -64,6 +64,10 @@ struct RunReport {
 /// The whole summary.json document (schema: docs/results.md).
 nlohmann::ordered_json summary_json(const RunReport& r);
 
+/// The experiment as resolved (defaults, extends; a sweep as written): summary.json's
+/// `resolved_config`.
+nlohmann::ordered_json resolved_config_json(const Experiment& ex);
+
 /// Streams a run into a results directory `dir`: every file is written, as results arrive,
 /// into a temporary sibling directory, and commit() makes it `dir` in one step; `dir` is
 /// checked, and with `force` replaced, by AtomicResultsDir (racesim/output/results_dir.hpp:

@@ -69,6 +69,9 @@ struct ScenarioResult {
     const ScenarioSpec* spec = nullptr;
     std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (sweep, goal seek)
     std::size_t index = 0;                      ///< in the run (racesim::expand)
+    double C0 = 0;                              ///< PFLOP, the baseline compute of its model
+    double L_C0 = 0;                            ///< the loss at C0 (R = L / L_C0)
+    std::vector<plugin::Quantity> auxiliary;    ///< the loss law's extra trajectory columns
     std::optional<SolveResult> solve;
     Trajectory trajectory;  ///< empty unless trajectories are kept or the scenario is compared
     std::vector<TargetResult> targets;

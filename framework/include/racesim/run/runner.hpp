@@ -1,5 +1,6 @@
 // Experiment -> Results: integrates every scenario, finds the time to each target and
 // compares with the scenario's reference model. Knows nothing of YAML or of file formats.
+// The models come from a ModelBuilder (racesim/model/model.hpp), which the caller gives.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include "racesim/analysis/compare.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/model/model.hpp"
 #include "racesim/run/results.hpp"
 #include "racesim/run/sink.hpp"
 
@@ -28,26 +30,27 @@ std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc);
 
 /// One trajectory. Without `keep_rows` the rows are still computed (and checked against the
 /// reference) but not kept: the result has targets and errors only.
-ScenarioResult run_scenario(const Experiment& ex, const ScenarioSpec& sc, bool keep_rows = true);
+ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& sc, bool keep_rows = true);
 
 /// ln(C(t)/C0) of a scenario, integrated to t only (0 at t = 0).
-double log_ratio_at(const Experiment& ex, const ScenarioSpec& sc, double t);
+double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t);
 
 /// Goal seek: the value of `sc.solve->path` in its bracket at which the target is reached at
 /// exactly `at` (TOMS 748 on ln C(at) - ln C_target, each evaluation a simulation to `at`).
-SolveResult solve(const Experiment& ex, const ScenarioSpec& sc);
+SolveResult solve(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
 
 /// The one-at-a-time sensitivity rows of a scenario with `sensitivity:` (base result given).
-std::vector<SensitivityRow> sensitivity(const Experiment& ex, const ScenarioSpec& sc, const ScenarioResult& base);
+std::vector<SensitivityRow> sensitivity(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                                        const ScenarioResult& base);
 
 /// The time to each target of a scenario (nullopt: not reached by its horizon), integrated
 /// without an output grid.
-std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioSpec& sc);
+std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc);
 
 /// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB), handing each to
 /// `sink` in order; `done` is called (from any thread) with the number of samples finished.
 /// Throws RunError naming the first failing sample by index.
-MonteCarloResult monte_carlo(const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done = {});
 
 /// The series of a result, for comparisons.
@@ -60,9 +63,9 @@ using Progress = std::function<void(std::size_t, std::size_t)>;
 /// reference's vectorised closed form: `solver: {method: closed-form}`, trajectories not kept,
 /// a reference with batch_time_to_target that reads every swept path, no goal seek or
 /// sensitivity, none of its scenarios compared, and `ex.solver.vectorise` (on by default).
-bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc);
+bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
 /// The same with trajectories kept or not as given (instead of `ex.output.trajectories`).
-bool sweep_batchable(const Experiment& ex, const ScenarioSpec& sc, bool trajectories);
+bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories);
 
 /// The number of runs `run_experiment` reports progress over: scenarios plus samples.
 std::size_t work_units(const Experiment& ex);
@@ -75,10 +78,11 @@ std::size_t work_units(const Experiment& ex);
 /// combination of values that is refused), whatever the schedule.
 /// `trajectories`: whether each scenario's trajectory is kept (handed to the sink); unset:
 /// `ex.output.trajectories`.
-RunSummary run_experiment(const Experiment& ex, RunSink& sink, const Progress& progress = {},
-                          std::optional<bool> trajectories = {});
+RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunSink& sink,
+                          const Progress& progress = {}, std::optional<bool> trajectories = {});
 
 /// The same, kept in memory.
-RunResult run_experiment(const Experiment& ex, const Progress& progress = {}, std::optional<bool> trajectories = {});
+RunResult run_experiment(const ModelBuilder& models, const Experiment& ex, const Progress& progress = {},
+                         std::optional<bool> trajectories = {});
 
 }  // namespace racesim
