@@ -1,7 +1,10 @@
 // The embedding API (racesim/racesim.hpp): loading from a file, YAML text and an in-memory tree
 // gives the same experiment and the same diagnostics; a run hands every result to its sink in
 // the documented order; sessions work from several threads.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -297,4 +300,44 @@ TEST_CASE("check reports the contract of every model of every scenario", "[api]"
     REQUIRE(checks.size() == 6);  // 2 scenarios x (efficiency, power, loss)
     for (const auto& c : checks) CHECK(c.report.problems.empty());
     CHECK(checks[0].what == "efficiency 'continuous-doubling'");
+}
+
+TEST_CASE("the results directory's summary.json holds each scenario's C0 and L(C0) as the run made them", "[api]") {
+    // A C0 baseline and a loss law with its own C_ref, so that neither value is a default.
+    const std::string yaml = R"(racesim: 1
+name: api-summary
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 2.5, C_ref: 1000}
+  baseline: {C0: 300}
+  targets: {relative: [0.95]}
+scenarios:
+  - name: a
+  - name: b
+    baseline: {C0: 7000}
+)";
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(yaml);
+    const RunResult mem = session.run(ex);
+    const fs::path dir = fs::temp_directory_path() / ("racesim-api-summary-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    {
+        ResultsWriter out(ex, dir, false);
+        session.run(ex, RunOptions{}, out);
+    }
+    std::ifstream in(dir / "summary.json");
+    const auto j = nlohmann::json::parse(in);
+    REQUIRE(j["scenarios"].size() == mem.scenarios.size());
+    for (std::size_t i = 0; i < mem.scenarios.size(); ++i) {
+        const auto& s = mem.scenarios[i];
+        CHECK(s.C0 == (i == 0 ? 300.0 : 7000.0));
+        // L(C0) = L0 · (C0 / C_ref)^-kappa; the law computes it through logarithms, so a few
+        // ulp apart from pow (1e-14 relative is ~50 ulp).
+        CHECK(s.L_C0 == Approx(2.5 * std::pow(s.C0 / 1000, -0.048)).epsilon(1e-14));
+        CHECK(j["scenarios"][i]["C0"].get<double>() == s.C0);
+        CHECK(j["scenarios"][i]["L_C0"].get<double>() == s.L_C0);
+    }
+    fs::remove_all(dir);
 }

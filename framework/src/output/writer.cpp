@@ -89,10 +89,14 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     if (swept) add_scenario(stats_of(sc.origin), r);
     if (swept && !report_.trajectories) return;  // in sweep.csv and the sweep's summary only
     // Listed without its trajectory and sensitivity rows (already written): not copied at all.
+    // Every other member of ScenarioResult is copied (a new member must be added here).
     ScenarioResult kept;
     kept.spec = r.spec;
     kept.owned = r.owned;
     kept.index = r.index;
+    kept.C0 = r.C0;
+    kept.L_C0 = r.L_C0;
+    kept.auxiliary = r.auxiliary;
     kept.solve = r.solve;
     kept.targets = r.targets;
     kept.max_rel_err = r.max_rel_err;
