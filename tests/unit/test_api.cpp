@@ -341,3 +341,44 @@ scenarios:
     }
     fs::remove_all(dir);
 }
+
+TEST_CASE("a target at or above the starting loss is met at t = 0 and marked at_start", "[api]") {
+    const std::string yaml = R"(racesim: 1
+name: api-at-start
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 2.5, C_ref: 1000}
+  baseline: {C0: 300}
+scenarios:
+  - name: a
+    targets: {relative: [1.2, 1.0, 0.99]}
+)";
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(yaml);
+    const RunResult mem = session.run(ex);
+    const auto& t = mem.scenarios.at(0).targets;
+    REQUIRE(t.size() == 3);
+    CHECK(t[0].at_start);
+    CHECK(t[0].time == 0.0);
+    CHECK(t[1].at_start);
+    CHECK(t[1].time == 0.0);
+    CHECK_FALSE(t[2].at_start);
+    REQUIRE(t[2].time);
+    CHECK(*t[2].time > 0);
+
+    const fs::path dir = fs::temp_directory_path() / ("racesim-api-at-start-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    {
+        ResultsWriter out(ex, dir, false);
+        session.run(ex, RunOptions{}, out);
+    }
+    std::ifstream in(dir / "summary.json");
+    const auto j = nlohmann::json::parse(in);
+    const auto& jt = j["scenarios"][0]["targets"];
+    CHECK(jt[0]["at_start"] == true);
+    CHECK(jt[1]["at_start"] == true);
+    CHECK_FALSE(jt[2].contains("at_start"));
+    fs::remove_all(dir);
+}
