@@ -1447,14 +1447,20 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             ok = false;
             continue;
         }
-        // Every value a draw can take must be admissible: an unbounded side counts as +-1e300.
+        // Every value a draw can take must be admissible, from the smallest to the largest (the
+        // quantiles at the extreme probabilities the sampler produces).
         for (const double end : {d->lowest(), d->highest()}) {
-            const double probe = std::isinf(end) ? std::copysign(1e300, end) : end;
-            if (auto bad = check_parameter_value(base, path, plugin::Value{probe}); !bad.empty()) {
+            if (!std::isfinite(end)) {
+                auto& e =
+                    d_.error(mark(it->second), "draws of " + path + " from " + d->describe() + " reach " +
+                                                   (end < 0 ? "-inf" : "+inf") + ": beyond the range of a double");
+                note(e, "clip the draws with 'min:'/'max:' or choose a narrower distribution");
+                ok = false;
+                break;
+            }
+            if (auto bad = check_parameter_value(base, path, plugin::Value{end}); !bad.empty()) {
                 auto& e = d_.error(mark(it->second), "draws of " + path + " from " + d->describe() + " reach " +
-                                                         (std::isinf(end) ? std::string(end < 0 ? "-inf" : "+inf")
-                                                                          : plugin::math::format(end)) +
-                                                         ", which is refused: " + bad);
+                                                         plugin::math::format(end) + ", which is refused: " + bad);
                 note(e, "clip the draws with 'min:'/'max:' or choose a distribution inside the range");
                 ok = false;
                 break;
