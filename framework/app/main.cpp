@@ -40,6 +40,7 @@ struct Options {
     std::string type;
     std::string format = "text";
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
+    std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
     std::size_t jobs = 0;  ///< 0: every core
     bool no_trajectories = false;
     std::string results;
@@ -79,7 +80,10 @@ int plugin_path_error(const PluginPathError& e) {
 /// Loads and validates the config; prints diagnostics. Returns the exit code on failure.
 int load(const Options& o, const Session& session, std::optional<Experiment>& ex) {
     try {
-        ex = session.load(o.config, LoadOptions{o.max_scenarios, {}, {}});
+        LoadOptions lo;
+        lo.max_scenarios = o.max_scenarios;
+        lo.max_breakpoints = o.max_breakpoints;
+        ex = session.load(o.config, lo);
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
     } catch (const LoadError& e) {
@@ -314,8 +318,16 @@ int main(int argc, char** argv) {
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
     run->add_flag("--force", o.force, "Replace an existing results directory (atomically; refused without --force)");
-    run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
-        ->check(CLI::PositiveNumber);
+    // The limits a config is validated with: the same for run, validate and check.
+    auto limits = [&o](CLI::App* cmd) {
+        cmd->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
+            ->check(CLI::PositiveNumber);
+        cmd->add_option("--max-breakpoints", o.max_breakpoints,
+                        "Refuse a rate model that declares more breakpoints than this over a scenario's horizon "
+                        "(default 1000000)")
+            ->check(CLI::PositiveNumber);
+    };
+    limits(run);
 
     run->add_flag("--no-trajectories", o.no_trajectories,
                   "Write no per-scenario CSV, only the summary, sweep, solve, sensitivity and samples files "
@@ -333,12 +345,14 @@ int main(int argc, char** argv) {
 
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
+    limits(validate_cmd);
 
     auto* check_cmd =
         app.add_subcommand("check", "Check the plugin contract (breakpoints, jumps, frozen regimes, loss inverse)");
     check_cmd->add_option("config", o.config, "Experiment config (YAML) whose models to check")
         ->required()
         ->type_name("CONFIG");
+    limits(check_cmd);
 
     auto* plugins = app.add_subcommand("plugins", "List the plugin types found on the search path");
 

@@ -57,6 +57,8 @@ struct LoadOptions {
     /// working directory when empty). A file's are its own path and directory.
     std::string name;
     std::filesystem::path base_dir;
+    /// Refuse a rate model that declares more breakpoints than this over a scenario's horizon.
+    std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
 };
 
 /// Whether a run keeps each scenario's trajectory (hands it to the sink).

@@ -392,6 +392,7 @@ void Validator::read_top() {
     }
 
     ex_.file = doc_.path;
+    ex_.limits = lim_;
     ex_.name = doc_.path.stem().string();
     if (const YAML::Node v = root["name"]) {
         if (!v.IsScalar() || v.Scalar().empty())

@@ -167,6 +167,9 @@ struct ExperimentLimits {
     /// instantiated and discarded); larger ones are checked as their scenarios run.
     std::size_t check_combinations = 10'000;
     std::size_t max_samples = 10'000'000;  ///< Monte Carlo samples in an experiment
+    /// Breakpoints one rate model may declare over a scenario's horizon (each costs a segment,
+    /// about 100 bytes and a fresh stepper): a period of 1e-12 yr would ask for 10^13.
+    std::size_t max_breakpoints = 1'000'000;
 };
 
 struct Experiment {
@@ -182,6 +185,8 @@ struct Experiment {
     /// The config's `plugin_paths:` (absolute): with the session's own search path, where the
     /// plugin types it names are found when it runs.
     std::vector<std::filesystem::path> plugin_paths;
+    /// The limits it was validated with; its run builds models within the same ones.
+    ExperimentLimits limits;
 };
 
 }  // namespace racesim
