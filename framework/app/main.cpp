@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,7 @@ struct Options {
     std::string format = "text";
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
     std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
+    std::size_t max_rows = ExperimentLimits{}.max_rows;
     std::size_t jobs = 0;  ///< 0: every core
     bool no_trajectories = false;
     std::string results;
@@ -83,6 +85,8 @@ int load(const Options& o, const Session& session, std::optional<Experiment>& ex
         LoadOptions lo;
         lo.max_scenarios = o.max_scenarios;
         lo.max_breakpoints = o.max_breakpoints;
+        // A run that writes no trajectory writes no rows.
+        lo.max_rows = o.no_trajectories ? std::numeric_limits<std::size_t>::max() : o.max_rows;
         ex = session.load(o.config, lo);
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
@@ -325,6 +329,10 @@ int main(int argc, char** argv) {
         cmd->add_option("--max-breakpoints", o.max_breakpoints,
                         "Refuse a rate model that declares more breakpoints than this over a scenario's horizon "
                         "(default 1000000)")
+            ->check(CLI::PositiveNumber);
+        cmd->add_option("--max-rows", o.max_rows,
+                        "Refuse a run that would write more trajectory rows than this, over all its scenarios "
+                        "(default 50000000, about 5 GB of CSV)")
             ->check(CLI::PositiveNumber);
     };
     limits(run);

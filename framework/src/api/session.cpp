@@ -90,6 +90,7 @@ struct Session::Impl {
         ExperimentLimits limits;
         limits.max_scenarios = lo.max_scenarios;
         limits.max_breakpoints = lo.max_breakpoints;
+        limits.max_rows = lo.max_rows;
         std::optional<Experiment> ex = racesim::validate(doc, *reg, diags, limits, model_check(*reg, limits));
         if (!ex) throw fail(std::move(diags), reg->refused());
         ex->plugin_paths = from_config;
@@ -150,7 +151,7 @@ bool Session::keeps_trajectories(const Experiment& ex, const RunOptions& options
         case Trajectories::automatic:
             break;
     }
-    return ex.output.trajectories && racesim::scenario_count(ex) <= 1000;
+    return ex.output.trajectories && racesim::scenario_count(ex) <= keep_trajectories_up_to;
 }
 
 RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {

@@ -347,6 +347,7 @@ private:
     void read_compare();
     void check_compare();
     void check_sweep_names();
+    void check_output_budget();
     const ScenarioSpec* sweep_containing(const std::string& name) const;
     void add_scenario(ScenarioSpec sc, const Mark& where);
 
@@ -1924,6 +1925,29 @@ void Validator::check_compare() {
     }
 }
 
+/// The trajectory rows the run would write (every scenario's output grid, when trajectories are
+/// kept by the automatic rule), against ExperimentLimits::max_rows.
+void Validator::check_output_budget() {
+    const std::size_t count = scenario_count(ex_);
+    if (!ex_.output.trajectories || count > keep_trajectories_up_to) return;
+    double rows = 0;
+    for (const auto& sc : ex_.scenarios) {
+        const double every = ex_.output.every.value_or(sc.horizon / 300);
+        // The grid 0, every, ..., the horizon, plus output.times (an upper bound: the run's grid).
+        const double n =
+            std::floor(sc.horizon / every * (1 + 1e-12)) + 2 + static_cast<double>(ex_.output.times.size());
+        rows += n * static_cast<double>(sc.sweep_plan ? sc.sweep_plan->size() : 1);
+    }
+    if (rows <= static_cast<double>(lim_.max_rows)) return;
+    const Mark where = ex_.output.every ? every_mark_ : Mark{doc_.path.string(), 1, 1};
+    auto& e = d_.error(where, fmt::format("the run would write about {:.3g} trajectory rows ({} scenarios, about "
+                                          "{:.3g} GB of CSV): more than the budget of {} rows",
+                                          rows, count, rows * 100 / 1e9, lim_.max_rows));
+    note(e,
+         "write fewer rows (a larger output.every), only the summary and tables (racesim run "
+         "--no-trajectories), or raise the budget with --max-rows");
+}
+
 std::optional<Experiment> Validator::run() {
     if (!doc_.root.IsMap()) {
         if (doc_.root.IsNull())
@@ -1943,6 +1967,7 @@ std::optional<Experiment> Validator::run() {
     }
     check_sweep_names();
     check_compare();
+    if (d_.empty()) check_output_budget();
     if (!d_.empty()) return std::nullopt;
     return std::move(ex_);
 }
