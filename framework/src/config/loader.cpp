@@ -1,11 +1,16 @@
 #include "racesim/config/loader.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -2113,29 +2118,69 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
 }
 
 std::optional<Document> parse_document(const fs::path& path, Diagnostics& diags, const DocumentLimits& limits) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
-        diags.error(Mark{path.string()}, "no such file");
+    // POSIX open/read rather than a stream: the reason a file cannot be opened (a loop of links,
+    // a permission) is reported as it is, and a file that is not a regular one (a pipe, a FIFO,
+    // /dev/zero) is read only up to the size limit. O_NONBLOCK: opening a FIFO that no one
+    // writes to must not hang (it is cleared again for reading).
+    const std::string name = path.string();
+    const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        diags.error(Mark{name}, err == ENOENT    ? std::string("no such file")
+                                : err == EACCES  ? std::string("cannot be read: permission denied")
+                                : err == ELOOP   ? std::string("cannot be opened: a loop of symbolic links")
+                                : err == ENOTDIR ? std::string("no such file (a part of its path is not a directory)")
+                                                 : "cannot be opened: " + std::string(std::strerror(err)));
         return std::nullopt;
     }
-    if (fs::is_directory(path, ec)) {
-        diags.error(Mark{path.string()}, "is a directory, not a config file");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        diags.error(Mark{name}, "cannot be read: " + std::string(std::strerror(errno)));
         return std::nullopt;
     }
-    const auto size = fs::file_size(path, ec);
-    if (!ec && size > limits.max_bytes) {
-        diags.error(Mark{path.string()}, "file is " + std::to_string(size) + " bytes; configs are limited to " +
-                                             std::to_string(limits.max_bytes) + " bytes");
+    if (S_ISDIR(st.st_mode)) {
+        diags.error(Mark{name}, "is a directory, not a config file");
         return std::nullopt;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        diags.error(Mark{path.string()}, "cannot be read (permission denied?)");
+    const bool regular = S_ISREG(st.st_mode);
+    if (regular && static_cast<std::uintmax_t>(st.st_size) > limits.max_bytes) {
+        diags.error(Mark{name}, "file is " + std::to_string(st.st_size) + " bytes; configs are limited to " +
+                                    std::to_string(limits.max_bytes) + " bytes");
         return std::nullopt;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_document_text(ss.str(), path, diags, limits);
+    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            diags.error(Mark{name}, errno == EISDIR ? std::string("is a directory, not a config file")
+                                                    : "cannot be read: " + std::string(std::strerror(errno)));
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > limits.max_bytes) {
+            diags.error(Mark{name}, "more than " + std::to_string(limits.max_bytes) + " bytes read from it (" +
+                                        (S_ISFIFO(st.st_mode)  ? "a pipe"
+                                         : S_ISCHR(st.st_mode) ? "a device"
+                                                               : "a file that grew") +
+                                        "); configs are limited to " + std::to_string(limits.max_bytes) +
+                                        " bytes: refused");
+            return std::nullopt;
+        }
+    }
+    if (text.empty() && S_ISFIFO(st.st_mode)) {
+        auto& e = diags.error(Mark{name}, "is a pipe that gave nothing to read");
+        note(e, "a named pipe (FIFO) is read once, from a writer that is already connected");
+        return std::nullopt;
+    }
+    return parse_document_text(text, path, diags, limits);
 }
 
 namespace {
