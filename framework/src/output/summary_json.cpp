@@ -289,6 +289,14 @@ ordered_json summary_json(const RunReport& r) {
     }
     if (!r.sweeps.empty()) j["sweep_csv"] = "sweep.csv";
     if (r.solves) j["solve_csv"] = "solve.csv";
+    // Which file provided each plugin type, and its SHA-256 when it was loaded.
+    ordered_json plugins = ordered_json::array();
+    for (const auto& p : r.plugins)
+        plugins.push_back({{"kind", plugin::to_string(p.kind)},
+                           {"type", p.type},
+                           {"library", p.library.empty() ? ordered_json(nullptr) : ordered_json(p.library)},
+                           {"sha256", p.sha256.empty() ? ordered_json(nullptr) : ordered_json(p.sha256)}});
+    j["plugins"] = plugins;
     j["resolved_config"] = resolved_config_json(ex);
     // Wall-clock times vary from run to run: they live here, apart, so comparisons can drop them.
     j["timing"] = {{"wall_seconds", r.wall_seconds}, {"scenario_wall_seconds", timing_sc}};

@@ -67,6 +67,7 @@ ResultsWriter::~ResultsWriter() = default;  // an uncommitted temporary director
 void ResultsWriter::begin(const RunInfo& info) {
     report_.trajectories = info.trajectories;
     report_.scenarios = info.scenarios;
+    report_.plugins = info.plugins;
 }
 
 void ResultsWriter::scenario(const ScenarioResult& r) {
@@ -147,7 +148,7 @@ void write_results(const RunResult& r, const fs::path& dir, bool force) {
     ResultsWriter w(*r.experiment, dir, force);
     std::size_t units = r.scenarios.size();
     for (const auto& rows : r.sweep_rows) units += rows.n;
-    w.begin(RunInfo{r.experiment, units, units, r.trajectories});
+    w.begin(RunInfo{r.experiment, units, units, r.trajectories, r.plugins});
     // Scenarios and vectorised sweep rows in the run's order.
     std::size_t b = 0;
     for (const auto& s : r.scenarios) {

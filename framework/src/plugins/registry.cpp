@@ -1,5 +1,8 @@
 #include "racesim/plugins/registry.hpp"
 
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
@@ -7,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -47,6 +51,25 @@ std::string writable_by_others(const fs::path& p, const fs::path& dir) {
     return "is writable by every user of this machine, so anyone could put code in it: make it private (chmod "
            "o-w " +
            p.string() + ") or, if you trust it, list its directory in RACESIM_TRUSTED_PLUGIN_DIRS";
+}
+
+/// The SHA-256 of a file's content, in hex (OpenSSL's EVP interface).
+std::string file_sha256(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!in || !ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
+    std::vector<char> buf(1 << 16);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (in.gcount() > 0 && EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(in.gcount())) != 1)
+            return {};
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return {};
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+    return hex;
 }
 
 void check_file(const fs::path& path) {
@@ -251,6 +274,8 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
 
 void Registry::load_library(const fs::path& path) {
     check_file(path);
+    // Hashed before it is loaded, so summary.json can say which file provided each type.
+    const std::string digest = file_sha256(path);
     auto handle = std::make_shared<dll::shared_library>();
     try {
         handle->load(path, dll::load_mode::rtld_local | dll::load_mode::rtld_now);
@@ -279,6 +304,7 @@ void Registry::load_library(const fs::path& path) {
     lib->name = m.library_name ? m.library_name : path.stem().string();
     lib->racesim_version = m.racesim_version ? m.racesim_version : "?";
     lib->compiler = m.compiler ? m.compiler : "?";
+    lib->sha256 = digest;
     lib->handle = handle;
 
     std::vector<plugin::Descriptor> descriptors;

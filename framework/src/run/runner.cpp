@@ -335,7 +335,24 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
     const std::size_t n = scenario_count(ex), total = work_units(ex);
     r.scenarios = n;
     r.trajectories = keep;
-    sink.begin(RunInfo{&ex, n, total, keep});
+    RunInfo info{&ex, n, total, keep, {}};
+    for (const auto& sc : ex.scenarios) {
+        auto add = [&](const BlockSpec& b, plugin::Kind kind) {
+            for (const auto& p : info.plugins)
+                if (p.kind == kind && p.type == b.selection.type) return;
+            const PluginEntry* e = models.entry(b, kind);
+            const LoadedLibrary* lib = e ? e->library.get() : nullptr;
+            info.plugins.push_back(
+                {kind, b.selection.type,
+                 lib ? std::filesystem::absolute(lib->path).lexically_normal().string() : std::string(),
+                 lib ? lib->sha256 : std::string()});
+        };
+        add(sc.efficiency, plugin::Kind::efficiency);
+        add(sc.power, plugin::Kind::power);
+        add(sc.loss, plugin::Kind::loss);
+        if (sc.reference) add(*sc.reference, plugin::Kind::reference);
+    }
+    sink.begin(info);
     std::atomic<std::size_t> finished{0};
     auto tick = [&](std::size_t k) {
         const std::size_t now = finished += k;

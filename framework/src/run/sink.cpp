@@ -8,6 +8,7 @@ void CollectingSink::begin(const RunInfo& info) {
     result_ = RunResult{};
     result_.experiment = info.experiment;
     result_.trajectories = info.trajectories;
+    result_.plugins = info.plugins;
     pending_.clear();
 }
 

@@ -50,9 +50,10 @@ struct SweepStats {
 struct RunReport {
     const Experiment* experiment = nullptr;
     std::size_t scenarios = 0;
-    bool trajectories = true;            ///< trajectories were kept (RunInfo)
-    std::vector<ScenarioResult> listed;  ///< without their rows
-    std::vector<std::string> csv;        ///< per listed scenario: its CSV file name, "" when none
+    bool trajectories = true;               ///< trajectories were kept (RunInfo)
+    std::vector<PluginProvenance> plugins;  ///< RunInfo::plugins
+    std::vector<ScenarioResult> listed;     ///< without their rows
+    std::vector<std::string> csv;           ///< per listed scenario: its CSV file name, "" when none
     std::vector<SweepStats> sweeps;
     std::size_t sensitivity_rows = 0;
     bool solves = false;

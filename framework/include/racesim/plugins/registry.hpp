@@ -27,6 +27,7 @@ struct LoadedLibrary {
     std::string name;             ///< the manifest's library name
     std::string racesim_version;  ///< the racesim release it was built with
     std::string compiler;
+    std::string sha256;  ///< of the file, read just before it was loaded (hex)
     std::shared_ptr<const boost::dll::shared_library> handle;
 };
 

@@ -116,6 +116,14 @@ struct SweepRows {
     std::vector<std::vector<double>> times;   ///< per target, per row: yr; +inf not reached by the horizon, NaN never
 };
 
+/// Where a plugin type the run uses came from (summary.json "plugins").
+struct PluginProvenance {
+    plugin::Kind kind = plugin::Kind::efficiency;
+    std::string type;
+    std::string library;  ///< the file it was loaded from; empty for a type made in process
+    std::string sha256;   ///< of that file when it was loaded (hex); empty in process
+};
+
 /// What a run is about to do, told to its sink first.
 struct RunInfo {
     const Experiment* experiment = nullptr;
@@ -124,6 +132,8 @@ struct RunInfo {
     /// Whether each scenario's trajectory is kept (the sink gets it); when not, scenarios that
     /// are compared still carry theirs.
     bool trajectories = true;
+    /// Every plugin type its declared scenarios use, in order of first use.
+    std::vector<PluginProvenance> plugins;
 };
 
 /// What a streamed run keeps in memory: a few numbers per Monte Carlo sample, the comparisons.
@@ -140,7 +150,8 @@ struct RunSummary {
 /// every sample's draws.
 struct RunResult {
     const Experiment* experiment = nullptr;
-    bool trajectories = true;  ///< as in RunInfo
+    bool trajectories = true;               ///< as in RunInfo
+    std::vector<PluginProvenance> plugins;  ///< as in RunInfo
     std::vector<ScenarioResult> scenarios;
     std::vector<SweepRows> sweep_rows;  ///< sweeps evaluated by a vectorised closed form
     std::vector<SensitivityRow> sensitivity;
