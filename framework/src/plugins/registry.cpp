@@ -169,7 +169,11 @@ public:
         const double v = guarded("log_value()", t, [&] { return inner_->log_value(t, log_C, s); });
         if (std::isnan(v)) fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
         if (v == std::numeric_limits<double>::infinity())
-            fault("returned ln(rate) = +inf (an infinite rate: a rate must be finite)", t);
+            fault(
+                "returned ln(rate) = +inf (an infinite rate: a rate must be finite); if the model grows "
+                "exponentially, ln(rate) itself may have left the range of a double at this t (growth rate "
+                "times t above 1e308): shorten the horizon or lower the growth rate",
+                t);
         return v;
     }
 
