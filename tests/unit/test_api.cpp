@@ -94,6 +94,20 @@ std::string tree_errors(const Session& s, const nlohmann::ordered_json& tree) {
     return {};
 }
 
+/// The summary.json a run of `ex` writes into a fresh results directory (removed afterwards).
+nlohmann::json written_summary(const Session& session, const Experiment& ex) {
+    const fs::path dir = fs::temp_directory_path() / ("racesim-api-summary-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    {
+        ResultsWriter out(ex, dir, false);
+        session.run(ex, RunOptions{}, out);
+    }
+    std::ifstream in(dir / "summary.json");
+    auto j = nlohmann::json::parse(in);
+    fs::remove_all(dir);
+    return j;
+}
+
 }  // namespace
 
 TEST_CASE("a file, its YAML text and the equivalent tree load the same experiment and give the same results", "[api]") {
@@ -321,14 +335,7 @@ scenarios:
     const Session session(built_plugins());
     const Experiment ex = session.load_text(yaml);
     const RunResult mem = session.run(ex);
-    const fs::path dir = fs::temp_directory_path() / ("racesim-api-summary-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    {
-        ResultsWriter out(ex, dir, false);
-        session.run(ex, RunOptions{}, out);
-    }
-    std::ifstream in(dir / "summary.json");
-    const auto j = nlohmann::json::parse(in);
+    const auto j = written_summary(session, ex);
     REQUIRE(j["scenarios"].size() == mem.scenarios.size());
     for (std::size_t i = 0; i < mem.scenarios.size(); ++i) {
         const auto& s = mem.scenarios[i];
@@ -339,7 +346,6 @@ scenarios:
         CHECK(j["scenarios"][i]["C0"].get<double>() == s.C0);
         CHECK(j["scenarios"][i]["L_C0"].get<double>() == s.L_C0);
     }
-    fs::remove_all(dir);
 }
 
 TEST_CASE("a target at or above the starting loss is met at t = 0 and marked at_start", "[api]") {
@@ -368,17 +374,9 @@ scenarios:
     REQUIRE(t[2].time);
     CHECK(*t[2].time > 0);
 
-    const fs::path dir = fs::temp_directory_path() / ("racesim-api-at-start-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    {
-        ResultsWriter out(ex, dir, false);
-        session.run(ex, RunOptions{}, out);
-    }
-    std::ifstream in(dir / "summary.json");
-    const auto j = nlohmann::json::parse(in);
+    const auto j = written_summary(session, ex);
     const auto& jt = j["scenarios"][0]["targets"];
     CHECK(jt[0]["at_start"] == true);
     CHECK(jt[1]["at_start"] == true);
     CHECK_FALSE(jt[2].contains("at_start"));
-    fs::remove_all(dir);
 }

@@ -1,6 +1,7 @@
 #include "racesim/config/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -12,12 +13,6 @@
 namespace racesim {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s;
-}
 
 BlockSpec* block_of(ScenarioSpec& sc, const std::string& block) {
     if (block == "efficiency") return &sc.efficiency;
@@ -76,7 +71,7 @@ std::optional<ParameterPath> parse_parameter_path(const ScenarioSpec& sc, const 
     if (std::find(all.begin(), all.end(), path) == all.end()) {
         why = "'" + path + "' is not a numeric parameter of scenario '" + sc.origin + "'";
         if (auto s = suggest(path, all); !s.empty()) why += "; did you mean '" + s + "'?";
-        why += " (parameters: " + join(all) + ")";
+        why += " (parameters: " + fmt::format("{}", fmt::join(all, ", ")) + ")";
         return std::nullopt;
     }
     const auto dot = path.find('.');

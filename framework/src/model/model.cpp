@@ -1,6 +1,7 @@
 #include "racesim/model/model.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,12 +13,6 @@
 namespace racesim {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s;
-}
 
 Diagnostic make_diag(Mark m, std::string message) {
     Diagnostic d;
@@ -176,7 +171,8 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
                 auto d = make_diag(sc.reference->mark, "reference '" + sc.reference->selection.type +
                                                            "' does not apply to scenario '" + sc.name + "'");
                 note(d, why);
-                note(d, "reference types: " + join(registry_->types(plugin::Kind::reference)) +
+                note(d, "reference types: " +
+                            fmt::format("{}", fmt::join(registry_->types(plugin::Kind::reference), ", ")) +
                             "; or drop the reference with 'reference: ~'");
                 out.push_back(std::move(d));
             }
