@@ -22,10 +22,33 @@ std::string message_of(const py::error_already_set& e) {
     return s;
 }
 
+/// Keeps this thread's Python thread state from one call into Python to the next: pybind11's
+/// gil_scoped_acquire otherwise creates and destroys one per call in a thread Python did not
+/// start (a oneTBB worker, the run's thread), which costs more than a model's call. Released
+/// when the thread ends (unless the interpreter is shutting down by then).
+void keep_thread_state() {
+    thread_local struct Keeper {
+        bool kept = false;
+        Keeper() = default;
+        Keeper(const Keeper&) = delete;
+        Keeper& operator=(const Keeper&) = delete;
+        ~Keeper() {
+            if (!kept || !Py_IsInitialized() || _Py_IsFinalizing()) return;
+            py::gil_scoped_acquire gil;
+            gil.dec_ref();  // the count keep_thread_state added: this scope's end deletes the state
+        }
+    } keeper;
+    if (keeper.kept) return;
+    py::gil_scoped_acquire gil;
+    gil.inc_ref();
+    keeper.kept = true;
+}
+
 /// Calls f() with the GIL held; a Python exception becomes a std::runtime_error (which the
 /// registry's guard turns into a PluginError naming the model, the call and t).
 template <class F>
 auto with_gil(F&& f) {
+    keep_thread_state();
     py::gil_scoped_acquire gil;
     try {
         return f();

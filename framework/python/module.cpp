@@ -212,7 +212,7 @@ constexpr auto signal_poll = std::chrono::milliseconds(20);
 /// it asks the run to stop at its next safe point (racesim::request_interrupt), waits for it to
 /// unwind (a results directory is then not written), and raises that exception.
 std::shared_ptr<PyRun> do_run(const PyExperiment& e, std::size_t jobs, const std::string& out, bool force,
-                           const py::object& progress) {
+                              const py::object& progress) {
     auto run = std::make_shared<PyRun>();
     run->session = e.session;
     run->experiment = e.experiment;
