@@ -290,3 +290,22 @@ def test_sample_arrays_view_the_cpp_buffers():
         np.testing.assert_array_equal(col, e["draws"][:, j])
     (again,) = res.sample_arrays("uncertain")
     assert np.shares_memory(again["times"][0], e["times"][0])
+
+
+def test_progress_callback_and_unknown_scenario():
+    seen = []
+    res = racesim.run(ROOT / "configs/paper/fig3.yaml", progress=lambda done, total: seen.append((done, total)))
+    # Called from the run's threads as scenarios finish (not necessarily in order): once each.
+    assert sorted(d for d, _ in seen) == list(range(1, len(res.scenarios) + 1))
+    assert {t for _, t in seen} == {len(res.scenarios)}
+    with pytest.raises(KeyError, match="no scenario 'nope'"):
+        res.trajectory("nope")
+
+
+def test_load_with_base_dir_resolves_relative_paths(tmp_path):
+    text = (ROOT / "configs/examples/power-time-series.yaml").read_text()
+    with pytest.raises(racesim.ConfigError):
+        racesim.load(text, base_dir=tmp_path)  # its table file is relative to configs/examples
+    ex = racesim.load(text, base_dir=ROOT / "configs/examples", name="pts.yaml")
+    assert ex.file.endswith("pts.yaml")
+    assert racesim.run(ex).targets.reached.any()
