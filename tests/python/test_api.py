@@ -251,7 +251,7 @@ def test_no_memory_growth_over_1000_runs():
     del r
     gc.collect()
     grown = rss_bytes() - before
-    assert grown < 4 * 1024 * 1024, f"RSS grew by {grown / 1e6:.1f} MB over 1000 runs"
+    assert grown < 2 * 1024 * 1024, f"RSS grew by {grown / 1e6:.1f} MB over 1000 runs"
 
 
 # -- zero-copy ------------------------------------------------------------------------------
