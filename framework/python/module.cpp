@@ -124,31 +124,6 @@ PySession make_session(const std::vector<std::string>& plugin_paths, bool enviro
     return PySession{std::make_shared<Session>(std::move(so))};
 }
 
-PyExperiment load(const PySession& s, const std::string& how, const std::string& what, const std::string& name,
-                  const std::string& base_dir) {
-    LoadOptions lo;
-    lo.name = name;
-    lo.base_dir = base_dir;
-    std::optional<Experiment> ex;
-    if (how == "tree") {
-        nlohmann::ordered_json tree;
-        try {
-            tree = nlohmann::ordered_json::parse(what);
-        } catch (const std::exception& e) {
-            throw std::invalid_argument(std::string("the config tree is not JSON-serialisable: ") + e.what());
-        }
-        py::gil_scoped_release release;
-        ex.emplace(s.session->load_tree(tree, lo));
-    } else if (how == "text") {
-        py::gil_scoped_release release;
-        ex.emplace(s.session->load_text(what, lo));
-    } else {
-        py::gil_scoped_release release;
-        ex.emplace(s.session->load(fs::path(what), lo));
-    }
-    return PyExperiment{s.session, std::make_shared<const Experiment>(std::move(*ex))};
-}
-
 py::list plugins(const PySession& s) {
     PluginListing list;
     {
@@ -250,6 +225,59 @@ private:
 /// How often the waiting thread looks for Python's signals (KeyboardInterrupt).
 constexpr auto signal_poll = std::chrono::milliseconds(20);
 
+/// Waits for `done` with the GIL released, looking for Python's signals every signal_poll;
+/// returns false as soon as a signal handler raised (KeyboardInterrupt: the Python error is
+/// set), without waiting further.
+bool wait_for(std::future<void>& done) {
+    py::gil_scoped_release release;
+    while (done.wait_for(signal_poll) != std::future_status::ready) {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) return false;
+    }
+    return true;
+}
+
+/// Loads a config on a run thread. Validation has no safe points to stop at: on Ctrl-C this
+/// raises KeyboardInterrupt at once and lets the load finish on its own (it owns what it uses),
+/// its result discarded.
+PyExperiment load(const PySession& s, const std::string& how, const std::string& what, const std::string& name,
+                  const std::string& base_dir) {
+    struct State {
+        std::shared_ptr<Session> session;
+        LoadOptions options;
+        std::string how, what;
+        nlohmann::ordered_json tree;
+        std::optional<Experiment> ex;
+    };
+    auto st = std::make_shared<State>();
+    st->session = s.session;
+    st->options.name = name;
+    st->options.base_dir = base_dir;
+    st->how = how;
+    if (how == "tree") {
+        try {
+            st->tree = nlohmann::ordered_json::parse(what);
+        } catch (const std::exception& e) {
+            throw std::invalid_argument(std::string("the config tree is not JSON-serialisable: ") + e.what());
+        }
+    } else {
+        st->what = what;
+    }
+    auto task = std::make_shared<std::packaged_task<void()>>([st] {
+        if (st->how == "tree")
+            st->ex.emplace(st->session->load_tree(st->tree, st->options));
+        else if (st->how == "text")
+            st->ex.emplace(st->session->load_text(st->what, st->options));
+        else
+            st->ex.emplace(st->session->load(fs::path(st->what), st->options));
+    });
+    std::future<void> done = task->get_future();
+    RunThreads::instance().submit([task] { (*task)(); });
+    if (!wait_for(done)) throw py::error_already_set();
+    done.get();  // rethrows ConfigError
+    return PyExperiment{s.session, std::make_shared<const Experiment>(std::move(*st->ex))};
+}
+
 /// Runs `ex` on a worker thread while this thread, with the GIL released between looks,
 /// checks Python's signal handlers: on KeyboardInterrupt (or any exception a handler raises)
 /// it asks the run to stop at its next safe point (racesim::request_interrupt), waits for it to
@@ -296,19 +324,13 @@ std::shared_ptr<PyRun> do_run(const PyExperiment& e, std::size_t jobs, const std
     auto task = std::make_shared<std::packaged_task<void()>>(work);
     std::future<void> done = task->get_future();
     bool interrupted = false;
-    {
+    RunThreads::instance().submit([task] { (*task)(); });
+    if (!wait_for(done)) {
+        interrupted = true;
         py::gil_scoped_release release;
-        RunThreads::instance().submit([task] { (*task)(); });
-        while (done.wait_for(signal_poll) != std::future_status::ready) {
-            py::gil_scoped_acquire gil;
-            if (PyErr_CheckSignals() != 0) {
-                interrupted = true;
-                break;
-            }
-        }
-        if (interrupted) request_interrupt(SIGINT);
+        request_interrupt(SIGINT);
         done.wait();
-        if (interrupted) clear_interrupt();
+        clear_interrupt();
     }
     if (interrupted) {
         try {

@@ -18,7 +18,7 @@ def root():
 
 @pytest.fixture(scope="session")
 def racesim_bin():
-    path = pathlib.Path(os.environ.get("RACESIM_BIN", ROOT / "build" / "bin" / "racesim"))
+    path = pathlib.Path(os.environ.get("RACESIM_BIN", ROOT / "build" / "bin" / "racesim")).resolve()
     assert path.is_file(), f"the racesim executable is not built: {path}"
     return path
 
