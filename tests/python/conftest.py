@@ -23,10 +23,18 @@ def racesim_bin():
     return path
 
 
+def cli_env():
+    """The environment for the racesim executable: without the ASan runtime preloaded into
+    this interpreter under the asan preset (the executable links its own)."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    return env
+
+
 def cli_run(racesim_bin, config, out):
     """Runs `racesim -q run CONFIG --out OUT`; returns the completed process."""
     return subprocess.run([str(racesim_bin), "-q", "run", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=cli_env())
 
 
 SMALL = """\

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import racesim
-from conftest import ROOT, SMALL
+from conftest import ROOT, SMALL, cli_env
 
 TREE = yaml.safe_load(SMALL)
 
@@ -180,7 +180,7 @@ def test_plugins_and_describe_match_the_cli(racesim_bin):
     assert {p["type"] for p in listed} >= {"mean-field", "power-law", "relative-loss"}
     for p in listed:
         cli = subprocess.run([str(racesim_bin), "describe", p["type"], "--format", "json"], capture_output=True,
-                             text=True, check=True)
+                             text=True, check=True, env=cli_env())
         # The CLI prints one JSON object per kind that has the type; describe() lists them.
         objects, text, pos = [], cli.stdout, 0
         while text[pos:].strip():
