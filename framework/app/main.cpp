@@ -212,6 +212,20 @@ int cmd_run(const Options& o, spdlog::logger& log) {
 }
 
 int cmd_compare(const Options& o) {
+    if (!o.csv.empty()) {
+        // The results directory is racesim's own (written atomically, replaced as a whole by
+        // --force): a comparison written into it could overwrite one of its files.
+        std::error_code ec;
+        const fs::path to = fs::weakly_canonical(fs::absolute(o.csv), ec);
+        const fs::path dir = fs::weakly_canonical(fs::absolute(o.results), ec);
+        const fs::path rel = to.lexically_relative(dir);
+        if (!ec && !rel.empty() && *rel.begin() != "..") {
+            std::cerr << "racesim: error: --csv " << o.csv << " lies inside the results directory " << o.results
+                      << ": refused, it could overwrite a result\n"
+                      << "racesim: note: write it elsewhere, e.g. --csv " << o.a << "-vs-" << o.b << ".csv\n";
+            return exit_usage;
+        }
+    }
     try {
         const Comparison c = compare_results(o.results, o.a, o.b);
         print_comparison(c, std::cout);

@@ -1,6 +1,7 @@
 #include "models.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,6 +16,20 @@ namespace racesim::python {
 
 namespace {
 
+std::atomic<bool> exiting_flag{false};
+
+}  // namespace
+
+void set_exiting() {
+    exiting_flag = true;
+}
+
+bool exiting() {
+    return exiting_flag;
+}
+
+namespace {
+
 /// A Python exception as one line (type: message), without pybind11's traceback block.
 std::string message_of(const py::error_already_set& e) {
     std::string s = e.what();
@@ -24,30 +39,23 @@ std::string message_of(const py::error_already_set& e) {
 
 /// Keeps this thread's Python thread state from one call into Python to the next: pybind11's
 /// gil_scoped_acquire otherwise creates and destroys one per call in a thread Python did not
-/// start (a oneTBB worker, the run's thread), which costs more than a model's call. Released
-/// when the thread ends (unless the interpreter is shutting down by then).
+/// start, which costs more than a model's call. Models are only called on the module's run
+/// threads (a run with Python models uses one thread, module.cpp), which live as long as the
+/// process: the state is never released. (Releasing it as a thread ends can race with the
+/// interpreter's shutdown, which ends a thread that asks for the GIL then: std::terminate.)
 void keep_thread_state() {
-    thread_local struct Keeper {
-        bool kept = false;
-        Keeper() = default;
-        Keeper(const Keeper&) = delete;
-        Keeper& operator=(const Keeper&) = delete;
-        ~Keeper() {
-            if (!kept || !Py_IsInitialized() || _Py_IsFinalizing()) return;
-            py::gil_scoped_acquire gil;
-            gil.dec_ref();  // the count keep_thread_state added: this scope's end deletes the state
-        }
-    } keeper;
-    if (keeper.kept) return;
+    thread_local bool kept = false;
+    if (kept) return;
     py::gil_scoped_acquire gil;
     gil.inc_ref();
-    keeper.kept = true;
+    kept = true;
 }
 
 /// Calls f() with the GIL held; a Python exception becomes a std::runtime_error (which the
 /// registry's guard turns into a PluginError naming the model, the call and t).
 template <class F>
 auto with_gil(F&& f) {
+    if (exiting()) throw std::runtime_error("the Python interpreter is exiting");
     keep_thread_state();
     py::gil_scoped_acquire gil;
     try {

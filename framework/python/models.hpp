@@ -30,6 +30,11 @@ private:
     pybind11::object obj_;
 };
 
+/// Set at interpreter exit: calls into Python models then fail at once (a RunError), so that
+/// the run threads finish without the GIL.
+void set_exiting();
+[[nodiscard]] bool exiting();
+
 /// The descriptors of one Python model class registered as `type`: one for a loss law, one for
 /// a rate model of kind "efficiency" or "power", or one of each rate kind when the class does
 /// not say (`kind` attribute). Reads the class's `params` (schema), `summary` and `__doc__`.

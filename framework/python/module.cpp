@@ -36,12 +36,14 @@ namespace {
 /// A session shared by the experiments and results made with it (they refer to its libraries).
 struct PySession {
     std::shared_ptr<Session> session;
+    bool python_models = false;  ///< has types written in Python
 };
 
 /// A loaded experiment and the session it refers to.
 struct PyExperiment {
     std::shared_ptr<Session> session;
     std::shared_ptr<const Experiment> experiment;
+    bool python_models = false;
 };
 
 /// A finished run: everything in memory. Owns what its numpy views point into.
@@ -121,7 +123,8 @@ PySession make_session(const std::vector<std::string>& plugin_paths, bool enviro
         auto ds = python::python_descriptors(py::str(item.first), py::reinterpret_borrow<py::object>(item.second));
         for (auto& d : ds) so.types.push_back(std::move(d));
     }
-    return PySession{std::make_shared<Session>(std::move(so))};
+    const bool python_models = !so.types.empty();
+    return PySession{std::make_shared<Session>(std::move(so)), python_models};
 }
 
 py::list plugins(const PySession& s) {
@@ -196,10 +199,18 @@ public:
     void submit(std::function<void()> task) {
         std::lock_guard<std::mutex> lock(mutex_);
         tasks_.push_back(std::move(task));
-        if (idle_ == 0)
+        ++busy_;
+        // Every queued task needs an idle thread of its own (a woken thread leaves idle_ only
+        // when it takes a task), else a new one.
+        if (tasks_.size() > idle_)
             std::thread([this] { work(); }).detach();
         else
             wake_.notify_one();
+    }
+    /// Waits (without the GIL) until no task is queued or running.
+    void wait_idle() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [this] { return busy_ == 0; });
     }
 
 private:
@@ -213,14 +224,28 @@ private:
             tasks_.pop_front();
             lock.unlock();
             task();
+            task = nullptr;  // what it owns may hold Python objects: released without the lock
             lock.lock();
+            if (--busy_ == 0) done_.notify_all();
         }
     }
     std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_, done_;
     std::deque<std::function<void()>> tasks_;
-    std::size_t idle_ = 0;
+    std::size_t idle_ = 0, busy_ = 0;
 };
+
+/// At interpreter exit (atexit, before finalization): stops the runs still going (in other
+/// threads, or a validation abandoned on Ctrl-C), refuses further calls into Python models and
+/// waits for the run threads to finish, so that none of them touches Python while it shuts
+/// down (a thread that asks for the GIL then is ended by the interpreter: std::terminate).
+void shutdown() {
+    python::set_exiting();
+    py::gil_scoped_release release;
+    request_interrupt(SIGINT);
+    RunThreads::instance().wait_idle();
+    clear_interrupt();
+}
 
 /// How often the waiting thread looks for Python's signals (KeyboardInterrupt).
 constexpr auto signal_poll = std::chrono::milliseconds(20);
@@ -275,7 +300,7 @@ PyExperiment load(const PySession& s, const std::string& how, const std::string&
     RunThreads::instance().submit([task] { (*task)(); });
     if (!wait_for(done)) throw py::error_already_set();
     done.get();  // rethrows ConfigError
-    return PyExperiment{s.session, std::make_shared<const Experiment>(std::move(*st->ex))};
+    return PyExperiment{s.session, std::make_shared<const Experiment>(std::move(*st->ex)), s.python_models};
 }
 
 /// Runs `ex` on a worker thread while this thread, with the GIL released between looks,
@@ -288,7 +313,10 @@ std::shared_ptr<PyRun> do_run(const PyExperiment& e, std::size_t jobs, const std
     run->session = e.session;
     run->experiment = e.experiment;
     RunOptions ro;
-    ro.jobs = jobs;
+    // Python models run on the run's own thread only: every call holds the GIL, so more threads
+    // gain nothing, and oneTBB's workers come and go (their Python thread states could not be
+    // released safely, models.cpp).
+    ro.jobs = e.python_models ? 1 : jobs;
     std::shared_ptr<py::object> on_progress;
     if (!progress.is_none()) {
         on_progress = std::shared_ptr<py::object>(new py::object(progress), [](py::object* p) {
@@ -445,7 +473,8 @@ py::dict scenario_info(const PyRun& r, std::size_t i) {
 
 /// One row per (scenario, target).
 py::dict table_targets(const PyRun& r) {
-    py::list scenario, label, kind, value, loss, relative, reached, unreachable, time, reference_time, rel_err;
+    py::list scenario, label, kind, value, loss, relative, reached, unreachable, at_start, time, reference_time,
+        rel_err;
     for (const auto& s : r.result.scenarios)
         for (const auto& t : s.targets) {
             scenario.append(s.spec->name);
@@ -456,6 +485,7 @@ py::dict table_targets(const PyRun& r) {
             relative.append(t.relative);
             reached.append(t.reached);
             unreachable.append(t.unreachable);
+            at_start.append(t.at_start);
             time.append(nan_if_none(t.time));
             reference_time.append(nan_if_none(t.reference_time));
             rel_err.append(nan_if_none(t.time_rel_err));
@@ -469,6 +499,7 @@ py::dict table_targets(const PyRun& r) {
     d["relative"] = relative;
     d["reached"] = reached;
     d["unreachable"] = unreachable;
+    d["at_start"] = at_start;
     d["time"] = time;
     d["reference_time"] = reference_time;
     d["time_rel_err"] = rel_err;
@@ -731,6 +762,7 @@ PYBIND11_MODULE(_racesim, m) {
     m.doc() = "racesim's compiled core (use the `racesim` package)";
     py::register_exception_translator(&translate);
     m.def("version", &racesim::version);
+    m.def("_shutdown", &shutdown, "called at exit (racesim/__init__.py registers it with atexit)");
     m.def("plugin_api_version", &racesim::plugin_api_version);
 
     py::class_<PySession>(m, "Session")

@@ -56,8 +56,8 @@ def test_a_list_tree_is_refused_with_a_diagnostic():
 def test_targets_columns_and_types():
     t = racesim.run(ROOT / "configs/paper/table2.yaml").targets
     assert list(t.columns) == ["scenario", "target", "kind", "value", "loss", "relative", "reached", "unreachable",
-                               "time", "reference_time", "time_rel_err"]
-    assert t.reached.dtype == bool and t.unreachable.dtype == bool
+                               "at_start", "time", "reference_time", "time_rel_err"]
+    assert t.reached.dtype == bool and t.unreachable.dtype == bool and t.at_start.dtype == bool
     assert t[t.reached].shape[0] == 5
     assert t.time.dtype == float
 

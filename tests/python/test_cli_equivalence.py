@@ -61,6 +61,7 @@ def test_same_files_and_numbers_as_cli(config, racesim_bin, tmp_path):
             assert row.kind == ref["kind"]
             assert row.reached is ref["reached"] and isinstance(row.reached, (bool, np.bool_))
             assert row.unreachable == ref["unreachable"]
+            assert row.at_start == ref.get("at_start", False)
             assert (math.isnan(row.time) if ref["time"] is None else row.time == ref["time"])
             if ref.get("reference_time") is not None:
                 assert row.reference_time == ref["reference_time"]

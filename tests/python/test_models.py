@@ -216,7 +216,7 @@ def test_a_malformed_model_class_is_refused():
         racesim.run(with_python_efficiency(BASE), models={"py-exponential": BadKind})
 
 
-def test_python_models_in_parallel_runs():
+def test_python_models_run_on_one_thread_whatever_jobs_says():
     cfg = with_python_efficiency(BASE)
     one = racesim.run(cfg, models={"py-exponential": Exponential}, jobs=1)
     two = racesim.run(cfg, models={"py-exponential": Exponential}, jobs=2)

@@ -391,3 +391,84 @@ TEST_CASE("run_report of a run kept in memory is the report of the writer: the s
     CHECK(reported.at("scenarios").at(0).at("C0").get<double>() > 0);  // listed scenarios keep C0
     fs::remove_all(dir);
 }
+
+TEST_CASE("the results directory's summary.json holds each scenario's C0 and L(C0) as the run made them", "[api]") {
+    // A C0 baseline and a loss law with its own C_ref, so that neither value is a default.
+    const std::string yaml = R"(racesim: 1
+name: api-summary
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 2.5, C_ref: 1000}
+  baseline: {C0: 300}
+  targets: {relative: [0.95]}
+scenarios:
+  - name: a
+  - name: b
+    baseline: {C0: 7000}
+)";
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(yaml);
+    const RunResult mem = session.run(ex);
+    const fs::path dir = fs::temp_directory_path() / ("racesim-api-summary-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    {
+        ResultsWriter out(ex, dir, false);
+        session.run(ex, RunOptions{}, out);
+    }
+    std::ifstream in(dir / "summary.json");
+    const auto j = nlohmann::json::parse(in);
+    REQUIRE(j["scenarios"].size() == mem.scenarios.size());
+    for (std::size_t i = 0; i < mem.scenarios.size(); ++i) {
+        const auto& s = mem.scenarios[i];
+        CHECK(s.C0 == (i == 0 ? 300.0 : 7000.0));
+        // L(C0) = L0 · (C0 / C_ref)^-kappa; the law computes it through logarithms, so a few
+        // ulp apart from pow (1e-14 relative is ~50 ulp).
+        CHECK(s.L_C0 == Approx(2.5 * std::pow(s.C0 / 1000, -0.048)).epsilon(1e-14));
+        CHECK(j["scenarios"][i]["C0"].get<double>() == s.C0);
+        CHECK(j["scenarios"][i]["L_C0"].get<double>() == s.L_C0);
+    }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a target at or above the starting loss is met at t = 0 and marked at_start", "[api]") {
+    const std::string yaml = R"(racesim: 1
+name: api-at-start
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.5}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 2.5, C_ref: 1000}
+  baseline: {C0: 300}
+scenarios:
+  - name: a
+    targets: {relative: [1.2, 1.0, 0.99]}
+)";
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(yaml);
+    const RunResult mem = session.run(ex);
+    const auto& t = mem.scenarios.at(0).targets;
+    REQUIRE(t.size() == 3);
+    CHECK(t[0].at_start);
+    CHECK(t[0].time == 0.0);
+    CHECK(t[1].at_start);
+    CHECK(t[1].time == 0.0);
+    CHECK_FALSE(t[2].at_start);
+    REQUIRE(t[2].time);
+    CHECK(*t[2].time > 0);
+
+    const fs::path dir = fs::temp_directory_path() / ("racesim-api-at-start-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    {
+        ResultsWriter out(ex, dir, false);
+        session.run(ex, RunOptions{}, out);
+    }
+    std::ifstream in(dir / "summary.json");
+    const auto j = nlohmann::json::parse(in);
+    const auto& jt = j["scenarios"][0]["targets"];
+    CHECK(jt[0]["at_start"] == true);
+    CHECK(jt[1]["at_start"] == true);
+    CHECK_FALSE(jt[2].contains("at_start"));
+    fs::remove_all(dir);
+}

@@ -227,8 +227,11 @@ TEST_CASE("sampling: statistics, with samples beyond the horizon") {
 TEST_CASE("sampling: bad specs are reported where they are written") {
     Diagnostics d1;
     CHECK_FALSE(load(config("      n: 10\n      parameters: {power.P0: {dist: normal, mean: 1, sd: 1}}\n"), d1));
+    // The smallest draw is the quantile at the smallest probability the sampler uses (2^-60):
+    // 1 - 8.773321169027... (Phi^-1(2^-60) = -8.7733211690275..., by mpmath).
     CHECK_THAT(messages(d1), Catch::Contains("t.yaml:12:30: error: draws of power.P0 from normal(mean=1, sd=1) reach "
-                                             "-inf, which is refused: it must be > 0") &&
+                                             "-7.773321169027") &&
+                                 Catch::Contains("which is refused: it must be > 0") &&
                                  Catch::Contains("clip the draws with 'min:'"));
     Diagnostics d2;
     CHECK_FALSE(
@@ -303,4 +306,31 @@ scenarios:
             REQUIRE(qa.has_value() == qb.has_value());
             if (qa) CHECK(*qa == Approx(*qb).epsilon(1e-12));
         }
+}
+
+TEST_CASE("sampling: the smallest and largest draws are the quantiles at the sampler's extreme probabilities") {
+    // The sampler's probabilities lie in [2^-60, 1 - 2^-53]; exact quantiles by mpmath (30 digits):
+    // Phi^-1(2^-60) = -8.77332116902755168..., Phi^-1(1 - 2^-53) = 8.20953615160138686...
+    // Tolerances: Boost's normal quantile is accurate to a few ulp; 1e-14 relative leaves margin.
+    Distribution n;
+    n.kind = Distribution::Kind::normal;
+    n.a = 1;
+    n.b = 1;
+    CHECK(n.lowest() == Approx(1 - 8.77332116902755168).epsilon(1e-14));
+    CHECK(n.highest() == Approx(1 + 8.20953615160138686).epsilon(1e-14));
+    Distribution ln;
+    ln.kind = Distribution::Kind::lognormal;
+    ln.a = 0.5;
+    ln.b = 2;
+    CHECK(ln.highest() == Approx(22277155.6979670244607).epsilon(1e-13));  // exp(0.5 + 2·8.2095...)
+    ln.max = 1000;
+    CHECK(ln.highest() == 1000);  // clipped
+    // Overflow is reported as such: the validator refuses these.
+    ln.max.reset();
+    ln.b = 1e300;
+    CHECK(std::isinf(ln.highest()));
+    CHECK(ln.lowest() == 0);
+    // The largest uniform draw is below 1 (an exact 1 gave an infinite normal quantile).
+    CHECK(draw_u_max < 1);
+    CHECK(std::isfinite(normal_quantile(draw_u_max)));
 }

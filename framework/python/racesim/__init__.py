@@ -8,6 +8,7 @@
 See docs/python.md for every function, class, column and exception.
 """
 
+import atexit
 import json
 import os
 import threading
@@ -26,6 +27,9 @@ __all__ = ["run", "load", "plugins", "describe", "version", "plugin_api_version"
            "BUILTIN_PLUGIN_DIR"]
 
 __version__ = _racesim.version()
+
+# Before the interpreter shuts down: stop what still runs on racesim's threads and wait for them.
+atexit.register(_racesim._shutdown)
 
 
 def version() -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 __all__ = ["Results"]
 
 _TARGET_DTYPES = {"reached": bool, "unreachable": bool}
+_TARGETS_DTYPES = dict(_TARGET_DTYPES, at_start=bool)
 
 
 def _frame(columns: Optional[dict]) -> Optional[pd.DataFrame]:
@@ -94,9 +95,9 @@ class Results:
     def targets(self) -> pd.DataFrame:
         """One row per (scenario, target): scenario, target (label, e.g. "loss=0.68"), kind
         ("loss" or "relative"), value (as configured), loss (nats/token), relative (L/L(C0)),
-        reached (bool), unreachable (bool), time, reference_time, time_rel_err (float, NaN when
-        none)."""
-        return self._cached("targets", lambda: pd.DataFrame(self._native.targets()).astype(_TARGET_DTYPES))
+        reached (bool), unreachable (bool), at_start (bool: met at t = 0, the target is at or
+        above the starting loss), time, reference_time, time_rel_err (float, NaN when none)."""
+        return self._cached("targets", lambda: pd.DataFrame(self._native.targets()).astype(_TARGETS_DTYPES))
 
     @property
     def sweep(self) -> Optional[pd.DataFrame]:

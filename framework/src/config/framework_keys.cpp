@@ -287,10 +287,12 @@ const KeyBlock& sensitivity_keys() {
         KeyBlock k("sensitivity",
                    "One-at-a-time sensitivity of the times to target: each parameter moved by ±step (relative).");
         k.add_real("step")
-            .in_range(Bound{0, false}, Bound{1, false})
+            .in_range(Bound{1e-9, true}, Bound{1, false})
             .default_value(0.1)
             .unit("1")
-            .doc("The relative change of each parameter.");
+            .doc(
+                "The relative change of each parameter. At least 1e-9: the derivative's relative error is about "
+                "the time's (1e-15 closed form, about solver.rel_tol with the ODE solver) divided by step.");
         k.add_list("parameters", ParamType::string)
             .computed_default("every real parameter with a non-zero value")
             .doc("The parameter paths <block>.<parameter> to move.");

@@ -1447,14 +1447,20 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             ok = false;
             continue;
         }
-        // Every value a draw can take must be admissible: an unbounded side counts as +-1e300.
+        // Every value a draw can take must be admissible, from the smallest to the largest (the
+        // quantiles at the extreme probabilities the sampler produces).
         for (const double end : {d->lowest(), d->highest()}) {
-            const double probe = std::isinf(end) ? std::copysign(1e300, end) : end;
-            if (auto bad = check_parameter_value(base, path, plugin::Value{probe}); !bad.empty()) {
+            if (!std::isfinite(end)) {
+                auto& e =
+                    d_.error(mark(it->second), "draws of " + path + " from " + d->describe() + " reach " +
+                                                   (end < 0 ? "-inf" : "+inf") + ": beyond the range of a double");
+                note(e, "clip the draws with 'min:'/'max:' or choose a narrower distribution");
+                ok = false;
+                break;
+            }
+            if (auto bad = check_parameter_value(base, path, plugin::Value{end}); !bad.empty()) {
                 auto& e = d_.error(mark(it->second), "draws of " + path + " from " + d->describe() + " reach " +
-                                                         (std::isinf(end) ? std::string(end < 0 ? "-inf" : "+inf")
-                                                                          : plugin::math::format(end)) +
-                                                         ", which is refused: " + bad);
+                                                         plugin::math::format(end) + ", which is refused: " + bad);
                 note(e, "clip the draws with 'min:'/'max:' or choose a distribution inside the range");
                 ok = false;
                 break;
@@ -1469,6 +1475,7 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             return std::nullopt;
         s.rank_correlation.assign(dim * dim, 0.0);
         for (std::size_t i = 0; i < dim; ++i) s.rank_correlation[i * dim + i] = 1;
+        std::map<std::pair<std::size_t, std::size_t>, YAML::Node> given;  // each pair once, in either order
         for (const auto& c : cs) {
             if (!c.IsSequence() || c.size() != 3) {
                 d_.error(mark(c), "expected [path, path, rank correlation], got " + describe(c));
@@ -1498,6 +1505,16 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
                 ok = false;
                 continue;
             }
+            const auto pair = std::minmax(idx[0], idx[1]);
+            if (auto first = given.find(pair); first != given.end()) {
+                auto& e = d_.error(mark(c), "the correlation of " + s.paths[pair.first] + " and " +
+                                                s.paths[pair.second] + " is given twice");
+                note(e, "first given here, as " + first->second[2].Scalar() + "; give each pair once",
+                     mark(first->second));
+                ok = false;
+                continue;
+            }
+            given.emplace(pair, c);
             s.rank_correlation[idx[0] * dim + idx[1]] = s.rank_correlation[idx[1] * dim + idx[0]] = *r;
         }
         if (ok) {
@@ -2038,7 +2055,20 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
         return std::nullopt;
     }
     try {
-        doc.root = YAML::Load(text);
+        // Every document is parsed, so that a second one is refused rather than ignored.
+        std::vector<YAML::Node> docs = YAML::LoadAll(text);
+        // (yaml-cpp also splits some non-YAML text, e.g. an INI file, into documents: when the
+        // first is not a map, the validator's "expected a map" says more.)
+        if (docs.size() > 1 && docs.front().IsMap()) {
+            auto& e =
+                diags.error(mark_of(path, docs[1]),
+                            fmt::format("the file holds {} YAML documents; a config is one document", docs.size()));
+            note(e,
+                 "everything after the first '---' line would be ignored: remove it, or split the file into "
+                 "one config per file");
+            return std::nullopt;
+        }
+        if (!docs.empty()) doc.root = std::move(docs.front());
     } catch (const YAML::DeepRecursion& e) {
         diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1},
                     "the document is nested deeper than " + std::to_string(limits.max_depth) + " levels: refused");

@@ -24,7 +24,9 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 /// A double in the open interval (0, 1) from 53 random bits.
 double open_unit(std::mt19937_64& g) {
-    return (static_cast<double>(g() >> 11) + 0.5) * 0x1.0p-53;
+    // (k + 0.5)·2^-53 for k < 2^53; k + 0.5 rounds to an integer above 2^52, so the largest k
+    // would give exactly 1 (an infinite quantile): kept below 1.
+    return std::min((static_cast<double>(g() >> 11) + 0.5) * 0x1.0p-53, draw_u_max);
 }
 
 }  // namespace
@@ -85,47 +87,18 @@ double Distribution::quantile(double u) const {
 }
 
 double Distribution::lowest() const {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    double x = 0;
-    switch (kind) {
-        case Kind::fixed:
-        case Kind::uniform:
-        case Kind::loguniform:
-            x = a;
-            break;
-        case Kind::normal:
-            x = -inf;
-            break;
-        case Kind::lognormal:
-            x = std::numeric_limits<double>::min();  // the support is (0, inf): 0 itself is never drawn
-            break;
-        case Kind::choice:
-            x = *std::min_element(values.begin(), values.end());
-            break;
-    }
-    return min ? std::max(x, *min) : x;
+    // Every distribution's quantile is non-decreasing in u, and quantile() clips.
+    return kind == Kind::choice ? std::clamp(*std::min_element(values.begin(), values.end()),
+                                             min.value_or(-std::numeric_limits<double>::infinity()),
+                                             max.value_or(std::numeric_limits<double>::infinity()))
+                                : quantile(draw_u_min);
 }
 
 double Distribution::highest() const {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    double x = 0;
-    switch (kind) {
-        case Kind::fixed:
-            x = a;
-            break;
-        case Kind::uniform:
-        case Kind::loguniform:
-            x = b;
-            break;
-        case Kind::normal:
-        case Kind::lognormal:
-            x = inf;
-            break;
-        case Kind::choice:
-            x = *std::max_element(values.begin(), values.end());
-            break;
-    }
-    return max ? std::min(x, *max) : x;
+    return kind == Kind::choice ? std::clamp(*std::max_element(values.begin(), values.end()),
+                                             min.value_or(-std::numeric_limits<double>::infinity()),
+                                             max.value_or(std::numeric_limits<double>::infinity()))
+                                : quantile(draw_u_max);
 }
 
 std::string Distribution::describe() const {
@@ -189,7 +162,7 @@ std::vector<double> draw(const SampleSpec& s, std::uint64_t index) {
         for (std::size_t i = 0; i < d; ++i) z[i] = normal_quantile(u[i]);
         for (std::size_t i = 0; i < d; ++i)
             for (std::size_t k = 0; k <= i; ++k) y[i] += s.cholesky[i * d + k] * z[k];
-        for (std::size_t i = 0; i < d; ++i) u[i] = std::clamp(normal_cdf(y[i]), 0x1.0p-60, 1 - 0x1.0p-53);
+        for (std::size_t i = 0; i < d; ++i) u[i] = std::clamp(normal_cdf(y[i]), draw_u_min, draw_u_max);
     }
     std::vector<double> x(d);
     for (std::size_t i = 0; i < d; ++i) x[i] = s.dists[i].quantile(u[i]);

@@ -1,6 +1,9 @@
 #include "racesim/output/reader.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -64,7 +67,21 @@ Series read_series(const fs::path& dir, const std::string& scenario) {
         if (t.contains("time") && t["time"].is_number()) time = t["time"].get<double>();
         s.targets.push_back({target_label(spec), time});
     }
-    const fs::path file = dir / entry->value("csv", "");
+    // The trajectory file: a plain file name inside the directory (summary.json is data, and a
+    // hand-edited or hostile one must not make compare read /etc/passwd).
+    const auto& csv_entry = (*entry)["csv"];
+    if (!csv_entry.is_string())
+        throw RunError("scenario '" + scenario + "' of " + dir.string() +
+                       " has no trajectory file (the run kept none: --no-trajectories, or more than 1000 scenarios)");
+    const std::string csv_name = csv_entry.get<std::string>();
+    if (csv_name.empty() || csv_name == "." || csv_name == ".." || csv_name.find('/') != std::string::npos)
+        throw RunError(dir.string() + "/summary.json names the trajectory file '" + csv_name + "' of scenario '" +
+                       scenario + "': not a file name inside the results directory; refused");
+    const fs::path file = dir / csv_name;
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(file, ec), real_dir = fs::weakly_canonical(dir, ec);
+    if (!ec && real.parent_path() != real_dir)
+        throw RunError(file.string() + " is a link to " + real.string() + ", outside the results directory; refused");
     std::ifstream in(file);
     if (!in) throw RunError("cannot read " + file.string());
     // The trajectory's CSV as the writer renders it (columns.hpp), read with its quoting.
@@ -89,9 +106,15 @@ Series read_series(const fs::path& dir, const std::string& scenario) {
                 const auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
                 if (ec != std::errc() || p != f[i].data() + f[i].size())
                     throw RunError(at() + ": '" + f[i] + "' is not a number");
+                if (!std::isfinite(v))
+                    throw RunError(at() + ": '" + f[i] + "' is not a finite number (racesim writes none)");
                 return v;
             };
-            s.t.push_back(num(it));
+            const double t = num(it);
+            if (!s.t.empty() && !(t > s.t.back()))
+                throw RunError(at() + ": t = " + f[it] + " does not come after the previous row's t = " +
+                               fmt::format("{}", s.t.back()) + ": rows must be in increasing time, each once");
+            s.t.push_back(t);
             s.C.push_back(num(iC));
             s.L.push_back(num(iL));
             s.R.push_back(num(iR));
@@ -99,6 +122,15 @@ Series read_series(const fs::path& dir, const std::string& scenario) {
     } catch (const csv::Error& e) {
         throw RunError(file.string() + ":" + std::to_string(e.line) + ": " + e.what());
     }
+    // racesim's grid runs from 0 to the scenario's horizon: a file that stops early was cut.
+    const double horizon = entry->value("horizon", 0.0);
+    if (s.t.empty() || s.t.front() != 0)
+        throw RunError(file.string() + ": the rows do not start at t = 0" +
+                       (s.t.empty() ? std::string(" (no rows)") : ""));
+    if (s.t.back() != horizon)
+        throw RunError(file.string() + ": the last row is at t = " + fmt::format("{}", s.t.back()) +
+                       " yr, not at the scenario's horizon " + fmt::format("{}", horizon) +
+                       " yr (summary.json): the file is truncated");
     return s;
 }
 

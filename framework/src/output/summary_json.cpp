@@ -184,6 +184,7 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
         tj["reached"] = t.reached;
         tj["time"] = opt(t.time);
         tj["unreachable"] = t.unreachable;
+        if (t.at_start) tj["at_start"] = true;  // only when so: results without such a target are unchanged
         if (t.has_reference) {
             tj["reference_reached"] = t.reference_time.has_value();
             tj["reference_time"] = opt(t.reference_time);

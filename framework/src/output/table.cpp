@@ -27,7 +27,8 @@ void print_table(const RunReport& r, std::ostream& os) {
                ex.horizon);
     fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
                "reference (yr)", "time err", "max R err");
-    auto t_str = [](const std::optional<double>& t, bool unreachable) {
+    auto t_str = [](const std::optional<double>& t, bool unreachable, bool at_start = false) {
+        if (t && at_start && *t == 0) return std::string("0 (at start)");
         if (t) return fmt::format("{:.6g}", *t);
         return std::string(unreachable ? "unreachable" : "not reached");
     };
@@ -40,9 +41,14 @@ void print_table(const RunReport& r, std::ostream& os) {
             const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
             const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
             fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, t.loss, t.relative,
-                       t_str(t.time, t.unreachable), ref, terr, rerr);
+                       t_str(t.time, t.unreachable, t.at_start), ref, terr, rerr);
         }
     }
+    bool any_at_start = false;
+    for (const auto& s : r.listed)
+        for (const auto& t : s.targets) any_at_start = any_at_start || t.at_start;
+    if (any_at_start)
+        fmt::print(os, "(at start): the target is at or above the starting loss L(C0), so it is met at t = 0\n");
     if (!r.trajectories)
         for (const auto& st : r.sweeps) {
             fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", st.declared->name, st.scenarios);

@@ -76,6 +76,7 @@ std::string RunReporter::add(const ScenarioResult& r) {
     if (swept) add_scenario(stats_of(sc.origin), r);
     if (swept && !report_.trajectories) return csv;  // in sweep.csv and the sweep's summary only
     // Listed without its trajectory and sensitivity rows (already written): not copied at all.
+    // Every other member of ScenarioResult is copied (a new member must be added here).
     ScenarioResult kept;
     kept.spec = r.spec;
     kept.owned = r.owned;

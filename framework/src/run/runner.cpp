@@ -36,6 +36,12 @@ IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool ta
     if (targets)
         for (const auto& t : sc.targets) {
             const double L = m.target_loss(t);
+            if (L >= m.L_start) {
+                // At or above the starting loss: C* <= C0, met at t = 0. The law's inverse could
+                // round ln(C*/C0) to a tiny positive number and report t = 1e-15 instead.
+                pb.log_thresholds.push_back(0);
+                continue;
+            }
             std::string why;
             const auto log_C = m.loss->log_compute_for_loss(L, why);
             if (!log_C)
@@ -95,6 +101,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
         tr.spec = t;
         tr.loss = m.target_loss(t);
         tr.relative = tr.loss / m.L_start;
+        tr.at_start = tr.loss >= m.L_start;
         out.targets.push_back(tr);
     }
 

@@ -69,6 +69,12 @@ std::vector<SensitivityRow> sensitivity(const ModelBuilder& models, const Experi
                 r.derivative = (*r.time_high - *r.time) / (r.high - r.value);
             else if (r.time && r.time_low)
                 r.derivative = (*r.time - *r.time_low) / (r.value - r.low);
+            // Never a NaN or an infinity in the table: a difference that does not exist is left empty.
+            if (r.derivative && !std::isfinite(*r.derivative)) {
+                r.derivative.reset();
+                r.note +=
+                    std::string(r.note.empty() ? "" : "; ") + "no finite difference: the moved values do not differ";
+            }
             if (r.derivative && r.time && *r.time > 0) r.elasticity = *r.derivative * r.value / *r.time;
             rows.push_back(std::move(r));
         }

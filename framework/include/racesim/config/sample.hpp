@@ -22,7 +22,8 @@ struct Distribution {
 
     /// The value at probability u in (0, 1) (the inverse CDF), clipped to [min, max].
     [[nodiscard]] double quantile(double u) const;
-    /// The smallest and largest value a draw can take (infinite when unbounded).
+    /// The smallest and largest value a draw can take: the quantile at the extreme probabilities
+    /// the sampler produces (draw_u_min, draw_u_max), clipped; +-inf or 0 when that overflows.
     [[nodiscard]] double lowest() const;
     [[nodiscard]] double highest() const;
     /// E.g. "lognormal(mu=0.1, sigma=0.5)"; for summaries.
@@ -30,6 +31,12 @@ struct Distribution {
 };
 
 const char* to_string(Distribution::Kind k);
+
+/// The probabilities a draw is made at lie in [draw_u_min, draw_u_max]: 53-bit uniforms
+/// ((k + 0.5)·2^-53, at most the largest double below 1) and, with correlations, the Gaussian
+/// copula's clamp.
+inline constexpr double draw_u_min = 0x1.0p-60;
+inline constexpr double draw_u_max = 1 - 0x1.0p-53;
 
 /// The standard normal quantile z with P(Z <= z) = p.
 double normal_quantile(double p);

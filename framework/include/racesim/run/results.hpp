@@ -37,6 +37,10 @@ struct TargetResult {
     bool reached = false;
     std::optional<double> time;  ///< yr, when reached within the horizon
     bool unreachable = false;    ///< proven never reached at any time (by the reference)
+    /// The target is at or above the starting loss L(C0) (relative >= 1): met at t = 0, before
+    /// any compute is spent. Reported (summary.json "at_start", the table) so it is not mistaken
+    /// for a fast result.
+    bool at_start = false;
     bool has_reference = false;
     std::optional<double> reference_time;
     std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
