@@ -9,11 +9,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +43,8 @@ struct Options {
     std::string type;
     std::string format = "text";
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
+    std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
+    std::size_t max_rows = ExperimentLimits{}.max_rows;
     std::size_t jobs = 0;  ///< 0: every core
     bool no_trajectories = false;
     std::string results;
@@ -79,7 +84,12 @@ int plugin_path_error(const PluginPathError& e) {
 /// Loads and validates the config; prints diagnostics. Returns the exit code on failure.
 int load(const Options& o, const Session& session, std::optional<Experiment>& ex) {
     try {
-        ex = session.load(o.config, LoadOptions{o.max_scenarios, {}, {}});
+        LoadOptions lo;
+        lo.max_scenarios = o.max_scenarios;
+        lo.max_breakpoints = o.max_breakpoints;
+        // A run that writes no trajectory writes no rows.
+        lo.max_rows = o.no_trajectories ? std::numeric_limits<std::size_t>::max() : o.max_rows;
+        ex = session.load(o.config, lo);
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
     } catch (const LoadError& e) {
@@ -155,7 +165,7 @@ int cmd_check(const Options& o, spdlog::logger& log) {
     try {
         checks = session->check(*ex);
     } catch (const std::exception& e) {
-        std::cerr << "racesim: error: a plugin threw during the check: " << e.what() << '\n';
+        std::cerr << "racesim: error: a plugin threw during the check: " << printable(e.what()) << '\n';
         return exit_runtime;
     }
     std::size_t failed = 0;
@@ -204,7 +214,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
         e.diagnostics.print(std::cerr);
         return exit_config;
     } catch (const RunError& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
         return exit_runtime;
     }
     if (const int sig = interrupt_signal()) return 128 + sig;  // arrived after the commit
@@ -231,10 +241,10 @@ int cmd_compare(const Options& o) {
         print_comparison(c, std::cout);
         if (!o.csv.empty()) write_compare_csv(c, o.csv);
     } catch (const RunError& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
         return exit_usage;
     } catch (const std::invalid_argument& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
         return exit_usage;
     }
     return exit_ok;
@@ -305,6 +315,17 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();  // global options (-q, -v, --plugin-path) may follow the subcommand
     Options o;
+    // CLI::PositiveNumber would print the double range as its bound (a 309-digit number).
+    const CLI::Validator positive(
+        [](std::string& s) -> std::string {
+            std::size_t v = 0;
+            const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec == std::errc::result_out_of_range) return "'" + s + "' is too large";
+            if (ec != std::errc() || p != s.data() + s.size() || v == 0)
+                return "expected a positive whole number, got '" + s + "'";
+            return {};
+        },
+        "POSITIVE");
     app.add_option("--plugin-path", o.plugin_paths, "Directory searched first for plugin libraries (repeatable)")
         ->type_name("DIR");
     auto* verbose = app.add_flag("-v,--verbose", o.verbose, "Log debug details to stderr");
@@ -314,14 +335,25 @@ int main(int argc, char** argv) {
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
     run->add_flag("--force", o.force, "Replace an existing results directory (atomically; refused without --force)");
-    run->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
-        ->check(CLI::PositiveNumber);
+    // The limits a config is validated with: the same for run, validate and check.
+    auto limits = [&o, &positive](CLI::App* cmd) {
+        cmd->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
+            ->check(positive);
+        cmd->add_option("--max-breakpoints", o.max_breakpoints,
+                        "Refuse a rate model that declares more breakpoints than this over a scenario's horizon "
+                        "(default 1000000)")
+            ->check(positive);
+        cmd->add_option("--max-rows", o.max_rows,
+                        "Refuse a run that would write more trajectory rows than this, over all its scenarios "
+                        "(default 50000000, about 5 GB of CSV)")
+            ->check(positive);
+    };
+    limits(run);
 
     run->add_flag("--no-trajectories", o.no_trajectories,
                   "Write no per-scenario CSV, only the summary, sweep, solve, sensitivity and samples files "
                   "(automatic above 1000 scenarios)");
-    run->add_option("-j,--jobs", o.jobs, "Threads for scenarios and samples (default: every core)")
-        ->check(CLI::PositiveNumber);
+    run->add_option("-j,--jobs", o.jobs, "Threads for scenarios and samples (default: every core)")->check(positive);
 
     auto* compare_cmd = app.add_subcommand("compare", "Compare two scenarios of a results directory");
     compare_cmd->add_option("results", o.results, "Results directory written by 'racesim run'")
@@ -333,12 +365,14 @@ int main(int argc, char** argv) {
 
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
+    limits(validate_cmd);
 
     auto* check_cmd =
         app.add_subcommand("check", "Check the plugin contract (breakpoints, jumps, frozen regimes, loss inverse)");
     check_cmd->add_option("config", o.config, "Experiment config (YAML) whose models to check")
         ->required()
         ->type_name("CONFIG");
+    limits(check_cmd);
 
     auto* plugins = app.add_subcommand("plugins", "List the plugin types found on the search path");
 
@@ -365,6 +399,9 @@ int main(int argc, char** argv) {
 
     auto log = make_logger(o);
     install_interrupt_handlers();
+    // Over the file-size limit (ulimit -f), a write fails with EFBIG and is reported, instead of
+    // SIGXFSZ killing the process without a word.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);
@@ -376,10 +413,20 @@ int main(int argc, char** argv) {
         std::cerr << "racesim: " << e.what() << ": stopped; no results were written\n";
         return 128 + e.signal;
     } catch (const PluginError& e) {
-        std::cerr << "racesim: error: " << racesim::describe(e) << '\n';
+        std::cerr << "racesim: error: " << printable(racesim::describe(e)) << '\n';
+        return exit_runtime;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "racesim: error: out of memory: the run needed more memory than it could get; no results "
+                     "were written\n"
+                  << "racesim: note: fewer scenarios or samples kept in memory (--no-trajectories), fewer threads "
+                     "(--jobs), or a machine with more memory\n";
+        return exit_runtime;
+    } catch (const nlohmann::json::exception& e) {
+        std::cerr << "racesim: error: summary.json could not be made (" << printable(e.what())
+                  << "); no results were written\n";
         return exit_runtime;
     } catch (const std::exception& e) {
-        std::cerr << "racesim: error: " << e.what() << '\n';
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
         return exit_runtime;
     }
     return exit_usage;

@@ -47,3 +47,20 @@ TEST_CASE("an error repeated at the same position is reported once") {
     REQUIRE(d.count() == 2);
     CHECK(d.errors()[0].notes.size() == 1);
 }
+
+TEST_CASE("printable: control characters, bidirectional marks and invalid bytes are escaped; long runs cut") {
+    using racesim::printable;
+    CHECK(printable("plain text, 0.68") == "plain text, 0.68");
+    CHECK(printable("a\tb\nc\rd\x1b[31m") == "a\\tb\\nc\\rd\\x1b[31m");
+    CHECK(printable("\x7f") == "\\x7f");
+    CHECK(printable("evil\u202Egpj") == "evil\\u{202E}gpj");
+    CHECK(printable("\u200E\u2066\u061C") == "\\u{200E}\\u{2066}\\u{061C}");
+    CHECK(printable("caf\u00e9 \u03b3") == "caf\u00e9 \u03b3");  // other UTF-8 is kept
+    CHECK(printable(std::string("x\xe9y")) == "x\\xe9y");        // a lone Latin-1 byte
+    // A run of 200 bytes is kept; 201 is cut to 60 and its length.
+    const std::string run200(200, '7'), run201(201, '7');
+    CHECK(printable(run200) == run200);
+    CHECK(printable("v = " + run201 + " end") == "v = " + std::string(60, '7') + "... (201 bytes) end");
+    const std::string huge(10'000'000, '9');
+    CHECK(printable(huge).size() < 100);
+}

@@ -63,6 +63,11 @@ struct LoadOptions {
     /// working directory when empty). A file's are its own path and directory.
     std::string name;
     std::filesystem::path base_dir;
+    /// Refuse a rate model that declares more breakpoints than this over a scenario's horizon.
+    std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
+    /// Refuse a config whose run would write more trajectory rows than this (when trajectories
+    /// are kept by the automatic rule); a caller that runs with Trajectories::drop may lift it.
+    std::size_t max_rows = ExperimentLimits{}.max_rows;
 };
 
 /// Whether a run keeps each scenario's trajectory (hands it to the sink).

@@ -88,8 +88,11 @@ struct Session::Impl {
         const std::vector<fs::path> from_config = document_plugin_paths(doc, diags, user_dirs);
         if (!diags.empty()) throw fail(std::move(diags), {});
         const std::shared_ptr<const Registry> reg = registry(from_config);
-        std::optional<Experiment> ex =
-            racesim::validate(doc, *reg, diags, ExperimentLimits{lo.max_scenarios}, model_check(*reg));
+        ExperimentLimits limits;
+        limits.max_scenarios = lo.max_scenarios;
+        limits.max_breakpoints = lo.max_breakpoints;
+        limits.max_rows = lo.max_rows;
+        std::optional<Experiment> ex = racesim::validate(doc, *reg, diags, limits, model_check(*reg, limits));
         if (!ex) throw fail(std::move(diags), reg->refused());
         ex->plugin_paths = from_config;
         // Not needed by this config, but broken: say so.
@@ -149,13 +152,13 @@ bool Session::keeps_trajectories(const Experiment& ex, const RunOptions& options
         case Trajectories::automatic:
             break;
     }
-    return ex.output.trajectories && racesim::scenario_count(ex) <= 1000;
+    return ex.output.trajectories && racesim::scenario_count(ex) <= keep_trajectories_up_to;
 }
 
 RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
     const bool keep = keeps_trajectories(ex, options);
     const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
     if (options.jobs == 0) return run_experiment(models, ex, sink, options.progress, keep);
     const int jobs = static_cast<int>(std::min(options.jobs, max_jobs));
     // More threads than cores: oneTBB keeps (cores - 1) workers unless its limit is raised.
@@ -174,7 +177,7 @@ RunResult Session::run(const Experiment& ex, const RunOptions& options) const {
 
 std::vector<ContractCheck> Session::check(const Experiment& ex) const {
     const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
     std::vector<ContractCheck> out;
     for (const auto& sc : ex.scenarios) {
         const Model m = models.build(sc);

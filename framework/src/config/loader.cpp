@@ -1,11 +1,16 @@
 #include "racesim/config/loader.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -347,6 +352,7 @@ private:
     void read_compare();
     void check_compare();
     void check_sweep_names();
+    void check_output_budget();
     const ScenarioSpec* sweep_containing(const std::string& name) const;
     void add_scenario(ScenarioSpec sc, const Mark& where);
 
@@ -392,6 +398,7 @@ void Validator::read_top() {
     }
 
     ex_.file = doc_.path;
+    ex_.limits = lim_;
     ex_.name = doc_.path.stem().string();
     if (const YAML::Node v = root["name"]) {
         if (!v.IsScalar() || v.Scalar().empty())
@@ -1923,6 +1930,29 @@ void Validator::check_compare() {
     }
 }
 
+/// The trajectory rows the run would write (every scenario's output grid, when trajectories are
+/// kept by the automatic rule), against ExperimentLimits::max_rows.
+void Validator::check_output_budget() {
+    const std::size_t count = scenario_count(ex_);
+    if (!ex_.output.trajectories || count > keep_trajectories_up_to) return;
+    double rows = 0;
+    for (const auto& sc : ex_.scenarios) {
+        const double every = ex_.output.every.value_or(sc.horizon / 300);
+        // The grid 0, every, ..., the horizon, plus output.times (an upper bound: the run's grid).
+        const double n =
+            std::floor(sc.horizon / every * (1 + 1e-12)) + 2 + static_cast<double>(ex_.output.times.size());
+        rows += n * static_cast<double>(sc.sweep_plan ? sc.sweep_plan->size() : 1);
+    }
+    if (rows <= static_cast<double>(lim_.max_rows)) return;
+    const Mark where = ex_.output.every ? every_mark_ : Mark{doc_.path.string(), 1, 1};
+    auto& e = d_.error(where, fmt::format("the run would write about {:.3g} trajectory rows ({} scenarios, about "
+                                          "{:.3g} GB of CSV): more than the budget of {} rows",
+                                          rows, count, rows * 100 / 1e9, lim_.max_rows));
+    note(e,
+         "write fewer rows (a larger output.every), only the summary and tables (racesim run "
+         "--no-trajectories), or raise the budget with --max-rows");
+}
+
 std::optional<Experiment> Validator::run() {
     if (!doc_.root.IsMap()) {
         if (doc_.root.IsNull())
@@ -1942,6 +1972,7 @@ std::optional<Experiment> Validator::run() {
     }
     check_sweep_names();
     check_compare();
+    if (d_.empty()) check_output_budget();
     if (!d_.empty()) return std::nullopt;
     return std::move(ex_);
 }
@@ -2087,29 +2118,69 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
 }
 
 std::optional<Document> parse_document(const fs::path& path, Diagnostics& diags, const DocumentLimits& limits) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
-        diags.error(Mark{path.string()}, "no such file");
+    // POSIX open/read rather than a stream: the reason a file cannot be opened (a loop of links,
+    // a permission) is reported as it is, and a file that is not a regular one (a pipe, a FIFO,
+    // /dev/zero) is read only up to the size limit. O_NONBLOCK: opening a FIFO that no one
+    // writes to must not hang (it is cleared again for reading).
+    const std::string name = path.string();
+    const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        diags.error(Mark{name}, err == ENOENT    ? std::string("no such file")
+                                : err == EACCES  ? std::string("cannot be read: permission denied")
+                                : err == ELOOP   ? std::string("cannot be opened: a loop of symbolic links")
+                                : err == ENOTDIR ? std::string("no such file (a part of its path is not a directory)")
+                                                 : "cannot be opened: " + std::string(std::strerror(err)));
         return std::nullopt;
     }
-    if (fs::is_directory(path, ec)) {
-        diags.error(Mark{path.string()}, "is a directory, not a config file");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        diags.error(Mark{name}, "cannot be read: " + std::string(std::strerror(errno)));
         return std::nullopt;
     }
-    const auto size = fs::file_size(path, ec);
-    if (!ec && size > limits.max_bytes) {
-        diags.error(Mark{path.string()}, "file is " + std::to_string(size) + " bytes; configs are limited to " +
-                                             std::to_string(limits.max_bytes) + " bytes");
+    if (S_ISDIR(st.st_mode)) {
+        diags.error(Mark{name}, "is a directory, not a config file");
         return std::nullopt;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        diags.error(Mark{path.string()}, "cannot be read (permission denied?)");
+    const bool regular = S_ISREG(st.st_mode);
+    if (regular && static_cast<std::uintmax_t>(st.st_size) > limits.max_bytes) {
+        diags.error(Mark{name}, "file is " + std::to_string(st.st_size) + " bytes; configs are limited to " +
+                                    std::to_string(limits.max_bytes) + " bytes");
         return std::nullopt;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_document_text(ss.str(), path, diags, limits);
+    (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            diags.error(Mark{name}, errno == EISDIR ? std::string("is a directory, not a config file")
+                                                    : "cannot be read: " + std::string(std::strerror(errno)));
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > limits.max_bytes) {
+            diags.error(Mark{name}, "more than " + std::to_string(limits.max_bytes) + " bytes read from it (" +
+                                        (S_ISFIFO(st.st_mode)  ? "a pipe"
+                                         : S_ISCHR(st.st_mode) ? "a device"
+                                                               : "a file that grew") +
+                                        "); configs are limited to " + std::to_string(limits.max_bytes) +
+                                        " bytes: refused");
+            return std::nullopt;
+        }
+    }
+    if (text.empty() && S_ISFIFO(st.st_mode)) {
+        auto& e = diags.error(Mark{name}, "is a pipe that gave nothing to read");
+        note(e, "a named pipe (FIFO) is read once, from a writer that is already connected");
+        return std::nullopt;
+    }
+    return parse_document_text(text, path, diags, limits);
 }
 
 namespace {

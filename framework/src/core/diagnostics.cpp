@@ -1,6 +1,9 @@
 #include "racesim/core/diagnostics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 namespace racesim {
@@ -42,13 +45,75 @@ Diagnostic& note(Diagnostic& d, std::string text, Mark mark) {
 void Diagnostics::print(std::ostream& os) const {
     for (const auto& d : errors_) {
         const std::string where = to_string(d.mark);
-        os << (where.empty() ? "racesim" : where) << ": error: " << d.message << '\n';
+        os << printable(where.empty() ? "racesim" : where) << ": error: " << printable(d.message) << '\n';
         for (const auto& n : d.notes) {
             const std::string nw = to_string(n.mark);
-            os << (nw.empty() ? (where.empty() ? "racesim" : where) : nw) << ": note: " << n.text << '\n';
+            os << printable(nw.empty() ? (where.empty() ? "racesim" : where) : nw) << ": note: " << printable(n.text)
+               << '\n';
         }
     }
     os << errors_.size() << (errors_.size() == 1 ? " error" : " errors") << '\n';
+}
+
+std::string printable(std::string_view text) {
+    constexpr std::size_t long_run = 200, kept = 60;
+    std::string out;
+    out.reserve(std::min(text.size(), std::size_t{4096}));
+    std::size_t run = 0;   // bytes since the last space
+    bool eliding = false;  // inside a long run, past its kept part
+    std::size_t elided = 0;
+    auto flush_elided = [&] {
+        if (elided) out += fmt::format("... ({} bytes)", elided + kept);
+        elided = 0;
+        eliding = false;
+    };
+    // A run longer than long_run: look ahead once, at its start.
+    auto run_length = [&](std::size_t from) {
+        std::size_t k = from;
+        while (k < text.size() && text[k] != ' ') ++k;
+        return k - from;
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == ' ') {
+            flush_elided();
+            run = 0;
+            out += ' ';
+            ++i;
+            continue;
+        }
+        if (run == 0 && run_length(i) > long_run) eliding = true;
+        // One character: its bytes and how it prints.
+        std::size_t len = 1;
+        std::string shown;
+        if (c < 0x20 || c == 0x7f) {
+            shown = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : fmt::format("\\x{:02x}", c);
+        } else if (c < 0x80) {
+            shown = std::string(1, static_cast<char>(c));
+        } else {
+            len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            bool ok = len > 1 && i + len <= text.size();
+            for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+            if (!ok) {
+                len = 1;
+                shown = fmt::format("\\x{:02x}", c);
+            } else {
+                std::uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+                for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+                const bool bidi = cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+                                  (cp >= 0x2066 && cp <= 0x2069);
+                shown = bidi ? fmt::format("\\u{{{:04X}}}", cp) : std::string(text.substr(i, len));
+            }
+        }
+        if (eliding && run >= kept)
+            elided += len;
+        else
+            out += shown;
+        run += len;
+        i += len;
+    }
+    flush_elided();
+    return out;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

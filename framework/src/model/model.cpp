@@ -1,7 +1,10 @@
 #include "racesim/model/model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
@@ -94,6 +97,31 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
         report(sc.loss, "loss", err);
     }
     if (!m.efficiency || !m.power || !m.loss) return out;
+
+    // Bounded before anything asks for all of them (the integrator's segments, the contract).
+    for (const auto& [rate, b, block] : {std::tuple{m.efficiency.get(), &sc.efficiency, "efficiency"},
+                                         std::tuple{m.power.get(), &sc.power, "power"}}) {
+        BreakpointCount n;
+        try {
+            n = count_breakpoints(*rate, sc.horizon, max_breakpoints_);
+        } catch (const PluginError&) {
+            // A faulty breakpoints(): reported where the breakpoints are used (the integrator's
+            // segments), for the interval they are asked for there.
+            continue;
+        }
+        if (n.count <= static_cast<double>(max_breakpoints_)) continue;
+        auto d = make_diag(b->mark, fmt::format("{} '{}' declares {}{} breakpoints over the horizon of {} yr in "
+                                                "scenario '{}': more than the budget of {}",
+                                                block, b->selection.type, n.exact ? "" : "about ",
+                                                n.exact ? fmt::format("{}", n.count) : fmt::format("{:.2g}", n.count),
+                                                plugin::math::format(sc.horizon), sc.name, max_breakpoints_));
+        if (!n.exact) note(d, fmt::format("{} in the first {} yr", n.in_window, plugin::math::format(n.window)));
+        note(d,
+             "each breakpoint is a segment the integrator solves on its own: use a longer period, a shorter "
+             "horizon, or raise the budget with --max-breakpoints");
+        out.push_back(std::move(d));
+    }
+    if (!out.empty()) return out;
 
     m.auxiliary = m.loss->auxiliary();
     for (std::size_t i = 0; i < m.auxiliary.size(); ++i) {
@@ -198,8 +226,25 @@ ScenarioInstance ModelBuilder::expand(const Experiment& ex, std::size_t i) const
     }
 }
 
-ScenarioCheck model_check(const Registry& registry) {
-    return [builder = ModelBuilder(registry)](const ScenarioSpec& sc) { return builder.check(sc); };
+ScenarioCheck model_check(const Registry& registry, const ExperimentLimits& limits) {
+    return [builder = ModelBuilder(registry, limits.max_breakpoints)](const ScenarioSpec& sc) {
+        return builder.check(sc);
+    };
+}
+
+BreakpointCount count_breakpoints(const plugin::RateModel& m, double horizon, std::size_t budget) {
+    std::vector<double> bp;
+    double w = std::ldexp(horizon, -32);
+    for (;;) {
+        bp.clear();
+        m.breakpoints(0.0, w, bp);
+        const auto n = bp.size();
+        if (w >= horizon) return {static_cast<double>(n), true, horizon, n};
+        const double estimate = static_cast<double>(n) * (horizon / w);
+        // 64 or more in the window: enough to extrapolate a regular spacing.
+        if (n > budget || (n >= 64 && estimate > static_cast<double>(budget))) return {estimate, false, w, n};
+        w = std::min(horizon, (n == 0 ? 16 : 2) * w);
+    }
 }
 
 }  // namespace racesim

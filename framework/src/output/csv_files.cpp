@@ -1,7 +1,9 @@
 #include "csv_files.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string_view>
 
@@ -12,6 +14,15 @@
 namespace fs = std::filesystem;
 
 namespace racesim {
+
+void write_failed(const fs::path& file) {
+    const int err = errno;
+    std::string why = err ? std::strerror(err) : "the stream failed";
+    if (err == ENOSPC) why += " (the disk is full)";
+    if (err == EDQUOT) why += " (the disk quota is used up)";
+    if (err == EFBIG) why += " (over the file-size limit: ulimit -f)";
+    throw RunError("error while writing " + file.string() + ": " + why + "; no results were written");
+}
 
 namespace {
 
@@ -70,7 +81,7 @@ std::string table_header(const std::array<columns::Column<Row>, N>& table) {
 
 void finish(std::ofstream& out, const fs::path& file) {
     out.flush();
-    if (!out) throw RunError("error while writing " + file.string());
+    if (!out) write_failed(file);
 }
 
 void write_line(std::ofstream& out, const csv::Line& line) {
@@ -138,13 +149,13 @@ void CsvStream::row(const std::string& line) {
         out_ << header_ << '\n';
     }
     out_ << line << '\n';
-    if (!out_) throw RunError("error while writing " + file_.string());
+    if (!out_) write_failed(file_);
 }
 
 void CsvStream::close() {
     if (!out_.is_open()) return;
     out_.flush();
-    if (!out_) throw RunError("error while writing " + file_.string());
+    if (!out_) write_failed(file_);
     out_.close();
 }
 

@@ -17,6 +17,10 @@
 
 namespace racesim {
 
+/// Throws the RunError of a failed write to `file`, with the reason errno gives (a full disk,
+/// the file-size limit).
+[[noreturn]] void write_failed(const std::filesystem::path& file);
+
 /// Writes a scenario's trajectory (it has rows) to `file`. Throws RunError.
 void write_trajectory_csv(const ScenarioResult& s, const std::filesystem::path& file);
 

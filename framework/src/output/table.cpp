@@ -8,7 +8,8 @@
 namespace racesim {
 
 void print_comparison(const Comparison& c, std::ostream& os) {
-    fmt::print(os, "compare '{}' (a) with '{}' (b), {} common output times\n", c.a, c.b, c.rows.size());
+    fmt::print(os, "compare '{}' (a) with '{}' (b), {} common output times\n", printable(c.a), printable(c.b),
+               c.rows.size());
     auto t = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string("-"); };
     for (const auto& d : c.targets)
         fmt::print(os, "  {:<14} time a {:>12}  time b {:>12}  a - b {:>12} yr\n", d.label, t(d.time_a), t(d.time_b),
@@ -23,8 +24,8 @@ void print_comparison(const Comparison& c, std::ostream& os) {
 
 void print_table(const RunReport& r, std::ostream& os) {
     const Experiment& ex = *r.experiment;
-    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", ex.name, ex.file.string(), r.scenarios,
-               ex.horizon);
+    fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", printable(ex.name),
+               printable(ex.file.string()), r.scenarios, ex.horizon);
     fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
                "reference (yr)", "time err", "max R err");
     auto t_str = [](const std::optional<double>& t, bool unreachable, bool at_start = false) {
@@ -35,13 +36,13 @@ void print_table(const RunReport& r, std::ostream& os) {
     for (const auto& s : r.listed) {
         const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
         if (s.targets.empty())
-            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, "-", "-", "-", "-", "-",
-                       rerr);
+            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), "-", "-", "-",
+                       "-", "-", rerr);
         for (const auto& t : s.targets) {
             const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
             const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
-            fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", s.spec->name, t.loss, t.relative,
-                       t_str(t.time, t.unreachable, t.at_start), ref, terr, rerr);
+            fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), t.loss,
+                       t.relative, t_str(t.time, t.unreachable, t.at_start), ref, terr, rerr);
         }
     }
     bool any_at_start = false;
@@ -51,7 +52,8 @@ void print_table(const RunReport& r, std::ostream& os) {
         fmt::print(os, "(at start): the target is at or above the starting loss L(C0), so it is met at t = 0\n");
     if (!r.trajectories)
         for (const auto& st : r.sweeps) {
-            fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", st.declared->name, st.scenarios);
+            fmt::print(os, "sweep '{}': {} scenarios, one row each in sweep.csv", printable(st.declared->name),
+                       st.scenarios);
             if (st.max_time_rel_err) fmt::print(os, "; worst time err {:.2e}", *st.max_time_rel_err);
             if (st.max_rel_err_R) fmt::print(os, ", worst R err {:.2e}", *st.max_rel_err_R);
             fmt::print(os, "\n");
@@ -67,15 +69,15 @@ void print_table(const RunReport& r, std::ostream& os) {
         const SolveResult& v = *s.solve;
         if (v.found)
             fmt::print(os, "solve '{}': {} = {:.10g} reaches {} at t = {} yr (re-run: {} yr; {} simulations)\n",
-                       s.spec->name, v.spec.path, v.value, target_label(s.spec->targets.at(v.spec.target)), v.spec.at,
-                       v.time ? fmt::format("{:.6g}", *v.time) : std::string("not reached"), v.evaluations);
+                       printable(s.spec->name), v.spec.path, v.value, target_label(s.spec->targets.at(v.spec.target)),
+                       v.spec.at, v.time ? fmt::format("{:.6g}", *v.time) : std::string("not reached"), v.evaluations);
         else
-            fmt::print(os, "solve '{}': not found: {}\n", s.spec->name, v.message);
+            fmt::print(os, "solve '{}': not found: {}\n", printable(s.spec->name), v.message);
     }
     if (r.sensitivity_rows) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity_rows);
     for (const auto& mc : r.monte_carlo) {
         const SampleSpec& sp = *mc.spec->sample;
-        fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", mc.spec->name, sp.n, sp.seed);
+        fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", printable(mc.spec->name), sp.n, sp.seed);
         auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
         for (const auto& st : mc.stats) {
             fmt::print(os, "  {:<12} P(reached) {:.4f}  p5 {}  p25 {}  p50 {}  p75 {}  p95 {} yr\n", st.target,

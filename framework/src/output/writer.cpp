@@ -151,7 +151,7 @@ void ResultsWriter::commit(RunSummary s) {
         std::ofstream out(w.tmp / "summary.json");
         out << summary_json(report).dump(2) << '\n';
         out.flush();
-        if (!out) throw RunError("error while writing " + (w.tmp / "summary.json").string());
+        if (!out) write_failed(w.tmp / "summary.json");
     }
     check_interrupt();  // the last point where an interrupt discards the results
     w.out.commit();

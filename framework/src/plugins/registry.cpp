@@ -21,10 +21,39 @@ namespace {
 
 /// Checks that `path` is a readable ELF file before handing it to dlopen: Boost.DLL's own
 /// messages for non-libraries are unreadable ("... Bad file descriptor").
+/// Directories named in RACESIM_TRUSTED_PLUGIN_DIRS (colon-separated): loaded even when others
+/// may write to them (like git's safe.directory).
+bool trusted_despite_permissions(const fs::path& dir) {
+    const char* env = std::getenv("RACESIM_TRUSTED_PLUGIN_DIRS");
+    if (!env) return false;
+    std::error_code ec;
+    const fs::path want = fs::weakly_canonical(dir, ec);
+    std::string_view rest(env);
+    while (!rest.empty()) {
+        const auto colon = rest.find(':');
+        const std::string item(rest.substr(0, colon));
+        rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        if (!item.empty() && fs::weakly_canonical(item, ec) == want) return true;
+    }
+    return false;
+}
+
+/// Why code in `p` (a plugin directory or library) could be anyone's: it is writable by every
+/// user. Empty when it is not, or when its directory is trusted explicitly.
+std::string writable_by_others(const fs::path& p, const fs::path& dir) {
+    std::error_code ec;
+    const auto perms = fs::status(p, ec).permissions();
+    if (ec || (perms & fs::perms::others_write) == fs::perms::none || trusted_despite_permissions(dir)) return {};
+    return "is writable by every user of this machine, so anyone could put code in it: make it private (chmod "
+           "o-w " +
+           p.string() + ") or, if you trust it, list its directory in RACESIM_TRUSTED_PLUGIN_DIRS";
+}
+
 void check_file(const fs::path& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw PluginLoadError("does not exist (no such file)");
     if (!fs::is_regular_file(path, ec)) throw PluginLoadError("is not a regular file");
+    if (auto why = writable_by_others(path, path.parent_path()); !why.empty()) throw PluginLoadError(why);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw PluginLoadError("cannot be read (permission denied?)");
     char magic[4] = {};
@@ -202,6 +231,10 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
         searched_.push_back(dir);
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) continue;
+        if (auto why = writable_by_others(dir, dir); !why.empty()) {
+            refused_.push_back(Refusal{dir, why});  // nothing in it is loaded, not even to read its manifest
+            continue;
+        }
         std::vector<fs::path> libs;
         for (const auto& ent : fs::directory_iterator(dir, ec))
             if (ent.path().extension() == ".so") libs.push_back(ent.path());

@@ -167,7 +167,18 @@ struct ExperimentLimits {
     /// instantiated and discarded); larger ones are checked as their scenarios run.
     std::size_t check_combinations = 10'000;
     std::size_t max_samples = 10'000'000;  ///< Monte Carlo samples in an experiment
+    /// Breakpoints one rate model may declare over a scenario's horizon (each costs a segment,
+    /// about 100 bytes and a fresh stepper): a period of 1e-12 yr would ask for 10^13.
+    std::size_t max_breakpoints = 1'000'000;
+    /// Trajectory rows a run may write, over all its scenarios (about 100 bytes of CSV each):
+    /// 1000 scenarios of 10^6 rows would be about 100 GB. Counted when the run keeps
+    /// trajectories by the automatic rule (keep_trajectories_up_to); a caller that writes none
+    /// (--no-trajectories) lifts it.
+    std::size_t max_rows = 50'000'000;
 };
+
+/// Runs of up to this many scenarios keep every scenario's trajectory unless told otherwise.
+inline constexpr std::size_t keep_trajectories_up_to = 1000;
 
 struct Experiment {
     std::filesystem::path file;
@@ -182,6 +193,8 @@ struct Experiment {
     /// The config's `plugin_paths:` (absolute): with the session's own search path, where the
     /// plugin types it names are found when it runs.
     std::vector<std::filesystem::path> plugin_paths;
+    /// The limits it was validated with; its run builds models within the same ones.
+    ExperimentLimits limits;
 };
 
 }  // namespace racesim

@@ -63,6 +63,12 @@ private:
 Diagnostic& note(Diagnostic& d, std::string text, Mark mark = {});
 
 /// Levenshtein distance.
+/// `text` made safe and short enough for a terminal: control characters become escapes (\t,
+/// \n, \x1b), Unicode bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) become
+/// \u{202E}-style escapes, bytes that are not UTF-8 become \xNN, and a run of more than 200
+/// bytes without a space (a 10 MB scalar) is cut to its first 60 with "... (N bytes)".
+[[nodiscard]] std::string printable(std::string_view text);
+
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The closest candidate within distance 1 + len/5 (MOOSE's rule), or "" when none is close.

@@ -49,7 +49,10 @@ struct ScenarioInstance {
 /// experiment it builds for.
 class ModelBuilder {
 public:
-    explicit ModelBuilder(const Registry& registry) : registry_(&registry) {}
+    /// `max_breakpoints`: the most breakpoints a rate model may declare over a scenario's
+    /// horizon (ExperimentLimits::max_breakpoints); more is a diagnostic at its block.
+    explicit ModelBuilder(const Registry& registry, std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints)
+        : registry_(&registry), max_breakpoints_(max_breakpoints) {}
 
     [[nodiscard]] const Registry& registry() const { return *registry_; }
 
@@ -79,10 +82,24 @@ public:
 private:
     std::vector<Diagnostic> build(const ScenarioSpec& sc, Model& m) const;
     const Registry* registry_;
+    std::size_t max_breakpoints_;
 };
 
 /// The validator's model check (racesim::validate): builds each scenario's models with
 /// `registry` and reports why they cannot be built. The builder's registry must outlive it.
-ScenarioCheck model_check(const Registry& registry);
+ScenarioCheck model_check(const Registry& registry, const ExperimentLimits& limits = {});
+
+/// How many breakpoints a rate model declares in (0, horizon), found without asking for more
+/// than about `budget` at once: the model is asked about windows [0, w] that double from
+/// horizon·2^-32 (16-fold while empty), and the count is extrapolated. Returns the exact count when it is at most
+/// `budget`, else an estimate above `budget` (a lower bound when the count in a window
+/// already exceeds it). Best effort for a model whose breakpoints crowd at the end.
+struct BreakpointCount {
+    double count = 0;   ///< exact, or the estimate over the horizon
+    bool exact = true;  ///< false: extrapolated from the window below
+    double window = 0;  ///< yr: the window the estimate comes from
+    std::size_t in_window = 0;
+};
+BreakpointCount count_breakpoints(const plugin::RateModel& m, double horizon, std::size_t budget);
 
 }  // namespace racesim
