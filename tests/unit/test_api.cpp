@@ -3,8 +3,10 @@
 // the documented order; sessions work from several threads.
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -314,6 +316,94 @@ TEST_CASE("check reports the contract of every model of every scenario", "[api]"
     REQUIRE(checks.size() == 6);  // 2 scenarios x (efficiency, power, loss)
     for (const auto& c : checks) CHECK(c.report.problems.empty());
     CHECK(checks[0].what == "efficiency 'continuous-doubling'");
+}
+
+namespace {
+
+/// E(t) = E0 · 2^(gamma·t), made in this process (what a model written in Python becomes).
+class InProcessDoubling final : public plugin::RateModel {
+public:
+    InProcessDoubling(double E0, double gamma) : log_E0_(std::log(E0)), rate_(gamma * std::log(2.0)) {}
+    double log_value(double t, double, const plugin::Segment&) const override {
+        if (t > 1e6) throw std::runtime_error("never");
+        return log_E0_ + rate_ * t;
+    }
+
+private:
+    double log_E0_, rate_;
+};
+
+plugin::Descriptor in_process_doubling(const std::string& type) {
+    plugin::Descriptor d;
+    d.kind = plugin::Kind::efficiency;
+    d.type = type;
+    d.summary = "in-process doubling";
+    d.schema.add_real("E0").positive().required();
+    d.schema.add_real("gamma").default_value(0.5);
+    d.make_rate = [](const plugin::Params& p, const plugin::BuildContext&) -> std::unique_ptr<plugin::RateModel> {
+        return std::make_unique<InProcessDoubling>(p.real("E0"), p.real("gamma"));
+    };
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("SessionOptions::types: an in-process type runs like the library's, schema-checked and listed", "[api]") {
+    SessionOptions o = built_plugins();
+    o.types.push_back(in_process_doubling("in-process-doubling"));
+    o.types_origin = "<test>";
+    const Session session(std::move(o));
+    std::string yaml = small_yaml;
+    const Experiment library = session.load_text(yaml);
+    yaml.replace(yaml.find("type: continuous-doubling"), 25, "type: in-process-doubling");
+    yaml.replace(yaml.find("  reference: relative-loss"), 26, "  reference: ~");
+    const Experiment mine = session.load_text(yaml);
+    const RunResult a = session.run(library), b = session.run(mine);
+    REQUIRE(a.scenarios.size() == b.scenarios.size());
+    for (std::size_t i = 0; i < a.scenarios.size(); ++i)
+        for (std::size_t k = 0; k < a.scenarios[i].trajectory.size(); ++k)
+            CHECK(b.scenarios[i].trajectory.R[k] == Approx(a.scenarios[i].trajectory.R_ref[k]).epsilon(1e-10));
+    const PluginListing list = session.plugins();
+    CHECK(std::any_of(list.types.begin(), list.types.end(),
+                      [](const PluginInfo& p) { return p.type == "in-process-doubling" && p.library == "<test>"; }));
+    yaml.replace(yaml.find("E0: 1.0"), 7, "E0: -1.0");
+    CHECK_THROWS_AS(session.load_text(yaml), ConfigError);
+}
+
+TEST_CASE("SessionOptions::types: a type registered twice or without a factory is refused", "[api]") {
+    SessionOptions o = built_plugins();
+    o.types = {in_process_doubling("twice"), in_process_doubling("twice")};
+    CHECK_THROWS_AS(Session(std::move(o)).plugins(), std::invalid_argument);
+    SessionOptions p = built_plugins();
+    p.types = {in_process_doubling("no-factory")};
+    p.types[0].make_rate = nullptr;
+    CHECK_THROWS_AS(Session(std::move(p)).plugins(), std::invalid_argument);
+}
+
+TEST_CASE("request_interrupt stops a run with Interrupted; clear_interrupt lets the next one run", "[api]") {
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(small_yaml);
+    request_interrupt(SIGINT);
+    CHECK(interrupt_signal() == SIGINT);
+    CHECK_THROWS_AS(session.run(ex), Interrupted);
+    clear_interrupt();
+    CHECK(interrupt_signal() == 0);
+    CHECK(session.run(ex).scenarios.size() == 2);
+}
+
+TEST_CASE("run_report of a run kept in memory is the report of the writer: the same summary.json", "[api]") {
+    const Session session(built_plugins());
+    const Experiment ex = session.load_text(small_yaml);
+    const RunResult r = session.run(ex);
+    const fs::path dir = fs::temp_directory_path() / ("racesim-run-report-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    write_results(r, dir, false);
+    std::ifstream in(dir / "summary.json");
+    const auto written = nlohmann::ordered_json::parse(in);
+    const auto reported = summary_json(run_report(r));
+    CHECK(written == reported);
+    CHECK(reported.at("scenarios").at(0).at("C0").get<double>() > 0);  // listed scenarios keep C0
+    fs::remove_all(dir);
 }
 
 TEST_CASE("the results directory's summary.json holds each scenario's C0 and L(C0) as the run made them", "[api]") {

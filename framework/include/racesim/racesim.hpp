@@ -47,6 +47,12 @@ struct SessionOptions {
     bool environment = true;
     /// Receives the session's messages (a library that could not be loaded, ...); may be empty.
     std::function<void(LogLevel, const std::string&)> log;
+    /// Plugin types made in this process (no library: e.g. models written in Python),
+    /// registered before the libraries of the search path, so that they take precedence over a
+    /// library's type of the same kind and name. Guarded like a library's types; shown with
+    /// `types_origin` where a library path would be.
+    std::vector<plugin::Descriptor> types;
+    std::filesystem::path types_origin = "<in-process>";
 };
 
 struct LoadOptions {

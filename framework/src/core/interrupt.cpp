@@ -36,6 +36,14 @@ int interrupt_signal() noexcept {
     return received;
 }
 
+void request_interrupt(int sig) noexcept {
+    received = sig;
+}
+
+void clear_interrupt() noexcept {
+    received = 0;
+}
+
 void check_interrupt() {
     if (const int sig = received) throw Interrupted(sig);
 }

@@ -18,7 +18,6 @@ struct ResultsWriter::Impl {
     const Experiment& ex;
     AtomicResultsDir out;  // first: destroyed last, after the files written into it are closed
     fs::path tmp;
-    std::unordered_set<std::string> csv_taken;
     CsvStream sweep_csv, solve_csv, sensitivity_csv, samples_csv;
     SweepCsv sweep;
     SolveCsv solve;
@@ -37,20 +36,9 @@ struct ResultsWriter::Impl {
           solve(solve_csv),
           sensitivity(sensitivity_csv),
           samples(e, samples_csv) {}
-
-    /// A scenario's CSV file name, unique in the run ("-2", "-3", ... when two names map to one).
-    std::string csv_name(const std::string& scenario) {
-        const std::string base = csv_file_name(scenario);
-        std::string name = base;
-        for (int k = 2; csv_taken.count(name); ++k)
-            name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
-        csv_taken.insert(name);
-        return name;
-    }
 };
 
-ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir, bool force)
-    : impl_(std::make_unique<Impl>(ex, dir, force)) {
+RunReporter::RunReporter(const Experiment& ex) {
     report_.experiment = &ex;
     report_.trajectories = ex.output.trajectories;
     for (const ScenarioSpec& sc : ex.scenarios) {
@@ -62,33 +50,32 @@ ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir, bool for
     }
 }
 
-ResultsWriter::~ResultsWriter() = default;  // an uncommitted temporary directory is removed (AtomicResultsDir)
-
-void ResultsWriter::begin(const RunInfo& info) {
+void RunReporter::begin(const RunInfo& info) {
     report_.trajectories = info.trajectories;
     report_.scenarios = info.scenarios;
     report_.plugins = info.plugins;
 }
 
-void ResultsWriter::scenario(const ScenarioResult& r) {
-    Impl& w = *impl_;
+std::string RunReporter::csv_name(const std::string& scenario) {
+    // Unique in the run ("-2", "-3", ... when two names map to one).
+    const std::string base = csv_file_name(scenario);
+    std::string name = base;
+    for (int k = 2; csv_taken_.count(name); ++k)
+        name = base.substr(0, base.size() - 4) + "-" + std::to_string(k) + ".csv";
+    csv_taken_.insert(name);
+    return name;
+}
+
+std::string RunReporter::add(const ScenarioResult& r) {
     const ScenarioSpec& sc = *r.spec;
     std::string csv;
-    if (!r.trajectory.empty()) {
-        csv = w.csv_name(sc.name);
-        write_trajectory_csv(r, w.tmp / csv);
-    }
-    if (!sc.sweep.empty()) w.sweep.row(r);
-    if (r.solve) {
-        report_.solves = true;
-        w.solve.row(r);
-    }
-    for (const auto& row : r.sensitivity) w.sensitivity.row(row);
+    if (!r.trajectory.empty()) csv = csv_name(sc.name);
+    if (r.solve) report_.solves = true;
     report_.sensitivity_rows += r.sensitivity.size();
 
     const bool swept = !sc.sweep.empty();
     if (swept) add_scenario(stats_of(sc.origin), r);
-    if (swept && !report_.trajectories) return;  // in sweep.csv and the sweep's summary only
+    if (swept && !report_.trajectories) return csv;  // in sweep.csv and the sweep's summary only
     // Listed without its trajectory and sensitivity rows (already written): not copied at all.
     // Every other member of ScenarioResult is copied (a new member must be added here).
     ScenarioResult kept;
@@ -106,18 +93,48 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     kept.wall_seconds = r.wall_seconds;
     report_.listed.push_back(std::move(kept));
     report_.csv.push_back(csv);
+    return csv;
 }
 
-SweepStats& ResultsWriter::stats_of(const std::string& swept) {
+SweepStats& RunReporter::stats_of(const std::string& swept) {
     for (auto& st : report_.sweeps)
         if (st.declared->name == swept) return st;
     throw std::logic_error("racesim: results of a sweep the experiment does not declare: " + swept);
 }
 
+void RunReporter::sweep_rows(const SweepRows& rows) {
+    add_rows(stats_of(rows.declared->name), rows);
+}
+
+void RunReporter::end(const RunSummary& s) {
+    report_.scenarios = s.scenarios;
+    report_.trajectories = s.trajectories;
+    report_.comparisons = s.comparisons;
+    report_.monte_carlo = s.monte_carlo;
+    report_.wall_seconds = s.wall_seconds;
+}
+
+ResultsWriter::ResultsWriter(const Experiment& ex, const fs::path& dir, bool force)
+    : impl_(std::make_unique<Impl>(ex, dir, force)), reporter_(ex) {}
+
+ResultsWriter::~ResultsWriter() = default;  // an uncommitted temporary directory is removed (AtomicResultsDir)
+
+void ResultsWriter::begin(const RunInfo& info) {
+    reporter_.begin(info);
+}
+
+void ResultsWriter::scenario(const ScenarioResult& r) {
+    Impl& w = *impl_;
+    const std::string csv = reporter_.add(r);
+    if (!csv.empty()) write_trajectory_csv(r, w.tmp / csv);
+    if (!r.spec->sweep.empty()) w.sweep.row(r);
+    if (r.solve) w.solve.row(r);
+    for (const auto& row : r.sensitivity) w.sensitivity.row(row);
+}
+
 void ResultsWriter::sweep_rows(const SweepRows& rows) {
-    SweepStats& st = stats_of(rows.declared->name);
     impl_->sweep.rows(rows);
-    add_rows(st, rows);
+    reporter_.sweep_rows(rows);
 }
 
 void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
@@ -127,16 +144,13 @@ void ResultsWriter::sample(const ScenarioSpec& sc, std::size_t index, const std:
 
 void ResultsWriter::commit(RunSummary s) {
     Impl& w = *impl_;
-    report_.scenarios = s.scenarios;
-    report_.trajectories = s.trajectories;
-    report_.comparisons = std::move(s.comparisons);
-    report_.monte_carlo = std::move(s.monte_carlo);
-    report_.wall_seconds = s.wall_seconds;
+    reporter_.end(s);
+    const RunReport& report = reporter_.report();
     for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.sensitivity_csv, &w.samples_csv}) c->close();
-    for (const auto& c : report_.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
+    for (const auto& c : report.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
     {
         std::ofstream out(w.tmp / "summary.json");
-        out << summary_json(report_).dump(2) << '\n';
+        out << summary_json(report).dump(2) << '\n';
         out.flush();
         if (!out) write_failed(w.tmp / "summary.json");
     }
@@ -144,8 +158,11 @@ void ResultsWriter::commit(RunSummary s) {
     w.out.commit();
 }
 
-void write_results(const RunResult& r, const fs::path& dir, bool force) {
-    ResultsWriter w(*r.experiment, dir, force);
+namespace {
+
+/// Hands a whole run kept in memory to a sink, in the run's order (everything but end());
+/// returns what end() is to receive.
+RunSummary replay(const RunResult& r, RunSink& w) {
     std::size_t units = r.scenarios.size();
     for (const auto& rows : r.sweep_rows) units += rows.n;
     w.begin(RunInfo{r.experiment, units, units, r.trajectories, r.plugins});
@@ -172,7 +189,20 @@ void write_results(const RunResult& r, const fs::path& dir, bool force) {
     s.comparisons = r.comparisons;
     s.monte_carlo = r.monte_carlo;
     s.wall_seconds = r.wall_seconds;
-    w.commit(s);
+    return s;
+}
+
+}  // namespace
+
+RunReport run_report(const RunResult& r) {
+    RunReporter rep(*r.experiment);
+    rep.end(replay(r, rep));
+    return rep.take();
+}
+
+void write_results(const RunResult& r, const fs::path& dir, bool force) {
+    ResultsWriter w(*r.experiment, dir, force);
+    w.commit(replay(r, w));
 }
 
 }  // namespace racesim

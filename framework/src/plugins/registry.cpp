@@ -334,6 +334,22 @@ void Registry::load_library(const fs::path& path) {
     }
 }
 
+void Registry::add_type(plugin::Descriptor d, const fs::path& origin) {
+    const bool ok = (d.kind == plugin::Kind::reference) ? bool(d.make_reference)
+                    : (d.kind == plugin::Kind::loss)    ? bool(d.make_loss)
+                                                        : bool(d.make_rate);
+    if (!ok) throw std::invalid_argument("type '" + d.type + "' has no factory for its kind");
+    if (find(d.kind, d.type))
+        throw std::invalid_argument(std::string(plugin::to_string(d.kind)) + " type '" + d.type +
+                                    "' is registered twice");
+    auto lib = std::make_shared<LoadedLibrary>();
+    lib->path = origin;
+    lib->name = origin.string();
+    lib->racesim_version = plugin::racesim_version;
+    lib->compiler = "in-process";
+    entries_.push_back(PluginEntry{std::move(lib), std::move(d)});
+}
+
 const PluginEntry* Registry::find(plugin::Kind kind, const std::string& type) const {
     for (const auto& e : entries_)
         if (e.descriptor.kind == kind && e.descriptor.type == type) return &e;

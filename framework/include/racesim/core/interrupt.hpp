@@ -21,6 +21,15 @@ void install_interrupt_handlers();
 /// The signal received since the handlers were installed, or 0.
 int interrupt_signal() noexcept;
 
+/// Interrupts every run in the process at its next safe point, as if `signal` had arrived
+/// (for embedders that handle signals themselves: the Python package on KeyboardInterrupt).
+/// Async-signal-safe.
+void request_interrupt(int signal) noexcept;
+
+/// Forgets an interrupt received or requested so far, so that later runs are not stopped by
+/// it (embedders call it once the interrupted run has unwound).
+void clear_interrupt() noexcept;
+
 /// Throws Interrupted when a signal was received. Cheap enough to call once per solver step.
 void check_interrupt();
 

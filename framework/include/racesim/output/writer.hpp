@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "racesim/run/runner.hpp"
@@ -69,6 +70,37 @@ nlohmann::ordered_json summary_json(const RunReport& r);
 /// `resolved_config`.
 nlohmann::ordered_json resolved_config_json(const Experiment& ex);
 
+/// Builds a run's RunReport from its results as they arrive, writing nothing: the report a
+/// ResultsWriter makes of the same run (it uses one), so summary_json(report()) is the run's
+/// summary.json. Used alone by clients that keep results in memory (the Python package).
+class RunReporter final : public RunSink {
+public:
+    explicit RunReporter(const Experiment& ex);
+
+    void begin(const RunInfo& info) override;
+    void scenario(const ScenarioResult& r) override { (void)add(r); }
+    void sample(const ScenarioSpec&, std::size_t, const std::vector<double>&, const std::vector<double>&) override {}
+    void sweep_rows(const SweepRows& rows) override;
+    /// Takes the comparisons, Monte Carlo statistics and timing of the finished run.
+    void end(const RunSummary& summary) override;
+
+    /// Counts a scenario; returns the name of its CSV file ("" when it has no trajectory).
+    std::string add(const ScenarioResult& r);
+
+    [[nodiscard]] const RunReport& report() const { return report_; }
+    [[nodiscard]] RunReport take() { return std::move(report_); }
+
+private:
+    SweepStats& stats_of(const std::string& swept);  ///< the summary of the declared sweep of that name
+    std::string csv_name(const std::string& scenario);
+
+    std::unordered_set<std::string> csv_taken_;
+    RunReport report_;
+};
+
+/// The report of a whole run kept in memory (what ResultsWriter would report of it).
+RunReport run_report(const RunResult& r);
+
 /// Streams a run into a results directory `dir`: every file is written, as results arrive,
 /// into a temporary sibling directory, and commit() makes it `dir` in one step; `dir` is
 /// checked, and with `force` replaced, by AtomicResultsDir (racesim/output/results_dir.hpp:
@@ -101,14 +133,12 @@ public:
     void commit(RunSummary s);
 
     /// The report (complete after commit()).
-    [[nodiscard]] const RunReport& report() const { return report_; }
+    [[nodiscard]] const RunReport& report() const { return reporter_.report(); }
 
 private:
-    SweepStats& stats_of(const std::string& swept);  ///< the summary of the declared sweep of that name
-
     struct Impl;
     std::unique_ptr<Impl> impl_;
-    RunReport report_;
+    RunReporter reporter_;
 };
 
 /// Writes a whole run kept in memory (RunResult) through a ResultsWriter.

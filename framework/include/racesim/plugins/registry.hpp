@@ -62,6 +62,12 @@ public:
     /// Loads one library and registers its types. Throws PluginLoadError with a readable reason.
     void load_library(const std::filesystem::path& path);
 
+    /// Registers a type made in the host's own process (no library; e.g. a model written in
+    /// Python), named `origin` where a library path would be shown. Its objects are guarded like
+    /// a library's. Throws std::invalid_argument when the descriptor has no factory for its
+    /// kind or its kind and type are already registered.
+    void add_type(plugin::Descriptor d, const std::filesystem::path& origin);
+
     [[nodiscard]] const PluginEntry* find(plugin::Kind kind, const std::string& type) const;
     [[nodiscard]] std::vector<std::string> types(plugin::Kind kind) const;  ///< sorted
     [[nodiscard]] const std::vector<PluginEntry>& entries() const { return entries_; }
