@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -2069,6 +2071,36 @@ std::size_t first_invalid_utf8(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+/// Counts the documents a parser reads and keeps where the second one's first node starts.
+class DocumentStarts final : public YAML::EventHandler {
+public:
+    int count = 0;
+    YAML::Mark second = YAML::Mark::null_mark();
+
+    void OnDocumentStart(const YAML::Mark&) override { ++count; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(m);
+    }
+    void OnMapEnd() override {}
+
+private:
+    void node(const YAML::Mark& m) {
+        if (count == 2 && second.is_null()) second = m;
+    }
+};
+
+}  // namespace
+
 std::optional<Document> parse_document_text(const std::string& text, const fs::path& path, Diagnostics& diags,
                                             const DocumentLimits& limits) {
     Document doc;
@@ -2086,20 +2118,24 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
         return std::nullopt;
     }
     try {
-        // Every document is parsed, so that a second one is refused rather than ignored.
-        std::vector<YAML::Node> docs = YAML::LoadAll(text);
-        // (yaml-cpp also splits some non-YAML text, e.g. an INI file, into documents: when the
-        // first is not a map, the validator's "expected a map" says more.)
-        if (docs.size() > 1 && docs.front().IsMap()) {
-            auto& e =
-                diags.error(mark_of(path, docs[1]),
-                            fmt::format("the file holds {} YAML documents; a config is one document", docs.size()));
+        doc.root = YAML::Load(text);
+        // A second document is refused rather than ignored. It is looked for with a parser of
+        // its own, asked for at most two documents: yaml-cpp's LoadAll can return empty
+        // documents without end on some malformed input (found by fuzzing).
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        DocumentStarts starts;
+        if (parser.HandleNextDocument(starts) && parser.HandleNextDocument(starts) && starts.count == 2 &&
+            doc.root.IsMap()) {
+            // (yaml-cpp also splits some non-YAML text, e.g. an INI file, into documents: when the
+            // first is not a map, the validator's "expected a map" says more.)
+            auto& e = diags.error(Mark{path.string(), starts.second.line + 1, starts.second.column + 1},
+                                  "the file holds more than one YAML document; a config is one document");
             note(e,
                  "everything after the first '---' line would be ignored: remove it, or split the file into "
                  "one config per file");
             return std::nullopt;
         }
-        if (!docs.empty()) doc.root = std::move(docs.front());
     } catch (const YAML::DeepRecursion& e) {
         diags.error(Mark{path.string(), e.mark.line + 1, e.mark.column + 1},
                     "the document is nested deeper than " + std::to_string(limits.max_depth) + " levels: refused");
