@@ -1,6 +1,6 @@
 // racesim's embedding API: everything a program needs to load, check, run and describe
 // experiments. The command-line tool (framework/app/) uses this header and nothing else of the
-// host; the Python package and the cluster drivers are to use it too. docs/architecture.md shows the layers
+// host; so does the Python package (framework/python/). docs/architecture.md shows the layers
 // beneath it and, under "The public API", how to use it.
 //
 //     racesim::Session session;                                    // plugin search path, libraries
