@@ -627,41 +627,37 @@ py::object table_solve(const PyRun& r) {
     return d;
 }
 
-py::object table_sensitivity(const PyRun& r) {
-    const auto& rows = r.result.sensitivity;
-    if (rows.empty()) return py::none();
-    py::list scenario, parameter, target, value, step, low, high, time, time_low, time_high, derivative, elasticity,
-        note;
-    for (const auto& s : rows) {
-        scenario.append(s.scenario);
-        parameter.append(s.path);
-        target.append(s.target);
-        value.append(s.value);
-        step.append(s.step);
-        low.append(s.low);
-        high.append(s.high);
-        time.append(nan_if_none(s.time));
-        time_low.append(nan_if_none(s.time_low));
-        time_high.append(nan_if_none(s.time_high));
-        derivative.append(nan_if_none(s.derivative));
-        elasticity.append(nan_if_none(s.elasticity));
-        note.append(s.note);
+/// An analysis module's table (`name`: "sensitivity" for sensitivity.csv) as columns, the
+/// columns its TableDef declares; None when the run has no row of it. Numbers: float, NaN when
+/// empty; integers: int; text and words: str.
+py::object analysis_table(const PyRun& r, const std::string& name) {
+    for (const auto& t : r.result.tables) {
+        const TableDef& def = t->table();
+        if (def.name != name) continue;
+        if (t->size() == 0) return py::none();
+        std::vector<py::list> cols(def.columns.size());
+        std::vector<Cell> cells;
+        for (std::size_t i = 0; i < t->size(); ++i) {
+            t->cells(i, cells);
+            for (std::size_t k = 0; k < cells.size() && k < cols.size(); ++k) {
+                const Cell& c = cells[k];
+                if (const auto* x = std::get_if<double>(&c))
+                    cols[k].append(*x);
+                else if (const auto* n = std::get_if<std::int64_t>(&c))
+                    cols[k].append(*n);
+                else if (const auto* text = std::get_if<std::string>(&c))
+                    cols[k].append(*text);
+                else if (def.columns[k].kind == CellKind::number)
+                    cols[k].append(std::numeric_limits<double>::quiet_NaN());
+                else
+                    cols[k].append(py::none());
+            }
+        }
+        py::dict d;
+        for (std::size_t k = 0; k < cols.size(); ++k) d[py::str(std::string(def.columns[k].name))] = cols[k];
+        return d;
     }
-    py::dict d;
-    d["scenario"] = scenario;
-    d["parameter"] = parameter;
-    d["target"] = target;
-    d["value"] = value;
-    d["step"] = step;
-    d["low"] = low;
-    d["high"] = high;
-    d["time"] = time;
-    d["time_low"] = time_low;
-    d["time_high"] = time_high;
-    d["derivative"] = derivative;
-    d["elasticity"] = elasticity;
-    d["note"] = note;
-    return d;
+    return py::none();
 }
 
 /// Per Monte Carlo scenario: its name, sampled paths, target labels, the draws (n x d view)
@@ -801,7 +797,8 @@ PYBIND11_MODULE(_racesim, m) {
         .def("targets", &table_targets)
         .def("sweep", &table_sweep)
         .def("solve", &table_solve)
-        .def("sensitivity", &table_sensitivity)
+        .def("sensitivity", [](const PyRun& r) { return analysis_table(r, "sensitivity"); })
+        .def("analysis_table", &analysis_table)
         .def("samples", &table_samples)
         .def("monte_carlo", &table_monte_carlo)
         .def("comparisons", &table_comparisons)

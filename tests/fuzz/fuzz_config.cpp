@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/model/model.hpp"
@@ -36,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (doc) {
         (void)racesim::document_plugin_paths(*doc, diags);
         try {
-            auto ex = racesim::validate(*doc, registry(), diags, {}, racesim::model_check(registry()));
+            auto ex = racesim::validate(*doc, registry(), diags, {}, racesim::model_check(registry()),
+                                        racesim::builtin_analyses());
             if (!ex && diags.empty()) __builtin_trap();  // refused without saying why
         } catch (const racesim::PluginError&) {
             // a plugin fault while checking values: the CLI reports it (exit 3)

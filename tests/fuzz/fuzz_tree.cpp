@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/config/tree.hpp"
 #include "racesim/core/diagnostics.hpp"
@@ -51,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     try {
-        auto ex = racesim::validate(*doc, registry(), diags, {}, racesim::model_check(registry()));
+        auto ex = racesim::validate(*doc, registry(), diags, {}, racesim::model_check(registry()),
+                                    racesim::builtin_analyses());
         if (!ex && diags.empty()) __builtin_trap();  // refused without saying why
     } catch (const racesim::PluginError&) {
         // a plugin fault while checking values: reported as such (exit 3 in the CLI)

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common.hpp"
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/run/runner.hpp"
 
@@ -48,7 +49,9 @@ Run run_yaml(const std::string& text) {
     racesim::Diagnostics d;
     auto doc = racesim::parse_document_text(text, "edge.yaml", d);
     Run r;
-    if (doc) r.ex = racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()));
+    if (doc)
+        r.ex =
+            racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()), racesim::builtin_analyses());
     std::ostringstream os;
     d.print(os);
     INFO(os.str());

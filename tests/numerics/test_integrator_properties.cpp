@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "common.hpp"
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/run/runner.hpp"
 
@@ -189,7 +190,7 @@ TEST_CASE("integrator vs exact through YAML, validate and run_scenario") {
     racesim::Diagnostics d;
     auto doc = racesim::parse_document_text(y.str(), "numerics-properties.yaml", d);
     REQUIRE(doc);
-    auto ex = racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()));
+    auto ex = racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()), racesim::builtin_analyses());
     std::ostringstream msgs;
     d.print(msgs);
     INFO(msgs.str());

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/model/model.hpp"
 
@@ -36,7 +37,7 @@ inline Model model(const ScenarioSpec& sc) {
 inline std::optional<Experiment> load(const std::string& text, Diagnostics& d, ExperimentLimits lim = {}) {
     auto doc = parse_document_text(text, "t.yaml", d);
     if (!doc) return std::nullopt;
-    return validate(*doc, registry(), d, lim, model_check(registry()));
+    return validate(*doc, registry(), d, lim, model_check(registry()), builtin_analyses());
 }
 
 /// Everything the diagnostics would print.

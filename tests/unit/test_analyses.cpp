@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "racesim/analyses/sensitivity.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/csv.hpp"
@@ -155,7 +156,7 @@ TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declar
     const ScenarioRef r = expand(*ex, 5);             // the sweep's 5th: gamma = 2 (third value), tau = 0
     CHECK(r.spec->name == "p[gamma=2,tau=0]");
     CHECK(r.declared == 1);
-    CHECK(r.spec->sensitivity.has_value());
+    CHECK(find_analysis<SensitivitySpec>(*r.spec) != nullptr);
     CHECK_FALSE(r.spec->sweep_plan);
     CHECK_THROWS_AS(expand(*ex, 7), std::out_of_range);
 
@@ -168,7 +169,7 @@ TEST_CASE("sweep: scenarios are made one at a time, in order, with what a declar
     CHECK(*t.time == Approx(t_star(0.68, 2, 0.048, 0)).epsilon(1e-9));
     CHECK(res.scenarios[6].spec->name == "p[gamma=2,tau=1]");
     CHECK(*res.scenarios[6].targets.at(0).time == Approx(t_star(0.68, 2, 0.048, 1)).epsilon(1e-9));
-    CHECK(res.sensitivity.size() == 6);  // one parameter, one target, six swept scenarios
+    CHECK(rows_of<SensitivityRow>(res.tables)->size() == 6);  // one parameter, one target, six swept scenarios
 }
 
 TEST_CASE("sweep: a combination of values that is refused is found at load, or at run in a large sweep") {
@@ -373,7 +374,7 @@ TEST_CASE("sensitivity: central differences agree with the analytic derivatives 
     const double dgamma = (ln2 * (1 + tau) * (X - 1) / S) / a - t / g;
     const double dkappa = (a * (1 + tau) * X * std::log(y) / (k * k)) / S / a;
     int checked = 0;
-    for (const auto& row : r.sensitivity) {
+    for (const auto& row : *rows_of<SensitivityRow>(r.tables)) {
         REQUIRE(row.derivative);
         double exact = 0;
         if (row.path == "baseline.tau")

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/sensitivity.hpp"
 #include "racesim/config/describe_keys.hpp"
 #include "racesim/config/json_schema.hpp"
 #include "racesim/config/keys.hpp"
@@ -105,11 +107,17 @@ void check_schema_block(const ordered_json& schema, const KeyBlock& block, const
     }
 }
 
+/// The config language with the built-in analyses, as a session has it.
+const KeyCatalog& catalog() {
+    static const KeyCatalog c(builtin_analyses());
+    return c;
+}
+
 }  // namespace
 
 TEST_CASE("framework keys: the loader accepts exactly the declared keys") {
     CHECK(accepted_top_level_keys() == top_level_keys().names());
-    CHECK(accepted_scenario_keys() == scenario_keys().names());
+    CHECK(accepted_scenario_keys(builtin_analyses()) == catalog().scenario().names());
     CHECK(accepted_defaults_keys() == defaults_keys().names());
     // `defaults` takes the scenario keys that are passed on, and only those.
     std::vector<std::string> inherited;
@@ -127,7 +135,7 @@ TEST_CASE("framework keys: the loader accepts exactly the declared keys") {
         {output_keys(), config("output: {bogus: 1}")},
         {solver_keys(), config("solver: {bogus: 1}")},
         {defaults_keys(), config("defaults: {bogus: 1}")},
-        {scenario_keys(), config("", "bogus: 1")},
+        {catalog().scenario(), config("", "bogus: 1")},
         {sweep_range_keys(), config("", "sweep: {efficiency.gamma: {from: 0, to: 1, count: 2, bogus: 1}}")},
         {solve_keys(), config("", "solve: {parameter: efficiency.gamma, bracket: [0.1, 1], at: 5, bogus: 1}")},
         {sensitivity_keys(), config("", "sensitivity: {bogus: 1}")},
@@ -163,7 +171,7 @@ TEST_CASE("framework keys: the loader accepts exactly the declared keys") {
 
 TEST_CASE("framework keys: every key has a doc string, and a unit when it is a number") {
     std::set<std::string> blocks;
-    for (const KeyBlock* b : all_key_blocks()) {
+    for (const KeyBlock* b : catalog().blocks()) {
         INFO(b->name());
         CHECK(blocks.insert(b->name()).second);  // each block once
         CHECK(!b->doc().empty());
@@ -174,7 +182,7 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
             if (k.shape == KeyShape::block || k.shape == KeyShape::block_list || k.shape == KeyShape::block_map) {
                 REQUIRE(k.block != nullptr);
                 // Every nested block is listed (so the reference documents it).
-                const auto all = all_key_blocks();
+                const auto all = catalog().blocks();
                 CHECK(std::find(all.begin(), all.end(), k.block) != all.end());
             }
             if (k.param.default_value) CHECK_FALSE(k.param.required);
@@ -184,15 +192,16 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
 }
 
 TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys") {
-    const ordered_json schema = config_json_schema(registry());
-    check_schema_block(schema, top_level_keys(), "$");
+    const ordered_json schema = config_json_schema(registry(), builtin_analyses());
+    check_schema_block(schema, catalog().top_level(), "$");
     std::vector<std::string> required;
     for (const auto& k : top_level_keys().keys())
         if (k.param.required) required.push_back(k.name());
     CHECK(schema["required"] == ordered_json(required));
     CHECK(schema["properties"]["racesim"]["const"] == config_format_version);
     // Each block also on its own (the selector's cases, the open keys).
-    for (const KeyBlock* b : all_key_blocks()) check_schema_block(key_block_json_schema(*b, registry()), *b, b->name());
+    for (const KeyBlock* b : catalog().blocks())
+        check_schema_block(key_block_json_schema(*b, registry()), *b, b->name());
     const ordered_json dist = key_block_json_schema(distribution_keys(), registry());
     const auto& kinds = distribution_keys().at("dist").param.choices;
     REQUIRE(dist["allOf"].size() == kinds.size());
@@ -201,13 +210,13 @@ TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys")
 }
 
 TEST_CASE("framework keys: the reference lists every declared key") {
-    const std::string md = describe_config_keys_markdown();
-    for (const KeyBlock* b : all_key_blocks()) {
+    const std::string md = describe_config_keys_markdown(builtin_analyses());
+    for (const KeyBlock* b : catalog().blocks()) {
         CHECK_THAT(md, Catch::Contains("\n## " + b->name() + "\n"));
         for (const auto& k : b->keys()) CHECK_THAT(md, Catch::Contains("| `" + k.name() + "` |"));
     }
-    const ordered_json j = describe_config_keys_json();
-    CHECK(j.size() == all_key_blocks().size());
+    const ordered_json j = describe_config_keys_json(builtin_analyses());
+    CHECK(j.size() == catalog().blocks().size());
 }
 
 TEST_CASE("framework keys: the structs' defaults are the declared defaults") {
@@ -242,8 +251,8 @@ TEST_CASE("framework keys: the structs' defaults are the declared defaults") {
     CHECK(ex->solver.max_steps == s.max_steps);
     REQUIRE(ex->scenarios.size() == 1);
     CHECK(ex->scenarios[0].tau == declared_real(baseline_keys(), "tau"));
-    REQUIRE(ex->scenarios[0].sensitivity);
-    CHECK(ex->scenarios[0].sensitivity->step == declared_real(sensitivity_keys(), "step"));
+    REQUIRE(find_analysis<SensitivitySpec>(ex->scenarios[0]));
+    CHECK(find_analysis<SensitivitySpec>(ex->scenarios[0])->step == declared_real(sensitivity_keys(), "step"));
     CHECK(resolved_config_json(*ex)["solver"]["rel_tol"] == declared_real(solver, "rel_tol"));
 }
 

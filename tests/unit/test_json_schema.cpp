@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/json_schema.hpp"
 #include "racesim/config/loader.hpp"
 
@@ -145,23 +146,25 @@ void check(const ordered_json& s, const ordered_json& v, const std::string& at, 
 
 std::vector<std::string> validate_text(const std::string& yaml) {
     std::vector<std::string> errs;
-    check(config_json_schema(registry()), to_json(YAML::Load(yaml)), "$", errs);
+    check(config_json_schema(registry(), builtin_analyses()), to_json(YAML::Load(yaml)), "$", errs);
     return errs;
 }
 
 }  // namespace
 
 TEST_CASE("JSON Schema: lists exactly the keys the loader accepts") {
-    const auto schema = config_json_schema(registry());
+    const auto schema = config_json_schema(registry(), builtin_analyses());
     CHECK(names(schema["properties"]) == names(accepted_top_level_keys()));
     CHECK(names(top_level_config_keys(registry())) == names(accepted_top_level_keys()));
-    CHECK(names(scenario_config_keys(registry())) == names(accepted_scenario_keys()));
+    CHECK(names(scenario_config_keys(registry(), builtin_analyses())) ==
+          names(accepted_scenario_keys(builtin_analyses())));
     CHECK(names(schema["properties"]["defaults"]["properties"]) == names(accepted_defaults_keys()));
-    CHECK(names(schema["properties"]["scenarios"]["items"]["properties"]) == names(accepted_scenario_keys()));
+    CHECK(names(schema["properties"]["scenarios"]["items"]["properties"]) ==
+          names(accepted_scenario_keys(builtin_analyses())));
 }
 
 TEST_CASE("JSON Schema: every parameter of every plugin is in its block's schema") {
-    const auto schema = config_json_schema(registry());
+    const auto schema = config_json_schema(registry(), builtin_analyses());
     const auto& blocks = schema["properties"]["defaults"]["properties"];
     int n = 0;
     for (const auto& e : registry().entries()) {
@@ -189,7 +192,7 @@ TEST_CASE("JSON Schema: the shipped configs are valid") {
     CHECK(files.size() >= 8);
     for (const auto& f : files) {
         std::vector<std::string> errs;
-        check(config_json_schema(registry()), to_json(YAML::LoadFile(f.string())), "$", errs);
+        check(config_json_schema(registry(), builtin_analyses()), to_json(YAML::LoadFile(f.string())), "$", errs);
         INFO(f.string());
         for (const auto& e : errs) INFO(e);
         CHECK(errs.empty());

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/sensitivity.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"

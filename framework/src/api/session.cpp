@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/describe_keys.hpp"
 #include "racesim/config/json_schema.hpp"
 #include "racesim/config/loader.hpp"
@@ -92,7 +93,8 @@ struct Session::Impl {
         limits.max_scenarios = lo.max_scenarios;
         limits.max_breakpoints = lo.max_breakpoints;
         limits.max_rows = lo.max_rows;
-        std::optional<Experiment> ex = racesim::validate(doc, *reg, diags, limits, model_check(*reg, limits));
+        std::optional<Experiment> ex =
+            racesim::validate(doc, *reg, diags, limits, model_check(*reg, limits), builtin_analyses());
         if (!ex) throw fail(std::move(diags), reg->refused());
         ex->plugin_paths = from_config;
         // Not needed by this config, but broken: say so.
@@ -283,19 +285,19 @@ std::string Session::describe_all(DescribeFormat format) const {
 }
 
 nlohmann::ordered_json Session::config_json_schema() const {
-    return racesim::config_json_schema(impl_->base());
+    return racesim::config_json_schema(impl_->base(), builtin_analyses());
 }
 
 std::string describe_config_keys(DescribeFormat format) {
     switch (format) {
         case DescribeFormat::json:
-            return describe_config_keys_json().dump(2) + '\n';
+            return describe_config_keys_json(builtin_analyses()).dump(2) + '\n';
         case DescribeFormat::markdown:
-            return describe_config_keys_markdown();
+            return describe_config_keys_markdown(builtin_analyses());
         case DescribeFormat::text:
             break;
     }
-    return describe_config_keys_text();
+    return describe_config_keys_text(builtin_analyses());
 }
 
 std::string version() {

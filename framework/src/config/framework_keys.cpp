@@ -6,6 +6,7 @@
 // Units: "1" is dimensionless; "the parameter's" is the unit of the parameter a path names.
 #include <algorithm>
 
+#include "racesim/config/analysis.hpp"
 #include "racesim/config/keys.hpp"
 
 namespace racesim {
@@ -86,6 +87,15 @@ KeyBuilder KeyBlock::add_plugin(std::string name, plugin::Kind kind) {
     KeyBuilder b = add(std::move(name), ParamType::string, KeyShape::plugin);
     keys_.back().kind = kind;
     return b;
+}
+
+void KeyBlock::repoint(const std::string& name, const KeyBlock& block) {
+    for (auto& k : keys_)
+        if (k.name() == name && k.block) {
+            k.block = &block;
+            return;
+        }
+    throw std::logic_error("key '" + name + "' of " + name_ + " is not a block");
 }
 
 void KeyBlock::add_copy(const KeySpec& spec) {
@@ -282,25 +292,6 @@ const KeyBlock& solve_keys() {
     return b;
 }
 
-const KeyBlock& sensitivity_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("sensitivity",
-                   "One-at-a-time sensitivity of the times to target: each parameter moved by ±step (relative).");
-        k.add_real("step")
-            .in_range(Bound{1e-9, true}, Bound{1, false})
-            .default_value(0.1)
-            .unit("1")
-            .doc(
-                "The relative change of each parameter. At least 1e-9: the derivative's relative error is about "
-                "the time's (1e-15 closed form, about solver.rel_tol with the ODE solver) divided by step.");
-        k.add_list("parameters", ParamType::string)
-            .computed_default("every real parameter with a non-zero value")
-            .doc("The parameter paths <block>.<parameter> to move.");
-        return k;
-    }();
-    return b;
-}
-
 const KeyBlock& distribution_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("distribution", "The distribution of one sampled parameter; 'dist' decides which keys apply.");
@@ -415,7 +406,6 @@ const KeyBlock& scenario_keys() {
         k.add_block("targets", targets_keys()).inherited().doc("Losses to reach: absolute or relative to L(C0).");
         k.add_block("sweep", sweep_keys()).doc("Sweep parameters: one scenario per value or combination.");
         k.add_block("solve", solve_keys()).doc("Goal seek on one parameter.");
-        k.add_block("sensitivity", sensitivity_keys()).doc("One-at-a-time sensitivity of the times to target.");
         k.add_block("sample", sample_keys()).doc("Monte Carlo over parameters.");
         return k;
     }();
@@ -468,9 +458,17 @@ const KeyBlock& top_level_keys() {
 }
 
 std::vector<const KeyBlock*> all_key_blocks() {
-    return {&top_level_keys(),    &output_keys(),      &solver_keys(), &scenario_keys(),     &defaults_keys(),
-            &baseline_keys(),     &targets_keys(),     &sweep_keys(),  &sweep_range_keys(),  &solve_keys(),
-            &solve_target_keys(), &sensitivity_keys(), &sample_keys(), &distribution_keys(), &compare_keys()};
+    return {&top_level_keys(),    &output_keys(),  &solver_keys(),       &scenario_keys(),    &defaults_keys(),
+            &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &solve_keys(),
+            &solve_target_keys(), &sample_keys(),  &distribution_keys(), &compare_keys()};
+}
+
+KeyCatalog::KeyCatalog(const AnalysisKinds& analyses) : top_(top_level_keys()), scenario_(scenario_keys()) {
+    for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
+    top_.repoint("scenarios", scenario_);
+    for (const KeyBlock* b : all_key_blocks())
+        blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
+    for (const AnalysisKind* a : analyses) blocks_.push_back(&a->keys());
 }
 
 }  // namespace racesim

@@ -227,8 +227,9 @@ ordered_json parameter_json_schema(const plugin::ParamSpec& p) {
     return j;
 }
 
-std::vector<ConfigKey> scenario_config_keys(const Registry& reg) {
-    return config_keys(scenario_keys(), reg);
+std::vector<ConfigKey> scenario_config_keys(const Registry& reg, const AnalysisKinds& analyses) {
+    const KeyCatalog catalog(analyses);
+    return config_keys(catalog.scenario(), reg);
 }
 
 std::vector<ConfigKey> top_level_config_keys(const Registry& reg) {
@@ -237,8 +238,9 @@ std::vector<ConfigKey> top_level_config_keys(const Registry& reg) {
     return keys;
 }
 
-ordered_json config_json_schema(const Registry& reg) {
-    const ordered_json top = key_block_json_schema(top_level_keys(), reg);
+ordered_json config_json_schema(const Registry& reg, const AnalysisKinds& analyses) {
+    const KeyCatalog catalog(analyses);
+    const ordered_json top = key_block_json_schema(catalog.top_level(), reg);
     return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
             {"$id", "https://racesim.invalid/racesim-config.schema.json"},
             {"title", "racesim experiment config"},

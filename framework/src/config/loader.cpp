@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "racesim/config/analysis.hpp"
+#include "racesim/config/block_reader.hpp"
 #include "racesim/config/keys.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
@@ -48,40 +50,7 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
 }
 
 std::string describe(const YAML::Node& n) {
-    switch (n.Type()) {
-        case YAML::NodeType::Null:
-            return "nothing (null)";
-        case YAML::NodeType::Sequence:
-            return "a list";
-        case YAML::NodeType::Map:
-            return "a map";
-        case YAML::NodeType::Scalar:
-            return n.Tag() == "!" ? "the string \"" + n.Scalar() + "\"" : "'" + n.Scalar() + "'";
-        default:
-            return "an undefined value";
-    }
-}
-
-enum class NumParse { ok, not_a_number, out_of_range, not_finite };
-
-NumParse parse_real(const std::string& text, double& out) {
-    std::string t = text;
-    if (!t.empty() && t[0] == '+') t.erase(0, 1);
-    static const std::set<std::string> infs{".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF"};
-    static const std::set<std::string> nans{".nan", ".NaN", ".NAN", "nan", "NaN", "inf", "-inf", "infinity"};
-    if (infs.count(t) || nans.count(t)) return NumParse::not_finite;
-    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
-    if (ec == std::errc::result_out_of_range) return NumParse::out_of_range;
-    if (ec != std::errc() || p != t.data() + t.size() || t.empty()) return NumParse::not_a_number;
-    if (!std::isfinite(out)) return NumParse::not_finite;
-    return NumParse::ok;
-}
-
-bool parse_int(const std::string& text, std::int64_t& out) {
-    std::string t = text;
-    if (!t.empty() && t[0] == '+') t.erase(0, 1);
-    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
-    return ec == std::errc() && p == t.data() + t.size() && !t.empty();
+    return describe_node(n);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -129,21 +98,9 @@ const std::vector<std::string>& top_key_names() {
     static const std::vector<std::string> v = top_level_keys().names();
     return v;
 }
-const std::vector<std::string>& scenario_key_names() {
-    static const std::vector<std::string> v = scenario_keys().names();
-    return v;
-}
 const std::vector<std::string>& defaults_key_names() {
     static const std::vector<std::string> v = defaults_keys().names();
     return v;
-}
-
-/// "'a' or 'b'", "'a', 'b' or 'c'": the choices of a key, for messages.
-std::string either(const std::vector<std::string>& choices) {
-    std::string s;
-    for (std::size_t i = 0; i < choices.size(); ++i)
-        s += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + ("'" + choices[i] + "'");
-    return s;
 }
 
 using Blocks = std::map<std::string, RawBlock>;
@@ -156,7 +113,9 @@ struct RawScenario {
     Blocks own;
     std::optional<Blocks> resolved;
     bool valid = true;
-    YAML::Node sweep, solve, sensitivity, sample;  ///< per scenario, not inherited (null when absent)
+    YAML::Node sweep, solve, sample;  ///< per scenario, not inherited (null when absent)
+    /// The blocks of analysis modules (racesim/config/analysis.hpp), per scenario, not inherited.
+    std::vector<std::pair<const AnalysisKind*, YAML::Node>> analyses;
 };
 
 /// One swept path of a `sweep:` block.
@@ -225,113 +184,48 @@ void merge_block(const std::string& name, RawBlock& base, const RawBlock& child)
 class Validator {
 public:
     Validator(const Document& doc, const Registry& reg, Diagnostics& d, const ExperimentLimits& lim,
-              const ScenarioCheck& check)
-        : doc_(doc), reg_(reg), d_(d), lim_(lim), check_(check) {}
+              const ScenarioCheck& check, const AnalysisKinds& analyses)
+        : doc_(doc),
+          reg_(reg),
+          d_(d),
+          lim_(lim),
+          check_(check),
+          r_(doc.path, d),
+          analyses_(analyses),
+          catalog_(analyses) {}
 
     std::optional<Experiment> run();
 
 private:
     Mark mark(const YAML::Node& n) const { return mark_of(doc_.path, n); }
 
-    /// Reports keys of map `node` that are not in `allowed`.
+    // Typed reads with positions: racesim/config/block_reader.hpp, shared with analysis modules.
     void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& where) {
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            const std::string key = it->first.Scalar();
-            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-            auto& e = d_.error(mark(it->first), "unknown key '" + key + "' in " + where);
-            if (auto s = suggest(key, allowed); !s.empty()) note(e, "did you mean '" + s + "'?");
-            note(e, "valid keys here: " + join(allowed));
-        }
+        r_.check_keys(node, allowed, where);
     }
-
-    /// Reports keys of map `node` that `block` does not declare.
     void check_keys(const YAML::Node& node, const KeyBlock& block, const std::string& where) {
-        check_keys(node, block.names(), where);
+        r_.check_keys(node, block, where);
     }
-
     bool expect(const YAML::Node& n, YAML::NodeType::value type, const std::string& what) {
-        if (n.Type() == type) return true;
-        d_.error(mark(n), "expected " + what + ", got " + describe(n));
-        return false;
+        return r_.expect(n, type, what);
     }
-
-    std::optional<double> real(const YAML::Node& n, const std::string& what) {
-        if (!n.IsScalar() || n.Tag() == "!") {
-            d_.error(mark(n), "expected a number for " + what + ", got " + describe(n));
-            return std::nullopt;
-        }
-        double v = 0;
-        switch (parse_real(n.Scalar(), v)) {
-            case NumParse::ok:
-                return v;
-            case NumParse::not_a_number:
-                d_.error(mark(n), "expected a number for " + what + ", got " + describe(n));
-                break;
-            case NumParse::out_of_range:
-                d_.error(mark(n),
-                         what + " = " + n.Scalar() + " is outside the range of a double (about 1e-308 to 1e308)");
-                break;
-            case NumParse::not_finite:
-                d_.error(mark(n), "expected a finite number for " + what + ", got " + n.Scalar());
-                break;
-        }
-        return std::nullopt;
-    }
-
-    /// A number that must satisfy `spec.admits`; reports with the constraint (and, for a plugin
-    /// parameter, its documentation).
+    std::optional<double> real(const YAML::Node& n, const std::string& what) { return r_.real(n, what); }
     std::optional<double> bounded(const YAML::Node& n, const std::string& what, const ParamSpec& spec,
                                   bool doc_note = true) {
-        auto v = real(n, what);
-        if (v && !spec.admits(*v)) {
-            auto& e =
-                d_.error(mark(n), what + " = " + n.Scalar() + " is out of range: it must be " + spec.constraint());
-            if (spec.constraint().empty()) e.message = "expected a finite number for " + what + ", got " + n.Scalar();
-            if (doc_note && !spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
-            return std::nullopt;
-        }
-        return v;
+        return r_.bounded(n, what, spec, doc_note);
     }
-
-    // Framework keys (racesim/config/keys.hpp): the declaration decides what is valid; `what`
-    // names the value in the message. Their messages carry no documentation note.
-
-    /// A real framework key, in its declared range.
     std::optional<double> real_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
-        return bounded(n, what, key.param, false);
+        return r_.real_key(n, what, key);
     }
-
     /// "positive" or "non-negative": an integer framework key's declared lower bound, in words.
     static std::string integer_kind(const KeySpec& key) { return key.param.admits(0) ? "non-negative" : "positive"; }
-
-    /// An integer framework key, in its declared range (a lower bound of 0 or 1).
     std::optional<std::int64_t> integer_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
-        std::int64_t k = 0;
-        if (!n.IsScalar() || !parse_int(n.Scalar(), k) || !key.param.admits(static_cast<double>(k))) {
-            d_.error(mark(n), "expected a " + integer_kind(key) + " integer for " + what + ", got " + describe(n));
-            return std::nullopt;
-        }
-        return k;
+        return r_.integer_key(n, what, key);
     }
-
-    /// A string framework key, one of its declared choices.
     std::optional<std::string> choice_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
-        const auto& choices = key.param.choices;
-        const std::string v = n.IsScalar() ? n.Scalar() : "";
-        if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
-        auto& e = d_.error(mark(n), "expected " + either(choices) + " for " + what + ", got " + describe(n));
-        if (auto sg = suggest(v, choices); !sg.empty()) note(e, "did you mean '" + sg + "'?");
-        return std::nullopt;
+        return r_.choice_key(n, what, key);
     }
-
-    /// A boolean framework key.
-    std::optional<bool> boolean_key(const YAML::Node& n, const std::string& what) {
-        if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
-            d_.error(mark(n), "expected true or false for " + what + ", got " + describe(n));
-            return std::nullopt;
-        }
-        return n.Scalar() == "true";
-    }
+    std::optional<bool> boolean_key(const YAML::Node& n, const std::string& what) { return r_.boolean_key(n, what); }
 
     void read_top();
     void read_scenarios();
@@ -348,7 +242,6 @@ private:
     bool unique_sweep_names(const SweepPlan& plan, const RawScenario& raw);
     bool read_range(const YAML::Node& n, RawSweepAxis& axis);
     std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<RawSweepAxis>& axes);
-    std::optional<SensitivitySpec> read_sensitivity(const YAML::Node& n, const ScenarioSpec& base);
     std::optional<SampleSpec> read_sample(const YAML::Node& n, const ScenarioSpec& base);
     std::optional<Distribution> read_distribution(const std::string& path, const YAML::Node& n);
     void read_compare();
@@ -363,6 +256,9 @@ private:
     Diagnostics& d_;
     const ExperimentLimits& lim_;
     const ScenarioCheck& check_;
+    BlockReader r_;
+    const AnalysisKinds& analyses_;
+    const KeyCatalog catalog_;  ///< the scenario's keys include the analyses'
     /// One shared copy of each plugin type's schema, for the experiment's blocks.
     std::map<const PluginEntry*, std::shared_ptr<const plugin::Schema>> schemas_;
     Experiment ex_;
@@ -532,7 +428,7 @@ void Validator::read_scenarios() {
     std::map<std::string, Mark> seen;
     for (const auto& s : sc) {
         if (!expect(s, YAML::NodeType::Map, "a scenario (a map with 'name', 'efficiency', 'power', ...)")) continue;
-        check_keys(s, scenario_keys(), "a scenario");
+        check_keys(s, catalog_.scenario(), "a scenario");
         RawScenario r;
         r.mark = mark(s);
         const YAML::Node n = s["name"];
@@ -573,7 +469,8 @@ void Validator::read_scenarios() {
         // Node::reset rebinds (operator= would write through, and throws on a missing key).
         if (const YAML::Node v = s["sweep"]) r.sweep.reset(v);
         if (const YAML::Node v = s["solve"]) r.solve.reset(v);
-        if (const YAML::Node v = s["sensitivity"]) r.sensitivity.reset(v);
+        for (const AnalysisKind* a : analyses_)
+            if (const YAML::Node v = s[a->key()]; v && !v.IsNull()) r.analyses.emplace_back(a, v);
         if (const YAML::Node v = s["sample"]) r.sample.reset(v);
         raw_.push_back(std::move(r));
     }
@@ -1216,41 +1113,6 @@ std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec
     return s;
 }
 
-std::optional<SensitivitySpec> Validator::read_sensitivity(const YAML::Node& n, const ScenarioSpec& base) {
-    if (!expect(n, YAML::NodeType::Map, "a map for 'sensitivity' ({step: 0.1, parameters: [...]})"))
-        return std::nullopt;
-    const KeyBlock& sk = sensitivity_keys();
-    check_keys(n, sk, "'sensitivity'");
-    SensitivitySpec s;
-    s.mark = mark(n);
-    s.step = declared_real(sk, "step");
-    bool ok = true;
-    if (const YAML::Node st = n["step"]) {
-        if (auto v = real_key(st, "sensitivity.step", sk.at("step")))
-            s.step = *v;
-        else
-            ok = false;
-    }
-    if (const YAML::Node ps = n["parameters"]) {
-        if (!expect(ps, YAML::NodeType::Sequence, "a list of parameter paths for sensitivity.parameters"))
-            return std::nullopt;
-        for (const auto& p : ps) {
-            std::string why;
-            if (!p.IsScalar()) {
-                d_.error(mark(p), "expected a parameter path, got " + describe(p));
-                ok = false;
-            } else if (!parse_parameter_path(base, p.Scalar(), why)) {
-                d_.error(mark(p), why);
-                ok = false;
-            } else {
-                s.paths.push_back(p.Scalar());
-            }
-        }
-    }
-    if (!ok) return std::nullopt;
-    return s;
-}
-
 std::optional<Distribution> Validator::read_distribution(const std::string& path, const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "a distribution for " + path + " (e.g. {dist: normal, mean: 1, sd: 0.1})"))
         return std::nullopt;
@@ -1669,7 +1531,7 @@ void Validator::build_scenario(RawScenario& raw) {
     if (!base) return;
 
     std::optional<SolveSpec> solve;
-    std::optional<SensitivitySpec> sens;
+    std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
     if (raw.solve && !raw.solve.IsNull()) {
         solve = read_solve(raw.solve, *base, axes);
         if (!solve) return;
@@ -1680,9 +1542,10 @@ void Validator::build_scenario(RawScenario& raw) {
                 return;
             }
     }
-    if (raw.sensitivity && !raw.sensitivity.IsNull()) {
-        sens = read_sensitivity(raw.sensitivity, *base);
-        if (!sens) return;
+    for (const auto& [kind, node] : raw.analyses) {
+        auto spec = kind->read(r_, node, *base);
+        if (!spec) return;
+        analyses.push_back(std::move(spec));
     }
     if (raw.sample && !raw.sample.IsNull()) {
         for (const auto& [key, other] : {std::pair<const char*, const YAML::Node*>{"sweep", &raw.sweep},
@@ -1705,7 +1568,7 @@ void Validator::build_scenario(RawScenario& raw) {
         base->sample = std::move(smp);
     }
     base->solve = solve;
-    base->sensitivity = sens;
+    base->analyses = std::move(analyses);
     if (axes.empty()) {
         add_scenario(std::move(*base), raw.mark);
         return;
@@ -2289,16 +2152,17 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
 const std::vector<std::string>& accepted_top_level_keys() {
     return top_key_names();
 }
-const std::vector<std::string>& accepted_scenario_keys() {
-    return scenario_key_names();
+std::vector<std::string> accepted_scenario_keys(const AnalysisKinds& analyses) {
+    return KeyCatalog(analyses).scenario().names();
 }
 const std::vector<std::string>& accepted_defaults_keys() {
     return defaults_key_names();
 }
 
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
-                                   const ExperimentLimits& limits, const ScenarioCheck& check) {
-    Validator v(doc, registry, diags, limits, check);
+                                   const ExperimentLimits& limits, const ScenarioCheck& check,
+                                   const AnalysisKinds& analyses) {
+    Validator v(doc, registry, diags, limits, check, analyses);
     return v.run();
 }
 

@@ -122,7 +122,7 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     ScenarioSpec sc = base;
     sc.name = name;
     sc.solve.reset();
-    sc.sensitivity.reset();
+    sc.analyses.clear();
     sc.sample.reset();
     Diagnostics diags;
     for (const auto& a : assignments) {
@@ -266,7 +266,7 @@ ScenarioRef expand(const Experiment& ex, std::size_t i) {
         }
         made->sweep_plan.reset();
         made->solve = sc.solve;
-        made->sensitivity = sc.sensitivity;
+        made->analyses = sc.analyses;
         const ScenarioSpec* p = made.get();
         return ScenarioRef{p, std::move(made), d, k};
     }

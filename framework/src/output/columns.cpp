@@ -108,44 +108,7 @@ constexpr std::array<Column<ScenarioResult>, 11> solve{{
 
 namespace {
 
-std::optional<double> delta(const SensitivityRow& s, const std::optional<double>& x) {
-    return x && s.time ? std::optional<double>(*x - *s.time) : std::nullopt;
-}
-
 }  // namespace
-
-constexpr std::array<Column<SensitivityRow>, 15> sensitivity{{
-    {"scenario", "", "the scenario's name",
-     [](csv::Line& l, const SensitivityRow& s) { l.text(s.scenario); }},
-    {"parameter", "", "the path moved",
-     [](csv::Line& l, const SensitivityRow& s) { l.text(s.path); }},
-    {"target", "", "the target's label",
-     [](csv::Line& l, const SensitivityRow& s) { l.text(s.target); }},
-    {"value", "as configured", "the parameter's value",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.value); }},
-    {"step", "1", "the relative step",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.step); }},
-    {"low", "as configured", "value * (1 - step)",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.low); }},
-    {"high", "as configured", "value * (1 + step)",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.high); }},
-    {"time", "yr", "time to the target at value",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.time); }},
-    {"time_low", "yr", "time to the target at low",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.time_low); }},
-    {"time_high", "yr", "time to the target at high",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.time_high); }},
-    {"delta_low", "yr", "time_low - time",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(delta(s, s.time_low)); }},
-    {"delta_high", "yr", "time_high - time",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(delta(s, s.time_high)); }},
-    {"derivative", "yr per unit", "(time_high - time_low) / (high - low), one-sided when a side is missing",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.derivative); }},
-    {"elasticity", "1", "derivative * value / time",
-     [](csv::Line& l, const SensitivityRow& s) { l.number(s.elasticity); }},
-    {"note", "", "why a side is missing",
-     [](csv::Line& l, const SensitivityRow& s) { l.text(s.note); }},
-}};
 
 constexpr std::array<Column<CompareRow>, 7> comparison{{
     {"t", "yr", "an output time both scenarios share",

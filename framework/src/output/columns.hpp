@@ -74,9 +74,6 @@ extern const std::array<Column<Outcome>, 2> sample_target;
 // solve.csv: one row per goal seek (a scenario with a SolveResult).
 extern const std::array<Column<ScenarioResult>, 11> solve;
 
-// sensitivity.csv: one row per parameter and target.
-extern const std::array<Column<SensitivityRow>, 15> sensitivity;
-
 // compare_<a>_vs_<b>.csv: a comparison's rows.
 extern const std::array<Column<CompareRow>, 7> comparison;
 

@@ -330,14 +330,51 @@ void SolveCsv::row(const ScenarioResult& s) {
     out_.row(line_.str());
 }
 
-std::string SensitivityCsv::header() {
-    return table_header(columns::sensitivity);
+namespace {
+
+std::string table_header(const TableDef& def) {
+    csv::Line line;
+    for (const auto& c : def.columns) line.text(c.name);
+    return line.str();
 }
 
-void SensitivityCsv::row(const SensitivityRow& s) {
-    line_.clear();
-    cells(line_, columns::sensitivity, s);
-    out_.row(line_.str());
+}  // namespace
+
+TableCsv::TableCsv(const fs::path& dir, const TableDef& def)
+    : def_(def), out_(dir / (std::string(def.name) + ".csv"), table_header(def)) {}
+
+void TableCsv::rows(const TableRows& rows) {
+    if (&rows.table() != &def_) throw std::logic_error("racesim: rows of another table");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        rows.cells(i, cells_);
+        if (cells_.size() != def_.columns.size())
+            throw std::logic_error("racesim: a row of " + std::string(def_.name) + ".csv has " +
+                                   std::to_string(cells_.size()) + " cells for " + std::to_string(def_.columns.size()) +
+                                   " columns");
+        line_.clear();
+        for (std::size_t k = 0; k < cells_.size(); ++k) {
+            const Cell& c = cells_[k];
+            if (std::holds_alternative<std::monostate>(c)) {
+                line_.empty_field();
+                continue;
+            }
+            switch (def_.columns[k].kind) {
+                case CellKind::number:
+                    line_.number(std::get<double>(c));
+                    break;
+                case CellKind::integer:
+                    line_.integer(std::get<std::int64_t>(c));
+                    break;
+                case CellKind::text:
+                    line_.text(std::get<std::string>(c));
+                    break;
+                case CellKind::word:
+                    line_.word(std::get<std::string>(c));
+                    break;
+            }
+        }
+        out_.row(line_.str());
+    }
 }
 
 }  // namespace racesim

@@ -1,5 +1,5 @@
 // The CSV files of a results directory, one renderer each: a scenario's trajectory
-// (<scenario>.csv), sweep.csv, solve.csv, sensitivity.csv, samples.csv and a comparison's
+// (<scenario>.csv), sweep.csv, solve.csv, an analysis module's table (<name>.csv), samples.csv and a comparison's
 // compare_<a>_vs_<b>.csv. Headers and rows come from the column tables (columns.hpp) and are
 // written with racesim/core/csv.hpp.
 #pragma once
@@ -92,17 +92,20 @@ private:
     csv::Line line_;
 };
 
-/// sensitivity.csv: one row per parameter and target.
-class SensitivityCsv {
+/// An analysis module's table, <name>.csv: the columns its TableDef declares, each cell
+/// written as its column's kind says (racesim/run/analysis.hpp).
+class TableCsv {
 public:
-    /// Renders into `out`, made with header().
-    explicit SensitivityCsv(CsvStream& out) : out_(out) {}
-    [[nodiscard]] static std::string header();
-    void row(const SensitivityRow& s);
+    TableCsv(const std::filesystem::path& dir, const TableDef& def);
+    [[nodiscard]] const TableDef& table() const { return def_; }
+    void rows(const TableRows& rows);
+    void close() { out_.close(); }
 
 private:
-    CsvStream& out_;
+    const TableDef& def_;
+    CsvStream out_;
     csv::Line line_;
+    std::vector<Cell> cells_;
 };
 
 }  // namespace racesim

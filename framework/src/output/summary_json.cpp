@@ -280,7 +280,8 @@ ordered_json summary_json(const RunReport& r) {
         for (const auto& c : r.comparisons) cs.push_back(comparison_json(c));
         j["comparisons"] = cs;
     }
-    if (r.sensitivity_rows) j["sensitivity_csv"] = "sensitivity.csv";
+    for (const auto& [table, rows] : r.tables)
+        if (rows) j[std::string(table->name) + "_csv"] = std::string(table->name) + ".csv";
     if (!r.monte_carlo.empty()) {
         ordered_json mcs = ordered_json::array();
         for (const auto& mc : r.monte_carlo) mcs.push_back(monte_carlo_json(mc));

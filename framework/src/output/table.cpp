@@ -74,7 +74,8 @@ void print_table(const RunReport& r, std::ostream& os) {
         else
             fmt::print(os, "solve '{}': not found: {}\n", printable(s.spec->name), v.message);
     }
-    if (r.sensitivity_rows) fmt::print(os, "sensitivity: {} row(s) in sensitivity.csv\n", r.sensitivity_rows);
+    for (const auto& [table, rows] : r.tables)
+        if (rows) fmt::print(os, "{}: {} row(s) in {}.csv\n", table->name, rows, table->name);
     for (const auto& mc : r.monte_carlo) {
         const SampleSpec& sp = *mc.spec->sample;
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", printable(mc.spec->name), sp.n, sp.seed);

@@ -1,5 +1,6 @@
 #include "racesim/output/writer.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <unordered_set>
 
@@ -18,11 +19,17 @@ struct ResultsWriter::Impl {
     const Experiment& ex;
     AtomicResultsDir out;  // first: destroyed last, after the files written into it are closed
     fs::path tmp;
-    CsvStream sweep_csv, solve_csv, sensitivity_csv, samples_csv;
+    CsvStream sweep_csv, solve_csv, samples_csv;
     SweepCsv sweep;
     SolveCsv solve;
-    SensitivityCsv sensitivity;
     SamplesCsv samples;
+    std::vector<std::unique_ptr<TableCsv>> tables;  ///< the analyses' tables, opened as their rows come
+
+    TableCsv& table(const TableDef& def) {
+        for (auto& t : tables)
+            if (&t->table() == &def) return *t;
+        return *tables.emplace_back(std::make_unique<TableCsv>(tmp, def));
+    }
 
     Impl(const Experiment& e, const fs::path& d, bool force)
         : ex(e),
@@ -30,11 +37,9 @@ struct ResultsWriter::Impl {
           tmp(out.staging()),
           sweep_csv(tmp / "sweep.csv", SweepCsv::header(e)),
           solve_csv(tmp / "solve.csv", SolveCsv::header()),
-          sensitivity_csv(tmp / "sensitivity.csv", SensitivityCsv::header()),
           samples_csv(tmp / "samples.csv", SamplesCsv::header(e)),
           sweep(e, sweep_csv),
           solve(solve_csv),
-          sensitivity(sensitivity_csv),
           samples(e, samples_csv) {}
 };
 
@@ -71,12 +76,17 @@ std::string RunReporter::add(const ScenarioResult& r) {
     std::string csv;
     if (!r.trajectory.empty()) csv = csv_name(sc.name);
     if (r.solve) report_.solves = true;
-    report_.sensitivity_rows += r.sensitivity.size();
+    for (const auto& t : r.tables) {
+        auto pos = std::find_if(report_.tables.begin(), report_.tables.end(),
+                                [&](const auto& have) { return have.first == &t->table(); });
+        if (pos == report_.tables.end()) pos = report_.tables.insert(pos, {&t->table(), 0});
+        pos->second += t->size();
+    }
 
     const bool swept = !sc.sweep.empty();
     if (swept) add_scenario(stats_of(sc.origin), r);
     if (swept && !report_.trajectories) return csv;  // in sweep.csv and the sweep's summary only
-    // Listed without its trajectory and sensitivity rows (already written): not copied at all.
+    // Listed without its trajectory and analyses' rows (already written): not copied at all.
     // Every other member of ScenarioResult is copied (a new member must be added here).
     ScenarioResult kept;
     kept.spec = r.spec;
@@ -129,7 +139,7 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     if (!csv.empty()) write_trajectory_csv(r, w.tmp / csv);
     if (!r.spec->sweep.empty()) w.sweep.row(r);
     if (r.solve) w.solve.row(r);
-    for (const auto& row : r.sensitivity) w.sensitivity.row(row);
+    for (const auto& t : r.tables) w.table(t->table()).rows(*t);
 }
 
 void ResultsWriter::sweep_rows(const SweepRows& rows) {
@@ -146,7 +156,8 @@ void ResultsWriter::commit(RunSummary s) {
     Impl& w = *impl_;
     reporter_.end(s);
     const RunReport& report = reporter_.report();
-    for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.sensitivity_csv, &w.samples_csv}) c->close();
+    for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.samples_csv}) c->close();
+    for (auto& t : w.tables) t->close();
     for (const auto& c : report.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
     {
         std::ofstream out(w.tmp / "summary.json");

@@ -18,6 +18,11 @@
 
 namespace racesim {
 
+const Analysis& analysis_of(const AnalysisSpec& spec) {
+    if (const auto* a = dynamic_cast<const Analysis*>(spec.kind)) return *a;
+    throw std::logic_error("racesim: an analysis spec whose kind is not an analysis module");
+}
+
 namespace {
 
 /// The integration problem of a scenario up to `horizon`, with its targets as thresholds in
@@ -229,7 +234,7 @@ Series series_of(const ScenarioResult& r) {
 namespace {
 
 /// Scenario i of the run: made (when swept), its goal seek and then the scenario at the value
-/// found, and its sensitivity rows.
+/// found, and the rows of its analyses.
 ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::size_t i, bool keep) {
     ScenarioInstance inst = models.expand(ex, i);
     const ScenarioSpec& sc = *inst.spec;
@@ -243,7 +248,7 @@ ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::si
             const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
             auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, false));
             solved->solve = sc.solve;
-            solved->sensitivity = sc.sensitivity;
+            solved->analyses = sc.analyses;
             Model m = models.build(*solved);
             const ScenarioSpec* p = solved.get();
             inst = ScenarioInstance{p, std::move(solved), inst.declared, std::move(m)};
@@ -253,7 +258,9 @@ ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::si
         res.solve = std::move(s);
     }
     res.index = i;
-    if (res.spec->sensitivity) res.sensitivity = sensitivity(models, ex, *res.spec, res);
+    const AnalysisContext ctx{models, ex};
+    for (const auto& a : res.spec->analyses)
+        if (auto rows = analysis_of(*a).after_scenario(ctx, *a, res)) res.tables.push_back(std::move(rows));
     return res;
 }
 
@@ -307,7 +314,7 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 }
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
-    if (trajectories || !sc.sweep_plan || sc.solve || sc.sensitivity || sc.sample) return false;
+    if (trajectories || !sc.sweep_plan || sc.solve || !sc.analyses.empty() || sc.sample) return false;
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
     if (!detail::batch_applies(models, ex, sc, paths)) return false;

@@ -1,5 +1,6 @@
 #include "racesim/run/sink.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace racesim {
@@ -13,7 +14,12 @@ void CollectingSink::begin(const RunInfo& info) {
 }
 
 void CollectingSink::scenario(const ScenarioResult& r) {
-    result_.sensitivity.insert(result_.sensitivity.end(), r.sensitivity.begin(), r.sensitivity.end());
+    for (const auto& t : r.tables) {
+        auto pos = std::find_if(result_.tables.begin(), result_.tables.end(),
+                                [&](const auto& have) { return &have->table() == &t->table(); });
+        if (pos == result_.tables.end()) pos = result_.tables.insert(pos, t->empty_copy());
+        (*pos)->append(*t);
+    }
     result_.scenarios.push_back(r);
 }
 

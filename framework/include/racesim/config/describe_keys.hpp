@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "racesim/config/keys.hpp"
+
 namespace racesim {
 
-std::string describe_config_keys_text();
-std::string describe_config_keys_markdown();
-nlohmann::ordered_json describe_config_keys_json();
+std::string describe_config_keys_text(const AnalysisKinds& analyses = {});
+std::string describe_config_keys_markdown(const AnalysisKinds& analyses = {});
+nlohmann::ordered_json describe_config_keys_json(const AnalysisKinds& analyses = {});
 
 }  // namespace racesim

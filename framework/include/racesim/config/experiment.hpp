@@ -21,6 +21,8 @@
 
 namespace racesim {
 
+struct AnalysisSpec;  // racesim/config/analysis.hpp
+
 /// A plugin named in a scenario, with its resolved parameters.
 struct BlockSpec {
     plugin::Selection selection;  ///< type + resolved params (defaults filled in)
@@ -49,13 +51,6 @@ struct SolveSpec {
     std::size_t target = 0;  ///< index into the scenario's targets
     bool log_scale = false;
     double tolerance = 1e-12;  ///< relative, on the parameter
-    Mark mark;
-};
-
-/// `sensitivity:` in a scenario: each numeric parameter moved by ±step (relative), one at a time.
-struct SensitivitySpec {
-    double step = 0.1;
-    std::vector<std::string> paths;  ///< empty: every real parameter with a non-zero value
     Mark mark;
 };
 
@@ -129,8 +124,10 @@ struct ScenarioSpec {
     /// run itself); its models are those of the axes' first values.
     std::shared_ptr<const SweepPlan> sweep_plan;
     std::optional<SolveSpec> solve;
-    std::optional<SensitivitySpec> sensitivity;
     std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
+    /// The analyses of this scenario that are modules (racesim/config/analysis.hpp), in the
+    /// order of the kinds the loader was given: what each block said, as a plain value.
+    std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
 };
 
 struct OutputSpec {
@@ -139,7 +136,7 @@ struct OutputSpec {
     bool trajectories = true;     ///< write one CSV per scenario (`racesim run --no-trajectories`: no)
 };
 
-/// The member defaults of SolverSpec, SolveSpec, SensitivitySpec (and SampleSpec::seed,
+/// The member defaults of SolverSpec, SolveSpec (and SampleSpec::seed,
 /// SweepPlan::zip, IntegratorOptions) are the defaults declared in framework_keys.cpp, which the
 /// loader applies; tests/unit/test_framework_keys.cpp checks that they agree.
 struct SolverSpec {

@@ -23,12 +23,13 @@ struct ConfigKey {
 };
 
 /// The top-level keys (`racesim`, `name`, `horizon`, ..., `scenarios`) and the keys of one
-/// scenario (`name`, `extends`, `efficiency`, ...), given the plugin-derived block schemas.
+/// scenario (`name`, `extends`, `efficiency`, ..., and the key of each of `analyses`), given
+/// the plugin-derived block schemas.
 std::vector<ConfigKey> top_level_config_keys(const Registry& registry);
-std::vector<ConfigKey> scenario_config_keys(const Registry& registry);
+std::vector<ConfigKey> scenario_config_keys(const Registry& registry, const AnalysisKinds& analyses = {});
 
 /// The whole schema document.
-nlohmann::ordered_json config_json_schema(const Registry& registry);
+nlohmann::ordered_json config_json_schema(const Registry& registry, const AnalysisKinds& analyses = {});
 
 /// The JSON Schema of one parameter's value.
 nlohmann::ordered_json parameter_json_schema(const plugin::ParamSpec& p);

@@ -159,6 +159,8 @@ public:
     KeyBuilder add_plugin(std::string name, plugin::Kind kind);
     /// Copies a key declared in another block (a scenario key that `defaults:` also takes).
     void add_copy(const KeySpec& spec);
+    /// Makes key `name` (a block shape) take the keys of `block` instead.
+    void repoint(const std::string& name, const KeyBlock& block);
     /// Keys beyond the declared ones are allowed, as described.
     void open(OpenKeys open) { open_ = std::move(open); }
     /// The key whose value decides which keys with `when` apply (a distribution's `dist`).
@@ -197,13 +199,35 @@ const KeyBlock& sweep_keys();
 const KeyBlock& sweep_range_keys();
 const KeyBlock& solve_keys();
 const KeyBlock& solve_target_keys();
-const KeyBlock& sensitivity_keys();
 const KeyBlock& sample_keys();
 const KeyBlock& distribution_keys();
 const KeyBlock& compare_keys();
 
 /// Every block above, the top level first, each once, in the order the reference lists them.
 std::vector<const KeyBlock*> all_key_blocks();
+
+class AnalysisKind;  // racesim/config/analysis.hpp
+using AnalysisKinds = std::vector<const AnalysisKind*>;
+
+/// The config language with the analyses a session knows: the framework's blocks, where a
+/// scenario also takes each analysis's key (`sensitivity:`), followed by the analyses' own
+/// blocks. What the loader accepts, the JSON Schema and the key reference all come from it.
+/// Not copyable: its blocks point at each other.
+class KeyCatalog {
+public:
+    explicit KeyCatalog(const AnalysisKinds& analyses = {});
+    KeyCatalog(const KeyCatalog&) = delete;
+    KeyCatalog& operator=(const KeyCatalog&) = delete;
+
+    [[nodiscard]] const KeyBlock& top_level() const { return top_; }
+    [[nodiscard]] const KeyBlock& scenario() const { return scenario_; }
+    /// all_key_blocks(), with these two in place of the framework's own, then each analysis's.
+    [[nodiscard]] const std::vector<const KeyBlock*>& blocks() const { return blocks_; }
+
+private:
+    KeyBlock top_, scenario_;
+    std::vector<const KeyBlock*> blocks_;
+};
 
 /// A declared default, as its type; throws std::logic_error when the key has none.
 double declared_real(const KeyBlock& block, const std::string& key);

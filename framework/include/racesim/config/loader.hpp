@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "racesim/config/experiment.hpp"
+#include "racesim/config/keys.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugins/registry.hpp"
 
@@ -46,11 +47,11 @@ std::optional<Document> parse_document_text(const std::string& text, const std::
 std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Diagnostics& diags,
                                                          const std::vector<std::filesystem::path>& trusted = {});
 
-/// The keys the loader accepts at the top level, in a scenario and under `defaults:`: the
-/// declared ones (racesim/config/keys.hpp), from which the JSON Schema is generated too
-/// (tests/unit/test_framework_keys.cpp keeps them in sync).
+/// The keys the loader accepts at the top level, in a scenario (with `analyses`) and under
+/// `defaults:`: the declared ones (racesim/config/keys.hpp), from which the JSON Schema is
+/// generated too (tests/unit/test_framework_keys.cpp keeps them in sync).
 const std::vector<std::string>& accepted_top_level_keys();
-const std::vector<std::string>& accepted_scenario_keys();
+std::vector<std::string> accepted_scenario_keys(const AnalysisKinds& analyses = {});
 const std::vector<std::string>& accepted_defaults_keys();
 
 /// Checks a scenario beyond its schemas and returns the problems found, each at the position
@@ -60,8 +61,11 @@ using ScenarioCheck = std::function<std::vector<Diagnostic>(const ScenarioSpec&)
 /// Validates a document against the plugin schemas in `registry`. `check`, when given, is
 /// asked about each scenario as it is resolved, and about each combination of values of a
 /// sweep of up to ExperimentLimits::check_combinations scenarios; its problems are reported
-/// in place, in file order. The experiment's `plugin_paths` are left for the caller to set.
+/// in place, in file order. `analyses` are the analysis modules a scenario may use (their
+/// keys join the scenario's; racesim/config/analysis.hpp). The experiment's `plugin_paths`
+/// are left for the caller to set.
 std::optional<Experiment> validate(const Document& doc, const Registry& registry, Diagnostics& diags,
-                                   const ExperimentLimits& limits = {}, const ScenarioCheck& check = {});
+                                   const ExperimentLimits& limits = {}, const ScenarioCheck& check = {},
+                                   const AnalysisKinds& analyses = {});
 
 }  // namespace racesim

@@ -42,7 +42,7 @@ std::string check_parameter_value(const ScenarioSpec& sc, const std::string& pat
 
 /// A copy of `base` named `name` with the assignments applied, each checked against its
 /// parameter's schema (the copy records the assignments in `sweep` only when `record` is true;
-/// it has no solve, sensitivity or sample). Throws ConfigError with diagnostics at the
+/// it has no solve, sample or analyses). Throws ConfigError with diagnostics at the
 /// assignments' marks when a value is refused. Its models are checked by the model layer.
 ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignment>& assignments,
                              const std::string& name, bool record = true);

@@ -56,7 +56,8 @@ struct RunReport {
     std::vector<ScenarioResult> listed;     ///< without their rows
     std::vector<std::string> csv;           ///< per listed scenario: its CSV file name, "" when none
     std::vector<SweepStats> sweeps;
-    std::size_t sensitivity_rows = 0;
+    /// The rows of each analysis table written (<name>.csv), in order of first appearance.
+    std::vector<std::pair<const TableDef*, std::size_t>> tables;
     bool solves = false;
     std::vector<Comparison> comparisons;
     std::vector<MonteCarloResult> monte_carlo;
@@ -110,7 +111,7 @@ RunReport run_report(const RunResult& r);
 /// directory. Throws RunError.
 ///
 /// Per scenario: its CSV (when it has rows), its row in sweep.csv and solve.csv, its
-/// sensitivity rows; per Monte Carlo sample, its row in samples.csv. Kept in memory: the
+/// analyses' rows (<table>.csv); per Monte Carlo sample, its row in samples.csv. Kept in memory: the
 /// listed scenarios (RunReport) and one SweepStats per sweep.
 class ResultsWriter final : public RunSink {
 public:

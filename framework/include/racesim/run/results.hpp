@@ -1,5 +1,5 @@
 // What a run produces, as plain values: a scenario's trajectory (as columns), its targets, goal
-// seek and sensitivity rows, the rows of a vectorised sweep, Monte Carlo samples and statistics,
+// seek rows, the rows of analysis tables, the rows of a vectorised sweep, Monte Carlo samples and statistics,
 // and comparisons. Sinks (racesim/run/sink.hpp) receive these; nothing here knows file formats.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "racesim/analysis/compare.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/run/analysis.hpp"
 
 namespace racesim {
 
@@ -46,17 +47,6 @@ struct TargetResult {
     std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
 };
 
-/// One row of a one-at-a-time sensitivity table: a parameter moved by ±step, one target.
-struct SensitivityRow {
-    std::string scenario, path, target;
-    double value = 0, step = 0;
-    double low = 0, high = 0;  ///< the parameter's moved values
-    std::optional<double> time, time_low, time_high;
-    std::optional<double> derivative;  ///< d(time)/d(parameter), central (or one-sided) difference
-    std::optional<double> elasticity;  ///< derivative · value / time
-    std::string note;                  ///< why a side is missing
-};
-
 /// The outcome of a scenario's `solve:` (goal seek).
 struct SolveResult {
     SolveSpec spec;
@@ -83,7 +73,9 @@ struct ScenarioResult {
     std::optional<double> max_rel_err_time;
     IntegrationStats stats;
     double wall_seconds = 0;
-    std::vector<SensitivityRow> sensitivity;  ///< with `sensitivity:`
+    /// The rows its analyses added (racesim/run/analysis.hpp), one table each, in the order of
+    /// the scenario's analyses; read them with rows_of<Row>(r.tables).
+    std::vector<std::shared_ptr<const TableRows>> tables;
 };
 
 /// Summary statistics of one target over the samples.
@@ -154,10 +146,12 @@ struct RunResult {
     std::vector<PluginProvenance> plugins;  ///< as in RunInfo
     std::vector<ScenarioResult> scenarios;
     std::vector<SweepRows> sweep_rows;  ///< sweeps evaluated by a vectorised closed form
-    std::vector<SensitivityRow> sensitivity;
     std::vector<Comparison> comparisons;
     std::vector<MonteCarloResult> monte_carlo;
     double wall_seconds = 0;
+    /// Every analysis table's rows, one entry per table, in order of first appearance, its rows
+    /// in the run's order; read them with rows_of<Row>(result.tables).
+    std::vector<std::shared_ptr<TableRows>> tables;
 };
 
 }  // namespace racesim

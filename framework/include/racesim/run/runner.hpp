@@ -39,10 +39,6 @@ double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t);
 /// exactly `at` (TOMS 748 on ln C(at) - ln C_target, each evaluation a simulation to `at`).
 SolveResult solve(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
 
-/// The one-at-a-time sensitivity rows of a scenario with `sensitivity:` (base result given).
-std::vector<SensitivityRow> sensitivity(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
-                                        const ScenarioResult& base);
-
 /// The time to each target of a scenario (nullopt: not reached by its horizon), integrated
 /// without an output grid.
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc);
@@ -62,7 +58,7 @@ using Progress = std::function<void(std::size_t, std::size_t)>;
 /// Whether the scenarios of the declared swept scenario `sc` are evaluated all at once by its
 /// reference's vectorised closed form: `solver: {method: closed-form}`, trajectories not kept,
 /// a reference with batch_time_to_target that reads every swept path, no goal seek or
-/// sensitivity, none of its scenarios compared, and `ex.solver.vectorise` (on by default).
+/// analyses, none of its scenarios compared, and `ex.solver.vectorise` (on by default).
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
 /// The same with trajectories kept or not as given (instead of `ex.output.trajectories`).
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories);
@@ -70,7 +66,7 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 /// The number of runs `run_experiment` reports progress over: scenarios plus samples.
 std::size_t work_units(const Experiment& ex);
 
-/// Runs every scenario (sweeps made one scenario at a time), its goal seek and sensitivity
+/// Runs every scenario (sweeps made one scenario at a time), its goal seek and analyses'
 /// rows, its Monte Carlo samples, and the experiment's comparisons, in parallel (oneTBB),
 /// handing results to `sink` in order. At most a few batches of scenarios are in flight, so
 /// memory does not grow with the number of scenarios. The first failure by scenario order

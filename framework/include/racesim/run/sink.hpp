@@ -24,7 +24,7 @@ public:
     /// Before anything else.
     virtual void begin(const RunInfo& /*info*/) {}
     /// Scenario r.index of the run, called for 0, 1, 2, ... in turn (after its goal seek and
-    /// sensitivity rows). `r.trajectory` is empty unless trajectories are kept (RunInfo) or the
+    /// analyses' rows, r.tables). `r.trajectory` is empty unless trajectories are kept (RunInfo) or the
     /// scenario is compared.
     virtual void scenario(const ScenarioResult& r) = 0;
     /// Monte Carlo sample `index` of `sc`, called for 0, 1, 2, ... in turn: the drawn values

@@ -1,0 +1,117 @@
+// The run half of an analysis module: what it does with a scenario once the scenario has run,
+// and the table its rows go to. With the configuration half (racesim/config/analysis.hpp) this
+// is the whole interface an analysis implements: a new one is a folder under
+// framework/src/analyses/ and one line in framework/src/analyses/builtin.cpp, with no edit in
+// the loader, the runner, the sinks or the writer (docs/architecture.md, "Add an analysis").
+//
+// An analysis's rows keep its own row type (a test or the Python package reads them as such,
+// racesim::rows_of); sinks see them through TableRows, which renders each row as cells of the
+// columns its table declares. The results-directory writer writes table T to T.csv.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "racesim/config/analysis.hpp"
+
+namespace racesim {
+
+struct ScenarioResult;  // racesim/run/results.hpp
+class ModelBuilder;     // racesim/model/model.hpp
+
+/// How a cell is written in CSV: a number (shortest round trip; empty when absent), an integer,
+/// text (quoted when it needs it) or a word (written as it is: "true", "false").
+enum class CellKind { number, integer, text, word };
+
+/// One cell of a row.
+using Cell = std::variant<std::monostate, double, std::int64_t, std::string>;
+
+/// A column of an analysis's table: its header name, unit ("" when none) and meaning.
+struct TableColumn {
+    std::string_view name, unit, doc;
+    CellKind kind = CellKind::number;
+};
+
+/// An analysis's table: T.csv in a results directory, one row per TableRows row.
+struct TableDef {
+    std::string_view name;  ///< "sensitivity": the file sensitivity.csv, summary.json's "sensitivity_csv"
+    std::vector<TableColumn> columns;
+};
+
+/// Rows of one analysis table, in the analysis's own row type (TypedRows).
+class TableRows {
+public:
+    virtual ~TableRows() = default;
+    [[nodiscard]] virtual const TableDef& table() const = 0;
+    [[nodiscard]] virtual std::size_t size() const = 0;
+    /// Row i as one cell per column of table().
+    virtual void cells(std::size_t i, std::vector<Cell>& out) const = 0;
+    /// The same type, empty (a run's collected rows start from it).
+    [[nodiscard]] virtual std::unique_ptr<TableRows> empty_copy() const = 0;
+    /// Appends the rows of `other`, which has this type.
+    virtual void append(const TableRows& other) = 0;
+};
+
+/// Rows of type Row; `render(row, out)` appends one cell per column of the table.
+template <class Row>
+class TypedRows final : public TableRows {
+public:
+    using Render = void (*)(const Row&, std::vector<Cell>&);
+    TypedRows(const TableDef& def, Render render) : def_(&def), render_(render) {}
+    std::vector<Row> rows;
+
+    [[nodiscard]] const TableDef& table() const override { return *def_; }
+    [[nodiscard]] std::size_t size() const override { return rows.size(); }
+    void cells(std::size_t i, std::vector<Cell>& out) const override {
+        out.clear();
+        render_(rows[i], out);
+    }
+    [[nodiscard]] std::unique_ptr<TableRows> empty_copy() const override {
+        return std::make_unique<TypedRows>(*def_, render_);
+    }
+    void append(const TableRows& other) override {
+        const auto& o = dynamic_cast<const TypedRows&>(other);
+        rows.insert(rows.end(), o.rows.begin(), o.rows.end());
+    }
+
+private:
+    const TableDef* def_;
+    Render render_;
+};
+
+/// The rows of type Row among `tables` (a scenario's or a whole run's), or null.
+template <class Row, class Tables>
+[[nodiscard]] const std::vector<Row>* rows_of(const Tables& tables) {
+    for (const auto& t : tables)
+        if (const auto* typed = dynamic_cast<const TypedRows<Row>*>(t.get())) return &typed->rows;
+    return nullptr;
+}
+
+/// What an analysis sees of the run.
+struct AnalysisContext {
+    const ModelBuilder& models;
+    const Experiment& experiment;
+};
+
+/// An analysis module: the configuration half plus what it does in a run.
+class Analysis : public AnalysisKind {
+public:
+    /// Its table, or null when it writes none.
+    [[nodiscard]] virtual const TableDef* table() const = 0;
+    /// After scenario `base` ran (the spec it ran with: base.spec), in the thread that ran it:
+    /// the rows it adds to its table, or null. Throws like the runner (RunError, ConfigError).
+    [[nodiscard]] virtual std::unique_ptr<TableRows> after_scenario(const AnalysisContext& ctx,
+                                                                    const AnalysisSpec& spec,
+                                                                    const ScenarioResult& base) const = 0;
+};
+
+/// The analyses of a scenario as modules (the kind of each of its specs).
+[[nodiscard]] const Analysis& analysis_of(const AnalysisSpec& spec);
+
+}  // namespace racesim

@@ -1,0 +1,221 @@
+// The analysis interface (racesim/run/analysis.hpp) from the outside: an analysis defined here,
+// in a test, with no edit anywhere in the framework, is read by the loader with positions,
+// run by the runner, collected in memory and written by the results-directory writer (its
+// table, summary.json and the console), exactly as the built-in ones are.
+#include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/sensitivity.hpp"
+#include "racesim/config/block_reader.hpp"
+#include "racesim/config/loader.hpp"
+#include "racesim/config/scenario.hpp"
+#include "racesim/output/writer.hpp"
+#include "racesim/run/runner.hpp"
+#include "support.hpp"
+
+using namespace racesim;
+using racesim::test::messages;
+using racesim::test::models;
+using racesim::test::registry;
+
+namespace {
+
+/// `stretch: {factor: f}`: each target's time multiplied by f.
+struct StretchSpec final : AnalysisSpec {
+    double factor = 1;
+};
+
+struct StretchRow {
+    std::string scenario, target;
+    std::optional<double> time, stretched;
+    std::int64_t targets = 0;
+};
+
+const KeyBlock& stretch_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("stretch", "Each target's time multiplied by a factor (a test analysis).");
+        k.add_real("factor").positive().default_value(1.0).unit("1").doc("The factor.");
+        return k;
+    }();
+    return b;
+}
+
+const TableDef stretch_table{"stretch",
+                             {{"scenario", "", "the scenario", CellKind::text},
+                              {"target", "", "the target's label", CellKind::text},
+                              {"time", "yr", "time to the target"},
+                              {"stretched", "yr", "time * factor"},
+                              {"targets", "", "targets of the scenario", CellKind::integer}}};
+
+void render(const StretchRow& r, std::vector<Cell>& out) {
+    out.emplace_back(r.scenario);
+    out.emplace_back(r.target);
+    out.push_back(r.time ? Cell{*r.time} : Cell{});
+    out.push_back(r.stretched ? Cell{*r.stretched} : Cell{});
+    out.emplace_back(r.targets);
+}
+
+class Stretch final : public Analysis {
+public:
+    [[nodiscard]] const std::string& key() const override { return key_; }
+    [[nodiscard]] const KeyBlock& keys() const override { return stretch_keys(); }
+    [[nodiscard]] const TableDef* table() const override { return &stretch_table; }
+    [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
+                                                           ScenarioSpec&) const override {
+        if (!r.expect(n, YAML::NodeType::Map, "a map for 'stretch'")) return nullptr;
+        r.check_keys(n, stretch_keys(), "'stretch'");
+        auto s = std::make_shared<StretchSpec>();
+        s->kind = this;
+        s->mark = r.mark(n);
+        if (const YAML::Node f = n["factor"]) {
+            const auto v = r.real_key(f, "stretch.factor", stretch_keys().at("factor"));
+            if (!v) return nullptr;
+            s->factor = *v;
+        }
+        return s;
+    }
+    [[nodiscard]] std::unique_ptr<TableRows> after_scenario(const AnalysisContext&, const AnalysisSpec& spec,
+                                                            const ScenarioResult& base) const override {
+        const auto& s = dynamic_cast<const StretchSpec&>(spec);
+        auto out = std::make_unique<TypedRows<StretchRow>>(stretch_table, render);
+        for (const auto& t : base.targets)
+            out->rows.push_back({base.spec->name, target_label(t.spec), t.time,
+                                 t.time ? std::optional<double>(*t.time * s.factor) : std::nullopt,
+                                 static_cast<std::int64_t>(base.targets.size())});
+        return out;
+    }
+
+private:
+    std::string key_ = "stretch";
+};
+
+const Stretch stretch_module;
+
+AnalysisKinds with_stretch() {
+    AnalysisKinds kinds = builtin_analyses();
+    kinds.push_back(&stretch_module);
+    return kinds;
+}
+
+std::optional<Experiment> load_with(const std::string& text, Diagnostics& d, const AnalysisKinds& kinds) {
+    auto doc = parse_document_text(text, "t.yaml", d);
+    if (!doc) return std::nullopt;
+    return validate(*doc, registry(), d, {}, model_check(registry()), kinds);
+}
+
+const std::string config = R"(racesim: 1
+horizon: 200
+defaults:
+  efficiency: {type: continuous-doubling, gamma: 1.5, E0: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1}
+  reference: relative-loss
+  targets: {relative: [0.7, 0.68]}
+scenarios:
+  - name: a
+    stretch: {factor: 2.5}
+    sensitivity: {step: 0.01, parameters: [efficiency.gamma]}
+  - name: b
+)";
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("analysis module: a new analysis is read with positions, and unknown without its module") {
+    Diagnostics d;
+    auto ex = load_with(config, d, with_stretch());
+    REQUIRE(ex);
+    const auto* s = find_analysis<StretchSpec>(ex->scenarios[0]);
+    REQUIRE(s);
+    CHECK(s->factor == 2.5);
+    CHECK(s->mark.line == 11);
+    CHECK(find_analysis<StretchSpec>(ex->scenarios[1]) == nullptr);
+    // The built-in analysis of the same scenario is there too, after it in the scenario's order.
+    CHECK(find_analysis<SensitivitySpec>(ex->scenarios[0]) != nullptr);
+
+    // Its block is checked against its declaration, with file:line:col and a did-you-mean.
+    Diagnostics bad;
+    std::string typo = config;
+    typo.replace(typo.find("factor: 2.5"), 11, "factr: 2.5");
+    CHECK_FALSE(load_with(typo, bad, with_stretch()));
+    const std::string m = messages(bad);
+    CHECK_THAT(m, Catch::Contains("t.yaml:11:15: error: unknown key 'factr' in 'stretch'"));
+    CHECK_THAT(m, Catch::Contains("did you mean 'factor'?"));
+    Diagnostics negative;
+    std::string neg = config;
+    neg.replace(neg.find("factor: 2.5"), 11, "factor: -1");
+    CHECK_FALSE(load_with(neg, negative, with_stretch()));
+    CHECK_THAT(messages(negative), Catch::Contains("stretch.factor = -1 is out of range: it must be > 0"));
+
+    // A session without the module does not know the key, and suggests the keys it knows.
+    Diagnostics without;
+    CHECK_FALSE(load_with(config, without, builtin_analyses()));
+    CHECK_THAT(messages(without), Catch::Contains("t.yaml:11:5: error: unknown key 'stretch' in a scenario"));
+    // And its key joins the scenario's keys: a typo of it gets a suggestion.
+    Diagnostics near;
+    std::string near_text = config;
+    near_text.replace(near_text.find("stretch:"), 8, "strech:");
+    CHECK_FALSE(load_with(near_text, near, with_stretch()));
+    CHECK_THAT(messages(near), Catch::Contains("did you mean 'stretch'?"));
+}
+
+TEST_CASE("analysis module: its rows reach the collecting sink and the results directory") {
+    Diagnostics d;
+    auto ex = load_with(config, d, with_stretch());
+    REQUIRE(ex);
+
+    // In memory: typed rows, per scenario and for the whole run.
+    const RunResult res = run_experiment(models(), *ex);
+    REQUIRE(res.scenarios.size() == 2);
+    const auto* rows = rows_of<StretchRow>(res.tables);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);  // scenario a, two targets; b has no stretch
+    for (std::size_t k = 0; k < 2; ++k) {
+        const auto& r = (*rows)[k];
+        CHECK(r.scenario == "a");
+        REQUIRE(r.time);
+        CHECK(*r.stretched == *r.time * 2.5);  // exactly: one multiplication
+        CHECK(*r.time == *res.scenarios[0].targets[k].time);
+    }
+    CHECK(rows_of<StretchRow>(res.scenarios[1].tables) == nullptr);
+    REQUIRE(rows_of<SensitivityRow>(res.tables));
+    CHECK(rows_of<SensitivityRow>(res.tables)->size() == 2);
+
+    // On disk: stretch.csv from its TableDef, named in summary.json and on the console.
+    const auto dir = std::filesystem::temp_directory_path() / "racesim-test-analysis-module";
+    std::filesystem::remove_all(dir);
+    ResultsWriter w(*ex, dir, false);
+    (void)run_experiment(models(), *ex, w);
+    const std::string csv = slurp(dir / "stretch.csv");
+    std::istringstream lines(csv);
+    std::string header, row1, row2, extra;
+    std::getline(lines, header);
+    std::getline(lines, row1);
+    std::getline(lines, row2);
+    CHECK(header == "scenario,target,time,stretched,targets");
+    CHECK(row1.rfind("a,R=0.7,", 0) == 0);
+    CHECK(row1.size() > 10);
+    CHECK(row1.substr(row1.size() - 2) == ",2");
+    CHECK(row2.rfind("a,R=0.68,", 0) == 0);
+    CHECK_FALSE(std::getline(lines, extra));
+    const std::string summary = slurp(dir / "summary.json");
+    CHECK_THAT(summary, Catch::Contains("\"stretch_csv\": \"stretch.csv\""));
+    CHECK_THAT(summary, Catch::Contains("\"sensitivity_csv\": \"sensitivity.csv\""));
+    // The built-in table comes first: builtin_analyses() order, then the test's module.
+    CHECK(summary.find("sensitivity_csv") < summary.find("stretch_csv"));
+    std::ostringstream table;
+    print_table(w.report(), table);
+    CHECK_THAT(table.str(), Catch::Contains("stretch: 2 row(s) in stretch.csv"));
+    std::filesystem::remove_all(dir);
+}
