@@ -467,3 +467,63 @@ TEST_CASE("the integration is the same with and without the jump audit") {
     CHECK(a.stats.steps == b.stats.steps);
     CHECK(a.stats.rhs_evaluations == b.stats.rhs_evaluations);
 }
+
+TEST_CASE("declining efficiency (gamma < 0), random scenarios: rounding level, scaled by the condition") {
+    // ScenarioSampler's scenarios (common.hpp) with gamma negated: continuous-doubling and
+    // discrete-steps x mean-field and peaked, against piecewise-exact (checked against mpmath to
+    // 1e-13). Every segment's ln(E·P) is linear (falling fitted form), constant (linear form) or
+    // -inf, so both sides carry rounding only: a few ulps of ln(C/C0) per segment or step, on
+    // both sides, over at most ~800 segments (horizon 100 yr, periods >= 0.25 yr): ln(C/C0)
+    // within 1e-12·max(1, ln(C/C0)) (800·8 ulps = 1.4e-12), and a time within 1e-12·max(1, cond)
+    // relative, cond = time_condition() (an error d in ln C moves t* by cond·d). With the plain
+    // forms (Formulation::plain, racesim before issue 18) the same scenarios are held to the
+    // suite's bar, 1e-8·max(1, cond), and their worst errors are printed for comparison.
+    Worst wu{"declining, automatic: |ln(C/C0) - exact| / max(1, ln(C/C0))"},
+        wt{"declining, automatic: time, relative / max(1, cond)"},
+        pu{"declining, plain forms: |ln(C/C0) - exact| / max(1, ln(C/C0))"},
+        pt{"declining, plain forms: time, relative / max(1, cond)"};
+    ScenarioSampler S(0xDEC1'0018ULL);
+    for (const char* eff : {"continuous-doubling", "discrete-steps"}) {
+        for (const char* pow : {"mean-field", "peaked"}) {
+            for (int i = 0; i < 150; ++i) {
+                Scenario sc = S.draw(eff, pow);
+                sc.gamma = -sc.gamma;
+                INFO(sc.describe());
+                const auto e = sc.make_efficiency();
+                const auto p = sc.make_power();
+                const auto ref = sc.make_reference("piecewise-exact");
+                auto pb = problem(*e, *p, sc.C0, sc.horizon, 100);
+                const double uH = ref->log_compute_ratio(sc.horizon);
+                if (!(uH > 0)) continue;  // no power within the horizon
+                for (double f : {S.uniform(0.02, 0.5), S.uniform(0.5, 0.98)}) pb.log_thresholds.push_back(f * uH);
+                for (const Formulation form : {Formulation::automatic, Formulation::plain}) {
+                    const auto r = run(pb, form);
+                    const bool exact_forms = form == Formulation::automatic;
+                    if (exact_forms) CHECK(r.stats.log_C_steps == 0);  // no plain step was needed
+                    double eu = 0;
+                    for (std::size_t k = 0; k < pb.output_times.size(); ++k) {
+                        const double u_ref = ref->log_compute_ratio(pb.output_times[k]);
+                        eu = std::max(eu, std::abs(r.log_ratio[k] - u_ref) / std::max(1.0, u_ref));
+                    }
+                    (exact_forms ? wu : pu).add(eu, [&] { return sc.describe(); });
+                    CHECK(eu <= (exact_forms ? 1e-12 : 1e-8));
+                    for (std::size_t j = 0; j < pb.log_thresholds.size(); ++j) {
+                        const double x = pb.log_thresholds[j];
+                        const auto t_ref = ref->time_to_log_compute_ratio(x);
+                        REQUIRE(t_ref.has_value());
+                        REQUIRE(r.threshold_times[j].has_value());
+                        const auto cond = racesim::time_condition(pb, r.segments, *t_ref, x);
+                        const double c = std::max(1.0, cond.value_or(1.0));
+                        const double err = rel_err(*r.threshold_times[j], *t_ref) / c;
+                        (exact_forms ? wt : pt).add(err, [&] { return sc.describe(); });
+                        CHECK(err <= (exact_forms ? 1e-12 : 1e-8));
+                    }
+                }
+            }
+        }
+    }
+    wu.print();
+    wt.print();
+    pu.print();
+    pt.print();
+}
