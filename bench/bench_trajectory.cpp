@@ -1,5 +1,6 @@
 // Issue 4, benchmark 1: one verified trajectory per problem (continuous gamma = 2; discrete
-// steps T = 1; continuous x peaked duty 0.22; 30 yr, 301 outputs, one time to target) at
+// steps T = 1; continuous x peaked duty 0.22; and issue 18's logistic, experience curve, linear
+// time series and linear ramp; 30 yr, 301 outputs, one time to target) at
 // rel_tol 1e-6 and 1e-10, with the real plugins loaded through the Registry.
 //
 //   BM_Integrate/<problem>/<tol>    integrate(): the ODE, the outputs and the time to target
@@ -90,7 +91,7 @@ void BM_RunScenario(benchmark::State& state) {
 
 void problem_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"problem", "tol_exp"});
-    for (int p = 0; p < 3; ++p)
+    for (int p = 0; p < problem_count; ++p)
         for (int tol : {6, 10}) b->Args({p, tol});
 }
 

@@ -187,6 +187,17 @@ int cmd_check(const Options& o, spdlog::logger& log) {
     return exit_ok;
 }
 
+/// A warning for every listed scenario's target whose time's estimated relative error exceeds
+/// racesim::ill_conditioned_error (docs/numerics.md, "Conditioning of a time to target").
+void warn_ill_conditioned(const RunReport& report, spdlog::logger& log) {
+    for (const auto& s : report.listed)
+        for (const auto& t : s.targets)
+            if (t.time && t.condition && t.time_error_estimate)
+                if (const auto w = conditioning_warning(*t.time, *t.condition, *t.time_error_estimate))
+                    log.warn("scenario '{}', target {}={}: {}", s.spec->name,
+                             t.spec.kind == TargetSpec::Kind::loss ? "loss" : "R", t.spec.value, *w);
+}
+
 int cmd_run(const Options& o, spdlog::logger& log) {
     const auto session = make_session(o, log);
     std::optional<Experiment> ex;
@@ -209,6 +220,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
             session->run(*ex, ro, writer);
         }
         print_table(writer.report(), std::cout);
+        warn_ill_conditioned(writer.report(), log);
         log.info("results written to {}", out.string());
     } catch (const ConfigError& e) {  // a combination of sweep values, found as it was made
         e.diagnostics.print(std::cerr);

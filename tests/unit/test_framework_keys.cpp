@@ -226,10 +226,12 @@ TEST_CASE("framework keys: the structs' defaults are the declared defaults") {
     CHECK(s.rel_tol == declared_real(solver, "rel_tol"));
     CHECK(s.abs_tol == declared_real(solver, "abs_tol"));
     CHECK(s.max_steps == declared_integer(solver, "max_steps"));
+    CHECK(s.target_time_tol == declared_real(solver, "target_time_tol"));
     const IntegratorOptions io{};
     CHECK(io.rel_tol == declared_real(solver, "rel_tol"));
     CHECK(io.abs_tol == declared_real(solver, "abs_tol"));
     CHECK(io.max_steps == declared_integer(solver, "max_steps"));
+    CHECK(io.target_time_tol == declared_real(solver, "target_time_tol"));
     CHECK(SolveSpec{}.tolerance == declared_real(solve_keys(), "tolerance"));
     CHECK(SensitivitySpec{}.step == declared_real(sensitivity_keys(), "step"));
     CHECK(SampleSpec{}.seed == static_cast<std::uint64_t>(declared_integer(sample_keys(), "seed")));
@@ -249,6 +251,7 @@ TEST_CASE("framework keys: the structs' defaults are the declared defaults") {
     CHECK(ex->solver.rel_tol == s.rel_tol);
     CHECK(ex->solver.abs_tol == s.abs_tol);
     CHECK(ex->solver.max_steps == s.max_steps);
+    CHECK(ex->solver.target_time_tol == s.target_time_tol);
     REQUIRE(ex->scenarios.size() == 1);
     CHECK(ex->scenarios[0].tau == declared_real(baseline_keys(), "tau"));
     REQUIRE(find_analysis<SensitivitySpec>(ex->scenarios[0]));
@@ -270,6 +273,8 @@ TEST_CASE("framework keys: the loader enforces the declared ranges") {
         {solver_keys(), "rel_tol", [](const std::string& v) { return config("solver: {rel_tol: " + v + "}"); }},
         {solver_keys(), "abs_tol", [](const std::string& v) { return config("solver: {abs_tol: " + v + "}"); }},
         {solver_keys(), "max_steps", [](const std::string& v) { return config("solver: {max_steps: " + v + "}"); }},
+        {solver_keys(), "target_time_tol",
+         [](const std::string& v) { return config("solver: {target_time_tol: " + v + "}"); }},
         {baseline_keys(), "tau", [](const std::string& v) { return config("", "baseline: {tau: " + v + "}"); }},
         {baseline_keys(), "C0", [](const std::string& v) { return config("", "baseline: {C0: " + v + "}"); }},
         {scenario_keys(), "horizon", [](const std::string& v) { return config("", "horizon: " + v); }},

@@ -1,6 +1,11 @@
 // The integrator on problems whose solutions are elementary (independent of the reference plugins).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/integrate/integrator.hpp"
@@ -123,4 +128,153 @@ TEST_CASE("breakpoints out of order are refused") {
     OutOfOrder e;
     Constant p(1.0);
     CHECK_THROWS_WITH(make_segments(e, p, 3, "s"), Catch::Contains("out of order"));
+}
+
+namespace {
+
+/// E·P = exp(a + g·t): C(t) = C0 + e^a·(e^(g·t) − 1)/g. For g < 0, C rises to C0 + e^a/|g|.
+struct Exponential : plugin::RateModel {
+    double a, g;
+    Exponential(double a_, double g_) : a(a_), g(g_) {}
+    double log_value(double t, double, const Segment&) const override { return a + g * t; }
+};
+
+IntegrationProblem declining(const plugin::RateModel& e, const plugin::RateModel& p) {
+    IntegrationProblem pb;
+    pb.efficiency = &e;
+    pb.power = &p;
+    pb.log_C0 = 0;
+    pb.horizon = 100;
+    pb.scenario = std::string("decline");
+    return pb;
+}
+
+}  // namespace
+
+TEST_CASE("time_condition: 1/(t·u'(t)) at the crossing, and none at t = 0 or where the rate is 0") {
+    // Constant rate k = 1, C0 = 6: u = ln(1 + t), u' = 1/(1 + t), so cond = (1 + t)/t.
+    Constant e(2.0), p(3.0);
+    IntegrationProblem pb;
+    pb.efficiency = &e;
+    pb.power = &p;
+    pb.log_C0 = std::log(6.0);
+    pb.horizon = 50;
+    const auto seg = make_segments(e, p, pb.horizon, "s");
+    for (double t : {1e-3, 1.0, 10.0, 49.0}) {
+        const auto c = time_condition(pb, seg, t, std::log1p(t));
+        REQUIRE(c);
+        // Three roundings in logs (ln C*, ln(E·P), ln t) and one exp: a few ulps of the
+        // exponent, whose magnitude is at most ln 50 + 7: 1e-14 relative is ample.
+        CHECK(*c == Approx((1 + t) / t).epsilon(1e-14));
+    }
+    CHECK_FALSE(time_condition(pb, seg, 0.0, 0.0));
+    // At a breakpoint the regime before it counts: rate 4^k on [k, k+1), C0 = 1, so C(1) = 2
+    // and u'(1−) = 1/2, cond = 1/(1·1/2) = 2 (from the right it would be 4/2 · ... = 0.5).
+    Steps st;
+    Constant one(1.0);
+    IntegrationProblem pj = pb;
+    pj.efficiency = &st;
+    pj.power = &one;
+    pj.log_C0 = 0;
+    pj.horizon = 3;
+    const auto seg2 = make_segments(st, one, 3, "s");
+    const auto cj = time_condition(pj, seg2, 1.0, std::log(2.0));
+    REQUIRE(cj);
+    CHECK(*cj == Approx(2.0).epsilon(1e-14));
+    // No power: no rate at the crossing, an infinite condition, reported as none.
+    struct Off : plugin::RateModel {
+        double log_value(double, double, const Segment&) const override {
+            return -std::numeric_limits<double>::infinity();
+        }
+    } off;
+    pj.power = &off;
+    CHECK_FALSE(time_condition(pj, seg2, 1.0, std::log(2.0)));
+}
+
+TEST_CASE("integrate: each reached target carries its condition and estimated error; the refinement meets a bound") {
+    // A declining rate, integrated by the plain forms (Formulation::plain: no form is exact, the
+    // error is the tolerance's, so refining changes the time): E·P = e^(−t/2), C0 = 1, so
+    // C(t) = 1 + 2·(1 − e^(−t/2)) → 3. Targets at u = ln(C/C0) reached at t = 1, 10, 20:
+    // cond = 1/(t·u'(t)) = C/(t·e^(−t/2)) grows to 3300, so at rel_tol 1e-10 the estimate of
+    // the last is 3.3e-7, and a bound of 1e-9 needs a tolerance of 1.5e-13 (>= 1e-14).
+    Exponential e(0.0, -0.5);
+    Constant p(1.0);
+    auto pb = declining(e, p);
+    auto C = [](double t) { return 1 + 2 * -std::expm1(-t / 2); };
+    const std::vector<double> ts{1.0, 10.0, 20.0};
+    for (double t : ts) pb.log_thresholds.push_back(std::log(C(t)));
+    pb.log_thresholds.push_back(-1.0);  // reached at t = 0: no condition
+    pb.log_thresholds.push_back(2.0);   // beyond the bound ln 3: never reached
+    IntegratorOptions opt;
+    opt.formulation = Formulation::plain;
+    const auto r0 = integrate(pb, opt);
+    REQUIRE(r0.threshold_conditions.size() == pb.log_thresholds.size());
+    REQUIRE(r0.threshold_error_estimates.size() == pb.log_thresholds.size());
+    double worst_unrefined = 0;
+    for (std::size_t j = 0; j < ts.size(); ++j) {
+        REQUIRE(r0.threshold_times[j]);
+        REQUIRE(r0.threshold_conditions[j]);
+        // The condition C*/(t·E·P(t)) at the computed time t (C* exact): a few roundings.
+        const double t = *r0.threshold_times[j];
+        const double cond = C(ts[j]) / (t * std::exp(-t / 2));
+        CHECK(*r0.threshold_conditions[j] == Approx(cond).epsilon(1e-13));
+        CHECK(*r0.threshold_error_estimates[j] == Approx(cond * opt.rel_tol).epsilon(1e-13));
+        worst_unrefined = std::max(worst_unrefined, std::abs(*r0.threshold_times[j] - ts[j]) / ts[j]);
+    }
+    CHECK_FALSE(r0.threshold_conditions[3]);  // t = 0
+    CHECK_FALSE(r0.threshold_error_estimates[3]);
+    CHECK_FALSE(r0.threshold_conditions[4]);  // not reached
+    CHECK(r0.stats.refinements == 0);
+
+    opt.target_time_tol = 1e-9;
+    const auto r1 = integrate(pb, opt);
+    CHECK(r1.stats.refinements >= 1);
+    CHECK(r1.stats.rhs_evaluations > r0.stats.rhs_evaluations);  // the refinement's work is counted
+    CHECK(r1.stats.steps == r0.stats.steps);                     // the trajectory's is unchanged
+    CHECK(r1.log_ratio == r0.log_ratio);
+    double worst_refined = 0;
+    for (std::size_t j = 0; j < ts.size(); ++j) {
+        REQUIRE(r1.threshold_error_estimates[j]);
+        CHECK(*r1.threshold_error_estimates[j] <= 1e-9);
+        // The estimate is condition × tolerance, not a bound; on this problem the true errors
+        // stay below it (the plain forms' global error in ln C is within a few tolerances and
+        // often far below): the refined times are within the requested 1e-9.
+        const double err = std::abs(*r1.threshold_times[j] - ts[j]) / ts[j];
+        worst_refined = std::max(worst_refined, err);
+        CHECK(err <= 1e-9);
+    }
+    std::printf("[unit] refinement: worst time error %.2e unrefined (worst estimate %.2e), %.2e refined, %lld runs\n",
+                worst_unrefined, *r0.threshold_error_estimates[2], worst_refined,
+                static_cast<long long>(r1.stats.refinements));
+    CHECK(r1.threshold_times[3] == std::optional<double>(0.0));
+    CHECK_FALSE(r1.threshold_times[4]);
+}
+
+TEST_CASE("integrate: a bound no tolerance can meet stops at the smallest, 1e-14, and the estimate says so") {
+    Exponential e(0.0, -0.5);
+    Constant p(1.0);
+    auto pb = declining(e, p);
+    pb.log_thresholds.push_back(std::log(1 + 2 * -std::expm1(-30.0)));  // t = 60: cond = 3/(60·e^-30) = 5e11
+    IntegratorOptions opt;
+    opt.target_time_tol = 1e-9;
+    const auto r = integrate(pb, opt);
+    REQUIRE(r.threshold_error_estimates[0]);
+    CHECK(*r.threshold_error_estimates[0] == Approx(*r.threshold_conditions[0] * 1e-14).epsilon(1e-12));
+    CHECK(*r.threshold_error_estimates[0] > 1e-9);
+    CHECK(r.stats.refinements >= 1);
+    CHECK(r.stats.refinements <= 4);
+}
+
+TEST_CASE("conditioning_warning: silent up to 1e-8, else names the tolerance to use or says none will do") {
+    CHECK_FALSE(conditioning_warning(5.0, 100.0, 1e-8));
+    CHECK_FALSE(conditioning_warning(5.0, 1.0, 1e-10));
+    const auto w = conditioning_warning(20.0, 200.0, 2e-8);
+    REQUIRE(w);
+    CHECK_THAT(*w, Catch::Contains("condition number 200"));
+    CHECK_THAT(*w, Catch::Contains("tighten solver.rel_tol to 5.0e-11"));
+    CHECK_THAT(*w, Catch::Contains("solver.target_time_tol"));
+    const auto h = conditioning_warning(50.0, 2.6e6, 2.6e-4);
+    REQUIRE(h);
+    CHECK_THAT(*h, Catch::Contains("no tolerance brings it below"));
+    CHECK_THAT(*h, Catch::Contains("2.6e-08"));
 }

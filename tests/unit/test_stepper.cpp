@@ -2,6 +2,7 @@
 // closed forms, its segments, its statistics, its errors. Independent of the plugins.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <string>
 
@@ -172,7 +173,9 @@ TEST_CASE("stepper: a declining exponential rate (the plain forms), dense output
     Constant p;
     const auto pb = problem(e, p, 0.0, 10.0);
     for (double tol : {1e-8, 1e-10, 1e-12}) {
-        Stepper st(pb, options(tol));
+        // Formulation::plain: what `automatic` did for a declining rate before the falling
+        // fitted form (below), and still does for any rate no fitted form is exact for.
+        Stepper st(pb, options(tol, Formulation::plain));
         const auto [at_ends, inside] = errors(st, [&](double t) { return e.u(t, 0.0); });
         // As above: no form is exact for sigma < 0; the global error at the step ends and the
         // interpolant's error inside are a few tol (docs/numerics.md, "Output values": 4–5·tol
@@ -182,6 +185,101 @@ TEST_CASE("stepper: a declining exponential rate (the plain forms), dense output
         CHECK(st.stats().fitted_steps == 0);
         check_stats(st);
     }
+}
+
+namespace {
+
+/// u(t) of E·P = exp(a + g·t) with C0 = e^log_C0, in long double (64-bit significand, unit
+/// roundoff 5.4e-20): u = log1p(e^(a − ln C0)·expm1(g·t)/g). Its own rounding is 2^11 times
+/// below a double's, so it stands in for the exact value at the bars below.
+long double u_exact(double a, double g, double log_C0, double t) {
+    const long double gl = g;
+    return std::log1p(std::exp(static_cast<long double>(a) - log_C0) * std::expm1(gl * t) / gl);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "stepper: a declining exponential rate in the falling fitted form is exact up to rounding, to the asymptote") {
+    // E·P = e^(a + g·t), g < 0: C rises to C0 + e^a/|g|, u to u_inf = log1p(e^(a − ln C0)/|g|).
+    // 60 e-folds of the rate (|g|·H = 60): the last steps are within e^−60 = 1e-26 of the
+    // asymptote, where C/C_a − 1 underflows against 1 and x -> inf in the falling form.
+    for (double g : {-0.05, -0.5 * std::log(2.0), -3.0}) {
+        for (double log_C0 : {-8.0, 0.0, 6.0}) {  // p = |g|·C0/(E·P)(0): from 3e-4·|g| to 400·|g|
+            const double a = 0.0, H = 60 / -g;
+            INFO("g = " << g << ", ln C0 = " << log_C0);
+            Exponential e(a, g);
+            Constant p;
+            const auto pb = problem(e, p, log_C0, H);
+            const double u_inf = static_cast<double>(u_exact(a, g, log_C0, 1e6 / -g));
+            for (double tol : {1e-6, 1e-10}) {
+                Stepper st(pb, options(tol));
+                const auto [at_ends, inside] =
+                    errors(st, [&](double t) { return static_cast<double>(u_exact(a, g, log_C0, t)); });
+                // x = −g·(t − t_a) is linear in t: what is left is rounding, a few ulps per step of
+                // the change of variable and of the sum u + du, as for a rising rate (the bar of
+                // the test above), and the rounding of q = |g|·C_a/(E·P)(t_a), computed in logs:
+                // ulps of ln C_a (|ln C0| up to 8 here) perturb q, hence each du, relatively. So
+                // 8·steps·eps·u_inf·max(1, |ln C0|); u <= u_inf. Measured: at most 1.5e-17 absolute
+                // (ln C0 = 6, u_inf = 8.3e-4, 15 steps), against a bar of 1.3e-16.
+                const double rounding = 8 * static_cast<double>(st.stats().steps) * eps * std::max(u_inf, 1e-300) *
+                                        std::max(1.0, std::abs(log_C0));
+                INFO(std::setprecision(17)
+                     << "at ends " << at_ends << ", inside " << inside << ", rounding bar " << rounding << ", u_inf "
+                     << u_inf << ", u(H) " << st.log_ratio() << ", steps " << st.stats().steps << " (fitted "
+                     << st.stats().fitted_steps << ")");
+                CHECK(at_ends <= rounding);
+                CHECK(inside <= rounding);
+                CHECK(st.stats().rejected == 0);
+                CHECK(st.time() == H);
+                CHECK(st.log_ratio() <= u_inf + rounding);
+                check_stats(st);
+            }
+            // Every step is fitted (h·|g| <= 3, for stability) until what the rate can still add
+            // to ln C, log1p(1/p) = u_inf − u, is below a quarter ulp of u: the tail is then
+            // taken by the linear form in a few long steps. Checked step by step.
+            {
+                Stepper st(pb, options(1e-10));
+                std::int64_t fitted = 0, tail = 0;
+                while (st.step()) {
+                    const bool was_fitted = st.stats().fitted_steps > fitted;
+                    fitted = st.stats().fitted_steps;
+                    if (was_fitted) {
+                        CHECK(tail == 0);  // no fitted step after the tail began
+                        CHECK((st.last_step().t1 - st.last_step().t0) * -g <= 3 * (1 + 1e-12));
+                    } else {
+                        ++tail;
+                        CHECK(u_inf - st.last_step().u0 <= 4 * eps * std::max(1.0, u_inf));
+                    }
+                }
+                CHECK(fitted >= 1);
+            }
+            // The falling form's inverse, on the first step (on the last ones, within 1e-26 of
+            // the asymptote, u1 − u0 is 0 in double): x_of(du(x)) = x to rounding, and +inf at or
+            // beyond the asymptote rather than the log of a negative number.
+            Stepper first(pb, options(1e-10));
+            REQUIRE(first.step());
+            const auto& s = first.last_step();
+            CHECK(first.x_of(s.u1 - s.u0) == Approx(s.x1).epsilon(1e-12));
+            CHECK(first.x_of(u_inf - s.u0 + 1) == std::numeric_limits<double>::infinity());
+        }
+    }
+}
+
+TEST_CASE("stepper: a rate declining slowly next to the growth of C (|q| < 1e-6) takes the linear form") {
+    // p = |g|·C_a/(E·P)(t_a) <= 1e-8·(C0 + t) with E·P ~ 1 and C0 = e^-20: below 1e-7 over 10 yr,
+    // so fitted_frame() chooses the linear form on every step, as for a rising rate; the error
+    // is then the tolerance's (the rate is not quite constant), not rounding.
+    const double g = -1e-8;
+    Exponential e(0.0, g);
+    Constant p;
+    const auto pb = problem(e, p, -20.0, 10.0);
+    Stepper st(pb, options(1e-10));
+    const auto [at_ends, inside] = errors(st, [&](double t) { return static_cast<double>(u_exact(0.0, g, -20.0, t)); });
+    CHECK(at_ends <= 100 * 1e-10);
+    CHECK(inside <= 100 * 1e-10);
+    CHECK(st.stats().linear_steps == st.stats().steps);
+    check_stats(st);
 }
 
 TEST_CASE("stepper: a constant rate is exact in the linear form") {

@@ -190,6 +190,14 @@ const KeyBlock& solver_keys() {
             .default_value(std::int64_t{1'000'000})
             .unit("steps")
             .doc("Maximum step attempts (accepted + rejected) per segment.");
+        k.add_real("target_time_tol")
+            .in_range(Bound{0, true}, Bound{1e-2, true})
+            .default_value(0.0)
+            .unit("1")
+            .doc(
+                "When > 0: each target's time is refined (integrated again with a tighter tolerance, down to "
+                "1e-14) until its estimated relative error, condition number × tolerance on ln C, is at most "
+                "this. 0: off.");
         return k;
     }();
     return b;

@@ -345,6 +345,7 @@ void Validator::read_top() {
     ex_.solver.rel_tol = declared_real(sk, "rel_tol");
     ex_.solver.abs_tol = declared_real(sk, "abs_tol");
     ex_.solver.max_steps = declared_integer(sk, "max_steps");
+    ex_.solver.target_time_tol = declared_real(sk, "target_time_tol");
     if (const YAML::Node s = root["solver"]) {
         if (expect(s, YAML::NodeType::Map, "a map for 'solver' ({rel_tol, abs_tol, max_steps})")) {
             check_keys(s, sk, "'solver'");
@@ -360,6 +361,9 @@ void Validator::read_top() {
                 if (auto x = real_key(v, "solver.abs_tol", sk.at("abs_tol"))) ex_.solver.abs_tol = *x;
             if (const YAML::Node v = s["max_steps"])
                 if (auto n = integer_key(v, "solver.max_steps", sk.at("max_steps"))) ex_.solver.max_steps = *n;
+            if (const YAML::Node v = s["target_time_tol"])
+                if (auto x = real_key(v, "solver.target_time_tol", sk.at("target_time_tol")))
+                    ex_.solver.target_time_tol = *x;
         }
     }
 

@@ -120,21 +120,32 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 /// The variable of one step, relative to its anchor C_a = C(t_a) (stepper.hpp):
 ///   log form     x = ln(1 + q·(C − C_a)/C_a), q > 0 (q = 1: x = ln(C/C_a)),
 ///                dx/dt = E·P/(C_a/q + C − C_a) = exp(ln(E·P) − ln(C_a/q) − x);
+///   falling log form (a rate declining exponentially), p > 0:
+///                x = −ln(1 − p·(C − C_a)/C_a),
+///                dx/dt = E·P/(C_a/p − (C − C_a)) = exp(ln(E·P) − ln(C_a/p) + x);
 ///   linear form  x = (C − C_a)/C_a,  dx/dt = E·P/C_a = exp(ln(E·P) − ln C_a).
 /// If ln(E·P) = l_a + sigma·(t − t_a) and q = sigma/u'(t_a) (u' = E·P/C), the log form's
-/// solution is x = sigma·(t − t_a), linear in t: Runge–Kutta stages reproduce it exactly. A
-/// constant rate makes the linear form's x linear. q = 1 is the ln C form.
+/// solution is x = sigma·(t − t_a) (sigma > 0), and with p = −sigma/u'(t_a) the falling form's
+/// is x = −sigma·(t − t_a) (sigma < 0): linear in t, so Runge–Kutta stages reproduce it
+/// exactly. In the falling form C/C_a = 1 + (1 − e^−x)/p stays below the exponential rate's
+/// own asymptote 1 + 1/p for every x >= 0, and x -> inf as C approaches it: nothing takes the
+/// log of a negative number along the solution. A constant rate makes the linear form's x
+/// linear. q = 1 is the ln C form. Every form's x is 0 at t_a and increases with C.
 struct Frame {
     bool linear = false;
-    double q = 1;       ///< log form only
-    double log_q = 0;   ///< ln q
-    double log_Ca = 0;  ///< ln C_a (C in PFLOP)
+    bool falling = false;  ///< the falling log form (q stands for p)
+    double q = 1;          ///< log forms only (p in the falling form)
+    double log_q = 0;      ///< ln q
+    double log_Ca = 0;     ///< ln C_a (C in PFLOP)
 
     /// ln(C/C_a) at x; NaN or -inf where x stands for C <= 0 (a stage far below the anchor).
     /// Accurate in absolute terms (a few 1e-16), which is what u = ln(C/C0) needs; log and
     /// exp rather than log1p and expm1 where that holds, as they cost half as much.
     double du(double x) const {
         if (linear) return std::log(1 + x);
+        // ln(1 + (1 − e^−x)/p) = log1p(−expm1(−x)/p): relative-exact as x -> 0 and as p -> 0
+        // (each of expm1, the quotient and log1p is), and bounded by log1p(1/p) as x -> inf.
+        if (falling) return std::log1p(-std::expm1(-x) / q);
         if (q == 1) return x;
         if (x > 30) return x - log_q + std::log1p((q - 1) * std::exp(-x));  // no overflow of e^x
         // ln(1 + expm1(x)/q). For q >= 1/2 and x >= 0, e^x + q − 1 is at least q·e^x >= e^x/2
@@ -143,35 +154,44 @@ struct Frame {
         if (q >= 0.5) return std::log(std::exp(x) + (q - 1)) - log_q;
         return std::log(1 + std::expm1(x) / q);
     }
-    /// The inverse of du: x at ln(C/C_a) = d >= 0.
+    /// The inverse of du: x at ln(C/C_a) = d >= 0 (+inf in the falling form at or beyond the
+    /// asymptote, d >= log1p(1/p), which no point of the step reaches).
     double x_of(double d) const {
         if (linear) return std::expm1(d);
+        if (falling) {
+            const double a = q * std::expm1(d);  // 1 − e^−x
+            return a < 1 ? -std::log1p(-a) : inf;
+        }
         if (q == 1) return d;
         return d <= 30 ? std::log1p(q * std::expm1(d)) : d + log_q + std::log1p((1 - q) * std::exp(-d) / q);
     }
     /// d ln C / dx at x: turns an error in x into the error in ln C that the tolerance bounds.
     double du_dx(double x) const {
         if (linear) return 1 / (1 + x);
+        if (falling) return std::exp(-x) / (q - std::expm1(-x));
         if (q == 1) return 1;
         return x <= 30 ? std::exp(x) / (q + std::expm1(x)) : 1 / (1 + (q - 1) * std::exp(-x));
     }
     /// dx/dt at x, given ln(E·P).
     double rate(double lr, double x) const {
-        return linear ? std::exp(lr - log_Ca) : std::exp(lr - (log_Ca - log_q) - x);
+        if (linear) return std::exp(lr - log_Ca);
+        return std::exp(lr - (log_Ca - log_q) + (falling ? x : -x));
     }
 };
 
-/// The log form with q = sigma/u'(t_a) (u' = E·P/C), or the linear form where that q would
-/// be below 1e-6 (a rate nearly flat next to the growth of C) or sigma <= 0.
+/// The log form with q = sigma/u'(t_a) (u' = E·P/C) for sigma > 0, the falling log form with
+/// p = −sigma/u'(t_a) for sigma < 0, or the linear form where |q| would be below 1e-6 (a rate
+/// nearly flat next to the growth of C), sigma = 0 or the rate is 0.
 Frame fitted_frame(double log_Ca, double l_a, double sigma) {
     Frame fr;
     fr.log_Ca = log_Ca;
-    // ln q = ln sigma - ln u'(t_a) = ln sigma - (l_a - ln C_a)
-    const double log_q = sigma > 0 ? std::log(sigma) - (l_a - log_Ca) : -inf;
-    if (!(l_a > -inf) || !(log_q >= -13.815510557964274)) {  // rate 0, q < 1e-6 (or NaN)
+    // ln |q| = ln |sigma| - ln u'(t_a) = ln |sigma| - (l_a - ln C_a)
+    const double log_q = sigma != 0 ? std::log(std::abs(sigma)) - (l_a - log_Ca) : -inf;
+    if (!(l_a > -inf) || !(log_q >= -13.815510557964274)) {  // rate 0, |q| < 1e-6 (or NaN)
         fr.linear = true;
         return fr;
     }
+    fr.falling = sigma < 0;
     fr.log_q = std::min(log_q, 600.0);
     fr.q = std::exp(fr.log_q);
     return fr;
@@ -343,8 +363,9 @@ struct Stepper::Impl {
         ++stats.segments;
         const double len = s.end - s.begin, h1 = len / samples;
         // What the samples say about ln(E·P) on the segment. `fit`: it lies on a line of slope
-        // sigma_fit >= 0 (or is -inf: no power) at samples 0, 1 and n, so the steps start in the
-        // fitted form, each checked at its own stages. `sigma`: the slope of the plain forms.
+        // sigma_fit, of either sign, (or is -inf: no power) at samples 0, 1 and n, so the steps
+        // start in the fitted form (falling for sigma_fit < 0), each checked at its own stages.
+        // `sigma`: the slope of the plain forms.
         const double p0 = probe[3 * i], p1 = probe[3 * i + 1], pn = probe[3 * i + 2];
         sigma = (p0 > -inf && p1 > -inf) ? (p1 - p0) / h1 : 0.0;
         fit = false;
@@ -355,7 +376,7 @@ struct Stepper::Impl {
                 fit = zero = true;
             } else if (std::isfinite(p0) && std::isfinite(p1) && std::isfinite(pn)) {
                 sigma_fit = (pn - p0) / len;
-                fit = sigma_fit >= 0 && std::abs(p1 - p0 - sigma_fit * h1) <= fit_tolerance(p0, pn);
+                fit = std::abs(p1 - p0 - sigma_fit * h1) <= fit_tolerance(p0, pn);
             }
         }
         t = s.begin;
@@ -389,13 +410,27 @@ struct Stepper::Impl {
                 frame.log_Ca = log_Ca;
                 break;
             case Formulation::automatic:
+            case Formulation::plain:  // never `fit` (enter_segment)
                 frame = fit ? fitted_frame(log_Ca, l_a, sigma_fit) : plain_frame(log_Ca, l_a, sigma, !state_dep);
+                // A declining exponential rate adds at most log1p(1/p) to ln C from here on (its
+                // asymptote). Once that is below a quarter ulp of u, the rest of the segment
+                // cannot change u: the plain (linear) form takes it in a few long steps, where
+                // the falling form would be held to h·|sigma| <= 3 for nothing.
+                if (fit && frame.falling &&
+                    std::log1p(1 / frame.q) <= 0.25 * std::numeric_limits<double>::epsilon() * std::max(1.0, u)) {
+                    fit = false;
+                    sigma = sigma_fit;
+                    frame = plain_frame(log_Ca, l_a, sigma, !state_dep);
+                }
                 break;
         }
         // A fitted step is exact in principle, so its error estimate does not stop it from
         // growing past the method's stability limit: dx/dt = E·P/(C_a/q + C − C_a) feeds x
         // back with the factor −dx/dt, and Dormand–Prince is stable for h·|factor| up to
         // about 3.3 only (beyond, rounding grows: 1e-10 at h·sigma = 25). Hence h·sigma <= 3.
+        // The falling form feeds x back with +dx/dt = |sigma|: a perturbation of a stage grows
+        // by at most about e^3 = 20 within the step (and every step starts afresh at x = 0),
+        // while d ln C/dx <= e^−x/p shrinks it again; the same bound, h·|sigma| <= 3.
         if (fit && !frame.linear) dt = std::min(dt, 3.0 / frame.rate(l_a, 0.0));
         const double dt_planned = dt;
         const bool lands = dt >= seg.end - t;  // the segment's last step
@@ -448,7 +483,7 @@ struct Stepper::Impl {
         ++stats.steps;
         if (frame.linear)
             ++stats.linear_steps;
-        else if (frame.q == 1)
+        else if (!frame.falling && frame.q == 1)
             ++stats.log_C_steps;
         else
             ++stats.fitted_steps;

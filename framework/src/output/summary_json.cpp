@@ -190,6 +190,8 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
             tj["reference_time"] = opt(t.reference_time);
             tj["time_rel_err"] = opt(t.time_rel_err);
         }
+        tj["condition"] = opt(t.condition);
+        tj["time_error_estimate"] = opt(t.time_error_estimate);
         ts.push_back(tj);
     }
     o["targets"] = ts;
@@ -203,7 +205,8 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
     o["solver"] = {{"segments", s.stats.segments},
                    {"steps", s.stats.steps},
                    {"rejected_steps", s.stats.rejected},
-                   {"rhs_evaluations", s.stats.rhs_evaluations}};
+                   {"rhs_evaluations", s.stats.rhs_evaluations},
+                   {"refinements", s.stats.refinements}};
     return o;
 }
 
@@ -249,7 +252,8 @@ ordered_json resolved_config_json(const Experiment& ex) {
     j["solver"] = {{"method", ex.solver.closed_form ? "closed-form" : "ode"},
                    {"rel_tol", ex.solver.rel_tol},
                    {"abs_tol", ex.solver.abs_tol},
-                   {"max_steps", ex.solver.max_steps}};
+                   {"max_steps", ex.solver.max_steps},
+                   {"target_time_tol", ex.solver.target_time_tol}};
     j["scenarios"] = ordered_json::array();
     for (const auto& sc : ex.scenarios) j["scenarios"].push_back(resolved_scenario_json(sc));
     return j;

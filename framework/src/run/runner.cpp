@@ -58,7 +58,9 @@ IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool ta
 }
 
 IntegratorOptions options_of(const Experiment& ex) {
-    return IntegratorOptions{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    IntegratorOptions o{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    o.target_time_tol = ex.solver.target_time_tol;
+    return o;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -118,6 +120,10 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
         for (const double x : pb.log_thresholds)
             ir.threshold_times.push_back(m.reference->time_to_log_compute_ratio(x));
         ir.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, sc.name);
+        for (std::size_t j = 0; j < pb.log_thresholds.size(); ++j)  // no error estimate: no tolerance
+            ir.threshold_conditions.push_back(
+                ir.threshold_times[j] ? time_condition(pb, ir.segments, *ir.threshold_times[j], pb.log_thresholds[j])
+                                      : std::nullopt);
     } else {
         ir = integrate(pb, opt);
     }
@@ -185,6 +191,8 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
         TargetResult& tr = out.targets[k];
         tr.time = ir.threshold_times[k];
         tr.reached = tr.time.has_value();
+        if (k < ir.threshold_conditions.size()) tr.condition = ir.threshold_conditions[k];
+        if (k < ir.threshold_error_estimates.size()) tr.time_error_estimate = ir.threshold_error_estimates[k];
         if (m.reference) {
             tr.has_reference = true;
             const double x = pb.log_thresholds[k];

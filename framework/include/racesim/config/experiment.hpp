@@ -147,6 +147,7 @@ struct SolverSpec {
     double rel_tol = 1e-10;
     double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment
+    double target_time_tol = 0;          ///< refine target times to this estimated relative error; 0: off
 };
 
 /// `compare:` at the top level: two scenarios (by their expanded names) set side by side.

@@ -18,6 +18,8 @@ enum class Formulation {
     automatic,  ///< the log form with q fitted to the rate's slope, linear where the rate is flat or zero
     log_C,      ///< the log form with q = 1 throughout: ln C, as racesim integrated before the fitted forms
     linear,     ///< the relative increment throughout
+    plain,      ///< `automatic` without the fitted forms: ln C or linear, chosen per step (what a rate gets
+                ///< that no fitted form is exact for; tests and benchmarks compare it with the fitted forms)
 };
 
 struct IntegratorOptions {
@@ -28,6 +30,11 @@ struct IntegratorOptions {
     /// Sample every rate model for jumps it did not declare before integrating (docs/numerics.md,
     /// "Undeclared jumps"). Always on in `racesim run`; off only to time the integration alone.
     bool check_jumps = true;
+    /// When > 0: refine every reached target's time until its estimated relative error
+    /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
+    /// integrating again with a tighter tolerance, down to 1e-14 (docs/numerics.md,
+    /// "Conditioning of a time to target"). 0: no refinement.
+    double target_time_tol = 0;
 };
 
 /// What the integrator needs to know about a scenario.
@@ -50,6 +57,10 @@ struct IntegrationStats {
     std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
     std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
     std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
+    /// Integrations run again with a tighter tolerance to refine target times
+    /// (IntegratorOptions::target_time_tol); their RHS evaluations are in rhs_evaluations, their
+    /// steps are not in the counts above (which describe the trajectory's integration).
+    std::int64_t refinements = 0;
 };
 
 /// The segments of [0, horizon] between the declared breakpoints of both models.

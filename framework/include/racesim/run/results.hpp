@@ -45,6 +45,11 @@ struct TargetResult {
     bool has_reference = false;
     std::optional<double> reference_time;
     std::optional<double> time_rel_err;  ///< |t - t_ref| / t_ref (absolute when t_ref = 0)
+    /// |d ln t / d ln C*| at the time (racesim::time_condition); nullopt unless reached at t > 0.
+    std::optional<double> condition;
+    /// condition × the tolerance on ln C of the integration that found the time: its estimated
+    /// relative error; nullopt with the condition or without an integration (closed form).
+    std::optional<double> time_error_estimate;
 };
 
 /// The outcome of a scenario's `solve:` (goal seek).
