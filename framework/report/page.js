@@ -9,7 +9,8 @@
   const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
                    "#7f7f7f", "#bcbd22", "#393b79", "#ad494a"];
   const main = document.getElementById("main");
-  const charts = []; // {u, el, height}: resized with the window and for printing
+  const charts = []; // {u, box, height}: resized with the window and for printing
+  window.racesimCharts = charts; // for tests and the browser console
   const sections = [];
   let uid = 0;
   const newId = (p) => p + "-" + (++uid);
@@ -35,21 +36,38 @@
     if (!Number.isFinite(v)) return String(v);
     if (v === 0) return "0";
     const a = Math.abs(v), d = digits || 5;
-    if (a >= 1e6 || a < 1e-3) return v.toExponential(Math.max(0, d - 3)).replace("e+", "e");
+    if (a >= 1e6 || a < 1e-3) return v.toExponential(Math.max(0, d - 1)).replace(/\.?0+e/, "e").replace("e+", "e");
     return String(Number(v.toPrecision(d)));
   }
   const fmtErr = (v) => (v === null || v === undefined) ? "–" : (v === 0 ? "0" : v.toExponential(2).replace("e+", "e"));
-  function axisValues(log) {
-    return (u, splits) => splits.map((v) => {
-      if (v === null || v === undefined) return "";
-      if (log) {
-        const e = Math.log10(v);
-        if (Math.abs(e - Math.round(e)) < 1e-9) return Math.abs(e) >= 4 ? "1e" + Math.round(e) : fmt(v, 3);
-        return ""; // only decades are labelled on a log axis
-      }
-      return fmt(v, 4);
-    });
+  // Tick labels; on a log axis the ticks are decades (every k-th when there are many), so that
+  // the labels never crowd each other.
+  function axisValues() {
+    return (u, splits) => splits.map((v) => (v === null || v === undefined) ? "" : fmt(v, 4));
   }
+  function logSplits(u, axisIdx, min, max) {
+    const lo = Math.ceil(Math.log10(min) - 1e-9), hi = Math.floor(Math.log10(max) + 1e-9);
+    const x = axisIdx === 0, px = (x ? u.bbox.width : u.bbox.height) / (window.devicePixelRatio || 1);
+    if (hi - lo < 1) { // less than a decade: five ticks evenly spaced in log
+      const a = Math.log10(min), b = Math.log10(max);
+      return [0, 1, 2, 3, 4].map((k) => Number(Math.pow(10, a + (k * (b - a)) / 4).toPrecision(3)));
+    }
+    const step = Math.max(1, Math.ceil((hi - lo + 1) / Math.max(2, Math.floor(px / (x ? 64 : 26)))));
+    const out = [];
+    for (let e = Math.ceil(lo / step) * step; e <= hi; e += step) out.push(Math.pow(10, e));
+    return out;
+  }
+  // A y axis: linear or log (decades), with its label.
+  function yAxis(label, log, size) {
+    return log ? { label, size: size || 62, splits: logSplits, values: axisValues(), filter: undefined }
+               : { label, size: size || 62, values: axisValues() };
+  }
+  // A linear range padded by 4 % that need not include 0.
+  const padded = (u, min, max) => {
+    if (min === null || max === null) return [0, 1];
+    const d = (max - min) || Math.abs(max) || 1;
+    return [min - 0.04 * d, max + 0.04 * d];
+  };
   function section(id, title, intro) {
     const s = el("section", { id, "aria-labelledby": id + "-h" }, el("h2", { id: id + "-h", text: title }));
     if (intro) s.append(el("p", { class: "note", text: intro }));
@@ -253,7 +271,9 @@
           const sc = byName[n];
           for (const tg of sc.targets || []) {
             const y = q.key === "L" ? tg.loss : q.key === "R" ? tg.relative : null;
-            if (y !== null) {
+            // A line for a target in the chart of its own kind (a loss target is one level of L,
+            // but a different R* in each scenario): the others show as crossings only.
+            if (y !== null && (q.key === "L") === (tg.kind === "loss")) {
               const key = q.key + fmt(y, 8);
               if (!seen.has(key)) { seen.add(key); lines.push({ y, label: (q.key === "L" ? "L* = " : "R* = ") + fmt(y, 4) }); }
             }
@@ -267,9 +287,8 @@
           ariaLabel: q.title,
           legend: { show: false },
           cursor: { drag: { x: true, y: false } },
-          scales: { x: { time: false, range: [0, tmax] }, y: q.log ? { distr: 3, log: 10 } : { auto: true } },
-          axes: [{ label: "t (yr)", values: axisValues(false) },
-                 { label: q.key, size: 62, values: axisValues(q.log) }],
+          scales: { x: { time: false, range: [0, tmax] }, y: q.log ? { distr: 3, log: 10 } : { range: padded } },
+          axes: [{ label: "t (yr)", values: axisValues() }, yAxis(q.key, q.log)],
           series: [{ label: "t" }, ...names.map((n) => ({ label: n, stroke: colorOf.get(n), width: 1.6, spanGaps: true }))],
           hooks: { draw: [overlay(() => ({ lines, points }))] },
         }, data, 290);
@@ -418,7 +437,7 @@
         ariaLabel: "What-if R(t) of " + sc.name,
         legend: { show: false },
         scales: { x: { time: false, range: [0, tEnd] }, y: { auto: true } },
-        axes: [{ label: "t (yr)", values: axisValues(false) }, { label: "R", size: 60, values: axisValues(false) }],
+        axes: [{ label: "t (yr)", values: axisValues() }, { label: "R", size: 60, values: axisValues() }],
         series: [{ label: "t" }, { label: "what-if", stroke: "#1f77b4", width: 2, spanGaps: true },
                  ...(rec ? [{ label: "recorded", stroke: "#555", width: 1.2, dash: [5, 4], spanGaps: true }] : [])],
         hooks: { draw: [overlay(() => ({ lines, points }))] },
@@ -462,7 +481,7 @@
         requestAnimationFrame(() => plot(box, {
           ariaLabel: `time to target against ${p}`,
           scales: { x: { time: false }, y: { distr: 3, log: 10 } },
-          axes: [{ label: p, values: axisValues(false) }, { label: "time to target (yr)", size: 62, values: axisValues(true) }],
+          axes: [{ label: p, values: axisValues() }, yAxis("time to target (yr)", true)],
           series: [{ label: p, value: (u, v) => fmt(v, 6) },
                    ...labels.map((l, i) => ({ label: l, stroke: PALETTE[i % PALETTE.length], width: 1.8, points: { show: sorted.length <= 60 },
                                               value: (u, v) => fmt(v, 6) }))],
@@ -581,7 +600,7 @@
               ariaLabel: `histogram of the time to ${t.target}`,
               legend: { show: false },
               scales: { x: { time: false, distr: useLog ? 3 : 1, log: 10 }, y: { range: (u, mn, mx) => [0, mx * 1.05] } },
-              axes: [{ label: "time to target (yr)" + (useLog ? ", log scale" : ""), values: axisValues(useLog) }, { label: "samples", size: 56, values: axisValues(false) }],
+              axes: [Object.assign({ label: "time to target (yr)" + (useLog ? ", log scale" : ""), values: axisValues() }, useLog ? { splits: logSplits } : {}), { label: "samples", size: 56, values: axisValues() }],
               series: [{}, { label: "samples", fill: color + "99", stroke: color, paths: uPlot.paths.bars({ size: [0.92, 100] }) }],
             }, [centers, counts], 260);
           } else hb.append(el("p", { class: "note", text: "No drawn sample reaches it." }));
@@ -595,7 +614,7 @@
             ariaLabel: `probability that ${t.target} is reached by t`,
             legend: { show: false },
             scales: { x: { time: false, range: [0, H] }, y: { range: [0, 1] } },
-            axes: [{ label: "t (yr)", values: axisValues(false) }, { label: "P(reached by t)", size: 56, values: axisValues(false) }],
+            axes: [{ label: "t (yr)", values: axisValues() }, { label: "P(reached by t)", size: 56, values: axisValues() }],
             series: [{}, { label: "P", stroke: color, width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
             hooks: { draw: [overlay(() => ({ lines: [], points }))] },
           }, [xs, ys], 260);
@@ -681,7 +700,7 @@
         plot(box, {
           ariaLabel: `R of ${c.a} and ${c.b}`,
           scales: { x: { time: false } },
-          axes: [{ label: "t (yr)", values: axisValues(false) }, { label: "R", size: 60, values: axisValues(false) }],
+          axes: [{ label: "t (yr)", values: axisValues() }, { label: "R", size: 60, values: axisValues() }],
           series: [{ label: "t", value: (u, v) => fmt(v, 5) },
                    { label: c.a, stroke: colorOf.get(c.a) || PALETTE[0], width: 1.8, value: (u, v) => fmt(v, 6) },
                    { label: c.b, stroke: colorOf.get(c.b) || PALETTE[1], width: 1.8, dash: [6, 4], value: (u, v) => fmt(v, 6) }],
@@ -690,7 +709,7 @@
           ariaLabel: `R gap of ${c.a} and ${c.b}`,
           legend: { show: false },
           scales: { x: { time: false } },
-          axes: [{ label: "t (yr)", values: axisValues(false) }, { label: "R_a − R_b", size: 70, values: axisValues(false) }],
+          axes: [{ label: "t (yr)", values: axisValues() }, { label: "R_a − R_b", size: 70, values: axisValues() }],
           series: [{}, { label: "gap", stroke: "#9467bd", width: 1.8, fill: "#9467bd22" }],
         }, [rows.map((r) => r.t), rows.map((r) => r.R_gap)], 260);
       });
@@ -707,7 +726,7 @@
           ["report made by", `racesim ${DATA.generator.racesim_version} with ${DATA.generator.chart_library} (MIT licence) inlined`],
           ["thinned for display", DATA.reductions.length ? DATA.reductions.join("; ") : "nothing: every row of every file is in this page"],
           ["wall time of the run", S.timing ? fmt(S.timing.wall_seconds, 3) + " s" : "–"]]
-        .map(([k, v]) => el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: v }))))));
+        .map(([k, v]) => el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: v })))));
     sec.append(el("div", { class: "table-wrap" }, dl));
     if (S.plugins && S.plugins.length) {
       sec.append(el("h3", { text: "Plugins" }));

@@ -249,7 +249,8 @@ def main():
             fail(f"request to a network address: {u}")
         for m in console:
             fail(f"console: {m}")
-        # The whole page, for a person to look at.
+        # The whole page, for a person to look at (from the top, nothing focused).
+        d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
         h = d.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
         d.set_window_size(1280, min(h + 20, 16000))
         time.sleep(0.3)
