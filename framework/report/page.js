@@ -45,22 +45,12 @@
   function axisValues() {
     return (u, splits) => splits.map((v) => (v === null || v === undefined) ? "" : fmt(v, 4));
   }
-  function logSplits(u, axisIdx, min, max) {
-    const lo = Math.ceil(Math.log10(min) - 1e-9), hi = Math.floor(Math.log10(max) + 1e-9);
-    const x = axisIdx === 0, px = (x ? u.bbox.width : u.bbox.height) / (window.devicePixelRatio || 1);
-    if (hi - lo < 1) { // less than a decade: five ticks evenly spaced in log
-      const a = Math.log10(min), b = Math.log10(max);
-      return [0, 1, 2, 3, 4].map((k) => Number(Math.pow(10, a + (k * (b - a)) / 4).toPrecision(3)));
-    }
-    const step = Math.max(1, Math.ceil((hi - lo + 1) / Math.max(2, Math.floor(px / (x ? 64 : 26)))));
-    const out = [];
-    for (let e = Math.ceil(lo / step) * step; e <= hi; e += step) out.push(Math.pow(10, e));
-    return out;
-  }
-  // A y axis: linear or log (decades), with its label.
+  // A log axis is drawn as a linear axis of log10(value) labelled with the values (uPlot's own
+  // log axes find no ticks over a few dozen decades): data, lines and markers go through lg.
+  const lg = (v) => (isNum(v) && v > 0 ? Math.log10(v) : null);
+  const powValues = () => (u, splits) => splits.map((v) => (v === null || v === undefined) ? "" : fmt(Math.pow(10, v), 3));
   function yAxis(label, log, size) {
-    return log ? { label, size: size || 62, splits: logSplits, values: axisValues(), filter: undefined }
-               : { label, size: size || 62, values: axisValues() };
+    return { label, size: size || 62, values: log ? powValues() : axisValues() };
   }
   // A linear range padded by 4 % that need not include 0.
   const padded = (u, min, max) => {
@@ -114,7 +104,9 @@
       ctx.rect(left, top, width, height);
       ctx.clip();
       const px = window.devicePixelRatio || 1;
-      ctx.font = Math.round(11 * px) + "px sans-serif";
+      ctx.font = Math.round(12 * px) + "px sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "alphabetic";
       for (const l of lines || []) {
         const y = u.valToPos(l.y, "y", true);
         if (!Number.isFinite(y)) continue;
@@ -262,7 +254,7 @@
         const tables = names.map((n) => {
           const t = traj[n], ti = t.columns.indexOf("t"), qi = t.columns.indexOf(q.key);
           const rows = t.rows.filter((r) => r[ti] <= tmax * 1.0000001 && (!q.log || r[qi] > 0));
-          return [rows.map((r) => r[ti]), rows.map((r) => r[qi])];
+          return [rows.map((r) => r[ti]), rows.map((r) => (q.log ? lg(r[qi]) : r[qi]))];
         });
         const data = uPlot.join(tables);
         const lines = [], points = [];
@@ -275,11 +267,11 @@
             // but a different R* in each scenario): the others show as crossings only.
             if (y !== null && (q.key === "L") === (tg.kind === "loss")) {
               const key = q.key + fmt(y, 8);
-              if (!seen.has(key)) { seen.add(key); lines.push({ y, label: (q.key === "L" ? "L* = " : "R* = ") + fmt(y, 4) }); }
+              if (!seen.has(key)) { seen.add(key); lines.push({ y: q.log ? lg(y) : y, label: (q.key === "L" ? "L* = " : "R* = ") + fmt(y, 4) }); }
             }
             if (tg.reached && isNum(tg.time)) {
               const py = q.key === "C" ? crossingC(n, tg.time) : y;
-              if (py !== null) points.push({ x: tg.time, y: py, color: colorOf.get(n) });
+              if (py !== null) points.push({ x: tg.time, y: q.log ? lg(py) : py, color: colorOf.get(n) });
             }
           }
         }
@@ -287,7 +279,7 @@
           ariaLabel: q.title,
           legend: { show: false },
           cursor: { drag: { x: true, y: false } },
-          scales: { x: { time: false, range: [0, tmax] }, y: q.log ? { distr: 3, log: 10 } : { range: padded } },
+          scales: { x: { time: false, range: [0, tmax] }, y: { range: padded } },
           axes: [{ label: "t (yr)", values: axisValues() }, yAxis(q.key, q.log)],
           series: [{ label: "t" }, ...names.map((n) => ({ label: n, stroke: colorOf.get(n), width: 1.6, spanGaps: true }))],
           hooks: { draw: [overlay(() => ({ lines, points }))] },
@@ -477,14 +469,14 @@
         const sorted = mine.slice().sort((a, b) => a[p] - b[p]);
         const box = el("div", { "data-chart": "sweep-lines" });
         sub.append(box);
-        const data = [sorted.map((r) => r[p]), ...labels.map((l) => sorted.map((r) => isNum(r[l + " time"]) ? r[l + " time"] : null))];
+        const data = [sorted.map((r) => r[p]), ...labels.map((l) => sorted.map((r) => lg(r[l + " time"])))];
         requestAnimationFrame(() => plot(box, {
           ariaLabel: `time to target against ${p}`,
-          scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+          scales: { x: { time: false }, y: { range: padded } },
           axes: [{ label: p, values: axisValues() }, yAxis("time to target (yr)", true)],
           series: [{ label: p, value: (u, v) => fmt(v, 6) },
                    ...labels.map((l, i) => ({ label: l, stroke: PALETTE[i % PALETTE.length], width: 1.8, points: { show: sorted.length <= 60 },
-                                              value: (u, v) => fmt(v, 6) }))],
+                                              value: (u, v) => (v === null ? "–" : fmt(Math.pow(10, v), 6)) }))],
         }, data, 300));
       } else {
         heatmap(sub, w, mine, labels);
@@ -531,14 +523,14 @@
       ctx.fillStyle = "#1d232b"; ctx.strokeStyle = "#1d232b"; ctx.font = "12px sans-serif";
       ctx.strokeRect(m.l, m.t, pw, ph);
       ctx.textAlign = "center";
-      for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-        const i = Math.round(f * (xs.length - 1)), x = m.l + (i + 0.5) * cw;
+      for (const i of new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (xs.length - 1))))) {
+        const x = m.l + (i + 0.5) * cw;
         ctx.fillText(fmt(xs[i], 4), x, m.t + ph + 16);
       }
       ctx.fillText(px, m.l + pw / 2, H - 10);
       ctx.textAlign = "right";
-      for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-        const i = Math.round(f * (ys.length - 1)), y = m.t + ph - (i + 0.5) * ch;
+      for (const i of new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (ys.length - 1))))) {
+        const y = m.t + ph - (i + 0.5) * ch;
         ctx.fillText(fmt(ys[i], 4), m.l - 6, y + 4);
       }
       ctx.save(); ctx.translate(16, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center"; ctx.fillText(py, 0, 0); ctx.restore();
@@ -595,12 +587,13 @@
             const a = useLog ? Math.log(lo) : lo, b = useLog ? Math.log(hi) : hi, w = (b - a) / bins || 1;
             const counts = new Array(bins).fill(0);
             for (const x of times) counts[Math.min(bins - 1, Math.floor(((useLog ? Math.log(x) : x) - a) / w))]++;
-            const centers = counts.map((_, k) => useLog ? Math.exp(a + (k + 0.5) * w) : a + (k + 0.5) * w);
+            const centers = counts.map((_, k) => useLog ? (a + (k + 0.5) * w) / Math.LN10 : a + (k + 0.5) * w);
             plot(hb, {
               ariaLabel: `histogram of the time to ${t.target}`,
               legend: { show: false },
-              scales: { x: { time: false, distr: useLog ? 3 : 1, log: 10 }, y: { range: (u, mn, mx) => [0, mx * 1.05] } },
-              axes: [Object.assign({ label: "time to target (yr)" + (useLog ? ", log scale" : ""), values: axisValues() }, useLog ? { splits: logSplits } : {}), { label: "samples", size: 56, values: axisValues() }],
+              scales: { x: { time: false, range: (u, mn, mx) => [mn - w / (useLog ? Math.LN10 : 1), mx + w / (useLog ? Math.LN10 : 1)] },
+                        y: { range: (u, mn, mx) => [0, mx * 1.05] } },
+              axes: [{ label: "time to target (yr)" + (useLog ? ", log scale" : ""), values: useLog ? powValues() : axisValues() }, { label: "samples", size: 56, values: axisValues() }],
               series: [{}, { label: "samples", fill: color + "99", stroke: color, paths: uPlot.paths.bars({ size: [0.92, 100] }) }],
             }, [centers, counts], 260);
           } else hb.append(el("p", { class: "note", text: "No drawn sample reaches it." }));
@@ -649,7 +642,7 @@
     svg.setAttribute("aria-label", "tornado chart: " + sorted.map((r) => `${r.parameter}: ${fmt(r.delta_low, 4)} / ${fmt(r.delta_high, 4)} yr`).join("; "));
     svg.style.maxWidth = W + "px";
     const cx = m.l + (W - m.l - m.r) / 2, half = (W - m.l - m.r) / 2;
-    const X = (d) => cx + (d / ext) * half * 0.9;
+    const X = (d) => cx + (d / ext) * (half - 80); // room for the value beside each bar
     const add = (tag, attrs, text) => { const e = document.createElementNS(NS, tag); for (const [a, v] of Object.entries(attrs)) e.setAttribute(a, v); if (text !== undefined) e.textContent = text; svg.append(e); return e; };
     sorted.forEach((r, i) => {
       const y = m.t + i * rowH;
