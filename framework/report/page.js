@@ -461,7 +461,7 @@
       const sub = el("div", { class: "chart" });
       sec.append(el("h3", { text: `Sweep '${w.scenario}': ${w.paths.join(" × ")}` }), sub);
       if (kept && kept.kept_rows < kept.total_rows)
-        sub.append(el("p", { class: "note", text: `Drawn: ${kept.kept_rows} of ${kept.total_rows} rows (every ${kept.stride}th value of each swept path); the table above covers all of them.` }));
+        sub.append(el("p", { class: "note", text: `Drawn: ${kept.kept_rows} of ${kept.total_rows} rows (one value in ${kept.stride} of each swept path); the table above covers all of them.` }));
       if (!mine.length) { sub.append(el("p", { class: "note", text: "sweep.csv has no rows for it." })); continue; }
       const labels = w.targets.map((t) => t.target);
       if (w.paths.length === 1 || w.zip) {

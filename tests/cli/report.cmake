@@ -84,6 +84,36 @@ racesim(isdir ARGS report t2 --out "${WORK}/empty")
 expect_rc(isdir 3)
 expect_match(isdir ERR "racesim: error: ${WORK}/empty is a directory")
 
+# Large results are thinned for display by the documented rule (docs/report.md): a 300 x 300
+# sweep keeps one value in 3 of each path (100 x 100 rows; one in 2 would keep 22,500 > 20,000).
+file(WRITE "${WORK}/grid.yaml" [=[
+racesim: 1
+name: grid
+horizon: 40
+solver: {method: closed-form}
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.68]}
+  reference: relative-loss
+scenarios:
+  - name: g
+    sweep:
+      efficiency.gamma: {from: 0.1, to: 3, count: 300}
+      baseline.tau: {from: 0, to: 5, count: 300}
+]=])
+racesim(grid_run ARGS -q run "${WORK}/grid.yaml" --out "${WORK}/grid")
+expect_rc(grid_run 0)
+racesim(grid ARGS report "${WORK}/grid")
+expect_rc(grid 0)
+expect_match(grid ERR "racesim: info: thinned for display: sweep 'g': 10000 of 90000 rows \(one value in 3 of each of efficiency.gamma, baseline.tau\)")
+file(READ "${WORK}/grid/report.html" html)
+string(FIND "${html}" ""g":{"kept_rows":10000,"stride":3,"total_rows":90000}" at)
+if(at EQUAL -1)
+  fail("grid/report.html does not record the thinning of sweep 'g'")
+endif()
+
 # A re-run with --force replaces the results directory, report.html included (it is racesim's).
 racesim(rerun ARGS -q run "${TABLE2}" --out "${WORK}/t2" --force)
 expect_rc(rerun 0)

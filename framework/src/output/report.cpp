@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -89,138 +90,176 @@ json cell(const std::string& f) {
     return f;
 }
 
-struct Table {
-    std::vector<std::string> columns;
-    std::vector<std::vector<std::string>> rows;
-};
-
-Table read_csv(const fs::path& file) {
+/// The header of a CSV file.
+std::vector<std::string> read_header(const fs::path& file) {
     std::ifstream in(file);
     if (!in) throw RunError("cannot read " + file.string());
-    Table t;
+    std::vector<std::string> head;
     csv::Reader reader(in);
-    std::vector<std::string> f;
     try {
-        if (!reader.next(t.columns)) throw RunError(file.string() + ": empty file (no header)");
+        if (!reader.next(head)) throw RunError(file.string() + ": empty file (no header)");
+    } catch (const csv::Error& e) {
+        throw RunError(file.string() + ":" + std::to_string(e.line) + ": " + e.what());
+    }
+    return head;
+}
+
+/// Calls fn(index, fields) for each record of a CSV file after its header (blank lines
+/// skipped). The file is streamed: a sweep.csv of millions of rows is never held in memory.
+template <class F>
+void scan_csv(const fs::path& file, F&& fn) {
+    std::ifstream in(file);
+    if (!in) throw RunError("cannot read " + file.string());
+    std::vector<std::string> head, f;
+    csv::Reader reader(in);
+    try {
+        if (!reader.next(head)) throw RunError(file.string() + ": empty file (no header)");
+        std::size_t i = 0;
         while (reader.next(f)) {
             if (f.size() == 1 && f[0].empty()) continue;
-            if (f.size() != t.columns.size())
+            if (f.size() != head.size())
                 throw RunError(fmt::format("{}:{}: {} fields, the header has {}", file.string(), reader.line(),
-                                           f.size(), t.columns.size()));
-            t.rows.push_back(f);
+                                           f.size(), head.size()));
+            fn(i++, f);
         }
     } catch (const csv::Error& e) {
         throw RunError(file.string() + ":" + std::to_string(e.line) + ": " + e.what());
     }
-    return t;
 }
 
-/// {columns, rows, total_rows} of the kept rows (indices), the columns restricted to `keep`
-/// when it is not empty.
-json table_json(const Table& t, const std::vector<std::size_t>& rows, const std::vector<std::string>& keep = {}) {
+std::size_t count_rows(const fs::path& file) {
+    std::size_t n = 0;
+    scan_csv(file, [&](std::size_t, const std::vector<std::string>&) { ++n; });
+    return n;
+}
+
+std::size_t column_index(const std::vector<std::string>& head, const std::string& name) {
+    for (std::size_t c = 0; c < head.size(); ++c)
+        if (head[c] == name) return c;
+    return head.size();
+}
+
+/// {columns, rows, total_rows}: the rows `keep(index, fields)` accepts, the columns restricted
+/// to `only` when it is not empty (each of which must exist).
+template <class Keep>
+json table(const fs::path& file, Keep&& keep, const std::vector<std::string>& only = {}) {
+    const std::vector<std::string> head = read_header(file);
+    for (const auto& o : only)
+        if (column_index(head, o) == head.size())
+            throw RunError(fmt::format("{}:1: no column '{}' in the header", file.string(), o));
     std::vector<std::size_t> cols;
-    for (std::size_t c = 0; c < t.columns.size(); ++c)
-        if (keep.empty() || std::find(keep.begin(), keep.end(), t.columns[c]) != keep.end()) cols.push_back(c);
-    json j;
-    j["columns"] = json::array();
-    for (auto c : cols) j["columns"].push_back(t.columns[c]);
-    j["rows"] = json::array();
-    for (auto r : rows) {
+    json columns = json::array();
+    for (std::size_t c = 0; c < head.size(); ++c)
+        if (only.empty() || std::find(only.begin(), only.end(), head[c]) != only.end()) {
+            cols.push_back(c);
+            columns.push_back(head[c]);
+        }
+    json rows = json::array();
+    std::size_t total = 0;
+    scan_csv(file, [&](std::size_t i, const std::vector<std::string>& f) {
+        ++total;
+        if (!keep(i, f)) return;
         json row = json::array();
-        for (auto c : cols) row.push_back(cell(t.rows[r][c]));
-        j["rows"].push_back(std::move(row));
-    }
-    j["total_rows"] = t.rows.size();
-    return j;
+        for (auto c : cols) row.push_back(cell(f[c]));
+        rows.push_back(std::move(row));
+    });
+    return {{"columns", std::move(columns)}, {"rows", std::move(rows)}, {"total_rows", total}};
 }
 
-std::vector<std::size_t> first_rows(std::size_t n, std::size_t cap) {
-    std::vector<std::size_t> r(std::min(n, cap));
-    for (std::size_t i = 0; i < r.size(); ++i) r[i] = i;
-    return r;
-}
-
-/// Every k-th row (k the smallest giving at most `cap`), and the last row: the trajectory rule.
-std::vector<std::size_t> thinned_rows(std::size_t n, std::size_t cap) {
-    if (n <= cap) return first_rows(n, n);
-    const std::size_t k = (n - 1 + cap - 2) / (cap - 1);  // ceil((n - 1) / (cap - 1)), with the last row added
-    std::vector<std::size_t> r;
-    for (std::size_t i = 0; i < n; i += k) r.push_back(i);
-    if (r.back() != n - 1) r.push_back(n - 1);
-    return r;
-}
-
-std::size_t column_index(const Table& t, const std::string& name) {
-    for (std::size_t c = 0; c < t.columns.size(); ++c)
-        if (t.columns[c] == name) return c;
-    return t.columns.size();
+/// The trajectory rule: all n rows up to `cap`, else every k-th row from the first (k the
+/// smallest that keeps at most cap - 1 of them) and the last row.
+struct Thinning {
+    std::size_t n = 0, k = 1;
+    [[nodiscard]] bool keep(std::size_t i) const { return k == 1 || i % k == 0 || i + 1 == n; }
+};
+Thinning thinning(std::size_t n, std::size_t cap) {
+    cap = std::max<std::size_t>(cap, 2);
+    if (n <= cap) return {n, 1};
+    return {n, (n - 1 + cap - 3) / (cap - 2)};  // ceil((n - 1) / (cap - 2))
 }
 
 /// sweep.csv, per declared sweep (`origin`): whole up to `cap` rows, else the rows whose value
 /// of every swept path is among that path's every k-th distinct value (in order of first
 /// appearance), k the smallest that keeps at most `cap` rows: a coarser grid, not a random pick.
-json sweep_json(const Table& t, const json& summary, std::size_t cap, std::vector<std::string>& notes) {
-    const std::size_t origin = column_index(t, "origin");
-    std::vector<std::size_t> kept;
-    json sweeps = json::object();
-    std::map<std::string, std::vector<std::size_t>> by_origin;
-    std::vector<std::string> order;
-    for (std::size_t r = 0; r < t.rows.size(); ++r) {
-        const std::string o = origin < t.columns.size() ? t.rows[r][origin] : "";
-        if (!by_origin.count(o)) order.push_back(o);
-        by_origin[o].push_back(r);
-    }
-    for (const auto& o : order) {
-        const auto& rows = by_origin[o];
+/// Two passes over the file; in memory, one small index per row and swept path.
+json sweep_json(const fs::path& file, const json& summary, std::size_t cap, std::vector<std::string>& notes) {
+    struct Sweep {
         std::vector<std::string> paths;
-        if (summary.contains("sweeps"))
-            for (const auto& s : summary["sweeps"])
-                if (s.value("scenario", "") == o && s.contains("paths"))
-                    for (const auto& p : s["paths"]) paths.push_back(p.get<std::string>());
-        std::size_t k = 1;
-        std::vector<std::size_t> pick = rows;
-        if (rows.size() > cap && !paths.empty()) {
-            // The index of each row's value along each path.
-            std::vector<std::vector<std::size_t>> index(paths.size(), std::vector<std::size_t>(rows.size()));
-            for (std::size_t p = 0; p < paths.size(); ++p) {
-                const std::size_t c = column_index(t, paths[p]);
-                std::map<std::string, std::size_t> seen;
-                for (std::size_t i = 0; i < rows.size(); ++i) {
-                    const std::string& v = c < t.columns.size() ? t.rows[rows[i]][c] : std::string();
-                    index[p][i] = seen.emplace(v, seen.size()).first->second;
-                }
-            }
-            for (k = 2;; ++k) {
-                pick.clear();
-                for (std::size_t i = 0; i < rows.size(); ++i) {
-                    bool keep = true;
-                    for (std::size_t p = 0; p < paths.size() && keep; ++p) keep = index[p][i] % k == 0;
-                    if (keep) pick.push_back(rows[i]);
-                }
-                if (pick.size() <= cap) break;
-            }
-            notes.push_back(fmt::format("sweep '{}': {} of {} rows (every {}th value of {})", o, pick.size(),
-                                        rows.size(), k, fmt::join(paths, ", ")));
-        } else if (rows.size() > cap) {
-            pick = thinned_rows(rows.size(), cap);
-            for (auto& i : pick) i = rows[i];
-            notes.push_back(fmt::format("sweep '{}': {} of {} rows", o, pick.size(), rows.size()));
+        std::vector<std::size_t> cols;
+        std::vector<std::map<std::string, std::uint32_t>> seen;  // per path: value -> index
+        std::size_t rows = 0, kept = 0, k = 1;
+    };
+    const std::vector<std::string> head = read_header(file);
+    const std::size_t origin_col = column_index(head, "origin");
+    std::vector<Sweep> sweeps;
+    std::map<std::string, std::uint32_t> sweep_of;
+    std::vector<std::uint32_t> row_sweep;  // per row: its sweep
+    std::vector<std::uint32_t> index;      // per row: the value index of each of its sweep's paths
+    std::vector<std::size_t> index_at;     // per row: where its indices start in `index`
+    scan_csv(file, [&](std::size_t, const std::vector<std::string>& f) {
+        const std::string o = origin_col < f.size() ? f[origin_col] : std::string();
+        auto it = sweep_of.find(o);
+        if (it == sweep_of.end()) {
+            Sweep w;
+            if (summary.contains("sweeps"))
+                for (const auto& s : summary["sweeps"])
+                    if (s.value("scenario", "") == o && s.contains("paths"))
+                        for (const auto& p : s["paths"]) {
+                            const auto c = column_index(head, p.get<std::string>());
+                            if (c == head.size()) continue;
+                            w.paths.push_back(p.get<std::string>());
+                            w.cols.push_back(c);
+                        }
+            w.seen.resize(w.cols.size());
+            sweeps.push_back(std::move(w));
+            it = sweep_of.emplace(o, static_cast<std::uint32_t>(sweeps.size() - 1)).first;
         }
-        sweeps[o] = {{"total_rows", rows.size()}, {"kept_rows", pick.size()}, {"stride", k}};
-        kept.insert(kept.end(), pick.begin(), pick.end());
+        Sweep& w = sweeps[it->second];
+        ++w.rows;
+        row_sweep.push_back(it->second);
+        index_at.push_back(index.size());
+        for (std::size_t p = 0; p < w.cols.size(); ++p)
+            index.push_back(w.seen[p].emplace(f[w.cols[p]], static_cast<std::uint32_t>(w.seen[p].size())).first->second);
+    });
+    auto kept_at = [&](std::size_t row, std::size_t k) {
+        const Sweep& w = sweeps[row_sweep[row]];
+        for (std::size_t p = 0; p < w.cols.size(); ++p)
+            if (index[index_at[row] + p] % k != 0) return false;
+        return true;
+    };
+    // Per sweep, the smallest k; counted over the rows of that sweep.
+    std::vector<std::vector<std::size_t>> rows_of(sweeps.size());
+    for (std::size_t r = 0; r < row_sweep.size(); ++r) rows_of[row_sweep[r]].push_back(r);
+    json info = json::object();
+    for (const auto& [name, id] : sweep_of) {
+        Sweep& w = sweeps[id];
+        w.kept = w.rows;
+        if (w.rows > cap && !w.cols.empty()) {
+            for (w.k = 2;; ++w.k) {
+                w.kept = 0;
+                for (auto r : rows_of[id]) w.kept += kept_at(r, w.k);
+                if (w.kept <= cap) break;
+            }
+            notes.push_back(fmt::format("sweep '{}': {} of {} rows (one value in {} of each of {})", name, w.kept,
+                                        w.rows, w.k, fmt::join(w.paths, ", ")));
+        }
+        info[name] = {{"total_rows", w.rows}, {"kept_rows", w.kept}, {"stride", w.k}};
     }
-    json j = table_json(t, kept);
-    j["sweeps"] = sweeps;
+    rows_of.clear();
+    json j = table(file, [&](std::size_t r, const std::vector<std::string>&) {
+        return r < row_sweep.size() && kept_at(r, sweeps[row_sweep[r]].k);
+    });
+    j["sweeps"] = std::move(info);
     return j;
 }
 
-/// The summary's optional file `key` (a file name), read as a table, or nullptr.
-std::optional<Table> optional_csv(const fs::path& dir, const json& summary, const char* key) {
+/// The summary's optional file `key` (a file name), or nullopt.
+std::optional<fs::path> optional_file(const fs::path& dir, const json& summary, const char* key) {
     if (!summary.contains(key) || !summary[key].is_string()) return std::nullopt;
     const fs::path file = results_file(dir, summary[key].get<std::string>());
     std::error_code ec;
     if (!fs::exists(file, ec)) throw RunError(file.string() + " is named by summary.json but does not exist");
-    return read_csv(file);
+    return file;
 }
 
 json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::string>& notes) {
@@ -240,55 +279,56 @@ json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::
     std::size_t with_csv = 0;
     for (const auto& s : summary["scenarios"])
         if (s.contains("csv") && s["csv"].is_string()) ++with_csv;
-    const std::size_t per =
-        with_csv ? std::min(lim.max_rows_per_scenario, std::max(lim.min_rows_per_scenario, lim.trajectory_rows / with_csv))
-                 : lim.max_rows_per_scenario;
+    const std::size_t per = with_csv ? std::min(lim.max_rows_per_scenario,
+                                                std::max(lim.min_rows_per_scenario, lim.trajectory_rows / with_csv))
+                                     : lim.max_rows_per_scenario;
     json traj = json::object();
     std::size_t thinned = 0;
     for (const auto& s : summary["scenarios"]) {
         if (!s.contains("csv") || !s["csv"].is_string()) continue;
-        const std::string name = s.value("name", "");
-        const Table t = read_csv(results_file(dir, s["csv"].get<std::string>()));
-        for (const char* c : {"t", "C", "L", "R"})
-            if (column_index(t, c) == t.columns.size())
-                throw RunError(fmt::format("{}: no column '{}' in the header", (dir / s["csv"].get<std::string>()).string(), c));
-        const auto rows = thinned_rows(t.rows.size(), per);
-        if (rows.size() < t.rows.size()) ++thinned;
-        traj[name] = table_json(t, rows, {"t", "C", "L", "R"});
+        const fs::path file = results_file(dir, s["csv"].get<std::string>());
+        const Thinning th = thinning(count_rows(file), per);
+        if (th.k > 1) ++thinned;
+        traj[s.value("name", "")] =
+            table(file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); }, {"t", "C", "L", "R"});
     }
     if (thinned)
-        notes.push_back(fmt::format("trajectories: {} of {} scenario(s) thinned to at most {} rows", thinned, with_csv, per));
+        notes.push_back(
+            fmt::format("trajectories: {} of {} scenario(s) thinned to at most {} rows", thinned, with_csv, per));
     data["trajectories"] = std::move(traj);
 
-    if (auto t = optional_csv(dir, summary, "sweep_csv")) data["sweep"] = sweep_json(*t, summary, lim.sweep_rows, notes);
+    if (auto f = optional_file(dir, summary, "sweep_csv")) data["sweep"] = sweep_json(*f, summary, lim.sweep_rows, notes);
     for (const auto& [key, name] : {std::pair{"solve_csv", "solve"}, std::pair{"sensitivity_csv", "sensitivity"}}) {
-        if (auto t = optional_csv(dir, summary, key)) {
-            if (t->rows.size() > lim.table_rows)
-                notes.push_back(fmt::format("{}.csv: first {} of {} rows", name, lim.table_rows, t->rows.size()));
-            data[name] = table_json(*t, first_rows(t->rows.size(), lim.table_rows));
+        if (auto f = optional_file(dir, summary, key)) {
+            json t = table(*f, [&](std::size_t i, const std::vector<std::string>&) { return i < lim.table_rows; });
+            if (t["total_rows"].get<std::size_t>() > lim.table_rows)
+                notes.push_back(fmt::format("{}.csv: the first {} of {} rows", name, lim.table_rows,
+                                            t["total_rows"].get<std::size_t>()));
+            data[name] = std::move(t);
         }
     }
-    if (auto t = optional_csv(dir, summary, "samples_csv")) {
+    if (auto f = optional_file(dir, summary, "samples_csv")) {
         // One row per sample of every sampled scenario: the first `samples` of each.
-        const std::size_t sc = column_index(*t, "scenario");
+        const std::size_t sc = column_index(read_header(*f), "scenario");
         std::map<std::string, std::size_t> count;
-        std::vector<std::size_t> rows;
-        for (std::size_t r = 0; r < t->rows.size(); ++r)
-            if (count[sc < t->columns.size() ? t->rows[r][sc] : ""]++ < lim.samples) rows.push_back(r);
-        if (rows.size() < t->rows.size())
+        json t = table(*f, [&](std::size_t, const std::vector<std::string>& row) {
+            return count[sc < row.size() ? row[sc] : ""]++ < lim.samples;
+        });
+        if (t["rows"].size() < t["total_rows"].get<std::size_t>())
             notes.push_back(fmt::format("samples.csv: the first {} samples of each scenario ({} of {} rows)",
-                                        lim.samples, rows.size(), t->rows.size()));
-        data["samples"] = table_json(*t, rows);
+                                        lim.samples, t["rows"].size(), t["total_rows"].get<std::size_t>()));
+        data["samples"] = std::move(t);
     }
     if (summary.contains("comparisons") && summary["comparisons"].is_array()) {
         json cmp = json::array();
         for (const auto& c : summary["comparisons"]) {
             if (!c.contains("csv") || !c["csv"].is_string()) continue;
-            const Table t = read_csv(results_file(dir, c["csv"].get<std::string>()));
-            const auto rows = thinned_rows(t.rows.size(), lim.max_rows_per_scenario);
-            if (rows.size() < t.rows.size())
-                notes.push_back(fmt::format("{}: {} of {} rows", c["csv"].get<std::string>(), rows.size(), t.rows.size()));
-            json one = table_json(t, rows);
+            const fs::path file = results_file(dir, c["csv"].get<std::string>());
+            const Thinning th = thinning(count_rows(file), lim.max_rows_per_scenario);
+            json one = table(file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); });
+            if (th.k > 1)
+                notes.push_back(fmt::format("{}: {} of {} rows", c["csv"].get<std::string>(), one["rows"].size(),
+                                            one["total_rows"].get<std::size_t>()));
             one["csv"] = c["csv"];
             cmp.push_back(std::move(one));
         }
