@@ -219,7 +219,8 @@ json sweep_json(const fs::path& file, const json& summary, std::size_t cap, std:
         row_sweep.push_back(it->second);
         index_at.push_back(index.size());
         for (std::size_t p = 0; p < w.cols.size(); ++p)
-            index.push_back(w.seen[p].emplace(f[w.cols[p]], static_cast<std::uint32_t>(w.seen[p].size())).first->second);
+            index.push_back(
+                w.seen[p].emplace(f[w.cols[p]], static_cast<std::uint32_t>(w.seen[p].size())).first->second);
     });
     auto kept_at = [&](std::size_t row, std::size_t k) {
         const Sweep& w = sweeps[row_sweep[row]];
@@ -289,15 +290,16 @@ json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::
         const fs::path file = results_file(dir, s["csv"].get<std::string>());
         const Thinning th = thinning(count_rows(file), per);
         if (th.k > 1) ++thinned;
-        traj[s.value("name", "")] =
-            table(file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); }, {"t", "C", "L", "R"});
+        traj[s.value("name", "")] = table(
+            file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); }, {"t", "C", "L", "R"});
     }
     if (thinned)
         notes.push_back(
             fmt::format("trajectories: {} of {} scenario(s) thinned to at most {} rows", thinned, with_csv, per));
     data["trajectories"] = std::move(traj);
 
-    if (auto f = optional_file(dir, summary, "sweep_csv")) data["sweep"] = sweep_json(*f, summary, lim.sweep_rows, notes);
+    if (auto f = optional_file(dir, summary, "sweep_csv"))
+        data["sweep"] = sweep_json(*f, summary, lim.sweep_rows, notes);
     for (const auto& [key, name] : {std::pair{"solve_csv", "solve"}, std::pair{"sensitivity_csv", "sensitivity"}}) {
         if (auto f = optional_file(dir, summary, key)) {
             json t = table(*f, [&](std::size_t i, const std::vector<std::string>&) { return i < lim.table_rows; });
@@ -343,11 +345,20 @@ std::string html_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -396,8 +407,7 @@ class TempFile {
 public:
     explicit TempFile(const fs::path& target) : target_(target) {
         std::random_device rd;
-        path_ = target.parent_path() /
-                fmt::format(".{}.tmp-{}-{:08x}", target.filename().string(), ::getpid(), rd());
+        path_ = target.parent_path() / fmt::format(".{}.tmp-{}-{:08x}", target.filename().string(), ::getpid(), rd());
     }
     ~TempFile() {
         if (!committed_) {
@@ -441,7 +451,9 @@ private:
 
 }  // namespace
 
-std::string report_chart_library() { return "uPlot " + std::string(report_assets::uplot_version); }
+std::string report_chart_library() {
+    return "uPlot " + std::string(report_assets::uplot_version);
+}
 
 ReportResult write_report(const fs::path& results_dir, const fs::path& out, const ReportLimits& limits) {
     ReportResult result;
@@ -478,7 +490,7 @@ ReportResult write_report(const fs::path& results_dir, const fs::path& out, cons
     const std::string html = substitute(asset("page.html"), values);
     if (result.file.has_parent_path() && !fs::is_directory(result.file.parent_path(), ec))
         throw ReportWriteError("cannot write " + result.file.string() + ": " + result.file.parent_path().string() +
-                       " is not a directory");
+                               " is not a directory");
     TempFile tmp(result.file);
     tmp.write(html);
     tmp.commit();
