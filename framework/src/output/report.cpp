@@ -166,17 +166,25 @@ json table(const fs::path& file, Keep&& keep, const std::vector<std::string>& on
     return {{"columns", std::move(columns)}, {"rows", std::move(rows)}, {"total_rows", total}};
 }
 
-/// The trajectory rule: all n rows up to `cap`, else every k-th row from the first (k the
-/// smallest that keeps at most cap - 1 of them) and the last row.
-struct Thinning {
-    std::size_t n = 0, k = 1;
-    [[nodiscard]] bool keep(std::size_t i) const { return k == 1 || i % k == 0 || i + 1 == n; }
+/// The trajectory rule: all n rows up to `cap`, else `cap` rows at evenly spaced positions,
+/// row round(j * (n - 1) / (cap - 1)) for j = 0 ... cap - 1 (the first and the last included).
+class Thinning {
+public:
+    Thinning(std::size_t n, std::size_t cap) : n_(n) {
+        cap = std::max<std::size_t>(cap, 2);
+        if (n <= cap) return;
+        keep_.assign(n, false);
+        for (std::size_t j = 0; j < cap; ++j)
+            keep_[static_cast<std::size_t>(std::llround(static_cast<double>(j) * static_cast<double>(n - 1) /
+                                                        static_cast<double>(cap - 1)))] = true;
+    }
+    [[nodiscard]] bool keep(std::size_t i) const { return keep_.empty() || (i < n_ && keep_[i]); }
+    [[nodiscard]] bool thinned() const { return !keep_.empty(); }
+
+private:
+    std::size_t n_;
+    std::vector<bool> keep_;  ///< empty: every row
 };
-Thinning thinning(std::size_t n, std::size_t cap) {
-    cap = std::max<std::size_t>(cap, 2);
-    if (n <= cap) return {n, 1};
-    return {n, (n - 1 + cap - 3) / (cap - 2)};  // ceil((n - 1) / (cap - 2))
-}
 
 /// sweep.csv, per declared sweep (`origin`): whole up to `cap` rows, else the rows whose value
 /// of every swept path is among that path's every k-th distinct value (in order of first
@@ -288,8 +296,8 @@ json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::
     for (const auto& s : summary["scenarios"]) {
         if (!s.contains("csv") || !s["csv"].is_string()) continue;
         const fs::path file = results_file(dir, s["csv"].get<std::string>());
-        const Thinning th = thinning(count_rows(file), per);
-        if (th.k > 1) ++thinned;
+        const Thinning th(count_rows(file), per);
+        if (th.thinned()) ++thinned;
         traj[s.value("name", "")] = table(
             file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); }, {"t", "C", "L", "R"});
     }
@@ -326,9 +334,9 @@ json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::
         for (const auto& c : summary["comparisons"]) {
             if (!c.contains("csv") || !c["csv"].is_string()) continue;
             const fs::path file = results_file(dir, c["csv"].get<std::string>());
-            const Thinning th = thinning(count_rows(file), lim.max_rows_per_scenario);
+            const Thinning th(count_rows(file), lim.max_rows_per_scenario);
             json one = table(file, [&](std::size_t i, const std::vector<std::string>&) { return th.keep(i); });
-            if (th.k > 1)
+            if (th.thinned())
                 notes.push_back(fmt::format("{}: {} of {} rows", c["csv"].get<std::string>(), one["rows"].size(),
                                             one["total_rows"].get<std::size_t>()));
             one["csv"] = c["csv"];
