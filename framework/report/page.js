@@ -435,7 +435,10 @@
         hooks: { draw: [overlay(() => ({ lines, points }))] },
       }, data, 320);
     }
-    requestAnimationFrame(() => load(0));
+    // First shown: the first scenario with a target reached after t = 0 (where the sliders matter).
+    const first = Math.max(0, ok.findIndex((x) => (x.targets || []).some((t) => t.reached && t.time > 0)));
+    select.value = String(first);
+    requestAnimationFrame(() => load(first));
   }
 
   // ---------- sweeps ----------

@@ -11,7 +11,8 @@ anything but file: and data: URLs (every request is recorded through the DevTool
 log, and blocked: the browser also has a proxy on 127.0.0.1:9 and a host resolver that resolves
 nothing, so nothing can leave the machine); that every chart ([data-chart]) is drawn: a canvas
 with at least 100 coloured pixels, or an SVG with bars; that each --expect KIND occurs at least
-N times; with --slider, that moving the gamma and P0 sliders of that scenario from the keyboard
+N times; that each --unsupported scenario is listed as "recorded results only"; with --slider, that
+moving the gamma and P0 sliders of that scenario from the keyboard
 changes the displayed time to target to the value the C++ reference gives (racesim run at the
 new values) to 1e-9. Writes DIR/report.png (the whole page) for a person to look at.
 
@@ -211,6 +212,8 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--slider")
+    ap.add_argument("--unsupported", action="append", default=[],
+                    help="a scenario the page must list as 'recorded results only'")
     ap.add_argument("--max-bytes", type=int)
     ap.add_argument("--self-check", action="store_true")
     a = ap.parse_args()
@@ -236,6 +239,16 @@ def main():
         check_charts(d, a.expect)
         if a.slider:
             slider_check(d, a.racesim, a.work, summary, a.slider)
+        listed = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#whatif-unsupported li")]
+        for name in a.unsupported:
+            if not any(t.startswith(f"{name}: recorded results only") for t in listed):
+                fail(f"scenario {name} is not listed as 'recorded results only' (listed: {listed})")
+        options = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#whatif select option")]
+        for name in a.unsupported:
+            if name in options:
+                fail(f"scenario {name} has what-if sliders, but the page has no closed form for it")
+        if listed:
+            print("recorded results only:", "; ".join(listed), flush=True)
         # Sorting from the keyboard: Enter on the first numeric header of the targets table.
         heads = d.find_elements(By.CSS_SELECTOR, "#targets th button.sort")
         if heads:
