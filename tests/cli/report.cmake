@@ -114,6 +114,39 @@ if(at EQUAL -1)
   fail("grid/report.html does not record the thinning of sweep 'g'")
 endif()
 
+# A scenario name cannot open a comment in the data's <script> element or add an element (every
+# '<' of the JSON is \u003c; '/' is not allowed in names), nor add markup to the title.
+file(WRITE "${WORK}/hostile-name.yaml" [=[
+racesim: 1
+name: "a<b>bold<script>alert(1)"
+horizon: 5
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+scenarios:
+  - name: "x<!--<script>alert(2)"
+]=])
+racesim(hostile_run ARGS -q run "${WORK}/hostile-name.yaml" --out "${WORK}/hn")
+expect_rc(hostile_run 0)
+racesim(hostile_name ARGS -q report "${WORK}/hn")
+expect_rc(hostile_name 0)
+file(READ "${WORK}/hn/report.html" html)
+foreach(bad "<script>alert(1)" "<script>alert(2)" "x<!--")
+  string(FIND "${html}" "${bad}" at)
+  if(NOT at EQUAL -1)
+    fail("hn/report.html holds '${bad}': a name escaped its element")
+  endif()
+endforeach()
+string(FIND "${html}" [[x\u003c!--\u003cscript>alert(2)]] at)
+if(at EQUAL -1)
+  fail("hn/report.html does not hold the scenario name as escaped JSON")
+endif()
+string(FIND "${html}" "<title>a&lt;b&gt;bold&lt;script&gt;alert(1) · racesim report</title>" at)
+if(at EQUAL -1)
+  fail("hn/report.html's title is not the escaped experiment name")
+endif()
+
 # A re-run with --force replaces the results directory, report.html included (it is racesim's).
 racesim(rerun ARGS -q run "${TABLE2}" --out "${WORK}/t2" --force)
 expect_rc(rerun 0)

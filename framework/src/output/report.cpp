@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -372,16 +373,21 @@ std::string html_escape(std::string_view s) {
     return out;
 }
 
-/// `text` safe inside a <script> element: "</script" (any case) and "<!--" cannot occur.
+/// `text` safe inside a <script> element: "</script" (any case) and "<!--", which would end the
+/// element or change how it is parsed, get a backslash after their '<' ("<\/script", "<\!--"
+/// mean the same inside JS strings, regexes and comments, the only places they can occur).
 std::string script_safe(std::string_view text) {
+    auto lower_at = [&](std::size_t i, std::string_view w) {
+        if (i + w.size() > text.size()) return false;
+        for (std::size_t k = 0; k < w.size(); ++k)
+            if (std::tolower(static_cast<unsigned char>(text[i + k])) != w[k]) return false;
+        return true;
+    };
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '<' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '!')) {
-            out += "<\\";  // "<\/script" and "<\!--" mean the same inside JS strings and regexes
-            continue;
-        }
         out += text[i];
+        if (text[i] == '<' && (lower_at(i, "</script") || lower_at(i, "<!--"))) out += '\\';
     }
     return out;
 }
