@@ -3,6 +3,7 @@
 python3-selenium (no browser is downloaded).
 
   browser_test.py --racesim BIN --config CFG --work DIR [--expect KIND:N ...] [--slider SCENARIO]
+  browser_test.py --racesim BIN --work DIR --every-config CFG...
   browser_test.py --self-check --work DIR
 
 Runs `racesim run CFG` and `racesim report` into DIR, opens DIR/report.html from file:// and
@@ -205,6 +206,32 @@ def self_check(work):
     return 0 if ok else 1
 
 
+def every_config(racesim, work, configs):
+    """Each config's report loads with no console message and no request, every chart drawn."""
+    d = browser()
+    try:
+        for cfg in configs:
+            name = os.path.splitext(os.path.basename(cfg))[0]
+            out = os.path.join(work, name)
+            run([racesim, "-q", "run", cfg, "--out", out, "--force"])
+            run([racesim, "-q", "report", out])
+            before = len(FAILURES)
+            if not load(d, os.path.join(out, "report.html")):
+                fail(f"{name}: the page did not finish drawing within 10 s")
+            requests, console = check_log(d)
+            for u in requests:
+                fail(f"{name}: request to a network address: {u}")
+            for m in console:
+                fail(f"{name}: console: {m}")
+            charts = check_charts(d, [])
+            print(f"{name}: {len(charts)} charts, {os.path.getsize(os.path.join(out, 'report.html'))} bytes,",
+                  "ok" if len(FAILURES) == before else "FAILED", flush=True)
+    finally:
+        d.quit()
+    print(f"{len(configs)} configs" + (f", {len(FAILURES)} check(s) failed" if FAILURES else ": all checks passed"))
+    return 1 if FAILURES else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--racesim")
@@ -216,9 +243,13 @@ def main():
                     help="a scenario the page must list as 'recorded results only'")
     ap.add_argument("--max-bytes", type=int)
     ap.add_argument("--self-check", action="store_true")
+    ap.add_argument("--every-config", nargs="+", metavar="CONFIG",
+                    help="only load the report of each CONFIG and check it (console, requests, charts)")
     a = ap.parse_args()
     if a.self_check:
         return self_check(a.work)
+    if a.every_config:
+        return every_config(a.racesim, a.work, a.every_config)
     os.makedirs(a.work, exist_ok=True)
     results = os.path.join(a.work, "results")
     run([a.racesim, "-q", "run", a.config, "--out", results, "--force"])
