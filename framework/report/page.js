@@ -324,6 +324,7 @@
     const no = scenarios.filter((s) => CF.unsupported(s));
     const sec = section("whatif", "What if: move gamma, tau, kappa and P0",
       "The curve and the time to each target are recomputed in the page from the reference model's closed form (a JavaScript port of the relative-loss and piecewise-exact plugins, checked against them to 1e-9). The baseline is taken as tau: C0 = E0 · P0 · (1 + tau) · 1 yr.");
+    if (!ok.length) sec.append(el("p", { class: "note", text: "No scenario here has a closed form that the page carries, so there are no sliders." }));
     if (no.length) {
       const ul = el("ul", { class: "note", id: "whatif-unsupported" });
       for (const s of no) ul.append(el("li", { text: `${s.name}: recorded results only — ${CF.unsupported(s)}.` }));
