@@ -465,10 +465,6 @@ private:
 
 }  // namespace
 
-std::string report_chart_library() {
-    return "uPlot " + std::string(report_assets::uplot_version);
-}
-
 ReportResult write_report(const fs::path& results_dir, const fs::path& out, const ReportLimits& limits) {
     ReportResult result;
     result.file = out.empty() ? results_dir / "report.html" : out;

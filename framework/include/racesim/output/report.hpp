@@ -49,7 +49,4 @@ struct ReportResult {
 ReportResult write_report(const std::filesystem::path& results_dir, const std::filesystem::path& out = {},
                           const ReportLimits& limits = {});
 
-/// The version of the chart library inlined into every report (uPlot, MIT licence).
-std::string report_chart_library();
-
 }  // namespace racesim
