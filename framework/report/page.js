@@ -598,7 +598,7 @@
               scales: { x: { time: false, range: (u, mn, mx) => [mn - w / (useLog ? Math.LN10 : 1), mx + w / (useLog ? Math.LN10 : 1)] },
                         y: { range: (u, mn, mx) => [0, mx * 1.05] } },
               axes: [{ label: "time to target (yr)" + (useLog ? ", log scale" : ""), values: useLog ? powValues() : axisValues() }, { label: "samples", size: 56, values: axisValues() }],
-              series: [{}, { label: "samples", fill: color + "99", stroke: color, paths: uPlot.paths.bars({ size: [0.92, 100] }) }],
+              series: [{}, { label: "samples", fill: color + "99", stroke: color, points: { show: false }, paths: uPlot.paths.bars({ size: [0.92, 100] }) }],
             }, [centers, counts], 260);
           } else hb.append(el("p", { class: "note", text: "No drawn sample reaches it." }));
           const xs = [0], ys = [0];
@@ -612,7 +612,7 @@
             legend: { show: false },
             scales: { x: { time: false, range: [0, H] }, y: { range: [0, 1] } },
             axes: [{ label: "t (yr)", values: axisValues() }, { label: "P(reached by t)", size: 56, values: axisValues() }],
-            series: [{}, { label: "P", stroke: color, width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
+            series: [{}, { label: "P", stroke: color, width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
             hooks: { draw: [overlay(() => ({ lines: [], points }))] },
           }, [xs, ys], 260);
         });
