@@ -50,6 +50,7 @@ struct Options {
     std::string results;
     std::string a, b;
     std::string csv;
+    std::string report_out;
     bool all = false;
     bool json_schema = false;
     bool config_keys = false;
@@ -262,6 +263,22 @@ int cmd_compare(const Options& o) {
     return exit_ok;
 }
 
+/// `racesim report DIR [--out FILE]`: the interactive HTML page of a results directory.
+int cmd_report(const Options& o, spdlog::logger& log) {
+    try {
+        const ReportResult r = write_report(o.results, o.report_out);
+        for (const auto& note : r.reductions) log.info("thinned for display: {}", note);
+        log.info("report written to {} ({} bytes)", r.file.string(), r.bytes);
+    } catch (const ReportWriteError& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_runtime;
+    } catch (const RunError& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_usage;
+    }
+    return exit_ok;
+}
+
 int cmd_plugins(const Options& o, spdlog::logger& log) {
     const auto session = make_session(o, log);
     PluginListing list;
@@ -375,6 +392,14 @@ int main(int argc, char** argv) {
     compare_cmd->add_option("b", o.b, "Second scenario (b)")->required()->type_name("B");
     compare_cmd->add_option("--csv", o.csv, "Also write the side-by-side rows to this CSV file")->type_name("FILE");
 
+    auto* report_cmd = app.add_subcommand(
+        "report", "Write an interactive HTML report of a results directory (one self-contained file)");
+    report_cmd->add_option("results", o.results, "Results directory written by 'racesim run'")
+        ->required()
+        ->type_name("DIR");
+    report_cmd->add_option("-o,--out", o.report_out, "The HTML file to write (default: DIR/report.html)")
+        ->type_name("FILE");
+
     auto* validate_cmd = app.add_subcommand("validate", "Check a config without running it");
     validate_cmd->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     limits(validate_cmd);
@@ -418,6 +443,7 @@ int main(int argc, char** argv) {
         if (*run) return cmd_run(o, *log);
         if (*validate_cmd) return cmd_validate(o, *log);
         if (*compare_cmd) return cmd_compare(o);
+        if (*report_cmd) return cmd_report(o, *log);
         if (*check_cmd) return cmd_check(o, *log);
         if (*plugins) return cmd_plugins(o, *log);
         if (*describe) return cmd_describe(o, *log);

@@ -8,7 +8,7 @@ expect_match(version OUT "racesim [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin API [0-9]+\
 racesim(help ARGS --help)
 expect_rc(help 0)
 expect_match(help OUT "Usage: [^\n]*racesim")
-foreach(sub run validate plugins describe)
+foreach(sub run validate plugins describe report)
   expect_match(help OUT "  ${sub} ")
 endforeach()
 

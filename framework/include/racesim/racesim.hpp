@@ -31,6 +31,7 @@
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/output/reader.hpp"
+#include "racesim/output/report.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugins/contract.hpp"
 #include "racesim/run/results.hpp"
