@@ -110,10 +110,14 @@ def test_same_files_and_numbers_as_cli(config, racesim_bin, tmp_path):
         cli = read_csv(cli_dir / "sensitivity.csv")
         se = res.sensitivity
         assert list(se.parameter) == list(cli.parameter)
+        # An analysis module's table has the columns of its CSV file, by name or generically.
+        assert list(se.columns) == list(cli.columns)
+        assert res.table("sensitivity").equals(se)
         for c in ("value", "low", "high", "time", "time_low", "time_high", "derivative", "elasticity"):
             np.testing.assert_array_equal(se[c].to_numpy(), cli[c].to_numpy(dtype=float), err_msg=c)
     else:
         assert res.sensitivity is None
+        assert res.table("sensitivity") is None
 
     if (cli_dir / "samples.csv").exists():
         cli = read_csv(cli_dir / "samples.csv")

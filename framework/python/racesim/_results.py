@@ -124,9 +124,15 @@ class Results:
     @property
     def sensitivity(self) -> Optional[pd.DataFrame]:
         """One row per (scenario, parameter, target) of ``sensitivity:``: scenario, parameter,
-        target, value, step, low, high, time, time_low, time_high, derivative, elasticity, note.
-        None when there is none."""
+        target, value, step, low, high, time, time_low, time_high, delta_low, delta_high,
+        derivative, elasticity, note (the columns of sensitivity.csv). None when there is none."""
         return self._cached("sensitivity", lambda: _frame(self._native.sensitivity()))
+
+    def table(self, name: str) -> Optional[pd.DataFrame]:
+        """The table of an analysis module by its name (``"sensitivity"`` for sensitivity.csv),
+        with the columns of its CSV file: numbers as float (NaN when empty), integers as int,
+        text as str. None when the run has no row of it."""
+        return self._cached("table:" + name, lambda: _frame(self._native.analysis_table(name)))
 
     def sample_arrays(self, scenario: Optional[str] = None) -> List[dict]:
         """The raw Monte Carlo samples, per sampled scenario (or only ``scenario``): dicts with
