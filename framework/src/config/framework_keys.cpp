@@ -471,12 +471,21 @@ std::vector<const KeyBlock*> all_key_blocks() {
             &solve_target_keys(), &sample_keys(),  &distribution_keys(), &compare_keys()};
 }
 
-KeyCatalog::KeyCatalog(const AnalysisKinds& analyses) : top_(top_level_keys()), scenario_(scenario_keys()) {
-    for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
+// The analyses' keys go before `sample:` (and their blocks before sample's in the list), where
+// the one-at-a-time analyses have always been listed: messages and references keep their order.
+KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)
+    : top_(top_level_keys()), scenario_(scenario_keys().name(), scenario_keys().doc()) {
+    for (const auto& k : scenario_keys().keys()) {
+        if (k.name() == "sample")
+            for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
+        scenario_.add_copy(k);
+    }
     top_.repoint("scenarios", scenario_);
-    for (const KeyBlock* b : all_key_blocks())
+    for (const KeyBlock* b : all_key_blocks()) {
+        if (b == &sample_keys())
+            for (const AnalysisKind* a : analyses) blocks_.push_back(&a->keys());
         blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
-    for (const AnalysisKind* a : analyses) blocks_.push_back(&a->keys());
+    }
 }
 
 }  // namespace racesim

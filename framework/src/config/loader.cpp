@@ -687,6 +687,16 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
         auto& e =
             d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
         e.code = "unknown-type";
+        // The right name in the wrong slot (a power schedule under efficiency:): say where it goes.
+        for (const Kind other : {Kind::efficiency, Kind::power, Kind::loss, Kind::reference})
+            if (other != kind && reg_.find(other, type)) {
+                const std::string slot = other == Kind::efficiency ? "efficiency"
+                                         : other == Kind::power    ? "power"
+                                         : other == Kind::loss     ? "loss"
+                                                                   : "reference";
+                note(e, "'" + type + "' is " + kind_phrase(other) + ": it goes under '" + slot + ":', not '" + name +
+                            ":'");
+            }
         const auto types = reg_.types(kind);
         if (auto s = suggest(type, types); !s.empty()) note(e, "did you mean '" + s + "'?");
         note(e, types.empty() ? "no " + name + " types were found" : "valid " + name + " types: " + join(types));
