@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+
 #include "racesim/config/scenario.hpp"
 #include "racesim/output/writer.hpp"
 
@@ -26,7 +28,10 @@ void print_table(const RunReport& r, std::ostream& os) {
     const Experiment& ex = *r.experiment;
     fmt::print(os, "experiment '{}' ({}): {} scenario(s), horizon {} yr\n", printable(ex.name),
                printable(ex.file.string()), r.scenarios, ex.horizon);
-    fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", "L target", "R", "time (yr)",
+    // The name column fits the longest name (at least 22 wide, as it always was).
+    std::size_t w = 22;
+    for (const auto& s : r.listed) w = std::max(w, printable(s.spec->name).size());
+    fmt::print(os, "{:<{}} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", w, "L target", "R", "time (yr)",
                "reference (yr)", "time err", "max R err");
     auto t_str = [](const std::optional<double>& t, bool unreachable, bool at_start = false) {
         if (t && at_start && *t == 0) return std::string("0 (at start)");
@@ -36,12 +41,12 @@ void print_table(const RunReport& r, std::ostream& os) {
     for (const auto& s : r.listed) {
         const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
         if (s.targets.empty())
-            fmt::print(os, "{:<22} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), "-", "-", "-",
-                       "-", "-", rerr);
+            fmt::print(os, "{:<{}} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w, "-", "-",
+                       "-", "-", "-", rerr);
         for (const auto& t : s.targets) {
             const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
             const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
-            fmt::print(os, "{:<22} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), t.loss,
+            fmt::print(os, "{:<{}} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w, t.loss,
                        t.relative, t_str(t.time, t.unreachable, t.at_start), ref, terr, rerr);
         }
     }
