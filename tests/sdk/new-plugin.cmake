@@ -1,11 +1,12 @@
-# tools/new-plugin KIND NAME, for every kind: the scaffolded project configures against the
-# installed SDK, builds with -Werror, and passes its four tests (describe, contract, run,
+# racesim-new-plugin KIND NAME (tools/new-plugin, installed), for every kind: the scaffolded
+# project configures against the installed SDK, builds optimised with -Werror, and passes its four tests (describe, contract, run,
 # exact) before any edit. Bad arguments are refused.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 install_racesim()
 foreach(kind efficiency power loss)
   set(dir "${WORK}/my-${kind}")
-  run(new_${kind} COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/new-plugin" ${kind} my-${kind} --dir "${dir}")
+  # The installed scaffold (bin/racesim-new-plugin): an SDK user has no source tree.
+  run(new_${kind} COMMAND "${PREFIX}/bin/racesim-new-plugin" ${kind} my-${kind} --dir "${dir}")
   foreach(f my_${kind}.cpp CMakeLists.txt example.yaml check_exact.cmake)
     if(NOT EXISTS "${dir}/${f}")
       fail("[${kind}] not written: ${f}")
@@ -33,4 +34,7 @@ execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/new-plugin" effici
 if(rc EQUAL 0 OR NOT err MATCHES "NAME must be lower case")
   fail("a bad NAME was not refused: ${rc} ${err}")
 endif()
+# racesim-plot is installed too, and runs (its usage).
+run(plot_help COMMAND "${PREFIX}/bin/racesim-plot" --help)
+expect_match(plot_help OUT "usage: ")
 sdk_finish()
