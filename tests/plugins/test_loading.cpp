@@ -10,10 +10,11 @@
 //   plugintest-throwing.so           factories that throw ParameterError, std::runtime_error, int, ...
 //   plugintest-lifetime.so           loaded by this file only: load / unload / reload
 //   plugintest-faulty.so             an efficiency model misbehaving as its `fault` parameter says
-#include <catch2/catch.hpp>
-
+//   plugintest-garbage-manifest.so   a manifest whose racesim_version is a garbage pointer
+//   plugintest-null-entry.so         correct manifest, entry symbol a null pointer
 #include <dlfcn.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -81,6 +82,18 @@ TEST_CASE("a plugin without the entry symbol is refused") {
     CHECK_THAT(msg, Contains("lacks"));
 }
 
+TEST_CASE("a plugin whose manifest holds a garbage pointer is refused without reading through it") {
+    const std::string msg = refusal(PLUGINTEST_GARBAGE_MANIFEST);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("damaged manifest") && Contains("racesim_version") && Contains("garbage pointer"));
+}
+
+TEST_CASE("a plugin whose entry symbol is a null pointer is refused without calling it") {
+    const std::string msg = refusal(PLUGINTEST_NULL_ENTRY);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("null entry symbol") && Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
+}
+
 TEST_CASE("a shared library without a manifest is refused as not a racesim plugin") {
     const std::string msg = refusal(PLUGINTEST_NO_MANIFEST);
     INFO(msg);
@@ -115,6 +128,8 @@ TEST_CASE("scanning the test-plugin directory: broken libraries are refused with
     CHECK_THAT(reason(PLUGINTEST_NO_ENTRY), Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
     CHECK_THAT(reason(PLUGINTEST_NO_MANIFEST), Contains("not a racesim plugin"));
     CHECK_THAT(reason(PLUGINTEST_NOT_ELF), Contains("ELF"));
+    CHECK_THAT(reason(PLUGINTEST_GARBAGE_MANIFEST), Contains("damaged manifest"));
+    CHECK_THAT(reason(PLUGINTEST_NULL_ENTRY), Contains("null entry symbol"));
     CHECK(reason(PLUGINTEST_THROWING) == "(not refused)");
     CHECK(reg.find(Kind::efficiency, "plugintest-throws-parameter-error"));
     CHECK(reg.find(Kind::efficiency, "plugintest-lifetime"));
