@@ -56,10 +56,11 @@ struct Options {
     bool all = false;
     bool json_schema = false;
     bool config_keys = false;
-    bool in_process = false;         ///< run plugin code in this process, not in a worker
-    double scenario_timeout = 0;     ///< seconds; 0: none
-    std::uint64_t memory_limit = 0;  ///< bytes; 0: none
-    WorkerTrace* trace = nullptr;    ///< the worker's breadcrumb (in the worker only)
+    bool in_process = false;                 ///< run plugin code in this process, not in a worker
+    double scenario_timeout = 0;             ///< seconds; 0: none
+    std::uint64_t memory_limit = 0;          ///< bytes; 0: none
+    WorkerTrace* trace = nullptr;            ///< the worker's breadcrumb (in the worker only)
+    std::vector<Refusal> skipped_libraries;  ///< libraries that took an earlier worker down
 };
 
 enum class Command { run, validate, compare, check, plugins, describe };
@@ -76,6 +77,7 @@ std::unique_ptr<Session> make_session(const Options& o, spdlog::logger& log) {
     SessionOptions so;
     so.plugin_paths.assign(o.plugin_paths.begin(), o.plugin_paths.end());
     so.trace = o.trace;
+    so.skipped_libraries = o.skipped_libraries;
     so.log = [&log](LogLevel level, const std::string& text) {
         log.log(level == LogLevel::debug  ? spdlog::level::debug
                 : level == LogLevel::info ? spdlog::level::info
@@ -368,46 +370,59 @@ int execute(const Options& o, Command cmd, spdlog::logger& log) {
 /// plugin library, the type, the call and the scenario; a results directory being written is
 /// cleaned up, previous results are kept.
 int supervised(Options& o, Command cmd, spdlog::logger& log) {
-    std::optional<WorkerTrace> trace;
-    std::optional<Worker> worker;
-    bool in_worker = false;
-    try {
-        trace.emplace();
-        WorkerLimits limits;
-        limits.scenario_timeout = o.scenario_timeout;
-        limits.memory_limit = o.memory_limit;
-        worker.emplace(*trace, limits);
-        in_worker = worker->start();
-    } catch (const std::system_error& e) {
-        if (o.scenario_timeout > 0 || o.memory_limit > 0) {
-            std::cerr << "racesim: error: cannot start the worker process (" << e.what()
-                      << "), which --scenario-timeout and --memory-limit need\n";
-            return exit_runtime;
+    for (int attempt = 0;; ++attempt) {
+        std::optional<WorkerTrace> trace;
+        std::optional<Worker> worker;
+        bool in_worker = false;
+        try {
+            trace.emplace();
+            WorkerLimits limits;
+            limits.scenario_timeout = o.scenario_timeout;
+            limits.memory_limit = o.memory_limit;
+            worker.emplace(*trace, limits);
+            in_worker = worker->start();
+        } catch (const std::system_error& e) {
+            if (o.scenario_timeout > 0 || o.memory_limit > 0) {
+                std::cerr << "racesim: error: cannot start the worker process (" << e.what()
+                          << "), which --scenario-timeout and --memory-limit need\n";
+                return exit_runtime;
+            }
+            log.warn("cannot start a worker process ({}): plugin code runs in racesim's own process", e.what());
+            return execute(o, cmd, log);
         }
-        log.warn("cannot start a worker process ({}): plugin code runs in racesim's own process", e.what());
-        return execute(o, cmd, log);
+        if (in_worker) {
+            o.trace = &*trace;
+            const int rc = execute(o, cmd, log);
+            trace->complete(rc);
+            return rc;
+        }
+        const WorkerEnd end = worker->wait();
+        if (end.kind == WorkerEnd::Kind::completed) return end.code;
+        // A library that takes the worker down while it is loaded (its static initialisers, its
+        // entry function) is left out of a new worker, as a library that could not be loaded:
+        // configs that do not need it run; one that does is told which library is missing.
+        // Loading comes before any output of a command.
+        const fs::path lib = trace->loading_library();
+        const bool crashed = end.kind == WorkerEnd::Kind::signalled || end.kind == WorkerEnd::Kind::exited;
+        if (crashed && !lib.empty() && attempt < 32) {
+            o.skipped_libraries.push_back(
+                Refusal{lib, "took racesim's worker process down while being loaded: it " + Worker::cause(end)});
+            continue;
+        }
+        // The worker died: its temporary results directory (if any) goes, previous results stay.
+        if (const fs::path out = trace->output(); !out.empty()) recover_results_dir(out);
+        const std::string what = worker->describe(end);
+        if (end.kind == WorkerEnd::Kind::interrupted) {
+            std::cerr << "racesim: interrupted by " << (end.signal == SIGINT ? "SIGINT" : "SIGTERM")
+                      << ": stopped; no results were written\n";
+            if (!what.empty()) std::cerr << "racesim: note: " << printable(what) << '\n';
+            return 128 + end.signal;
+        }
+        std::cerr << "racesim: error: " << printable(what) << '\n'
+                  << "racesim: note: plugin code runs in a worker process (docs/reliability.md); --in-process runs "
+                     "it in racesim's own process, to debug the fault\n";
+        return exit_runtime;
     }
-    if (in_worker) {
-        o.trace = &*trace;
-        const int rc = execute(o, cmd, log);
-        trace->complete(rc);
-        return rc;
-    }
-    const WorkerEnd end = worker->wait();
-    if (end.kind == WorkerEnd::Kind::completed) return end.code;
-    // The worker died: its temporary results directory (if any) goes, previous results stay.
-    if (const fs::path out = trace->output(); !out.empty()) recover_results_dir(out);
-    const std::string what = worker->describe(end);
-    if (end.kind == WorkerEnd::Kind::interrupted) {
-        std::cerr << "racesim: interrupted by " << (end.signal == SIGINT ? "SIGINT" : "SIGTERM")
-                  << ": stopped; no results were written\n";
-        if (!what.empty()) std::cerr << "racesim: note: " << printable(what) << '\n';
-        return 128 + end.signal;
-    }
-    std::cerr << "racesim: error: " << printable(what) << '\n'
-              << "racesim: note: plugin code runs in a worker process (docs/reliability.md); --in-process runs it "
-                 "in racesim's own process, to debug the fault\n";
-    return exit_runtime;
 }
 
 }  // namespace

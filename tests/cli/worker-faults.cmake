@@ -165,7 +165,8 @@ endif()
 
 # Damaged libraries: refused by name; configs that do not need them run.
 file(MAKE_DIRECTORY "${WORK}/damaged")
-file(COPY "${TEST_PLUGIN_DIR}/plugintest-garbage-manifest.so" "${TEST_PLUGIN_DIR}/plugintest-null-entry.so"
+file(COPY "${TEST_PLUGIN_DIR}/plugintest-garbage-manifest.so" "${TEST_PLUGIN_DIR}/plugintest-garbage-manifest-dynamic.so"
+          "${TEST_PLUGIN_DIR}/plugintest-null-entry.so"
      DESTINATION "${WORK}/damaged")
 foreach(mode worker in-process)
   set(flag)
@@ -174,7 +175,8 @@ foreach(mode worker in-process)
   endif()
   racesim(damaged-plugins-${mode} ARGS ${flag} --plugin-path damaged plugins)
   expect_rc(damaged-plugins-${mode} 0)
-  expect_match(damaged-plugins-${mode} OUT "refused +damaged/plugintest-garbage-manifest\\.so: has a damaged manifest: its racesim_version does not point to a string in a loaded library \\(a garbage pointer\\)")
+  expect_match(damaged-plugins-${mode} OUT "refused +damaged/plugintest-garbage-manifest\\.so: has a damaged manifest: its racesim_version does not point to a string in the library \\(a garbage pointer\\); nothing of it was run")
+  expect_match(damaged-plugins-${mode} OUT "refused +damaged/plugintest-garbage-manifest-dynamic\\.so: has a damaged manifest: its racesim_version does not point to a string in a loaded library \\(a garbage pointer\\)")
   expect_match(damaged-plugins-${mode} OUT "refused +damaged/plugintest-null-entry\\.so: has a null entry symbol 'racesim_plugin_entry'")
   expect_match(damaged-plugins-${mode} OUT "efficiency +continuous-doubling ")
   foreach(cmd validate check)
@@ -188,4 +190,30 @@ endforeach()
 racesim(damaged-run ARGS --plugin-path damaged -q run "${TABLE2}" --out damaged-out)
 expect_rc(damaged-run 0)
 expect_exists("${WORK}/damaged-out/summary.json")
+# A library that crashes as it is loaded (a static initialiser): named, left out of a new worker;
+# configs that do not need it run, one that does is an installation fault naming it.
+file(MAKE_DIRECTORY "${WORK}/load-crash")
+file(COPY "${TEST_PLUGIN_DIR}/load-crash/plugintest-load-crash.so" DESTINATION "${WORK}/load-crash")
+set(load_crash "load-crash/plugintest-load-crash\\.so[^\n]*took racesim's worker process down while being loaded: it (was killed by SIGSEGV|exited \\(status [0-9]+\\))")
+racesim(load-crash-run ARGS --plugin-path load-crash -q run "${TABLE2}" --out load-crash-out)
+expect_rc(load-crash-run 0)
+expect_match(load-crash-run ERR "racesim: warning: plugin library ${load_crash}")
+expect_exists("${WORK}/load-crash-out/summary.json")
+racesim(load-crash-plugins ARGS --plugin-path load-crash plugins)
+expect_rc(load-crash-plugins 0)
+expect_match(load-crash-plugins OUT "refused +${load_crash}")
+expect_match(load-crash-plugins OUT "efficiency +continuous-doubling ")
+file(WRITE "${WORK}/needs-load-crash.yaml" "racesim: 1
+name: needs
+horizon: 10
+defaults:
+  efficiency: {type: plugintest-load-crash, E0: 1}
+  power: {type: mean-field, P0: 70}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+scenarios:
+  - name: victim
+")
+racesim(load-crash-needed ARGS --plugin-path load-crash validate needs-load-crash.yaml)
+expect_rc(load-crash-needed 3)
+expect_match(load-crash-needed ERR "racesim: error: plugin library ${load_crash}")
 racesim_finish()

@@ -59,6 +59,9 @@ struct SessionOptions {
     /// loaded, plugin objects built and called, and which scenario each thread runs, for the
     /// supervisor to name a fault. Must outlive the session. Null: none (the default).
     WorkerTrace* trace = nullptr;
+    /// Plugin libraries not to load, each refused with its reason as if it had failed to load
+    /// (the CLI's worker: a library that took an earlier worker down while being loaded).
+    std::vector<Refusal> skipped_libraries;
 };
 
 struct LoadOptions {

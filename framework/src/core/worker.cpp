@@ -250,6 +250,11 @@ std::filesystem::path WorkerTrace::output() const {
     return get(shared_->output, sizeof shared_->output);
 }
 
+std::filesystem::path WorkerTrace::loading_library() const {
+    if (shared_->load_step.load(std::memory_order_relaxed) == 0) return {};
+    return get(shared_->loading, sizeof shared_->loading);
+}
+
 long WorkerTrace::overdue(double seconds) const noexcept {
     const std::int64_t now = now_ns();
     const auto limit = static_cast<std::int64_t>(seconds * 1e9);
@@ -455,6 +460,14 @@ std::string Worker::describe(const WorkerEnd& end) const {
                        : "the worker did not stop within " + std::to_string(static_cast<int>(limits_.grace * 1000)) +
                              " ms (" + where + "): killed";
     }
+    return {};
+}
+
+std::string Worker::cause(const WorkerEnd& end) {
+    if (end.kind == WorkerEnd::Kind::exited)
+        return "exited (status " + std::to_string(end.status) + ") without finishing its command";
+    if (end.kind == WorkerEnd::Kind::signalled)
+        return "was killed by " + signal_name(end.signal) + " (" + signal_reason(end.signal) + ")";
     return {};
 }
 

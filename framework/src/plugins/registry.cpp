@@ -1,20 +1,25 @@
 #include "racesim/plugins/registry.hpp"
 
+#include <elf.h>
 #include <fmt/format.h>
 #include <link.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "racesim/plugin/math.hpp"
@@ -86,6 +91,143 @@ void check_file(const fs::path& path) {
     in.read(magic, 4);
     if (in.gcount() != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F')
         throw PluginLoadError("is not a shared library (no ELF header)");
+}
+
+/// Why the API version or ABI of a manifest are not this racesim's (empty when they are).
+std::string handshake_problem(std::uint32_t manifest_size, std::uint32_t api_version, std::int32_t cxx11_abi) {
+    if (api_version != plugin::api_version || manifest_size != sizeof(racesim_plugin_manifest_v1)) {
+        std::ostringstream os;
+        os << "was built for plugin API version " << api_version << " (manifest size " << manifest_size
+           << "), but this racesim has plugin API version " << plugin::api_version << " (manifest size "
+           << sizeof(racesim_plugin_manifest_v1) << "): rebuild the plugin against this racesim";
+        return os.str();
+    }
+    if (cxx11_abi != plugin::cxx11_abi)
+        return "was built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(cxx11_abi) + ", but racesim uses " +
+               std::to_string(plugin::cxx11_abi) + ": rebuild the plugin";
+    return {};
+}
+
+/// The handshake read from the file, before dlopen runs any of its code (static initialisers):
+/// the dynamic symbols RACESIM_PLUGIN_MANIFEST_SYMBOL and RACESIM_PLUGIN_ENTRY_SYMBOL, the
+/// manifest's integers where the file holds them (a constant-initialised manifest, as the
+/// RACESIM_PLUGIN macro makes), and where its strings point (their relocations). Returns why
+/// the library must be refused, or "" when it passes or cannot be judged from the file (an
+/// ELF of another class or byte order, a manifest filled in by code as the library loads):
+/// the checks after dlopen (manifest_problem, entry_problem) then decide.
+std::string file_handshake_problem(const fs::path& path) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec || size < sizeof(Elf64_Ehdr) || size > (std::uintmax_t{512} << 20)) return {};
+    std::vector<char> buf(static_cast<std::size_t>(size));
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(buf.data(), static_cast<std::streamsize>(buf.size()))) return {};
+    const std::size_t n = buf.size();
+    // Reads a T at `off` (false when it is not inside the file).
+    auto at = [&](std::uint64_t off, auto& out) {
+        if (off > n || sizeof out > n - off) return false;
+        std::memcpy(&out, buf.data() + off, sizeof out);
+        return true;
+    };
+    Elf64_Ehdr eh{};
+    if (!at(0, eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_ident[EI_DATA] != (std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB) ||
+        sizeof(void*) != 8 || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_phentsize != sizeof(Elf64_Phdr))
+        return {};
+    std::vector<Elf64_Shdr> sh(eh.e_shnum);
+    for (std::size_t i = 0; i < sh.size(); ++i)
+        if (!at(eh.e_shoff + i * sizeof(Elf64_Shdr), sh[i])) return {};
+    std::vector<Elf64_Phdr> ph(eh.e_phnum);
+    for (std::size_t i = 0; i < ph.size(); ++i)
+        if (!at(eh.e_phoff + i * sizeof(Elf64_Phdr), ph[i])) return {};
+    // The file offset of `bytes` bytes at address v, when a PT_LOAD segment holds them in the
+    // file; `bss`: inside a segment but past its file part (zero-filled by the loader).
+    auto file_offset = [&](std::uint64_t v, std::uint64_t bytes, bool& bss) -> std::optional<std::uint64_t> {
+        bss = false;
+        for (const auto& p : ph) {
+            if (p.p_type != PT_LOAD || v < p.p_vaddr || v - p.p_vaddr >= p.p_memsz) continue;
+            if (v - p.p_vaddr + bytes > p.p_filesz) {
+                bss = true;
+                return std::nullopt;
+            }
+            return v - p.p_vaddr + p.p_offset;
+        }
+        return std::nullopt;
+    };
+    std::optional<Elf64_Sym> manifest, entry;
+    for (const auto& s : sh) {
+        if (s.sh_type != SHT_DYNSYM || s.sh_entsize != sizeof(Elf64_Sym) || s.sh_link >= sh.size()) continue;
+        const Elf64_Shdr& strtab = sh[s.sh_link];
+        for (std::uint64_t i = 0; i < s.sh_size / sizeof(Elf64_Sym); ++i) {
+            Elf64_Sym sym{};
+            if (!at(s.sh_offset + i * sizeof(Elf64_Sym), sym)) return {};
+            if (sym.st_shndx == SHN_UNDEF || sym.st_name >= strtab.sh_size) continue;
+            const std::uint64_t off = strtab.sh_offset + sym.st_name;
+            if (off >= n) return {};
+            const std::string_view name(buf.data() + off, strnlen(buf.data() + off, n - off));
+            if (name == RACESIM_PLUGIN_MANIFEST_SYMBOL) manifest = sym;
+            if (name == RACESIM_PLUGIN_ENTRY_SYMBOL) entry = sym;
+        }
+    }
+    if (!manifest)
+        return "is not a racesim plugin: it lacks the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL
+               "' (build it with the RACESIM_PLUGIN macro)";
+    if (manifest->st_size != 0 && manifest->st_size < sizeof(racesim_plugin_manifest_v1))
+        return "has a damaged manifest: the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL "' is " +
+               std::to_string(manifest->st_size) + " bytes, not a whole manifest";
+    bool bss = false;
+    const auto off = file_offset(manifest->st_value, sizeof(racesim_plugin_manifest_v1), bss);
+    if (!off) return {};  // in .bss: filled in by code when loaded; judged after dlopen
+    std::uint32_t manifest_size = 0, api_version = 0;
+    std::int32_t cxx11_abi = 0;
+    if (!at(*off + offsetof(racesim_plugin_manifest_v1, manifest_size), manifest_size) ||
+        !at(*off + offsetof(racesim_plugin_manifest_v1, api_version), api_version) ||
+        !at(*off + offsetof(racesim_plugin_manifest_v1, cxx11_abi), cxx11_abi))
+        return {};
+    if (manifest_size == 0 && api_version == 0) return {};  // zeros: filled in by code when loaded
+    if (auto why = handshake_problem(manifest_size, api_version, cxx11_abi); !why.empty()) return why;
+    // The strings: a pointer in a shared library is a relocation (R_*_RELATIVE: no symbol, the
+    // addend is the address); one with a symbol points into another library (not judged here).
+    struct Field {
+        std::size_t offset;
+        const char* name;
+    };
+    for (const Field f : {Field{offsetof(racesim_plugin_manifest_v1, racesim_version), "racesim_version"},
+                          Field{offsetof(racesim_plugin_manifest_v1, compiler), "compiler"},
+                          Field{offsetof(racesim_plugin_manifest_v1, library_name), "library_name"}}) {
+        const std::uint64_t where = manifest->st_value + f.offset;
+        std::optional<std::uint64_t> target;
+        bool other_object = false;
+        for (const auto& s : sh) {
+            if (s.sh_type != SHT_RELA || s.sh_entsize != sizeof(Elf64_Rela)) continue;
+            for (std::uint64_t i = 0; i < s.sh_size / sizeof(Elf64_Rela); ++i) {
+                Elf64_Rela r{};
+                if (!at(s.sh_offset + i * sizeof(Elf64_Rela), r)) return {};
+                if (r.r_offset != where) continue;
+                if (ELF64_R_SYM(r.r_info) != 0)
+                    other_object = true;
+                else
+                    target = static_cast<std::uint64_t>(r.r_addend);
+            }
+        }
+        if (other_object) continue;
+        std::uint64_t raw = 0;
+        if (!at(*off + f.offset, raw)) return {};
+        const std::string damaged = std::string("has a damaged manifest: its ") + f.name +
+                                    " does not point to a string in the library (a garbage pointer); nothing of it "
+                                    "was run";
+        if (!target) {
+            if (raw == 0) continue;  // null: allowed
+            return damaged;          // an address that no relocation moves: not in a shared library
+        }
+        const auto s_off = file_offset(*target, 1, bss);
+        if (!s_off) return damaged;
+        if (strnlen(buf.data() + *s_off, std::min<std::size_t>(n - *s_off, 4096)) ==
+            std::min<std::size_t>(n - *s_off, 4096))
+            return damaged;
+    }
+    if (!entry) return "passes the handshake but lacks the entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "'";
+    return {};
 }
 
 /// Where `p` lies in the memory of a loaded object (a segment that the object's program headers
@@ -345,6 +487,12 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
             if (ent.path().extension() == ".so") libs.push_back(ent.path());
         std::sort(libs.begin(), libs.end());
         for (const auto& lib : libs) {
+            const auto skip =
+                std::find_if(skipped_.begin(), skipped_.end(), [&](const Refusal& r) { return r.path == lib; });
+            if (skip != skipped_.end()) {
+                refused_.push_back(*skip);
+                continue;
+            }
             try {
                 load_library(lib);
             } catch (const PluginLoadError& err) {
@@ -356,6 +504,8 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
 
 void Registry::load_library(const fs::path& path) {
     check_file(path);
+    // Judged from the file first: a library refused here runs none of its code.
+    if (const std::string why = file_handshake_problem(path); !why.empty()) throw PluginLoadError(why);
     // Hashed before it is loaded, so summary.json can say which file provided each type.
     const std::string digest = file_sha256(path);
     // The breadcrumb of the worker process (racesim/core/worker.hpp): a crash while loading
@@ -382,16 +532,8 @@ void Registry::load_library(const fs::path& path) {
     const auto& m = handle->get<const racesim_plugin_manifest_v1>(RACESIM_PLUGIN_MANIFEST_SYMBOL);
     // Nothing in the manifest is read before it is known to lie in the library's memory.
     if (const std::string why = manifest_problem(m); !why.empty()) throw PluginLoadError(why);
-    if (m.api_version != plugin::api_version || m.manifest_size != sizeof(racesim_plugin_manifest_v1)) {
-        std::ostringstream os;
-        os << "was built for plugin API version " << m.api_version << " (manifest size " << m.manifest_size
-           << "), but this racesim has plugin API version " << plugin::api_version << " (manifest size "
-           << sizeof(racesim_plugin_manifest_v1) << "): rebuild the plugin against this racesim";
-        throw PluginLoadError(os.str());
-    }
-    if (m.cxx11_abi != plugin::cxx11_abi)
-        throw PluginLoadError("was built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(m.cxx11_abi) +
-                              ", but racesim uses " + std::to_string(plugin::cxx11_abi) + ": rebuild the plugin");
+    if (auto why = handshake_problem(m.manifest_size, m.api_version, m.cxx11_abi); !why.empty())
+        throw PluginLoadError(why);
     if (!handle->has(RACESIM_PLUGIN_ENTRY_SYMBOL))
         throw PluginLoadError("passes the handshake but lacks the entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "'");
     if (const std::string why = entry_problem(handle->get<const void* const>(RACESIM_PLUGIN_ENTRY_SYMBOL));

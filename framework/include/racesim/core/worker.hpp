@@ -114,6 +114,8 @@ public:
     [[nodiscard]] bool completed() const noexcept;
     [[nodiscard]] int exit_code() const noexcept;
     [[nodiscard]] std::filesystem::path output() const;
+    /// The library the worker was loading, when it was (empty when it was not).
+    [[nodiscard]] std::filesystem::path loading_library() const;
     /// The index of a slot whose scenario has run for more than `seconds`, or -1.
     [[nodiscard]] long overdue(double seconds) const noexcept;
     /// Where the worker was: the slot `slot` (or, when -1, the threads inside a plugin call,
@@ -177,6 +179,9 @@ public:
 
     /// A one-line description of a fault (not for Kind::completed), without "racesim: error: ".
     [[nodiscard]] std::string describe(const WorkerEnd& end) const;
+    /// How the worker ended, as a clause: "was killed by SIGSEGV (...)", "exited (status 0)
+    /// without finishing its command".
+    [[nodiscard]] static std::string cause(const WorkerEnd& end);
 
 private:
     WorkerTrace& trace_;

@@ -64,6 +64,10 @@ public:
     void set_trace(WorkerTrace* trace) { trace_ = trace; }
     [[nodiscard]] WorkerTrace* trace() const { return trace_; }
 
+    /// Libraries that load_directories refuses, with the reason given, without opening them
+    /// (one that took a worker process down while being loaded).
+    void set_skipped(std::vector<Refusal> skipped) { skipped_ = std::move(skipped); }
+
     /// Loads every `*.so` in each directory, in order; the first provider of a type wins.
     /// Missing directories are remembered (and reported by the unknown-type error).
     void load_directories(const std::vector<std::filesystem::path>& dirs);
@@ -98,6 +102,7 @@ private:
     std::vector<std::filesystem::path> searched_;
     std::vector<std::string> warnings_;
     WorkerTrace* trace_ = nullptr;
+    std::vector<Refusal> skipped_;
 };
 
 /// The plugin search path: `--plugin-path` values, the config's `plugin_paths` (relative to
