@@ -134,14 +134,16 @@ std::string mebibytes(std::uint64_t bytes) {
 
 }  // namespace
 
+/// A trivial type: the zero-filled anonymous mapping is its initial state (no constructor
+/// writes it, so only the pages used are ever allocated).
 struct WorkerTrace::Shared {
-    std::atomic<std::uint32_t> completed{0};
-    std::atomic<std::int32_t> exit_code{0};
-    std::atomic<std::uint32_t> plugins{0};
-    std::atomic<std::uint32_t> load_step{0};
-    char loading[1024] = {};
-    char output[4096] = {};
-    PluginRecord plugin[max_plugins] = {};
+    std::uint32_t completed;
+    std::int32_t exit_code;
+    std::uint32_t plugins;
+    std::uint32_t load_step;
+    char loading[1024];
+    char output[4096];
+    PluginRecord plugin[max_plugins];
     TraceSlot slots[max_slots];
 };
 
@@ -178,7 +180,8 @@ const char* to_string(PluginCall call) noexcept {
 WorkerTrace::WorkerTrace() {
     void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap (worker trace)");
-    shared_ = new (p) Shared;
+    static_assert(std::is_trivial_v<Shared>);
+    shared_ = new (p) Shared;  // default-initialised: nothing written
 }
 
 WorkerTrace::~WorkerTrace() {
@@ -188,7 +191,8 @@ WorkerTrace::~WorkerTrace() {
 
 std::uint32_t WorkerTrace::add_plugin(const char* kind, const std::string& type,
                                       const std::filesystem::path& library) noexcept {
-    const std::uint32_t id = shared_->plugins.fetch_add(1, std::memory_order_relaxed) + 1;
+    const std::uint32_t id =
+        std::atomic_ref<std::uint32_t>(shared_->plugins).fetch_add(1, std::memory_order_relaxed) + 1;
     if (id > max_plugins) return 0;
     PluginRecord& r = shared_->plugin[id - 1];
     put(r.kind, sizeof r.kind, kind);
@@ -199,7 +203,7 @@ std::uint32_t WorkerTrace::add_plugin(const char* kind, const std::string& type,
 
 void WorkerTrace::loading(const std::filesystem::path& library, LoadStep step) noexcept {
     if (step != LoadStep::none) put(shared_->loading, sizeof shared_->loading, library.native());
-    shared_->load_step.store(static_cast<std::uint32_t>(step), std::memory_order_relaxed);
+    trace_store(shared_->load_step, static_cast<std::uint32_t>(step));
 }
 
 TraceSlot* WorkerTrace::slot() noexcept {
@@ -208,9 +212,10 @@ TraceSlot* WorkerTrace::slot() noexcept {
     h ^= h >> 29;
     for (std::size_t i = 0; i < max_slots; ++i) {
         TraceSlot& s = shared_->slots[(h + i) % max_slots];
-        std::uint64_t owner = s.owner.load(std::memory_order_relaxed);
+        std::atomic_ref<std::uint64_t> ref(s.owner);
+        std::uint64_t owner = ref.load(std::memory_order_relaxed);
         if (owner == me) return &s;
-        if (owner == 0 && s.owner.compare_exchange_strong(owner, me, std::memory_order_relaxed)) return &s;
+        if (owner == 0 && ref.compare_exchange_strong(owner, me, std::memory_order_relaxed)) return &s;
     }
     return nullptr;
 }
@@ -218,14 +223,15 @@ TraceSlot* WorkerTrace::slot() noexcept {
 std::shared_ptr<const void> WorkerTrace::scenario(const std::string& name) {
     TraceSlot* s = slot();
     if (!s) return nullptr;
-    if (s->depth.fetch_add(1, std::memory_order_relaxed) == 0) {
-        s->seq.fetch_add(1, std::memory_order_relaxed);
+    if (std::atomic_ref<std::uint32_t>(s->depth).fetch_add(1, std::memory_order_relaxed) == 0) {
+        std::atomic_ref<std::uint32_t>(s->seq).fetch_add(1, std::memory_order_relaxed);
         put(s->scenario, sizeof s->scenario, name);
-        s->seq.fetch_add(1, std::memory_order_relaxed);
-        s->started.store(now_ns(), std::memory_order_relaxed);
+        std::atomic_ref<std::uint32_t>(s->seq).fetch_add(1, std::memory_order_relaxed);
+        trace_store(s->started, now_ns());
     }
     return std::shared_ptr<const void>(s, [](TraceSlot* t) {
-        if (t->depth.fetch_sub(1, std::memory_order_relaxed) == 1) t->started.store(0, std::memory_order_relaxed);
+        if (std::atomic_ref<std::uint32_t>(t->depth).fetch_sub(1, std::memory_order_relaxed) == 1)
+            trace_store(t->started, std::int64_t{0});
     });
 }
 
@@ -234,16 +240,16 @@ void WorkerTrace::output(const std::filesystem::path& dir) noexcept {
 }
 
 void WorkerTrace::complete(int exit_code) noexcept {
-    shared_->exit_code.store(exit_code, std::memory_order_relaxed);
-    shared_->completed.store(1, std::memory_order_release);
+    trace_store(shared_->exit_code, std::int32_t{exit_code});
+    std::atomic_ref<std::uint32_t>(shared_->completed).store(1, std::memory_order_release);
 }
 
 bool WorkerTrace::completed() const noexcept {
-    return shared_->completed.load(std::memory_order_acquire) != 0;
+    return std::atomic_ref<std::uint32_t>(shared_->completed).load(std::memory_order_acquire) != 0;
 }
 
 int WorkerTrace::exit_code() const noexcept {
-    return shared_->exit_code.load(std::memory_order_relaxed);
+    return trace_load(shared_->exit_code);
 }
 
 std::filesystem::path WorkerTrace::output() const {
@@ -251,7 +257,7 @@ std::filesystem::path WorkerTrace::output() const {
 }
 
 std::filesystem::path WorkerTrace::loading_library() const {
-    if (shared_->load_step.load(std::memory_order_relaxed) == 0) return {};
+    if (trace_load(shared_->load_step) == 0) return {};
     return get(shared_->loading, sizeof shared_->loading);
 }
 
@@ -260,8 +266,8 @@ long WorkerTrace::overdue(double seconds) const noexcept {
     const auto limit = static_cast<std::int64_t>(seconds * 1e9);
     for (std::size_t i = 0; i < max_slots; ++i) {
         const TraceSlot& s = shared_->slots[i];
-        if (s.owner.load(std::memory_order_relaxed) == 0) continue;
-        const std::int64_t t = s.started.load(std::memory_order_relaxed);
+        if (trace_load(s.owner) == 0) continue;
+        const std::int64_t t = trace_load(s.started);
         if (t != 0 && now - t > limit) return static_cast<long>(i);
     }
     return -1;
@@ -270,18 +276,18 @@ long WorkerTrace::overdue(double seconds) const noexcept {
 std::string WorkerTrace::where(long slot) const {
     const Shared& sh = *shared_;
     auto plugin = [&](std::uint32_t id) -> std::string {
-        if (id == 0 || id > max_plugins || id > sh.plugins.load(std::memory_order_relaxed)) return "a plugin";
+        if (id == 0 || id > max_plugins || id > trace_load(sh.plugins)) return "a plugin";
         const PluginRecord& r = sh.plugin[id - 1];
         return get(r.kind, sizeof r.kind) + " plugin '" + get(r.type, sizeof r.type) + "' (library " +
                get(r.library, sizeof r.library) + ")";
     };
     auto describe = [&](const TraceSlot& s) {
         std::string out;
-        if (s.started.load(std::memory_order_relaxed) != 0) {
+        if (trace_load(s.started) != 0) {
             out = "scenario '" + get(s.scenario, sizeof s.scenario) + "'";
-            if (s.seq.load(std::memory_order_relaxed) % 2) out += " (name being written)";
+            if (trace_load(s.seq) % 2) out += " (name being written)";
         }
-        const std::uint32_t a = s.active.load(std::memory_order_relaxed);
+        const std::uint32_t a = trace_load(s.active);
         if (a != 0) {
             if (!out.empty()) out += ": ";
             out += plugin(a >> 8) + " in " + to_string(static_cast<PluginCall>(a & 0xff));
@@ -291,7 +297,7 @@ std::string WorkerTrace::where(long slot) const {
         return out;
     };
     if (slot >= 0 && static_cast<std::size_t>(slot) < max_slots) return describe(sh.slots[slot]);
-    if (const auto step = static_cast<LoadStep>(sh.load_step.load(std::memory_order_relaxed)); step != LoadStep::none) {
+    if (const auto step = static_cast<LoadStep>(trace_load(sh.load_step)); step != LoadStep::none) {
         const std::string lib = "plugin library " + get(sh.loading, sizeof sh.loading);
         switch (step) {
             case LoadStep::open:
@@ -306,10 +312,10 @@ std::string WorkerTrace::where(long slot) const {
     }
     std::vector<std::string> in_call, in_scenario;
     for (const TraceSlot& s : sh.slots) {
-        if (s.owner.load(std::memory_order_relaxed) == 0) continue;
-        if (s.active.load(std::memory_order_relaxed) != 0)
+        if (trace_load(s.owner) == 0) continue;
+        if (trace_load(s.active) != 0)
             in_call.push_back(describe(s));
-        else if (s.started.load(std::memory_order_relaxed) != 0)
+        else if (trace_load(s.started) != 0)
             in_scenario.push_back(describe(s));
     }
     const std::vector<std::string>& found = in_call.empty() ? in_scenario : in_call;

@@ -355,18 +355,17 @@ protected:
     /// PluginError. PluginErrors pass through.
     template <class F>
     auto guarded(PluginCall call, std::optional<double> t, F&& f) const {
-        const char* what = to_string(call);
         try {
             const TraceCall in(slot_, id_, call);
             return f();
         } catch (const PluginError&) {
             throw;
         } catch (const std::bad_alloc&) {
-            fault(std::string("ran out of memory in ") + what + " (std::bad_alloc)", t);
+            fault(std::string("ran out of memory in ") + to_string(call) + " (std::bad_alloc)", t);
         } catch (const std::exception& err) {
-            fault(std::string("threw in ") + what + ": " + err.what(), t);
+            fault(std::string("threw in ") + to_string(call) + ": " + err.what(), t);
         } catch (...) {
-            fault(std::string("threw an exception that is not a std::exception in ") + what, t);
+            fault(std::string("threw an exception that is not a std::exception in ") + to_string(call), t);
         }
     }
 

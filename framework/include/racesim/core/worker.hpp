@@ -51,20 +51,32 @@ enum class LoadStep : std::uint8_t {
     list_types  ///< calling its entry function
 };
 
+/// A relaxed atomic load of a field of the shared mapping (plain integers accessed through
+/// std::atomic_ref, so that the mapping needs no construction: its pages stay untouched, hence
+/// unallocated, until used).
+template <class T>
+T trace_load(const T& field) noexcept {
+    return std::atomic_ref<T>(const_cast<T&>(field)).load(std::memory_order_relaxed);
+}
+template <class T>
+void trace_store(T& field, T value) noexcept {
+    std::atomic_ref<T>(field).store(value, std::memory_order_relaxed);
+}
+
 /// One thread's breadcrumb, in the shared mapping. Written by its thread only.
 struct TraceSlot {
-    std::atomic<std::uint64_t> owner{0};   ///< the thread (pthread_self), 0: free
-    std::atomic<std::uint32_t> active{0};  ///< (plugin id << 8) | PluginCall; 0: not in a plugin call
-    std::atomic<std::uint32_t> depth{0};   ///< scenarios being built or run (nested: goal seek)
-    std::atomic<std::int64_t> started{0};  ///< ns (CLOCK_MONOTONIC) when its scenario began; 0: none
-    std::atomic<std::uint32_t> seq{0};     ///< odd while `scenario` is being written
-    char scenario[240] = {};
+    alignas(8) std::uint64_t owner;   ///< the thread (pthread_self), 0: free
+    std::uint32_t active;             ///< (plugin id << 8) | PluginCall; 0: not in a plugin call
+    std::uint32_t depth;              ///< scenarios being built or run (nested: goal seek)
+    alignas(8) std::int64_t started;  ///< ns (CLOCK_MONOTONIC) when its scenario began; 0: none
+    std::uint32_t seq;                ///< odd while `scenario` is being written
+    char scenario[236];
 
     /// Marks the thread as inside `call` of the plugin `id` (WorkerTrace::add_plugin).
     void enter(std::uint32_t id, PluginCall call) noexcept {
-        active.store((id << 8) | static_cast<std::uint32_t>(call), std::memory_order_relaxed);
+        trace_store(active, (id << 8) | static_cast<std::uint32_t>(call));
     }
-    void leave() noexcept { active.store(0, std::memory_order_relaxed); }
+    void leave() noexcept { trace_store(active, std::uint32_t{0}); }
 };
 
 /// RAII: a plugin call on a thread's slot (no-op without a slot). Two relaxed stores.
