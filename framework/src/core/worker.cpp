@@ -442,8 +442,8 @@ std::string Worker::describe(const WorkerEnd& end) const {
             return {};
         case WorkerEnd::Kind::exited:
             return at + "the worker process running the plugins exited (status " + std::to_string(end.status) +
-                   ") without finishing its command: plugin code called exit(), or the process was ended from "
-                   "outside (a plugin must not end the process)";
+                   ") without finishing its command: plugin code called exit() (a plugin must not end the "
+                   "process), or a sanitizer ended it after a report, or something outside racesim did";
         case WorkerEnd::Kind::signalled: {
             std::string s = at + "the worker process running the plugins was killed by " + signal_name(end.signal) +
                             " (" + signal_reason(end.signal) + ")";
