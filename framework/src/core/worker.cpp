@@ -19,6 +19,7 @@
 #include <ctime>
 #include <iostream>
 #include <new>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -364,6 +365,7 @@ bool Worker::start() {
 
 WorkerEnd Worker::wait() {
     WorkerEnd end;
+    if (child_ || pid_ <= 0) throw std::logic_error("Worker::wait: no worker started by this process");
 #ifdef SYS_pidfd_open
     const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
 #else

@@ -183,7 +183,8 @@ public:
     /// std::system_error when fork fails.
     bool start();
 
-    /// Supervisor: waits for the worker to end. Forwards SIGINT/SIGTERM (as received by
+    /// Supervisor (after start() returned false; throws std::logic_error otherwise): waits for
+    /// the worker to end. Forwards SIGINT/SIGTERM (as received by
     /// racesim's interrupt handlers, install_interrupt_handlers) unless the terminal sent it
     /// to the worker too, kills the worker `grace` seconds later if it is still running, and
     /// kills it over its limits.
