@@ -12,6 +12,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +22,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -54,7 +57,14 @@ struct Options {
     bool all = false;
     bool json_schema = false;
     bool config_keys = false;
+    bool in_process = false;                 ///< run plugin code in this process, not in a worker
+    double scenario_timeout = 0;             ///< seconds; 0: none
+    std::uint64_t memory_limit = 0;          ///< bytes; 0: none
+    WorkerTrace* trace = nullptr;            ///< the worker's breadcrumb (in the worker only)
+    std::vector<Refusal> skipped_libraries;  ///< libraries that took an earlier worker down
 };
+
+enum class Command { run, validate, compare, report, check, plugins, describe };
 
 std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
     auto log = std::make_shared<spdlog::logger>("racesim", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -67,6 +77,8 @@ std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
 std::unique_ptr<Session> make_session(const Options& o, spdlog::logger& log) {
     SessionOptions so;
     so.plugin_paths.assign(o.plugin_paths.begin(), o.plugin_paths.end());
+    so.trace = o.trace;
+    so.skipped_libraries = o.skipped_libraries;
     so.log = [&log](LogLevel level, const std::string& text) {
         log.log(level == LogLevel::debug  ? spdlog::level::debug
                 : level == LogLevel::info ? spdlog::level::info
@@ -208,6 +220,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     ro.jobs = o.jobs;
     ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
     const std::size_t n = Session::scenario_count(*ex);
+    if (o.trace) o.trace->output(out);  // for the supervisor to clean up after a fault
     if (!o.no_trajectories && !Session::keeps_trajectories(*ex, ro))
         log.info("{} scenarios: writing no per-scenario CSVs (summary-only mode; sweep.csv has every time to target)",
                  n);
@@ -335,6 +348,114 @@ int cmd_describe(const Options& o, spdlog::logger& log) {
     return exit_ok;
 }
 
+/// Runs a command in this process; exceptions become messages and exit codes.
+int execute(const Options& o, Command cmd, spdlog::logger& log) {
+    try {
+        switch (cmd) {
+            case Command::run:
+                return cmd_run(o, log);
+            case Command::validate:
+                return cmd_validate(o, log);
+            case Command::compare:
+                return cmd_compare(o);
+            case Command::report:
+                return cmd_report(o, log);
+            case Command::check:
+                return cmd_check(o, log);
+            case Command::plugins:
+                return cmd_plugins(o, log);
+            case Command::describe:
+                return cmd_describe(o, log);
+        }
+    } catch (const Interrupted& e) {
+        std::cerr << "racesim: " << e.what() << ": stopped; no results were written\n";
+        return 128 + e.signal;
+    } catch (const PluginError& e) {
+        std::cerr << "racesim: error: " << printable(racesim::describe(e)) << '\n';
+        if (o.memory_limit > 0 && std::string_view(e.what()).find("out of memory") != std::string_view::npos)
+            std::cerr << "racesim: note: the worker process's memory limit is " << o.memory_limit / (1024 * 1024)
+                      << " MiB (--memory-limit)\n";
+        return exit_runtime;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "racesim: error: out of memory: the run needed more memory than it could get; no results "
+                     "were written\n"
+                  << "racesim: note: fewer scenarios or samples kept in memory (--no-trajectories), fewer threads "
+                     "(--jobs), or a machine with more memory";
+        if (o.memory_limit > 0) std::cerr << ", or a higher --memory-limit";
+        std::cerr << '\n';
+        return exit_runtime;
+    } catch (const nlohmann::json::exception& e) {
+        std::cerr << "racesim: error: summary.json could not be made (" << printable(e.what())
+                  << "); no results were written\n";
+        return exit_runtime;
+    } catch (const std::exception& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_runtime;
+    }
+    return exit_usage;
+}
+
+/// Runs a command that loads plugins in a supervised worker process (docs/reliability.md,
+/// "Plugin faults"): a crash, an exit() without the completion handshake, a scenario over
+/// --scenario-timeout or memory over --memory-limit becomes exit 3 with a message naming the
+/// plugin library, the type, the call and the scenario; a results directory being written is
+/// cleaned up, previous results are kept.
+int supervised(Options& o, Command cmd, spdlog::logger& log) {
+    for (int attempt = 0;; ++attempt) {
+        std::optional<WorkerTrace> trace;
+        std::optional<Worker> worker;
+        bool in_worker = false;
+        try {
+            trace.emplace();
+            WorkerLimits limits;
+            limits.scenario_timeout = o.scenario_timeout;
+            limits.memory_limit = o.memory_limit;
+            worker.emplace(*trace, limits);
+            in_worker = worker->start();
+        } catch (const std::system_error& e) {
+            if (o.scenario_timeout > 0 || o.memory_limit > 0) {
+                std::cerr << "racesim: error: cannot start the worker process (" << e.what()
+                          << "), which --scenario-timeout and --memory-limit need\n";
+                return exit_runtime;
+            }
+            log.warn("cannot start a worker process ({}): plugin code runs in racesim's own process", e.what());
+            return execute(o, cmd, log);
+        }
+        if (in_worker) {
+            o.trace = &*trace;
+            const int rc = execute(o, cmd, log);
+            trace->complete(rc);
+            return rc;
+        }
+        const WorkerEnd end = worker->wait();
+        if (end.kind == WorkerEnd::Kind::completed) return end.code;
+        // A library that takes the worker down while it is loaded (its static initialisers, its
+        // entry function) is left out of a new worker, as a library that could not be loaded:
+        // configs that do not need it run; one that does is told which library is missing.
+        // Loading comes before any output of a command.
+        const fs::path lib = trace->loading_library();
+        const bool crashed = end.kind == WorkerEnd::Kind::signalled || end.kind == WorkerEnd::Kind::exited;
+        if (crashed && !lib.empty() && attempt < 32) {
+            o.skipped_libraries.push_back(
+                Refusal{lib, "took racesim's worker process down while being loaded: it " + Worker::cause(end)});
+            continue;
+        }
+        // The worker died: its temporary results directory (if any) goes, previous results stay.
+        if (const fs::path out = trace->output(); !out.empty()) recover_results_dir(out);
+        const std::string what = worker->describe(end);
+        if (end.kind == WorkerEnd::Kind::interrupted) {
+            std::cerr << "racesim: interrupted by " << (end.signal == SIGINT ? "SIGINT" : "SIGTERM")
+                      << ": stopped; no results were written\n";
+            if (!what.empty()) std::cerr << "racesim: note: " << printable(what) << '\n';
+            return 128 + end.signal;
+        }
+        std::cerr << "racesim: error: " << printable(what) << '\n'
+                  << "racesim: note: plugin code runs in a worker process (docs/reliability.md); --in-process runs "
+                     "it in racesim's own process, to debug the fault\n";
+        return exit_runtime;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -359,6 +480,37 @@ int main(int argc, char** argv) {
         ->type_name("DIR");
     auto* verbose = app.add_flag("-v,--verbose", o.verbose, "Log debug details to stderr");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors")->excludes(verbose);
+    // Plugin code runs in a supervised worker process unless --in-process (docs/reliability.md).
+    auto* in_process =
+        app.add_flag("--in-process", o.in_process,
+                     "Run plugin code in racesim's own process, not in a supervised worker process (for debugging "
+                     "and profiling: a plugin that crashes then takes racesim down)");
+    app.add_option("--scenario-timeout", o.scenario_timeout,
+                   "Stop the run (exit 3) when one scenario runs longer than SECONDS in the worker process")
+        ->type_name("SECONDS")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                char* end = nullptr;
+                const double v = std::strtod(s.c_str(), &end);
+                if (end == s.c_str() || *end != '\0' || !(v > 0) || !(v <= 1e9))
+                    return "expected a number of seconds > 0 and <= 1e9, got '" + s + "'";
+                return {};
+            },
+            "SECONDS"))
+        ->excludes(in_process);
+    std::string memory_limit;
+    app.add_option("--memory-limit", memory_limit,
+                   "Stop the run (exit 3) when the worker process uses more memory than SIZE, e.g. 512M or 2G")
+        ->type_name("SIZE")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                const std::uint64_t v = parse_memory_size(s);
+                if (v == 0) return "expected a size such as 512M or 2G, got '" + s + "'";
+                if (v < (std::uint64_t{64} << 20)) return "'" + s + "' is too small: the least is 64M";
+                return {};
+            },
+            "SIZE"))
+        ->excludes(in_process);
 
     auto* run = app.add_subcommand("run", "Validate and run an experiment; write results");
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
@@ -434,38 +586,32 @@ int main(int argc, char** argv) {
         return rc == 0 ? exit_ok : exit_usage;
     }
 
+    o.memory_limit = memory_limit.empty() ? 0 : parse_memory_size(memory_limit);
+
     auto log = make_logger(o);
     install_interrupt_handlers();
     // Over the file-size limit (ulimit -f), a write fails with EFBIG and is reported, instead of
     // SIGXFSZ killing the process without a word.
     std::signal(SIGXFSZ, SIG_IGN);
-    try {
-        if (*run) return cmd_run(o, *log);
-        if (*validate_cmd) return cmd_validate(o, *log);
-        if (*compare_cmd) return cmd_compare(o);
-        if (*report_cmd) return cmd_report(o, *log);
-        if (*check_cmd) return cmd_check(o, *log);
-        if (*plugins) return cmd_plugins(o, *log);
-        if (*describe) return cmd_describe(o, *log);
-    } catch (const Interrupted& e) {
-        std::cerr << "racesim: " << e.what() << ": stopped; no results were written\n";
-        return 128 + e.signal;
-    } catch (const PluginError& e) {
-        std::cerr << "racesim: error: " << printable(racesim::describe(e)) << '\n';
-        return exit_runtime;
-    } catch (const std::bad_alloc&) {
-        std::cerr << "racesim: error: out of memory: the run needed more memory than it could get; no results "
-                     "were written\n"
-                  << "racesim: note: fewer scenarios or samples kept in memory (--no-trajectories), fewer threads "
-                     "(--jobs), or a machine with more memory\n";
-        return exit_runtime;
-    } catch (const nlohmann::json::exception& e) {
-        std::cerr << "racesim: error: summary.json could not be made (" << printable(e.what())
-                  << "); no results were written\n";
-        return exit_runtime;
-    } catch (const std::exception& e) {
-        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
-        return exit_runtime;
-    }
-    return exit_usage;
+    Command cmd;
+    if (*run)
+        cmd = Command::run;
+    else if (*validate_cmd)
+        cmd = Command::validate;
+    else if (*compare_cmd)
+        cmd = Command::compare;
+    else if (*report_cmd)
+        cmd = Command::report;
+    else if (*check_cmd)
+        cmd = Command::check;
+    else if (*plugins)
+        cmd = Command::plugins;
+    else if (*describe)
+        cmd = Command::describe;
+    else
+        return exit_usage;
+    // compare and report read results and load no plugin; the others run plugin code (loading a
+    // library runs its static initialisers).
+    if (o.in_process || cmd == Command::compare || cmd == Command::report) return execute(o, cmd, *log);
+    return supervised(o, cmd, *log);
 }

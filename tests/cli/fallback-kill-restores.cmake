@@ -20,11 +20,13 @@ function(previous_results)
 endfunction()
 
 # killed_run(<prefix> <racesim arg>...): the fallback, killed between its renames; checks what
-# the issue describes: no out, a .out.old-* and a .out.tmp-* left.
+# the issue describes: no out, a .out.old-* and a .out.tmp-* left. racesim killed as a whole:
+# --in-process, so that the SIGKILL takes racesim itself down (by default it would take down
+# the worker process only, and racesim would restore the previous results at once: case 5).
 function(killed_run prefix)
   set(ENV{RACESIM_TEST_NO_RENAME_EXCHANGE} 1)
   set(ENV{RACESIM_TEST_KILL_BETWEEN_RENAMES} 1)
-  racesim(${prefix} ARGS ${ARGN})
+  racesim(${prefix} ARGS --in-process ${ARGN})
   unset(ENV{RACESIM_TEST_NO_RENAME_EXCHANGE})
   unset(ENV{RACESIM_TEST_KILL_BETWEEN_RENAMES})
   if(NOT "${${prefix}_RC}" MATCHES "killed")
@@ -76,4 +78,19 @@ expect_rc(unlocked 3)
 expect_match(unlocked ERR "racesim: warning: restored out from \\./\\.out\\.old-99999999-0badf00d, ")
 expect_same_results("${WORK}/previous" "${WORK}/out")
 expect_no_temp_dirs("${WORK}")
+
+# 5. The worker process killed between the renames (racesim's default mode): racesim itself
+# restores the previous results and reports the fault (exit 3); nothing is left behind.
+previous_results()
+set(ENV{RACESIM_TEST_NO_RENAME_EXCHANGE} 1)
+set(ENV{RACESIM_TEST_KILL_BETWEEN_RENAMES} 1)
+racesim(worker-killed ARGS -q run "${TABLE2}" --out out --force)
+unset(ENV{RACESIM_TEST_NO_RENAME_EXCHANGE})
+unset(ENV{RACESIM_TEST_KILL_BETWEEN_RENAMES})
+expect_rc(worker-killed 3)
+expect_match(worker-killed ERR "racesim: warning: restored out from \\./\\.out\\.old-[0-9]+-[0-9a-f]+, where a racesim process killed while replacing it had set it aside\n")
+expect_match(worker-killed ERR "racesim: error: the worker process running the plugins was killed by SIGKILL")
+expect_same_results("${WORK}/previous" "${WORK}/out")
+expect_no_temp_dirs("${WORK}")
+expect_dir_listing("${WORK}" ref previous out)
 racesim_finish()

@@ -10,10 +10,13 @@
 //   plugintest-throwing.so           factories that throw ParameterError, std::runtime_error, int, ...
 //   plugintest-lifetime.so           loaded by this file only: load / unload / reload
 //   plugintest-faulty.so             an efficiency model misbehaving as its `fault` parameter says
-#include <catch2/catch.hpp>
-
+//   plugintest-garbage-manifest.so   a manifest whose racesim_version is a garbage pointer
+//   plugintest-garbage-manifest-dynamic.so  the same, its manifest filled in as it loads
+//   plugintest-null-entry.so         correct manifest, entry symbol a null pointer
+//   plugintest-initialiser-wrong-api.so  API version 999 and a static initialiser that aborts
 #include <dlfcn.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -74,11 +77,41 @@ TEST_CASE("a plugin built for another plugin API version is refused, naming both
     CHECK_THAT(msg, Contains("rebuild"));
 }
 
+TEST_CASE("a plugin of another API version is refused from its file, before its static initialisers run") {
+    const std::string msg = refusal(PLUGINTEST_INITIALISER_WRONG_API);  // its initialiser aborts
+    INFO(msg);
+    CHECK_THAT(msg, Contains("999") && Contains("rebuild"));
+    CHECK_FALSE(is_loaded(PLUGINTEST_INITIALISER_WRONG_API));
+    CHECK_FALSE(is_loaded(PLUGINTEST_NO_MANIFEST));
+    (void)refusal(PLUGINTEST_NO_MANIFEST);
+    CHECK_FALSE(is_loaded(PLUGINTEST_NO_MANIFEST));  // refused without dlopen
+}
+
 TEST_CASE("a plugin without the entry symbol is refused") {
     const std::string msg = refusal(PLUGINTEST_NO_ENTRY);
     INFO(msg);
     CHECK_THAT(msg, Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
     CHECK_THAT(msg, Contains("lacks"));
+}
+
+TEST_CASE("a plugin whose manifest holds a garbage pointer is refused without reading through it") {
+    // A constant manifest: judged from the file, before dlopen.
+    const std::string msg = refusal(PLUGINTEST_GARBAGE_MANIFEST);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("damaged manifest") && Contains("racesim_version") && Contains("garbage pointer") &&
+                        Contains("nothing of it was run"));
+    CHECK_FALSE(is_loaded(PLUGINTEST_GARBAGE_MANIFEST));
+    // A manifest filled in as the library loads: judged after dlopen, from the loaded segments.
+    const std::string dyn = refusal(PLUGINTEST_GARBAGE_MANIFEST_DYNAMIC);
+    INFO(dyn);
+    CHECK_THAT(dyn, Contains("damaged manifest") && Contains("racesim_version") &&
+                        Contains("does not point to a string in a loaded library"));
+}
+
+TEST_CASE("a plugin whose entry symbol is a null pointer is refused without calling it") {
+    const std::string msg = refusal(PLUGINTEST_NULL_ENTRY);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("null entry symbol") && Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
 }
 
 TEST_CASE("a shared library without a manifest is refused as not a racesim plugin") {
@@ -115,6 +148,10 @@ TEST_CASE("scanning the test-plugin directory: broken libraries are refused with
     CHECK_THAT(reason(PLUGINTEST_NO_ENTRY), Contains(RACESIM_PLUGIN_ENTRY_SYMBOL));
     CHECK_THAT(reason(PLUGINTEST_NO_MANIFEST), Contains("not a racesim plugin"));
     CHECK_THAT(reason(PLUGINTEST_NOT_ELF), Contains("ELF"));
+    CHECK_THAT(reason(PLUGINTEST_GARBAGE_MANIFEST), Contains("damaged manifest"));
+    CHECK_THAT(reason(PLUGINTEST_GARBAGE_MANIFEST_DYNAMIC), Contains("damaged manifest"));
+    CHECK_THAT(reason(PLUGINTEST_NULL_ENTRY), Contains("null entry symbol"));
+    CHECK_THAT(reason(PLUGINTEST_INITIALISER_WRONG_API), Contains("999"));
     CHECK(reason(PLUGINTEST_THROWING) == "(not refused)");
     CHECK(reg.find(Kind::efficiency, "plugintest-throws-parameter-error"));
     CHECK(reg.find(Kind::efficiency, "plugintest-lifetime"));

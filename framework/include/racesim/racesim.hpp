@@ -30,8 +30,10 @@
 #include "racesim/config/experiment.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
+#include "racesim/core/worker.hpp"
 #include "racesim/output/reader.hpp"
 #include "racesim/output/report.hpp"
+#include "racesim/output/results_dir.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugins/contract.hpp"
 #include "racesim/run/results.hpp"
@@ -56,6 +58,13 @@ struct SessionOptions {
     /// `types_origin` where a library path would be.
     std::vector<plugin::Descriptor> types;
     std::filesystem::path types_origin = "<in-process>";
+    /// The breadcrumb of a worker process (racesim/core/worker.hpp): where plugin libraries are
+    /// loaded, plugin objects built and called, and which scenario each thread runs, for the
+    /// supervisor to name a fault. Must outlive the session. Null: none (the default).
+    WorkerTrace* trace = nullptr;
+    /// Plugin libraries not to load, each refused with its reason as if it had failed to load
+    /// (the CLI's worker: a library that took an earlier worker down while being loaded).
+    std::vector<Refusal> skipped_libraries;
 };
 
 struct LoadOptions {

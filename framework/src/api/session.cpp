@@ -68,6 +68,8 @@ struct Session::Impl {
         auto& slot = registries[path];
         if (!slot) {
             auto reg = std::make_shared<Registry>();
+            reg->set_trace(options.trace);
+            reg->set_skipped(options.skipped_libraries);
             for (const auto& d : options.types) reg->add_type(d, options.types_origin);
             reg->load_directories(path);
             for (const auto& w : reg->warnings()) say(options, LogLevel::warning, w);

@@ -9,8 +9,10 @@ namespace racesim {
 namespace {
 
 volatile std::sig_atomic_t received = 0;
+volatile std::sig_atomic_t from_terminal = 0;
 
-extern "C" void on_signal(int sig) {
+extern "C" void on_signal(int sig, siginfo_t* info, void*) {
+    from_terminal = info && info->si_code == SI_KERNEL;  // the terminal's Ctrl-C (or Ctrl-\)
     received = sig;
 }
 
@@ -25,9 +27,9 @@ Interrupted::Interrupted(int sig)
 void install_interrupt_handlers() {
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_sigaction = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;  // a second signal terminates at once
+    sa.sa_flags = SA_RESETHAND | SA_SIGINFO;  // a second signal terminates at once
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 }
@@ -36,12 +38,18 @@ int interrupt_signal() noexcept {
     return received;
 }
 
+bool interrupt_from_terminal() noexcept {
+    return from_terminal != 0;
+}
+
 void request_interrupt(int sig) noexcept {
+    from_terminal = 0;
     received = sig;
 }
 
 void clear_interrupt() noexcept {
     received = 0;
+    from_terminal = 0;
 }
 
 void check_interrupt() {

@@ -28,6 +28,7 @@ const PluginEntry* ModelBuilder::entry(const BlockSpec& b, plugin::Kind kind) co
 }
 
 std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) const {
+    if (WorkerTrace* trace = registry_->trace()) m.activity = trace->scenario(sc.name);
     std::vector<Diagnostic> out;
     // C0 = E0 · P0 · (1 + tau) · 1 yr needs parameters named E0 and P0 (docs/model.md).
     if (sc.tau) {

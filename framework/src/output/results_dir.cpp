@@ -401,6 +401,17 @@ struct AtomicResultsDir::Impl {
     }
 };
 
+void recover_results_dir(const fs::path& dir_in) noexcept {
+    try {
+        const fs::path dir = normal_dir(dir_in);
+        const fs::path parent = parent_of(dir);
+        const std::string leaf = dir.filename().string();
+        std::error_code ec;
+        if (!leaf.empty() && leaf != "." && leaf != ".." && fs::is_directory(parent, ec)) recover(parent, leaf, dir);
+    } catch (...) {  // best effort: the next run writing to `dir` does the same
+    }
+}
+
 AtomicResultsDir::AtomicResultsDir(const fs::path& dir_in, bool force, const fs::path& config)
     : impl_(std::make_unique<Impl>()) {
     Impl& w = *impl_;

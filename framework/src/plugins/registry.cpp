@@ -1,18 +1,26 @@
 #include "racesim/plugins/registry.hpp"
 
+#include <elf.h>
 #include <fmt/format.h>
+#include <link.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "racesim/plugin/math.hpp"
 
@@ -85,6 +93,203 @@ void check_file(const fs::path& path) {
         throw PluginLoadError("is not a shared library (no ELF header)");
 }
 
+/// Why the API version or ABI of a manifest are not this racesim's (empty when they are).
+std::string handshake_problem(std::uint32_t manifest_size, std::uint32_t api_version, std::int32_t cxx11_abi) {
+    if (api_version != plugin::api_version || manifest_size != sizeof(racesim_plugin_manifest_v1)) {
+        std::ostringstream os;
+        os << "was built for plugin API version " << api_version << " (manifest size " << manifest_size
+           << "), but this racesim has plugin API version " << plugin::api_version << " (manifest size "
+           << sizeof(racesim_plugin_manifest_v1) << "): rebuild the plugin against this racesim";
+        return os.str();
+    }
+    if (cxx11_abi != plugin::cxx11_abi)
+        return "was built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(cxx11_abi) + ", but racesim uses " +
+               std::to_string(plugin::cxx11_abi) + ": rebuild the plugin";
+    return {};
+}
+
+/// The handshake read from the file, before dlopen runs any of its code (static initialisers):
+/// the dynamic symbols RACESIM_PLUGIN_MANIFEST_SYMBOL and RACESIM_PLUGIN_ENTRY_SYMBOL, the
+/// manifest's integers where the file holds them (a constant-initialised manifest, as the
+/// RACESIM_PLUGIN macro makes), and where its strings point (their relocations). Returns why
+/// the library must be refused, or "" when it passes or cannot be judged from the file (an
+/// ELF of another class or byte order, a manifest filled in by code as the library loads):
+/// the checks after dlopen (manifest_problem, entry_problem) then decide.
+std::string file_handshake_problem(const fs::path& path) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec || size < sizeof(Elf64_Ehdr) || size > (std::uintmax_t{512} << 20)) return {};
+    std::vector<char> buf(static_cast<std::size_t>(size));
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(buf.data(), static_cast<std::streamsize>(buf.size()))) return {};
+    const std::size_t n = buf.size();
+    // Reads a T at `off` (false when it is not inside the file).
+    auto at = [&](std::uint64_t off, auto& out) {
+        if (off > n || sizeof out > n - off) return false;
+        std::memcpy(&out, buf.data() + off, sizeof out);
+        return true;
+    };
+    Elf64_Ehdr eh{};
+    if (!at(0, eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_ident[EI_DATA] != (std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB) ||
+        sizeof(void*) != 8 || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_phentsize != sizeof(Elf64_Phdr))
+        return {};
+    std::vector<Elf64_Shdr> sh(eh.e_shnum);
+    for (std::size_t i = 0; i < sh.size(); ++i)
+        if (!at(eh.e_shoff + i * sizeof(Elf64_Shdr), sh[i])) return {};
+    std::vector<Elf64_Phdr> ph(eh.e_phnum);
+    for (std::size_t i = 0; i < ph.size(); ++i)
+        if (!at(eh.e_phoff + i * sizeof(Elf64_Phdr), ph[i])) return {};
+    // The file offset of `bytes` bytes at address v, when a PT_LOAD segment holds them in the
+    // file; `bss`: inside a segment but past its file part (zero-filled by the loader).
+    auto file_offset = [&](std::uint64_t v, std::uint64_t bytes, bool& bss) -> std::optional<std::uint64_t> {
+        bss = false;
+        for (const auto& p : ph) {
+            if (p.p_type != PT_LOAD || v < p.p_vaddr || v - p.p_vaddr >= p.p_memsz) continue;
+            if (v - p.p_vaddr + bytes > p.p_filesz) {
+                bss = true;
+                return std::nullopt;
+            }
+            return v - p.p_vaddr + p.p_offset;
+        }
+        return std::nullopt;
+    };
+    std::optional<Elf64_Sym> manifest, entry;
+    for (const auto& s : sh) {
+        if (s.sh_type != SHT_DYNSYM || s.sh_entsize != sizeof(Elf64_Sym) || s.sh_link >= sh.size()) continue;
+        const Elf64_Shdr& strtab = sh[s.sh_link];
+        for (std::uint64_t i = 0; i < s.sh_size / sizeof(Elf64_Sym); ++i) {
+            Elf64_Sym sym{};
+            if (!at(s.sh_offset + i * sizeof(Elf64_Sym), sym)) return {};
+            if (sym.st_shndx == SHN_UNDEF || sym.st_name >= strtab.sh_size) continue;
+            const std::uint64_t off = strtab.sh_offset + sym.st_name;
+            if (off >= n) return {};
+            const std::string_view name(buf.data() + off, strnlen(buf.data() + off, n - off));
+            if (name == RACESIM_PLUGIN_MANIFEST_SYMBOL) manifest = sym;
+            if (name == RACESIM_PLUGIN_ENTRY_SYMBOL) entry = sym;
+        }
+    }
+    if (!manifest)
+        return "is not a racesim plugin: it lacks the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL
+               "' (build it with the RACESIM_PLUGIN macro)";
+    if (manifest->st_size != 0 && manifest->st_size < sizeof(racesim_plugin_manifest_v1))
+        return "has a damaged manifest: the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL "' is " +
+               std::to_string(manifest->st_size) + " bytes, not a whole manifest";
+    bool bss = false;
+    const auto off = file_offset(manifest->st_value, sizeof(racesim_plugin_manifest_v1), bss);
+    if (!off) return {};  // in .bss: filled in by code when loaded; judged after dlopen
+    std::uint32_t manifest_size = 0, api_version = 0;
+    std::int32_t cxx11_abi = 0;
+    if (!at(*off + offsetof(racesim_plugin_manifest_v1, manifest_size), manifest_size) ||
+        !at(*off + offsetof(racesim_plugin_manifest_v1, api_version), api_version) ||
+        !at(*off + offsetof(racesim_plugin_manifest_v1, cxx11_abi), cxx11_abi))
+        return {};
+    if (manifest_size == 0 && api_version == 0) return {};  // zeros: filled in by code when loaded
+    if (auto why = handshake_problem(manifest_size, api_version, cxx11_abi); !why.empty()) return why;
+    // The strings: a pointer in a shared library is a relocation (R_*_RELATIVE: no symbol, the
+    // addend is the address); one with a symbol points into another library (not judged here).
+    struct Field {
+        std::size_t offset;
+        const char* name;
+    };
+    for (const Field f : {Field{offsetof(racesim_plugin_manifest_v1, racesim_version), "racesim_version"},
+                          Field{offsetof(racesim_plugin_manifest_v1, compiler), "compiler"},
+                          Field{offsetof(racesim_plugin_manifest_v1, library_name), "library_name"}}) {
+        const std::uint64_t where = manifest->st_value + f.offset;
+        std::optional<std::uint64_t> target;
+        bool other_object = false;
+        for (const auto& s : sh) {
+            if (s.sh_type != SHT_RELA || s.sh_entsize != sizeof(Elf64_Rela)) continue;
+            for (std::uint64_t i = 0; i < s.sh_size / sizeof(Elf64_Rela); ++i) {
+                Elf64_Rela r{};
+                if (!at(s.sh_offset + i * sizeof(Elf64_Rela), r)) return {};
+                if (r.r_offset != where) continue;
+                if (ELF64_R_SYM(r.r_info) != 0)
+                    other_object = true;
+                else
+                    target = static_cast<std::uint64_t>(r.r_addend);
+            }
+        }
+        if (other_object) continue;
+        std::uint64_t raw = 0;
+        if (!at(*off + f.offset, raw)) return {};
+        const std::string damaged = std::string("has a damaged manifest: its ") + f.name +
+                                    " does not point to a string in the library (a garbage pointer); nothing of it "
+                                    "was run";
+        if (!target) {
+            if (raw == 0) continue;  // null: allowed
+            return damaged;          // an address that no relocation moves: not in a shared library
+        }
+        const auto s_off = file_offset(*target, 1, bss);
+        if (!s_off) return damaged;
+        if (strnlen(buf.data() + *s_off, std::min<std::size_t>(n - *s_off, 4096)) ==
+            std::min<std::size_t>(n - *s_off, 4096))
+            return damaged;
+    }
+    if (!entry) return "passes the handshake but lacks the entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "'";
+    return {};
+}
+
+/// Where `p` lies in the memory of a loaded object (a segment that the object's program headers
+/// load with `flags`, e.g. PF_R): the bytes from p to the end of that segment, 0 when outside.
+std::size_t bytes_in_segment(const void* p, std::uint32_t flags) {
+    struct Query {
+        std::uintptr_t p;
+        std::uint32_t flags;
+        std::size_t bytes;
+    } q{reinterpret_cast<std::uintptr_t>(p), flags, 0};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            auto& q = *static_cast<Query*>(data);
+            for (ElfW(Half) i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_LOAD || (ph.p_flags & q.flags) != q.flags) continue;
+                const std::uintptr_t start = info->dlpi_addr + ph.p_vaddr, end = start + ph.p_memsz;
+                if (q.p >= start && q.p < end) {
+                    q.bytes = end - q.p;
+                    return 1;
+                }
+            }
+            return 0;
+        },
+        &q);
+    return q.bytes;
+}
+
+/// Why a string of the manifest cannot be read (empty: it can, or it is null).
+std::string string_problem(const char* s, const char* field) {
+    if (!s) return {};
+    const std::size_t n = bytes_in_segment(s, PF_R);
+    if (n == 0 || strnlen(s, std::min<std::size_t>(n, 4096)) == std::min<std::size_t>(n, 4096))
+        return std::string("has a damaged manifest: its ") + field +
+               " does not point to a string in a loaded library (a garbage pointer); nothing of it was used";
+    return {};
+}
+
+/// Why the manifest cannot be read: it does not lie wholly in the library's readable memory
+/// (a symbol of another kind), or a string it points to does not.
+std::string manifest_problem(const racesim_plugin_manifest_v1& m) {
+    if (bytes_in_segment(&m, PF_R) < sizeof m)
+        return "has a damaged manifest: the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL
+               "' is not a whole manifest in the library's memory";
+    for (const auto& [s, field] : {std::pair{m.racesim_version, "racesim_version"}, std::pair{m.compiler, "compiler"},
+                                   std::pair{m.library_name, "library_name"}})
+        if (auto why = string_problem(s, field); !why.empty()) return why;
+    return {};
+}
+
+/// Why the entry symbol (a Boost.DLL alias: a pointer to the entry function) cannot be called.
+std::string entry_problem(const void* const& alias) {
+    if (bytes_in_segment(&alias, PF_R) < sizeof alias)
+        return "has a damaged entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "': not a pointer in the library's memory";
+    if (!alias)
+        return "has a null entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "': it lists no types and cannot be called";
+    if (bytes_in_segment(alias, PF_X) == 0)
+        return "has a damaged entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL
+               "': it does not point to code in a loaded library (a garbage pointer)";
+    return {};
+}
+
 std::string dlerror_text(const std::exception& e) {
     // Boost.DLL: "boost::dll::shared_library::load() failed (dlerror system message: X): Y"
     std::string s = e.what();
@@ -110,8 +315,9 @@ PluginError plugin_error(const PluginEntry& e, const std::string& message) {
 }
 
 template <class F>
-auto call_plugin(const PluginEntry& e, F&& f) {
+auto call_plugin(const PluginEntry& e, TraceSlot* slot, F&& f) {
     try {
+        const TraceCall in(slot, e.trace_id, PluginCall::construct);
         return f();
     } catch (const plugin::ParameterError& err) {
         PluginError out(e.descriptor.type, e.library->path, err.key(), err.what());
@@ -130,8 +336,13 @@ auto call_plugin(const PluginEntry& e, F&& f) {
 /// at the boundary, before a bad number reaches the integrator or the results.
 class Guard {
 protected:
-    explicit Guard(const PluginEntry& e)
-        : type_(e.descriptor.type), kind_(plugin::to_string(e.descriptor.kind)), library_(e.library->path) {}
+    /// `slot`: the breadcrumb of the thread that builds (and will call) the object, or null.
+    Guard(const PluginEntry& e, TraceSlot* slot)
+        : type_(e.descriptor.type),
+          kind_(plugin::to_string(e.descriptor.kind)),
+          library_(e.library->path),
+          slot_(slot),
+          id_(e.trace_id) {}
 
     [[noreturn]] void fault(const std::string& message, std::optional<double> t = std::nullopt) const {
         PluginError err(type_, library_, "", message);
@@ -140,33 +351,39 @@ protected:
         throw err;
     }
 
-    /// Calls f(); turns whatever it throws into a PluginError. PluginErrors pass through.
+    /// Calls f(), the plugin's `call`, with a breadcrumb; turns whatever it throws into a
+    /// PluginError. PluginErrors pass through.
     template <class F>
-    auto guarded(const char* what, std::optional<double> t, F&& f) const {
+    auto guarded(PluginCall call, std::optional<double> t, F&& f) const {
         try {
+            const TraceCall in(slot_, id_, call);
             return f();
         } catch (const PluginError&) {
             throw;
+        } catch (const std::bad_alloc&) {
+            fault(std::string("ran out of memory in ") + to_string(call) + " (std::bad_alloc)", t);
         } catch (const std::exception& err) {
-            fault(std::string("threw in ") + what + ": " + err.what(), t);
+            fault(std::string("threw in ") + to_string(call) + ": " + err.what(), t);
         } catch (...) {
-            fault(std::string("threw an exception that is not a std::exception in ") + what, t);
+            fault(std::string("threw an exception that is not a std::exception in ") + to_string(call), t);
         }
     }
 
     std::string type_, kind_;
     fs::path library_;
+    TraceSlot* slot_;
+    std::uint32_t id_;
 };
 
 class GuardedRate final : public plugin::RateModel, Guard {
 public:
-    GuardedRate(std::shared_ptr<const plugin::RateModel> inner, const PluginEntry& e)
-        : Guard(e),
+    GuardedRate(std::shared_ptr<const plugin::RateModel> inner, const PluginEntry& e, TraceSlot* slot)
+        : Guard(e, slot),
           inner_(std::move(inner)),
-          state_(guarded("depends_on_state()", std::nullopt, [&] { return inner_->depends_on_state(); })) {}
+          state_(guarded(PluginCall::depends_on_state, std::nullopt, [&] { return inner_->depends_on_state(); })) {}
 
     double log_value(double t, double log_C, const plugin::Segment& s) const override {
-        const double v = guarded("log_value()", t, [&] { return inner_->log_value(t, log_C, s); });
+        const double v = guarded(PluginCall::log_value, t, [&] { return inner_->log_value(t, log_C, s); });
         if (std::isnan(v)) fault("returned ln(rate) = NaN (a NaN or negative rate: a rate must be finite and >= 0)", t);
         if (v == std::numeric_limits<double>::infinity())
             fault(
@@ -179,7 +396,7 @@ public:
 
     void breakpoints(double t0, double t1, std::vector<double>& out) const override {
         const std::size_t first = out.size();
-        guarded("breakpoints()", std::nullopt, [&] { inner_->breakpoints(t0, t1, out); });
+        guarded(PluginCall::breakpoints, std::nullopt, [&] { inner_->breakpoints(t0, t1, out); });
         for (std::size_t i = first; i < out.size(); ++i) {
             if (!(out[i] > t0 && out[i] < t1))
                 fault("declared a breakpoint at t = " + plugin::math::format(out[i]) +
@@ -200,11 +417,11 @@ private:
 
 class GuardedLoss final : public plugin::LossLaw, Guard {
 public:
-    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e)
-        : Guard(e), inner_(std::move(inner)) {}
+    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e, TraceSlot* slot)
+        : Guard(e, slot), inner_(std::move(inner)) {}
 
     double loss(double log_C) const override {
-        const double L = guarded("loss()", std::nullopt, [&] { return inner_->loss(log_C); });
+        const double L = guarded(PluginCall::loss, std::nullopt, [&] { return inner_->loss(log_C); });
         if (std::isnan(L) || L < 0)
             fault("returned the loss " + plugin::math::format(L) + " at ln C = " + plugin::math::format(log_C) +
                   " (a loss must be a number >= 0)");
@@ -212,17 +429,18 @@ public:
     }
 
     std::optional<double> log_compute_for_loss(double L, std::string& why) const override {
-        auto r = guarded("log_compute_for_loss()", std::nullopt, [&] { return inner_->log_compute_for_loss(L, why); });
+        auto r = guarded(PluginCall::log_compute_for_loss, std::nullopt,
+                         [&] { return inner_->log_compute_for_loss(L, why); });
         if (r && std::isnan(*r)) fault("returned ln C = NaN for the loss " + plugin::math::format(L));
         return r;
     }
 
     std::vector<plugin::Quantity> auxiliary() const override {
-        return guarded("auxiliary()", std::nullopt, [&] { return inner_->auxiliary(); });
+        return guarded(PluginCall::auxiliary, std::nullopt, [&] { return inner_->auxiliary(); });
     }
 
     void auxiliary_values(double log_C, std::vector<double>& out) const override {
-        guarded("auxiliary_values()", std::nullopt, [&] { inner_->auxiliary_values(log_C, out); });
+        guarded(PluginCall::auxiliary_values, std::nullopt, [&] { inner_->auxiliary_values(log_C, out); });
     }
 
 private:
@@ -231,20 +449,21 @@ private:
 
 class GuardedReference final : public plugin::ReferenceModel, Guard {
 public:
-    GuardedReference(std::shared_ptr<const plugin::ReferenceModel> inner, const PluginEntry& e)
-        : Guard(e), inner_(std::move(inner)) {}
+    GuardedReference(std::shared_ptr<const plugin::ReferenceModel> inner, const PluginEntry& e, TraceSlot* slot)
+        : Guard(e, slot), inner_(std::move(inner)) {}
 
     double log_compute_ratio(double t) const override {
-        const double v = guarded("log_compute_ratio()", t, [&] { return inner_->log_compute_ratio(t); });
+        const double v = guarded(PluginCall::log_compute_ratio, t, [&] { return inner_->log_compute_ratio(t); });
         if (std::isnan(v)) fault("returned ln(C/C0) = NaN", t);
         return v;
     }
     std::optional<double> time_to_log_compute_ratio(double x) const override {
-        return guarded("time_to_log_compute_ratio()", std::nullopt,
+        return guarded(PluginCall::time_to_log_compute_ratio, std::nullopt,
                        [&] { return inner_->time_to_log_compute_ratio(x); });
     }
     std::optional<double> log_compute_ratio_limit() const override {
-        return guarded("log_compute_ratio_limit()", std::nullopt, [&] { return inner_->log_compute_ratio_limit(); });
+        return guarded(PluginCall::log_compute_ratio_limit, std::nullopt,
+                       [&] { return inner_->log_compute_ratio_limit(); });
     }
 
 private:
@@ -267,6 +486,12 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
             if (ent.path().extension() == ".so") libs.push_back(ent.path());
         std::sort(libs.begin(), libs.end());
         for (const auto& lib : libs) {
+            const auto skip =
+                std::find_if(skipped_.begin(), skipped_.end(), [&](const Refusal& r) { return r.path == lib; });
+            if (skip != skipped_.end()) {
+                refused_.push_back(*skip);
+                continue;
+            }
             try {
                 load_library(lib);
             } catch (const PluginLoadError& err) {
@@ -278,30 +503,41 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
 
 void Registry::load_library(const fs::path& path) {
     check_file(path);
+    // Judged from the file first: a library refused here runs none of its code.
+    if (const std::string why = file_handshake_problem(path); !why.empty()) throw PluginLoadError(why);
     // Hashed before it is loaded, so summary.json can say which file provided each type.
     const std::string digest = file_sha256(path);
+    // The breadcrumb of the worker process (racesim/core/worker.hpp): a crash while loading
+    // names this library.
+    struct Loading {
+        WorkerTrace* trace;
+        const fs::path& path;
+        void step(LoadStep s) const {
+            if (trace) trace->loading(path, s);
+        }
+        ~Loading() { step(LoadStep::none); }
+    } loading{trace_, path};
+    loading.step(LoadStep::open);
     auto handle = std::make_shared<dll::shared_library>();
     try {
         handle->load(path, dll::load_mode::rtld_local | dll::load_mode::rtld_now);
     } catch (const std::exception& e) {
         throw PluginLoadError("cannot be loaded: " + dlerror_text(e));
     }
+    loading.step(LoadStep::manifest);
     if (!handle->has(RACESIM_PLUGIN_MANIFEST_SYMBOL))
         throw PluginLoadError("is not a racesim plugin: it lacks the symbol '" RACESIM_PLUGIN_MANIFEST_SYMBOL
                               "' (build it with the RACESIM_PLUGIN macro)");
     const auto& m = handle->get<const racesim_plugin_manifest_v1>(RACESIM_PLUGIN_MANIFEST_SYMBOL);
-    if (m.api_version != plugin::api_version || m.manifest_size != sizeof(racesim_plugin_manifest_v1)) {
-        std::ostringstream os;
-        os << "was built for plugin API version " << m.api_version << " (manifest size " << m.manifest_size
-           << "), but this racesim has plugin API version " << plugin::api_version << " (manifest size "
-           << sizeof(racesim_plugin_manifest_v1) << "): rebuild the plugin against this racesim";
-        throw PluginLoadError(os.str());
-    }
-    if (m.cxx11_abi != plugin::cxx11_abi)
-        throw PluginLoadError("was built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(m.cxx11_abi) +
-                              ", but racesim uses " + std::to_string(plugin::cxx11_abi) + ": rebuild the plugin");
+    // Nothing in the manifest is read before it is known to lie in the library's memory.
+    if (const std::string why = manifest_problem(m); !why.empty()) throw PluginLoadError(why);
+    if (auto why = handshake_problem(m.manifest_size, m.api_version, m.cxx11_abi); !why.empty())
+        throw PluginLoadError(why);
     if (!handle->has(RACESIM_PLUGIN_ENTRY_SYMBOL))
         throw PluginLoadError("passes the handshake but lacks the entry symbol '" RACESIM_PLUGIN_ENTRY_SYMBOL "'");
+    if (const std::string why = entry_problem(handle->get<const void* const>(RACESIM_PLUGIN_ENTRY_SYMBOL));
+        !why.empty())
+        throw PluginLoadError(why);
 
     auto lib = std::make_shared<LoadedLibrary>();
     lib->path = path;
@@ -312,6 +548,7 @@ void Registry::load_library(const fs::path& path) {
     lib->handle = handle;
 
     std::vector<plugin::Descriptor> descriptors;
+    loading.step(LoadStep::list_types);
     try {
         descriptors = handle->get_alias<plugin::EntryFunction>(RACESIM_PLUGIN_ENTRY_SYMBOL)();
     } catch (const std::exception& e) {
@@ -330,7 +567,8 @@ void Registry::load_library(const fs::path& path) {
                                 " is ignored: already provided by " + prev->library->path.string());
             continue;
         }
-        entries_.push_back(PluginEntry{lib, std::move(d)});
+        const std::uint32_t id = trace_ ? trace_->add_plugin(plugin::to_string(d.kind), d.type, path) : 0;
+        entries_.push_back(PluginEntry{lib, std::move(d), id});
     }
 }
 
@@ -347,7 +585,8 @@ void Registry::add_type(plugin::Descriptor d, const fs::path& origin) {
     lib->name = origin.string();
     lib->racesim_version = plugin::racesim_version;
     lib->compiler = "in-process";
-    entries_.push_back(PluginEntry{std::move(lib), std::move(d)});
+    const std::uint32_t id = trace_ ? trace_->add_plugin(plugin::to_string(d.kind), d.type, origin) : 0;
+    entries_.push_back(PluginEntry{std::move(lib), std::move(d), id});
 }
 
 const PluginEntry* Registry::find(plugin::Kind kind, const std::string& type) const {
@@ -366,27 +605,30 @@ std::vector<std::string> Registry::types(plugin::Kind kind) const {
 
 std::shared_ptr<const plugin::RateModel> Registry::make_rate(const PluginEntry& e, const plugin::Params& p,
                                                              const plugin::BuildContext& ctx) const {
-    auto inner = call_plugin(e, [&] { return hold(e.descriptor.make_rate(p, ctx), e.library); });
+    TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
+    auto inner = call_plugin(e, slot, [&] { return hold(e.descriptor.make_rate(p, ctx), e.library); });
     if (!inner) throw plugin_error(e, "returned no object from its factory");
-    return std::make_shared<const GuardedRate>(std::move(inner), e);
+    return std::make_shared<const GuardedRate>(std::move(inner), e, slot);
 }
 
 std::shared_ptr<const plugin::LossLaw> Registry::make_loss(const PluginEntry& e, const plugin::Params& p,
                                                            const plugin::BuildContext& ctx) const {
-    auto inner = call_plugin(e, [&] { return hold(e.descriptor.make_loss(p, ctx), e.library); });
+    TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
+    auto inner = call_plugin(e, slot, [&] { return hold(e.descriptor.make_loss(p, ctx), e.library); });
     if (!inner) throw plugin_error(e, "returned no object from its factory");
-    return std::make_shared<const GuardedLoss>(std::move(inner), e);
+    return std::make_shared<const GuardedLoss>(std::move(inner), e, slot);
 }
 
 std::shared_ptr<const plugin::ReferenceModel> Registry::make_reference(const PluginEntry& e,
                                                                        const plugin::ReferenceInput& in,
                                                                        std::string& why_not) const {
-    auto inner = call_plugin(e, [&] {
+    TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
+    auto inner = call_plugin(e, slot, [&] {
         auto obj = e.descriptor.make_reference(in, why_not);
         return obj ? hold(std::move(obj), e.library) : nullptr;
     });
     if (!inner) return nullptr;
-    return std::make_shared<const GuardedReference>(std::move(inner), e);
+    return std::make_shared<const GuardedReference>(std::move(inner), e, slot);
 }
 
 std::vector<fs::path> environment_plugin_dirs() {

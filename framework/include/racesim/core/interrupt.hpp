@@ -21,6 +21,10 @@ void install_interrupt_handlers();
 /// The signal received since the handlers were installed, or 0.
 int interrupt_signal() noexcept;
 
+/// Whether that signal came from the terminal (Ctrl-C: the kernel sends it to the whole
+/// foreground process group), not from a process's kill(). Async-signal-safe.
+bool interrupt_from_terminal() noexcept;
+
 /// Interrupts every run in the process at its next safe point, as if `signal` had arrived
 /// (for embedders that handle signals themselves: the Python package on KeyboardInterrupt).
 /// Async-signal-safe.

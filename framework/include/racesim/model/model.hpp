@@ -28,6 +28,9 @@ struct Model {
     double log_C0 = 0;
     double L_start = 0;                       ///< L(C0): R = L / L_start
     std::vector<plugin::Quantity> auxiliary;  ///< loss->auxiliary(): extra trajectory columns
+    /// While it (or a copy) lives, the worker's breadcrumb says its thread runs this scenario
+    /// (WorkerTrace::scenario); null without a trace.
+    std::shared_ptr<const void> activity;
 
     /// The loss a target stands for: its value, or (relative) its value times L(C0).
     [[nodiscard]] double target_loss(const TargetSpec& t) const {

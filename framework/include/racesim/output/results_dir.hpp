@@ -34,6 +34,12 @@ inline constexpr const char* results_figures = "figures";
 /// Also refuses a nearest existing ancestor that is not a writable directory.
 void check_results_dir(const std::filesystem::path& dir, bool force, const std::filesystem::path& config = {});
 
+/// Cleans up after writers of results directory `dir` that are gone (killed, or a worker
+/// process that crashed): restores `dir` from a set-aside `.<leaf>.old-*` when `dir` is
+/// missing, and removes their temporaries and lock files, as the next run writing to `dir`
+/// would. A writer whose lock is held is left alone. Never throws.
+void recover_results_dir(const std::filesystem::path& dir) noexcept;
+
 /// A results directory being written: every file goes into staging(), a temporary sibling
 /// `.<leaf>.tmp-<tag>` (tag: `<pid>-<8 hex digits>`) that holds the marker file from the
 /// start, and commit() renames it to `dir` in one step. With `force`, an existing `dir` is

@@ -5,6 +5,7 @@
 // it made (and the last descriptor copied from it) is gone.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "racesim/core/errors.hpp"  // PluginError, describe(const PluginError&)
+#include "racesim/core/worker.hpp"  // WorkerTrace
 #include "racesim/plugin/models.hpp"
 
 namespace boost::dll {
@@ -37,6 +39,7 @@ struct LoadedLibrary {
 struct PluginEntry {
     std::shared_ptr<const LoadedLibrary> library;
     plugin::Descriptor descriptor;
+    std::uint32_t trace_id = 0;  ///< its id in the worker's breadcrumb (WorkerTrace::add_plugin); 0: none
 };
 
 /// A library that was found but not used, and why.
@@ -54,6 +57,16 @@ public:
 class Registry {
 public:
     Registry() = default;
+
+    /// Leaves a breadcrumb in `trace` (racesim/core/worker.hpp) while loading libraries, building
+    /// plugin objects and calling them; `trace` must outlive the registry and its objects. Set it
+    /// before loading anything. Null (the default): no breadcrumb.
+    void set_trace(WorkerTrace* trace) { trace_ = trace; }
+    [[nodiscard]] WorkerTrace* trace() const { return trace_; }
+
+    /// Libraries that load_directories refuses, with the reason given, without opening them
+    /// (one that took a worker process down while being loaded).
+    void set_skipped(std::vector<Refusal> skipped) { skipped_ = std::move(skipped); }
 
     /// Loads every `*.so` in each directory, in order; the first provider of a type wins.
     /// Missing directories are remembered (and reported by the unknown-type error).
@@ -88,6 +101,8 @@ private:
     std::vector<Refusal> refused_;
     std::vector<std::filesystem::path> searched_;
     std::vector<std::string> warnings_;
+    WorkerTrace* trace_ = nullptr;
+    std::vector<Refusal> skipped_;
 };
 
 /// The plugin search path: `--plugin-path` values, the config's `plugin_paths` (relative to
