@@ -2003,14 +2003,20 @@ std::optional<Document> parse_document_text(const std::string& text, const fs::p
         YAML::Parser parser(in);
         DocumentStarts starts;
         if (parser.HandleNextDocument(starts) && parser.HandleNextDocument(starts) && starts.count == 2 &&
-            doc.root.IsMap()) {
+            (doc.root.IsMap() || doc.root.IsNull())) {
             // (yaml-cpp also splits some non-YAML text, e.g. an INI file, into documents: when the
-            // first is not a map, the validator's "expected a map" says more.)
+            // first is not a map, the validator's "expected a map" says more. An empty first
+            // document is not "an empty file": the config is in the second.)
             auto& e = diags.error(Mark{path.string(), starts.second.line + 1, starts.second.column + 1},
                                   "the file holds more than one YAML document; a config is one document");
-            note(e,
-                 "everything after the first '---' line would be ignored: remove it, or split the file into "
-                 "one config per file");
+            if (doc.root.IsNull())
+                note(e,
+                     "the first document is empty and only the first would be read: remove the '---' line "
+                     "(or the '~') before the config");
+            else
+                note(e,
+                     "everything after the first '---' line would be ignored: remove it, or split the file into "
+                     "one config per file");
             return std::nullopt;
         }
     } catch (const YAML::DeepRecursion& e) {
