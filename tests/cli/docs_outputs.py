@@ -6,7 +6,8 @@
    binary under test, `--out DIR` by a fresh directory, from a directory where `configs/` is
    the repository's), and every line the block shows for it must be a line of the command's
    output today (stdout and stderr), except `racesim: info:` lines, which name the output
-   directory, and `...` (an elision); `[exit N]` is the command's exit code. A command that
+   directory, and `...` (an elision); the built plugins' directory may differ (it is an
+   absolute path of the build that ran); `[exit N]` is the command's exit code. A command that
    reads a file the docs made under /tmp is not run again. A number that changed, a line that is gone, a renamed scenario: the test fails
    and names the file, the line and the command.
 2. Every top-level key of the summary.json of every config in configs/ is described in
@@ -38,6 +39,12 @@ checked_blocks = 0
 def run(argv):
     p = subprocess.run(argv, cwd=run_dir, capture_output=True, text=True, timeout=120)
     return p.returncode, (p.stdout + p.stderr).splitlines()
+
+
+def norm(line):
+    """A line with the build's plugin directory (an absolute path that differs between
+    checkouts and builds) written as <plugins>/."""
+    return re.sub(r"[^\s\"']*/lib/racesim/plugins/", "<plugins>/", line)
 
 
 def command_argv(cmd, n):
@@ -89,7 +96,7 @@ for doc in docs:
             if any(x.startswith("/tmp/") for j, x in enumerate(argv) if j == 0 or argv[j - 1] != "--out"):
                 continue
             rc, out = run(argv)
-            actual = {l.rstrip() for l in out}
+            actual = {norm(l.rstrip()) for l in out}
             for k, text in shown:
                 if text.startswith("racesim: info:") or text.strip() == "...":
                     continue
@@ -97,7 +104,7 @@ for doc in docs:
                     if int(m.group(1)) != rc:
                         failures.append(f"{doc.relative_to(source)}:{k}: '{cmd}' exits {rc} today, not {m.group(1)}")
                     continue
-                if text.rstrip() not in actual:
+                if norm(text.rstrip()) not in actual:
                     failures.append(f"{doc.relative_to(source)}:{k}: '{text}' is not in today's output of "
                                     f"'{cmd}' (line {line_no}); today:\n    " + "\n    ".join(out))
         i = end + 1
