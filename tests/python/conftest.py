@@ -1,4 +1,4 @@
-"""Shared fixtures of the Python package's tests (run by CTest: python.pytest)."""
+"""Shared fixtures of the Python package's tests (run by CTest: python.pytest.<file>, one test per file)."""
 import os
 import pathlib
 import subprocess
