@@ -7,16 +7,6 @@
 
 namespace racesim {
 
-namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-    return s;
-}
-
-}  // namespace
-
 std::string describe_node(const YAML::Node& n) {
     switch (n.Type()) {
         case YAML::NodeType::Null:
@@ -30,6 +20,18 @@ std::string describe_node(const YAML::Node& n) {
         default:
             return "an undefined value";
     }
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+    return s;
+}
+
+Mark node_mark(const std::filesystem::path& file, const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) return Mark{file.string(), 0, 0};
+    return Mark{file.string(), m.line + 1, m.column + 1};  // yaml-cpp marks are 0-based
 }
 
 std::string either(const std::vector<std::string>& choices) {
@@ -60,9 +62,7 @@ bool parse_int(const std::string& text, std::int64_t& out) {
 }
 
 Mark BlockReader::mark(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    if (m.is_null()) return Mark{file_.string(), 0, 0};
-    return Mark{file_.string(), m.line + 1, m.column + 1};  // yaml-cpp marks are 0-based
+    return node_mark(file_, n);
 }
 
 Diagnostic& BlockReader::error(const YAML::Node& n, std::string message) const {
@@ -124,8 +124,8 @@ std::optional<std::int64_t> BlockReader::integer_key(const YAML::Node& n, const 
                                                      const KeySpec& key) const {
     std::int64_t k = 0;
     if (!n.IsScalar() || !parse_int(n.Scalar(), k) || !key.param.admits(static_cast<double>(k))) {
-        const char* kind = key.param.admits(0) ? "non-negative" : "positive";
-        d_.error(mark(n), std::string("expected a ") + kind + " integer for " + what + ", got " + describe_node(n));
+        d_.error(mark(n),
+                 std::string("expected a ") + integer_kind(key) + " integer for " + what + ", got " + describe_node(n));
         return std::nullopt;
     }
     return k;

@@ -37,18 +37,6 @@ using plugin::Kind;
 using plugin::ParamSpec;
 using plugin::ParamType;
 
-Mark mark_of(const fs::path& file, const YAML::Node& n) {
-    const YAML::Mark m = n.Mark();
-    if (m.is_null()) return Mark{file.string(), 0, 0};
-    return Mark{file.string(), m.line + 1, m.column + 1};  // yaml-cpp marks are 0-based
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-    return s;
-}
-
 std::string describe(const YAML::Node& n) {
     return describe_node(n);
 }
@@ -197,7 +185,7 @@ public:
     std::optional<Experiment> run();
 
 private:
-    Mark mark(const YAML::Node& n) const { return mark_of(doc_.path, n); }
+    Mark mark(const YAML::Node& n) const { return node_mark(doc_.path, n); }
 
     // Typed reads with positions: racesim/config/block_reader.hpp, shared with analysis modules.
     void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& where) {
@@ -217,8 +205,6 @@ private:
     std::optional<double> real_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
         return r_.real_key(n, what, key);
     }
-    /// "positive" or "non-negative": an integer framework key's declared lower bound, in words.
-    static std::string integer_kind(const KeySpec& key) { return key.param.admits(0) ? "non-negative" : "positive"; }
     std::optional<std::int64_t> integer_key(const YAML::Node& n, const std::string& what, const KeySpec& key) {
         return r_.integer_key(n, what, key);
     }
@@ -690,12 +676,8 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
         // The right name in the wrong slot (a power schedule under efficiency:): say where it goes.
         for (const Kind other : {Kind::efficiency, Kind::power, Kind::loss, Kind::reference})
             if (other != kind && reg_.find(other, type)) {
-                const std::string slot = other == Kind::efficiency ? "efficiency"
-                                         : other == Kind::power    ? "power"
-                                         : other == Kind::loss     ? "loss"
-                                                                   : "reference";
-                note(e, "'" + type + "' is " + kind_phrase(other) + ": it goes under '" + slot + ":', not '" + name +
-                            ":'");
+                note(e, "'" + type + "' is " + kind_phrase(other) + ": it goes under '" + plugin::to_string(other) +
+                            ":', not '" + name + ":'");
             }
         const auto types = reg_.types(kind);
         if (auto s = suggest(type, types); !s.empty()) note(e, "did you mean '" + s + "'?");
@@ -1306,8 +1288,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
         const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), seed);
         if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
             // Read as an unsigned 64-bit integer (seeds above 2^63 are fine).
-            d_.error(mark(v),
-                     "expected a " + integer_kind(sk.at("seed")) + " integer for sample.seed, got " + describe(v));
+            d_.error(mark(v), "expected a " + std::string(BlockReader::integer_kind(sk.at("seed"))) +
+                                  " integer for sample.seed, got " + describe(v));
             ok = false;
         } else {
             s.seed = seed;
@@ -1865,12 +1847,12 @@ public:
 
     bool walk(const YAML::Node& n, std::size_t depth) {
         if (++visited_ > lim_.max_nodes) {
-            d_.error(mark_of(file_, n), "the document expands to more than " + std::to_string(lim_.max_nodes) +
-                                            " nodes (YAML aliases expanded): refused");
+            d_.error(node_mark(file_, n), "the document expands to more than " + std::to_string(lim_.max_nodes) +
+                                              " nodes (YAML aliases expanded): refused");
             return false;
         }
         if (depth > lim_.max_depth) {
-            d_.error(mark_of(file_, n),
+            d_.error(node_mark(file_, n),
                      "the document is nested deeper than " + std::to_string(lim_.max_depth) + " levels: refused");
             return false;
         }
@@ -1878,19 +1860,19 @@ public:
             std::map<std::string, Mark> seen;
             for (auto it = n.begin(); it != n.end(); ++it) {
                 if (!it->first.IsScalar()) {
-                    d_.error(mark_of(file_, it->first), "expected a plain key, got " + describe(it->first));
+                    d_.error(node_mark(file_, it->first), "expected a plain key, got " + describe(it->first));
                     continue;
                 }
                 const std::string k = it->first.Scalar();
                 if (k == "<<") {
-                    auto& e = d_.error(mark_of(file_, it->first), "YAML merge keys ('<<') are not supported");
+                    auto& e = d_.error(node_mark(file_, it->first), "YAML merge keys ('<<') are not supported");
                     note(e, "use 'extends: <scenario>' to inherit, or 'defaults:' for shared blocks");
                 }
                 if (auto s = seen.find(k); s != seen.end()) {
-                    auto& e = d_.error(mark_of(file_, it->first), "duplicate key '" + k + "'");
+                    auto& e = d_.error(node_mark(file_, it->first), "duplicate key '" + k + "'");
                     note(e, "first given here; YAML maps must have unique keys", s->second);
                 } else {
-                    seen.emplace(k, mark_of(file_, it->first));
+                    seen.emplace(k, node_mark(file_, it->first));
                 }
                 if (!walk(it->second, depth + 1)) return false;
             }
@@ -2129,20 +2111,20 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
     const YAML::Node pp = doc.root["plugin_paths"];
     if (!pp) return out;
     if (!pp.IsSequence()) {
-        diags.error(mark_of(doc.path, pp), "expected a list of directories for 'plugin_paths', got " + describe(pp));
+        diags.error(node_mark(doc.path, pp), "expected a list of directories for 'plugin_paths', got " + describe(pp));
         return out;
     }
     const fs::path base = doc.path.has_parent_path() ? doc.path.parent_path() : fs::path(".");
     for (const auto& p : pp) {
         if (!p.IsScalar() || p.Scalar().empty()) {
-            diags.error(mark_of(doc.path, p), "expected a directory for a plugin path, got " + describe(p));
+            diags.error(node_mark(doc.path, p), "expected a directory for a plugin path, got " + describe(p));
             continue;
         }
         fs::path dir = p.Scalar();
         if (dir.is_relative()) dir = base / dir;
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) {
-            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' is not a directory");
+            auto& e = diags.error(node_mark(doc.path, p), "plugin path '" + p.Scalar() + "' is not a directory");
             note(e, "resolved to " + dir.lexically_normal().string() +
                         " (relative paths are relative to the config file)");
             continue;
@@ -2154,10 +2136,10 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
         bool ok = is_within(real, canonical_or_self(base));
         for (const auto& t : trusted) ok = ok || is_within(real, canonical_or_self(t));
         if (!ok) {
-            auto& e = diags.error(mark_of(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " +
-                                                            real.string() + ", outside the config's directory " +
-                                                            canonical_or_self(base).string() +
-                                                            " and every plugin directory you named");
+            auto& e = diags.error(node_mark(doc.path, p), "plugin path '" + p.Scalar() + "' resolves to " +
+                                                              real.string() + ", outside the config's directory " +
+                                                              canonical_or_self(base).string() +
+                                                              " and every plugin directory you named");
             note(e,
                  "plugin libraries run with your rights, so a config may only load them from its own directory "
                  "tree; if you trust " +

@@ -21,8 +21,14 @@ namespace racesim {
 /// How a YAML node is named in a message: "a map", "'abc'", "nothing (null)", ...
 std::string describe_node(const YAML::Node& n);
 
-/// "a", "a or b", "a, b or c".
+/// "'a'", "'a' or 'b'", "'a', 'b' or 'c'".
 std::string either(const std::vector<std::string>& choices);
+
+/// "a, b, c" (or joined by `sep`).
+std::string join(const std::vector<std::string>& v, const char* sep = ", ");
+
+/// The position of a node of `file` (line and column 1-based; 0 when the node has none).
+Mark node_mark(const std::filesystem::path& file, const YAML::Node& n);
 
 /// Typed reads of a block's values; each problem becomes an error in `diagnostics()`.
 class BlockReader {
@@ -60,6 +66,8 @@ public:
     std::optional<double> real_key(const YAML::Node& n, const std::string& what, const KeySpec& key) const {
         return bounded(n, what, key.param, false);
     }
+    /// "positive" or "non-negative": an integer key's declared lower bound, in words.
+    static const char* integer_kind(const KeySpec& key) { return key.param.admits(0) ? "non-negative" : "positive"; }
     /// An integer framework key, in its declared range (a lower bound of 0 or 1).
     std::optional<std::int64_t> integer_key(const YAML::Node& n, const std::string& what, const KeySpec& key) const;
     /// A string framework key, one of its declared choices.
