@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "racesim/analyses/builtin.hpp"
@@ -64,7 +65,7 @@ class Stretch final : public Analysis {
 public:
     [[nodiscard]] const std::string& key() const override { return key_; }
     [[nodiscard]] const KeyBlock& keys() const override { return stretch_keys(); }
-    [[nodiscard]] const TableDef* table() const override { return &stretch_table; }
+    [[nodiscard]] std::vector<const TableDef*> tables() const override { return {&stretch_table}; }
     [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
                                                            ScenarioSpec&) const override {
         if (!r.expect(n, YAML::NodeType::Map, "a map for 'stretch'")) return nullptr;
@@ -79,15 +80,15 @@ public:
         }
         return s;
     }
-    [[nodiscard]] std::unique_ptr<TableRows> after_scenario(const AnalysisContext&, const AnalysisSpec& spec,
-                                                            const ScenarioResult& base) const override {
+    void after_scenario(const AnalysisContext&, const AnalysisSpec& spec, const ScenarioResult& base, const std::any&,
+                        TableSet& tables) const override {
         const auto& s = dynamic_cast<const StretchSpec&>(spec);
         auto out = std::make_unique<TypedRows<StretchRow>>(stretch_table, render);
         for (const auto& t : base.targets)
             out->rows.push_back({base.spec->name, target_label(t.spec), t.time,
                                  t.time ? std::optional<double>(*t.time * s.factor) : std::nullopt,
                                  static_cast<std::int64_t>(base.targets.size())});
-        return out;
+        tables.push_back(std::move(out));
     }
 
 private:
@@ -96,9 +97,90 @@ private:
 
 const Stretch stretch_module;
 
+/// `pin: {gamma: g}`: the scenario runs with efficiency.gamma = g instead (before_scenario puts
+/// it in its place), and a row in pin.csv and in summary.json says what was replaced.
+struct PinSpec final : AnalysisSpec {
+    double gamma = 1;
+};
+
+struct PinRow {
+    std::string scenario;
+    double from = 0, to = 0;
+    std::optional<double> time;
+};
+
+const KeyBlock& pin_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("pin", "Runs the scenario with another gamma (a test analysis).");
+        k.add_real("gamma").positive().default_value(1.0).unit("doublings/yr").doc("The gamma to run with.");
+        return k;
+    }();
+    return b;
+}
+
+const TableDef pin_table{"pin",
+                         {{"scenario", "", "the scenario", CellKind::text},
+                          {"from", "doublings/yr", "gamma as declared"},
+                          {"to", "doublings/yr", "gamma it ran with"},
+                          {"time", "yr", "time to the first target"}},
+                         true};
+
+class Pin final : public Analysis {
+public:
+    [[nodiscard]] const std::string& key() const override { return key_; }
+    [[nodiscard]] const KeyBlock& keys() const override { return pin_keys(); }
+    [[nodiscard]] std::vector<const TableDef*> tables() const override { return {&pin_table}; }
+    [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
+                                                           ScenarioSpec&) const override {
+        if (!r.expect(n, YAML::NodeType::Map, "a map for 'pin'")) return nullptr;
+        r.check_keys(n, pin_keys(), "'pin'");
+        auto s = std::make_shared<PinSpec>();
+        s->kind = this;
+        s->mark = r.mark(n);
+        if (const YAML::Node g = n["gamma"]) {
+            const auto v = r.real_key(g, "pin.gamma", pin_keys().at("gamma"));
+            if (!v) return nullptr;
+            s->gamma = *v;
+        }
+        return s;
+    }
+    [[nodiscard]] std::optional<ScenarioInstance> before_scenario(const AnalysisContext& ctx, const AnalysisSpec& spec,
+                                                                  const ScenarioInstance& inst,
+                                                                  std::any& state) const override {
+        const auto& p = dynamic_cast<const PinSpec&>(spec);
+        state = inst.spec->efficiency.selection.params.real("gamma");
+        const Assignment a{"efficiency.gamma", plugin::Value{p.gamma}, "", p.mark};
+        ScenarioInstance pinned = ctx.models.with_parameters(*inst.spec, {a}, inst.spec->name, false);
+        auto spec_copy = std::make_shared<ScenarioSpec>(*pinned.spec);
+        spec_copy->analyses = inst.spec->analyses;
+        pinned.spec = spec_copy.get();
+        pinned.owned = std::move(spec_copy);
+        return pinned;
+    }
+    void after_scenario(const AnalysisContext&, const AnalysisSpec& spec, const ScenarioResult& base,
+                        const std::any& state, TableSet& tables) const override {
+        auto out = std::make_unique<TypedRows<PinRow>>(
+            pin_table, [](const PinRow& r, std::vector<Cell>& c) {
+                c.emplace_back(r.scenario);
+                c.emplace_back(r.from);
+                c.emplace_back(r.to);
+                c.push_back(r.time ? Cell{*r.time} : Cell{});
+            });
+        out->rows.push_back({base.spec->name, std::any_cast<double>(state), dynamic_cast<const PinSpec&>(spec).gamma,
+                             base.targets.at(0).time});
+        tables.push_back(std::move(out));
+    }
+
+private:
+    std::string key_ = "pin";
+};
+
+const Pin pin_module;
+
 AnalysisKinds with_stretch() {
     AnalysisKinds kinds = builtin_analyses();
     kinds.push_back(&stretch_module);
+    kinds.push_back(&pin_module);
     return kinds;
 }
 
@@ -217,5 +299,59 @@ TEST_CASE("analysis module: its rows reach the collecting sink and the results d
     std::ostringstream table;
     print_table(w.report(), table);
     CHECK_THAT(table.str(), Catch::Contains("stretch: 2 row(s) in stretch.csv"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("analysis module: before_scenario puts another scenario in its place, and a table can go to summary.json") {
+    const std::string text = R"(racesim: 1
+horizon: 200
+defaults:
+  efficiency: {type: continuous-doubling, gamma: 1.5, E0: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1}
+  reference: relative-loss
+  targets: {relative: [0.7]}
+scenarios:
+  - name: pinned
+    pin: {gamma: 0.75}
+  - name: declared
+    efficiency: {gamma: 0.75}
+  - name: plain
+)";
+    Diagnostics d;
+    auto ex = load_with(text, d, with_stretch());
+    REQUIRE(ex);
+    const RunResult res = run_experiment(models(), *ex);
+    REQUIRE(res.scenarios.size() == 3);
+    // The pinned scenario ran with gamma = 0.75: the same computation as the one declared so,
+    // so its time is the same double; the plain one (gamma = 1.5) is reached sooner.
+    const auto t_pinned = res.scenarios[0].targets.at(0).time, t_declared = res.scenarios[1].targets.at(0).time;
+    REQUIRE(t_pinned);
+    REQUIRE(t_declared);
+    CHECK(*t_pinned == *t_declared);
+    CHECK(*res.scenarios[2].targets.at(0).time < *t_pinned);
+    CHECK(res.scenarios[0].spec->name == "pinned");
+    // The state before_scenario left reaches after_scenario: the declared gamma.
+    const auto* rows = rows_of<PinRow>(res.tables);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK((*rows)[0].from == 1.5);
+    CHECK((*rows)[0].to == 0.75);
+    CHECK((*rows)[0].time == t_pinned);
+
+    const auto dir = std::filesystem::temp_directory_path() / "racesim-test-analysis-pin";
+    std::filesystem::remove_all(dir);
+    ResultsWriter w(*ex, dir, false);
+    (void)run_experiment(models(), *ex, w);
+    const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
+    REQUIRE(summary.contains("pin"));
+    REQUIRE(summary["pin"].size() == 1);
+    CHECK(summary["pin"][0]["scenario"] == "pinned");
+    CHECK(summary["pin"][0]["from"] == 1.5);
+    CHECK(summary["pin"][0]["to"] == 0.75);
+    CHECK(summary["pin"][0]["time"].get<double>() == *t_pinned);
+    CHECK(summary["pin_csv"] == "pin.csv");
+    // A table without in_summary stays out of it.
+    CHECK_FALSE(summary.contains("stretch"));
     std::filesystem::remove_all(dir);
 }

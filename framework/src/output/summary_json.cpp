@@ -126,6 +126,34 @@ ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     return j;
 }
 
+/// An analysis table's rows as an array of objects keyed by column name.
+ordered_json table_json(const TableRows& rows) {
+    const TableDef& def = rows.table();
+    ordered_json a = ordered_json::array();
+    std::vector<Cell> cells;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        rows.cells(i, cells);
+        ordered_json o = ordered_json::object();
+        for (std::size_t k = 0; k < cells.size() && k < def.columns.size(); ++k) {
+            const std::string name(def.columns[k].name);
+            const Cell& c = cells[k];
+            if (std::holds_alternative<std::monostate>(c))
+                o[name] = nullptr;
+            else if (const auto* x = std::get_if<double>(&c))
+                o[name] = std::isfinite(*x) ? ordered_json(*x) : ordered_json(nullptr);
+            else if (const auto* n = std::get_if<std::int64_t>(&c))
+                o[name] = *n;
+            else if (const auto& w = std::get<std::string>(c); def.columns[k].kind == CellKind::word &&
+                                                                (w == "true" || w == "false"))
+                o[name] = w == "true";
+            else
+                o[name] = w;
+        }
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
 ordered_json comparison_json(const Comparison& c) {
     ordered_json j;
     j["a"] = c.a;
@@ -286,6 +314,7 @@ ordered_json summary_json(const RunReport& r) {
     }
     for (const auto& [table, rows] : r.tables)
         if (rows) j[std::string(table->name) + "_csv"] = std::string(table->name) + ".csv";
+    for (const auto& t : r.summary_tables) j[std::string(t->table().name)] = table_json(*t);
     if (!r.monte_carlo.empty()) {
         ordered_json mcs = ordered_json::array();
         for (const auto& mc : r.monte_carlo) mcs.push_back(monte_carlo_json(mc));

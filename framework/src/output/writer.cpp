@@ -81,6 +81,11 @@ std::string RunReporter::add(const ScenarioResult& r) {
                                 [&](const auto& have) { return have.first == &t->table(); });
         if (pos == report_.tables.end()) pos = report_.tables.insert(pos, {&t->table(), 0});
         pos->second += t->size();
+        if (!t->table().in_summary) continue;
+        auto& kept = report_.summary_tables;
+        auto have = std::find_if(kept.begin(), kept.end(), [&](const auto& k) { return &k->table() == &t->table(); });
+        if (have == kept.end()) have = kept.insert(have, std::shared_ptr<TableRows>(t->empty_copy()));
+        (*have)->append(*t);
     }
 
     const bool swept = !sc.sweep.empty();

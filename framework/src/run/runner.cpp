@@ -1,6 +1,7 @@
 #include "racesim/run/runner.hpp"
 
 #include <algorithm>
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -21,6 +22,11 @@ namespace racesim {
 const Analysis& analysis_of(const AnalysisSpec& spec) {
     if (const auto* a = dynamic_cast<const Analysis*>(spec.kind)) return *a;
     throw std::logic_error("racesim: an analysis spec whose kind is not an analysis module");
+}
+
+std::optional<ScenarioInstance> Analysis::before_scenario(const AnalysisContext&, const AnalysisSpec&,
+                                                          const ScenarioInstance&, std::any&) const {
+    return std::nullopt;
 }
 
 namespace {
@@ -245,18 +251,24 @@ namespace {
 /// found, and the rows of its analyses.
 ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::size_t i, bool keep) {
     ScenarioInstance inst = models.expand(ex, i);
-    const ScenarioSpec& sc = *inst.spec;
-    for (const auto& c : ex.comparisons) keep = keep || c.a == sc.name || c.b == sc.name;
+    for (const auto& c : ex.comparisons) keep = keep || c.a == inst.spec->name || c.b == inst.spec->name;
+    const AnalysisContext ctx{models, ex};
+    const auto analyses = inst.spec->analyses;  // kept: the scenario that runs may be another
+    std::vector<std::any> states(analyses.size());
+    for (std::size_t k = 0; k < analyses.size(); ++k)
+        if (auto other = analysis_of(*analyses[k]).before_scenario(ctx, *analyses[k], inst, states[k]))
+            inst = std::move(*other);
     ScenarioResult res;
-    if (!sc.solve) {
+    if (!inst.spec->solve) {
         res = run_scenario(ex, inst, keep);
     } else {
-        SolveResult s = solve(models, ex, sc);
+        SolveResult s = solve(models, ex, *inst.spec);
         if (s.found) {
             const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
-            auto solved = std::make_shared<ScenarioSpec>(with_parameters(sc, {a}, sc.name, false));
-            solved->solve = sc.solve;
-            solved->analyses = sc.analyses;
+            const ScenarioSpec& from = *inst.spec;
+            auto solved = std::make_shared<ScenarioSpec>(with_parameters(from, {a}, from.name, false));
+            solved->solve = from.solve;
+            solved->analyses = from.analyses;
             Model m = models.build(*solved);
             const ScenarioSpec* p = solved.get();
             inst = ScenarioInstance{p, std::move(solved), inst.declared, std::move(m)};
@@ -266,9 +278,8 @@ ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::si
         res.solve = std::move(s);
     }
     res.index = i;
-    const AnalysisContext ctx{models, ex};
-    for (const auto& a : res.spec->analyses)
-        if (auto rows = analysis_of(*a).after_scenario(ctx, *a, res)) res.tables.push_back(std::move(rows));
+    for (std::size_t k = 0; k < analyses.size(); ++k)
+        analysis_of(*analyses[k]).after_scenario(ctx, *analyses[k], res, states[k], res.tables);
     return res;
 }
 

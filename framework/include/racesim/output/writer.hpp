@@ -58,6 +58,8 @@ struct RunReport {
     std::vector<SweepStats> sweeps;
     /// The rows of each analysis table written (<name>.csv), in order of first appearance.
     std::vector<std::pair<const TableDef*, std::size_t>> tables;
+    /// The rows of the tables that also go to summary.json (TableDef::in_summary), collected.
+    std::vector<std::shared_ptr<TableRows>> summary_tables;
     bool solves = false;
     std::vector<Comparison> comparisons;
     std::vector<MonteCarloResult> monte_carlo;

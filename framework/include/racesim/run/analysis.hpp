@@ -9,6 +9,7 @@
 // columns its table declares. The results-directory writer writes table T to T.csv.
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,8 +23,9 @@
 
 namespace racesim {
 
-struct ScenarioResult;  // racesim/run/results.hpp
-class ModelBuilder;     // racesim/model/model.hpp
+struct ScenarioResult;    // racesim/run/results.hpp
+struct ScenarioInstance;  // racesim/model/model.hpp
+class ModelBuilder;       // racesim/model/model.hpp
 
 /// How a cell is written in CSV: a number (shortest round trip; empty when absent), an integer,
 /// text (quoted when it needs it) or a word (written as it is: "true", "false").
@@ -42,6 +44,9 @@ struct TableColumn {
 struct TableDef {
     std::string_view name;  ///< "sensitivity": the file sensitivity.csv, summary.json's "sensitivity_csv"
     std::vector<TableColumn> columns;
+    /// The rows also appear in summary.json, as the array "<name>" of objects keyed by column
+    /// name (numbers as numbers, absent cells as null, words true/false as booleans).
+    bool in_summary = false;
 };
 
 /// Rows of one analysis table, in the analysis's own row type (TypedRows).
@@ -93,6 +98,9 @@ template <class Row, class Tables>
     return nullptr;
 }
 
+/// The rows an analysis adds, one TableRows per table it writes to.
+using TableSet = std::vector<std::shared_ptr<const TableRows>>;
+
 /// What an analysis sees of the run.
 struct AnalysisContext {
     const ModelBuilder& models;
@@ -100,15 +108,24 @@ struct AnalysisContext {
 };
 
 /// An analysis module: the configuration half plus what it does in a run.
+///
+/// For each scenario that has its block, in the thread that runs the scenario: before_scenario
+/// (which may put another scenario in its place, as a goal seek does with the scenario at the
+/// value found), then the scenario runs, then after_scenario with the result. What
+/// before_scenario leaves in `state` is handed to after_scenario. Both throw like the runner
+/// (RunError, ConfigError).
 class Analysis : public AnalysisKind {
 public:
-    /// Its table, or null when it writes none.
-    [[nodiscard]] virtual const TableDef* table() const = 0;
-    /// After scenario `base` ran (the spec it ran with: base.spec), in the thread that ran it:
-    /// the rows it adds to its table, or null. Throws like the runner (RunError, ConfigError).
-    [[nodiscard]] virtual std::unique_ptr<TableRows> after_scenario(const AnalysisContext& ctx,
-                                                                    const AnalysisSpec& spec,
-                                                                    const ScenarioResult& base) const = 0;
+    /// The tables it writes (none, one or several): each is T.csv in a results directory.
+    [[nodiscard]] virtual std::vector<const TableDef*> tables() const = 0;
+    /// Before scenario `inst` runs: the scenario to run instead, or nullopt to run `inst`.
+    [[nodiscard]] virtual std::optional<ScenarioInstance> before_scenario(const AnalysisContext& ctx,
+                                                                          const AnalysisSpec& spec,
+                                                                          const ScenarioInstance& inst,
+                                                                          std::any& state) const;
+    /// After the scenario ran (the spec it ran with: base.spec): appends its rows to `out`.
+    virtual void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& spec, const ScenarioResult& base,
+                                const std::any& state, TableSet& out) const = 0;
 };
 
 /// The analyses of a scenario as modules (the kind of each of its specs).

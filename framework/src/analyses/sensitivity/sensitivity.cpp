@@ -77,7 +77,7 @@ class Sensitivity final : public Analysis {
 public:
     [[nodiscard]] const std::string& key() const override { return key_; }
     [[nodiscard]] const KeyBlock& keys() const override { return sensitivity_keys(); }
-    [[nodiscard]] const TableDef* table() const override { return &table_def; }
+    [[nodiscard]] std::vector<const TableDef*> tables() const override { return {&table_def}; }
 
     [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
                                                            ScenarioSpec& base) const override {
@@ -116,9 +116,8 @@ public:
         return s;
     }
 
-    [[nodiscard]] std::unique_ptr<TableRows> after_scenario(const AnalysisContext& ctx,
-                                                            const AnalysisSpec& analysis_spec,
-                                                            const ScenarioResult& base) const override {
+    void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analysis_spec, const ScenarioResult& base,
+                        const std::any&, TableSet& tables) const override {
         const auto& spec = dynamic_cast<const SensitivitySpec&>(analysis_spec);
         const ModelBuilder& models = ctx.models;
         const Experiment& ex = ctx.experiment;
@@ -192,7 +191,7 @@ public:
                 rows.push_back(std::move(r));
             }
         }
-        return out;
+        tables.push_back(std::move(out));
     }
 
 private:
