@@ -1,6 +1,7 @@
 // Sweeps, goal seek, sensitivity and comparisons, checked against closed forms (docs/model.md) and
 // hand-computed values.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -472,4 +473,31 @@ TEST_CASE("closed-form fast path: the same times as the ODE, and refused without
              d3));
     CHECK_THAT(messages(d3), Catch::Contains("t.yaml:3:18: error: solver.method 'closed-form' needs a reference for "
                                              "every scenario, and scenario 'x' has none"));
+}
+
+TEST_CASE("paired comparison: shares first, differences over the samples both reach, targets by label") {
+    const double inf = std::numeric_limits<double>::infinity();
+    // Five samples of target "x" (A's second target, B's first) and a target only A has.
+    const std::vector<std::vector<double>> a{{1, 1, 1, 1, 1}, {1, 2, 3, inf, inf}};
+    const std::vector<std::vector<double>> b{{2, 2, 3, 1, inf}};
+    const PairedComparison p = paired_comparison({"only-a", "x"}, a, {"x"}, b, {0.0, 0.5, 1.0});
+    CHECK(p.n == 5);
+    REQUIRE(p.targets.size() == 1);
+    const PairedTarget& t = p.targets[0];
+    CHECK(t.label == "x");
+    CHECK(t.a_first == 1);  // sample 0: 1 < 2
+    CHECK(t.b_first == 1);  // sample 3: A never reaches it, B at 1
+    CHECK(t.ties == 3);     // samples 1, 2 (equal times) and 4 (neither reaches it)
+    CHECK(t.both_reached == 3);
+    REQUIRE(t.mean);
+    CHECK(*t.mean == Approx(-1.0 / 3).epsilon(1e-15));  // (-1 + 0 + 0) / 3
+    REQUIRE(t.quantiles.size() == 3);
+    CHECK(t.quantiles[0].second == -1);
+    CHECK(t.quantiles[1].second == 0);
+    CHECK(t.quantiles[2].second == 0);
+    CHECK_THROWS_AS(paired_comparison({"x"}, {{1, 2}}, {"x"}, {{1, 2, 3}}, {0.5}), std::invalid_argument);
+    // Type 7: h = (n - 1) p between order statistics.
+    CHECK(quantile_type7({1, 2, 4, 8}, 0.5) == 3);
+    CHECK(quantile_type7({1, 2, 4, 8}, 0.9) == Approx(4 + 0.7 * 4).epsilon(1e-15));
+    CHECK(quantile_type7({7}, 0.3) == 7);
 }

@@ -1,5 +1,6 @@
 #include "racesim/analysis/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -57,6 +58,61 @@ Comparison compare(const Series& a, const Series& b) {
         if (!seen) c.targets.push_back(TargetDifference{tb.label, std::nullopt, tb.time, std::nullopt});
     }
     return c;
+}
+
+double quantile_type7(const std::vector<double>& sorted, double p) {
+    if (sorted.empty()) throw std::invalid_argument("quantile of no values");
+    const double h = static_cast<double>(sorted.size() - 1) * p;
+    const auto lo = static_cast<std::size_t>(std::floor(h)), hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
+                                   const std::vector<std::vector<double>>& times_a,
+                                   const std::vector<std::string>& labels_b,
+                                   const std::vector<std::vector<double>>& times_b,
+                                   const std::vector<double>& probabilities) {
+    PairedComparison out;
+    const std::size_t n = times_a.empty() ? 0 : times_a.front().size();
+    for (const auto& t : times_a)
+        if (t.size() != n) throw std::invalid_argument("paired comparison: targets with different sample counts");
+    for (const auto& t : times_b)
+        if (t.size() != n)
+            throw std::invalid_argument("paired comparison: " + std::to_string(t.size()) + " samples against " +
+                                        std::to_string(n));
+    out.n = n;
+    std::vector<double> d;
+    for (std::size_t ka = 0; ka < labels_a.size(); ++ka) {
+        const auto kb = std::find(labels_b.begin(), labels_b.end(), labels_a[ka]) - labels_b.begin();
+        if (static_cast<std::size_t>(kb) == labels_b.size()) continue;
+        const auto& ta = times_a[ka];
+        const auto& tb = times_b[static_cast<std::size_t>(kb)];
+        PairedTarget p;
+        p.label = labels_a[ka];
+        p.n = n;
+        d.clear();
+        double sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (ta[i] < tb[i])
+                ++p.a_first;
+            else if (tb[i] < ta[i])
+                ++p.b_first;
+            else
+                ++p.ties;
+            if (std::isfinite(ta[i]) && std::isfinite(tb[i])) {
+                d.push_back(ta[i] - tb[i]);
+                sum += d.back();
+            }
+        }
+        p.both_reached = d.size();
+        if (!d.empty()) {
+            p.mean = sum / static_cast<double>(d.size());
+            std::sort(d.begin(), d.end());
+            for (const double q : probabilities) p.quantiles.emplace_back(q, quantile_type7(d, q));
+        }
+        out.targets.push_back(std::move(p));
+    }
+    return out;
 }
 
 }  // namespace racesim

@@ -378,6 +378,12 @@ const KeyBlock& sample_keys() {
             .at_least(0)
             .unit("yr")
             .doc("Times at which to report P(target reached); within the scenario's horizon.");
+        k.add_list("bands", ParamType::real)
+            .in_range(Bound{0, false}, Bound{100, false})
+            .unit("%")
+            .doc("Percentiles of C, L and R to record at each output time, in bands.csv (a fan chart), "
+                 "e.g. [5, 25, 50, 75, 95]; exact (every sample's trajectory is kept: 24 bytes per sample "
+                 "and output time).");
         return k;
     }();
     return b;

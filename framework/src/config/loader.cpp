@@ -1414,6 +1414,26 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             }
         }
     }
+    if (const YAML::Node bs = n["bands"]) {
+        if (!expect(bs, YAML::NodeType::Sequence, "a list of percentiles for sample.bands, e.g. [5, 25, 50, 75, 95]"))
+            return std::nullopt;
+        for (const auto& b : bs) {
+            auto x = real(b, "sample.bands");
+            if (!x) {
+                ok = false;
+            } else if (!sk.at("bands").param.admits(*x)) {
+                d_.error(mark(b), "sample.bands: percentile " + b.Scalar() +
+                                      " lies outside (0, 100); write percentiles, e.g. [5, 25, 50, 75, 95]");
+                ok = false;
+            } else if (std::find(s.bands.begin(), s.bands.end(), *x) != s.bands.end()) {
+                d_.error(mark(b), "sample.bands: percentile " + b.Scalar() + " is listed twice");
+                ok = false;
+            } else {
+                s.bands.push_back(*x);
+            }
+        }
+        std::sort(s.bands.begin(), s.bands.end());
+    }
     if (!ok) return std::nullopt;
     return s;
 }

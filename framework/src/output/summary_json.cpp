@@ -176,6 +176,24 @@ ordered_json comparison_json(const Comparison& c) {
     j["C_ratio_final"] = c.rows.empty() ? ordered_json(nullptr) : ordered_json(c.rows.back().C_ratio);
     j["rows"] = c.rows.size();
     j["unmatched_times"] = c.unmatched_times;
+    if (c.paired) {
+        const PairedComparison& p = *c.paired;
+        const auto n = static_cast<double>(p.n);
+        ordered_json pt = ordered_json::array();
+        for (const auto& t : p.targets) {
+            ordered_json q = ordered_json::object();
+            for (const auto& [prob, v] : t.quantiles) q[fmt::format("p{}", std::lround(prob * 100))] = v;
+            pt.push_back({{"target", t.label},
+                          {"both_reached", t.both_reached},
+                          {"a_first", static_cast<double>(t.a_first) / n},
+                          {"b_first", static_cast<double>(t.b_first) / n},
+                          {"ties", static_cast<double>(t.ties) / n},
+                          {"mean_difference", opt(t.mean)},
+                          {"difference_quantiles", q}});
+        }
+        j["paired"] = {{"seed", p.seed}, {"samples", p.n}, {"targets", pt}};
+    }
+    if (!c.unpaired.empty()) j["unpaired"] = c.unpaired;
     return j;
 }
 

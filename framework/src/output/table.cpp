@@ -22,6 +22,23 @@ void print_comparison(const Comparison& c, std::ostream& os) {
     if (c.min_C_ratio)
         fmt::print(os, "  C_a/C_b: min {:.6g} at t = {:.6g} yr, max {:.6g} at t = {:.6g} yr, final {:.6g}\n",
                    *c.min_C_ratio, *c.min_C_ratio_t, *c.max_C_ratio, *c.max_C_ratio_t, c.rows.back().C_ratio);
+    if (!c.unpaired.empty()) fmt::print(os, "  not paired: {}\n", c.unpaired);
+    if (!c.paired) return;
+    const PairedComparison& p = *c.paired;
+    fmt::print(os, "  paired over {} samples (seed {}): a - b per sample\n", p.n, p.seed);
+    const auto n = static_cast<double>(p.n);
+    for (const auto& d : p.targets) {
+        fmt::print(os, "  {:<14} a first {:.4f}  b first {:.4f}", d.label, static_cast<double>(d.a_first) / n,
+                   static_cast<double>(d.b_first) / n);
+        if (d.both_reached) {
+            fmt::print(os, "  median {:.4g}  90% range {:.4g} to {:.4g} yr", d.quantiles[3].second,
+                       d.quantiles[0].second, d.quantiles[6].second);
+            if (d.both_reached < d.n) fmt::print(os, " (both reached in {})", d.both_reached);
+        } else {
+            fmt::print(os, "  never both reached");
+        }
+        fmt::print(os, "\n");
+    }
 }
 
 void print_table(const RunReport& r, std::ostream& os) {

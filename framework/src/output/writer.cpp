@@ -76,17 +76,7 @@ std::string RunReporter::add(const ScenarioResult& r) {
     std::string csv;
     if (!r.trajectory.empty()) csv = csv_name(sc.name);
     if (r.solve) report_.solves = true;
-    for (const auto& t : r.tables) {
-        auto pos = std::find_if(report_.tables.begin(), report_.tables.end(),
-                                [&](const auto& have) { return have.first == &t->table(); });
-        if (pos == report_.tables.end()) pos = report_.tables.insert(pos, {&t->table(), 0});
-        pos->second += t->size();
-        if (!t->table().in_summary) continue;
-        auto& kept = report_.summary_tables;
-        auto have = std::find_if(kept.begin(), kept.end(), [&](const auto& k) { return &k->table() == &t->table(); });
-        if (have == kept.end()) have = kept.insert(have, std::shared_ptr<TableRows>(t->empty_copy()));
-        (*have)->append(*t);
-    }
+    add_tables(r.tables);
 
     const bool swept = !sc.sweep.empty();
     if (swept) add_scenario(stats_of(sc.origin), r);
@@ -109,6 +99,20 @@ std::string RunReporter::add(const ScenarioResult& r) {
     report_.listed.push_back(std::move(kept));
     report_.csv.push_back(csv);
     return csv;
+}
+
+void RunReporter::add_tables(const std::vector<std::shared_ptr<const TableRows>>& tables) {
+    for (const auto& t : tables) {
+        auto pos = std::find_if(report_.tables.begin(), report_.tables.end(),
+                                [&](const auto& have) { return have.first == &t->table(); });
+        if (pos == report_.tables.end()) pos = report_.tables.insert(pos, {&t->table(), 0});
+        pos->second += t->size();
+        if (t->table().in_summary) append_rows(report_.summary_tables, *t);
+    }
+}
+
+void RunReporter::monte_carlo(const MonteCarloResult& mc) {
+    add_tables(mc.tables);
 }
 
 SweepStats& RunReporter::stats_of(const std::string& swept) {
@@ -145,6 +149,11 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     if (!r.spec->sweep.empty()) w.sweep.row(r);
     if (r.solve) w.solve.row(r);
     for (const auto& t : r.tables) w.table(t->table()).rows(*t);
+}
+
+void ResultsWriter::monte_carlo(const MonteCarloResult& mc) {
+    reporter_.monte_carlo(mc);
+    for (const auto& t : mc.tables) impl_->table(t->table()).rows(*t);
 }
 
 void ResultsWriter::sweep_rows(const SweepRows& rows) {
@@ -197,6 +206,7 @@ RunSummary replay(const RunResult& r, RunSink& w) {
             for (std::size_t k = 0; k < t.size(); ++k) t[k] = mc.times[k][i];
             w.sample(*mc.spec, i, x, t);
         }
+        w.monte_carlo(mc);
     }
     RunSummary s;
     s.experiment = r.experiment;

@@ -7,6 +7,9 @@
 #include <limits>
 #include <map>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "batch.hpp"
 #include "ordered_pipeline.hpp"
 #include "racesim/config/scenario.hpp"
@@ -19,11 +22,130 @@ namespace racesim {
 
 namespace {
 
+/// Sample i's drawn values as assignments (no text: a sample has no name, and messages format
+/// the value).
+std::vector<Assignment> assignments_of(const SampleSpec& s, const std::vector<double>& x) {
+    std::vector<Assignment> as;
+    for (std::size_t j = 0; j < s.paths.size(); ++j)
+        as.push_back(Assignment{s.paths[j], plugin::Value{x[j]}, {}, s.dists[j].mark});
+    return as;
+}
+
+/// The exception in flight, as the RunError of sample i (an interruption stays one).
+std::exception_ptr sample_error(const ScenarioSpec& sc, std::size_t i) {
+    std::string msg;
+    try {
+        throw;
+    } catch (const Interrupted&) {
+        return std::current_exception();
+    } catch (const ConfigError& e) {
+        const auto& ds = e.diagnostics.errors();
+        msg = ds.empty() ? std::string(e.what()) : ds.front().message;
+    } catch (const std::exception& e) {
+        msg = e.what();
+    }
+    return std::make_exception_ptr(RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) +
+                                            " (seed " + std::to_string(sc.sample->seed) + "): " + msg));
+}
+
+// clang-format off
+const TableDef bands_table{"bands", {
+    {"scenario", "", "the sampled scenario", CellKind::text},
+    {"t", "yr", "an output time of the scenario"},
+    {"percentile", "%", "the percentile over the samples (sample.bands)"},
+    {"C", "PFLOP", "that percentile of the cumulative compute C(t)"},
+    {"L", "nats/token", "that percentile of the loss L(C(t))"},
+    {"R", "1", "that percentile of the relative loss L(C(t)) / L(C0)"},
+}};
+// clang-format on
+
+void render_band(const BandRow& b, std::vector<Cell>& out) {
+    out.emplace_back(b.scenario);
+    out.emplace_back(b.t);
+    out.emplace_back(b.percentile);
+    out.emplace_back(b.C);
+    out.emplace_back(b.L);
+    out.emplace_back(b.R);
+}
+
+/// At most this many sample-times in one scenario's bands: three doubles each are kept.
+constexpr std::size_t max_band_values = std::size_t{1} << 26;
+
+/// The bands of a scenario with `sample.bands`: every sample's trajectory on the scenario's
+/// output grid (C, L and R), kept, then at each output time the exact percentiles over the
+/// samples (type 7). The samples run in parallel; the result does not depend on the threads.
+std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                                       const std::function<void(std::size_t)>& done) {
+    const SampleSpec& s = *sc.sample;
+    const std::vector<double> grid = output_grid(ex, sc);
+    const std::size_t n = s.n, m = grid.size(), nb = s.bands.size();
+    if (n > max_band_values / m)
+        throw RunError("scenario '" + sc.name + "': sample.bands keeps every sample's trajectory, and " +
+                       std::to_string(n) + " samples x " + std::to_string(m) + " output times is more than " +
+                       std::to_string(max_band_values) + " (" + std::to_string(max_band_values * 24 >> 20) +
+                       " MiB); use fewer samples or a coarser output.every");
+    std::vector<double> C(n * m), L(n * m), R(n * m);  // time-major: [j·n + i]
+    struct Trajectory {
+        std::size_t i = 0;
+        std::vector<double> C, L, R;
+    };
+    detail::ordered_parallel<Trajectory>(
+        n,
+        [&](std::size_t i) {
+            check_interrupt();
+            const ScenarioInstance inst = models.with_parameters(sc, assignments_of(s, draw(s, i)), sc.name, false);
+            const Model& md = inst.model;
+            const std::vector<double> u = log_ratios_at(ex, inst, grid);
+            Trajectory out{i, std::vector<double>(m), std::vector<double>(m), std::vector<double>(m)};
+            for (std::size_t j = 0; j < m; ++j) {
+                const double log_C = md.log_C0 + u[j];
+                out.C[j] = std::exp(log_C);
+                out.L[j] = md.loss->loss(log_C);
+                out.R[j] = out.L[j] / md.L_start;
+                if (!std::isfinite(out.C[j]) || !std::isfinite(out.L[j]) || !std::isfinite(out.R[j]))
+                    throw RunError("at t = " + plugin::math::format(grid[j]) +
+                                   " yr its trajectory leaves the range of a double (ln(C/C0) = " +
+                                   plugin::math::format(u[j]) + "); shorten the horizon");
+            }
+            return out;
+        },
+        [&](const Trajectory& tr) {
+            for (std::size_t j = 0; j < m; ++j) {
+                C[j * n + tr.i] = tr.C[j];
+                L[j * n + tr.i] = tr.L[j];
+                R[j * n + tr.i] = tr.R[j];
+            }
+        },
+        [&](std::size_t i) { return sample_error(sc, i); },
+        [&](std::size_t k) {
+            if (done) done(k);
+        });
+    auto out = std::make_shared<TypedRows<BandRow>>(bands_table, render_band);
+    out->rows.resize(m * nb);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m), [&](const tbb::blocked_range<std::size_t>& r) {
+        std::vector<double> col(n);
+        for (std::size_t j = r.begin(); j != r.end(); ++j) {
+            for (std::size_t k = 0; k < nb; ++k) {
+                BandRow& row = out->rows[j * nb + k];
+                row.scenario = sc.name;
+                row.t = grid[j];
+                row.percentile = s.bands[k];
+            }
+            for (auto [values, member] : {std::pair{&C, &BandRow::C}, {&L, &BandRow::L}, {&R, &BandRow::R}}) {
+                std::copy_n(values->begin() + static_cast<std::ptrdiff_t>(j * n), n, col.begin());
+                std::sort(col.begin(), col.end());
+                for (std::size_t k = 0; k < nb; ++k) out->rows[j * nb + k].*member = quantile_type7(col, s.bands[k] / 100);
+            }
+        }
+    });
+    return out;
+}
+
 /// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
 void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                       const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
     const SampleSpec& s = *sc.sample;
-    const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
+    const std::size_t n = s.n, nt = sc.targets.size();
     struct Sample {
         std::size_t index;
         std::vector<double> x, times;
@@ -33,10 +155,7 @@ void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const Sc
         [&](std::size_t i) {
             check_interrupt();
             Sample out{i, draw(s, i), std::vector<double>(nt, std::numeric_limits<double>::infinity())};
-            std::vector<Assignment> as;  // no text: a sample has no name, and messages format the value
-            for (std::size_t j = 0; j < d; ++j)
-                as.push_back(Assignment{s.paths[j], plugin::Value{out.x[j]}, {}, s.dists[j].mark});
-            const auto t = target_times(ex, models.with_parameters(sc, as, sc.name, false));
+            const auto t = target_times(ex, models.with_parameters(sc, assignments_of(s, out.x), sc.name, false));
             for (std::size_t k = 0; k < nt; ++k)
                 if (t[k]) out.times[k] = *t[k];
             return out;
@@ -45,22 +164,7 @@ void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const Sc
             for (std::size_t k = 0; k < nt; ++k) r.times[k][smp.index] = smp.times[k];
             sink.sample(sc, smp.index, smp.x, smp.times);
         },
-        [&](std::size_t i) -> std::exception_ptr {
-            std::string msg;
-            try {
-                throw;
-            } catch (const Interrupted&) {
-                return std::current_exception();
-            } catch (const ConfigError& e) {
-                const auto& ds = e.diagnostics.errors();
-                msg = ds.empty() ? std::string(e.what()) : ds.front().message;
-            } catch (const std::exception& e) {
-                msg = e.what();
-            }
-            return std::make_exception_ptr(RunError("scenario '" + sc.name + "', Monte Carlo sample " +
-                                                    std::to_string(i) + " (seed " + std::to_string(s.seed) +
-                                                    "): " + msg));
-        },
+        [&](std::size_t i) { return sample_error(sc, i); },
         [&](std::size_t k) {
             if (done) done(k);
         });
@@ -69,7 +173,7 @@ void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const Sc
 }  // namespace
 
 MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                             const std::function<void(std::size_t)>& done) {
+                             const std::function<void(std::size_t)>& done, bool keep_times) {
     const SampleSpec& s = *sc.sample;
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
@@ -132,8 +236,13 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
     } else {
         sample_by_sample(models, ex, sc, sink, done, r);
     }
-    r.stats = monte_carlo_stats(sc, std::move(r.times));
-    r.times.clear();
+    if (keep_times) {
+        r.stats = monte_carlo_stats(sc, r.times);
+    } else {
+        r.stats = monte_carlo_stats(sc, std::move(r.times));
+        r.times.clear();
+    }
+    if (!s.bands.empty()) r.tables.push_back(bands(models, ex, sc, done));
     return r;
 }
 

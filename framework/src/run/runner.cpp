@@ -223,6 +223,19 @@ double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t) 
     return integrate(pb, opt).log_ratio.back();
 }
 
+std::vector<double> log_ratios_at(const Experiment& ex, const ScenarioInstance& sc, const std::vector<double>& times) {
+    const Model& m = sc.model;
+    if (ex.solver.closed_form && m.reference) {
+        std::vector<double> out;
+        out.reserve(times.size());
+        for (const double t : times) out.push_back(m.reference->log_compute_ratio(t));
+        return out;
+    }
+    IntegrationProblem pb = problem_of(sc, sc.spec->horizon, false);
+    pb.output_times = times;
+    return integrate(pb, options_of(ex)).log_ratio;
+}
+
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc) {
     const Model& m = sc.model;
     const IntegrationProblem pb = problem_of(sc, sc.spec->horizon, true);
@@ -348,7 +361,7 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 std::size_t work_units(const Experiment& ex) {
     std::size_t n = scenario_count(ex);
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) n += sc.sample->n;
+        if (sc.sample) n += sc.sample->n * (sc.sample->bands.empty() ? 1 : 2);  // bands: each sample again
     return n;
 }
 
@@ -440,14 +453,52 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         d = end;
     }
 
+    // A sampled scenario compared with another sampled with its seed keeps its samples' times
+    // for the paired comparison (one double per sample and target).
+    auto paired_with = [&](const ScenarioSpec& a, const std::string& other) {
+        for (const auto& b : ex.scenarios)
+            if (b.name == other && b.sample && a.sample && b.sample->seed == a.sample->seed &&
+                b.sample->n == a.sample->n)
+                return &b;
+        return static_cast<const ScenarioSpec*>(nullptr);
+    };
+    std::map<std::string, std::vector<std::vector<double>>> kept_times;
     for (const auto& sc : ex.scenarios)
         if (sc.sample) {
-            r.monte_carlo.push_back(monte_carlo(models, ex, sc, sink, tick));
-            sink.monte_carlo(r.monte_carlo.back());
+            bool keep_times = false;
+            for (const auto& c : ex.comparisons)
+                keep_times = keep_times || (c.a == sc.name && paired_with(sc, c.b)) || (c.b == sc.name && paired_with(sc, c.a));
+            MonteCarloResult mc = monte_carlo(models, ex, sc, sink, tick, keep_times);
+            if (keep_times) kept_times[sc.name] = std::move(mc.times);
+            mc.times.clear();
+            sink.monte_carlo(mc);
+            mc.tables.clear();  // handed over: the sink keeps what it needs
+            r.monte_carlo.push_back(std::move(mc));
         }
+    const std::vector<double> probabilities{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+    auto labels = [](const ScenarioSpec& sc) {
+        std::vector<std::string> out;
+        for (const auto& t : sc.targets) out.push_back(target_label(t));
+        return out;
+    };
     for (const auto& c : ex.comparisons) {
         try {
             r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
+            for (const auto& a : ex.scenarios)
+                for (const auto& b : ex.scenarios)
+                    if (a.name == c.a && b.name == c.b && a.sample && b.sample && !paired_with(a, c.b))
+                        r.comparisons.back().unpaired =
+                            "sampled with different seeds or sample counts (seed " + std::to_string(a.sample->seed) +
+                            ", n " + std::to_string(a.sample->n) + " against seed " + std::to_string(b.sample->seed) +
+                            ", n " + std::to_string(b.sample->n) +
+                            "): give both the same sample.seed and sample.n for paired per-sample differences";
+            for (const auto& a : ex.scenarios)
+                if (const ScenarioSpec* b = a.name == c.a ? paired_with(a, c.b) : nullptr) {
+                    PairedComparison p = paired_comparison(labels(a), kept_times.at(a.name), labels(*b),
+                                                           kept_times.at(b->name), probabilities);
+                    p.seed = a.sample->seed;
+                    r.comparisons.back().paired = std::move(p);
+                }
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }

@@ -14,12 +14,7 @@ void CollectingSink::begin(const RunInfo& info) {
 }
 
 void CollectingSink::scenario(const ScenarioResult& r) {
-    for (const auto& t : r.tables) {
-        auto pos = std::find_if(result_.tables.begin(), result_.tables.end(),
-                                [&](const auto& have) { return &have->table() == &t->table(); });
-        if (pos == result_.tables.end()) pos = result_.tables.insert(pos, t->empty_copy());
-        (*pos)->append(*t);
-    }
+    for (const auto& t : r.tables) append_rows(result_.tables, *t);
     result_.scenarios.push_back(r);
 }
 
@@ -30,13 +25,14 @@ void CollectingSink::sweep_rows(const SweepRows& rows) {
 void CollectingSink::sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                             const std::vector<double>& times) {
     if (index == 0 || pending_.empty() || pending_.back().spec != &sc)
-        pending_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size())});
+        pending_.push_back(MonteCarloResult{&sc, {}, {}, std::vector<std::vector<double>>(times.size()), {}});
     MonteCarloResult& mc = pending_.back();
     mc.draws.insert(mc.draws.end(), x.begin(), x.end());
     for (std::size_t k = 0; k < times.size(); ++k) mc.times[k].push_back(times[k]);
 }
 
 void CollectingSink::monte_carlo(const MonteCarloResult& mc) {
+    for (const auto& t : mc.tables) append_rows(result_.tables, *t);
     MonteCarloResult kept = mc;
     // The samples of this scenario, collected as they came (none when it has no sample).
     for (auto it = pending_.begin(); it != pending_.end(); ++it)

@@ -51,6 +51,7 @@ struct SampleSpec {
     std::vector<double> cholesky;          ///< lower factor of the Gaussian copula's correlation, d x d
     std::vector<double> dates;             ///< yr: report P(reached by each date)
     Mark mark;
+    std::vector<double> bands;  ///< percentiles (0, 100), ascending: C, L, R quantiles per output time
 };
 
 /// Spearman rank correlation -> the Pearson correlation of the Gaussian copula that has it.

@@ -84,6 +84,8 @@ public:
     void scenario(const ScenarioResult& r) override { (void)add(r); }
     void sample(const ScenarioSpec&, std::size_t, const std::vector<double>&, const std::vector<double>&) override {}
     void sweep_rows(const SweepRows& rows) override;
+    /// Counts a sampled scenario's tables (its bands).
+    void monte_carlo(const MonteCarloResult& mc) override;
     /// Takes the comparisons, Monte Carlo statistics and timing of the finished run.
     void end(const RunSummary& summary) override;
 
@@ -96,6 +98,7 @@ public:
 private:
     SweepStats& stats_of(const std::string& swept);  ///< the summary of the declared sweep of that name
     std::string csv_name(const std::string& scenario);
+    void add_tables(const std::vector<std::shared_ptr<const TableRows>>& tables);
 
     std::unordered_set<std::string> csv_taken_;
     RunReport report_;
@@ -128,6 +131,8 @@ public:
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override;
     void sweep_rows(const SweepRows& rows) override;
+    /// A sampled scenario's tables (bands.csv).
+    void monte_carlo(const MonteCarloResult& mc) override;
     /// The run is complete: commit(summary).
     void end(const RunSummary& summary) override { commit(summary); }
 

@@ -9,6 +9,7 @@
 // columns its table declares. The results-directory writer writes table T to T.csv.
 #pragma once
 
+#include <algorithm>
 #include <any>
 #include <cstddef>
 #include <cstdint>
@@ -96,6 +97,15 @@ template <class Row, class Tables>
     for (const auto& t : tables)
         if (const auto* typed = dynamic_cast<const TypedRows<Row>*>(t.get())) return &typed->rows;
     return nullptr;
+}
+
+/// Appends `rows` to the entry of `tables` for its table, added (empty) at the end when there is
+/// none: a run's tables in order of first appearance.
+template <class Tables>
+void append_rows(Tables& tables, const TableRows& rows) {
+    auto pos = std::find_if(tables.begin(), tables.end(), [&](const auto& have) { return &have->table() == &rows.table(); });
+    if (pos == tables.end()) pos = tables.insert(pos, typename Tables::value_type(rows.empty_copy()));
+    (*pos)->append(rows);
 }
 
 /// The rows an analysis adds, one TableRows per table it writes to.

@@ -100,6 +100,15 @@ struct MonteCarloResult {
     /// Only in a RunResult (a streamed run hands them to its sink and keeps the statistics):
     std::vector<double> draws;               ///< n x d, row-major (d = sampled paths)
     std::vector<std::vector<double>> times;  ///< per target, per sample; +inf when not reached
+    /// With `sample.bands`: the percentiles of C, L and R at each output time (rows BandRow).
+    std::vector<std::shared_ptr<const TableRows>> tables;
+};
+
+/// A row of bands.csv: the given percentile, over a scenario's samples, of C, L and R at time t
+/// (each quantity's own percentile: the three need not come from one sample).
+struct BandRow {
+    std::string scenario;
+    double t = 0, percentile = 0, C = 0, L = 0, R = 0;
 };
 
 /// Consecutive scenarios of one sweep evaluated at once by the reference's vectorised closed

@@ -35,6 +35,10 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& sc, bo
 /// ln(C(t)/C0) of a scenario, integrated to t only (0 at t = 0).
 double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t);
 
+/// ln(C(t)/C0) of a scenario at each of `times` (ascending, within its horizon): its exact
+/// solution with `solver: {method: closed-form}`, else one integration to its horizon.
+std::vector<double> log_ratios_at(const Experiment& ex, const ScenarioInstance& sc, const std::vector<double>& times);
+
 /// Goal seek: the value of `sc.solve->path` in its bracket at which the target is reached at
 /// exactly `at` (TOMS 748 on ln C(at) - ln C_target, each evaluation a simulation to `at`).
 SolveResult solve(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
@@ -46,8 +50,10 @@ std::vector<std::optional<double>> target_times(const Experiment& ex, const Scen
 /// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB), handing each to
 /// `sink` in order; `done` is called (from any thread) with the number of samples finished.
 /// Throws RunError naming the first failing sample by index.
+/// With `keep_times` the result keeps every sample's times (MonteCarloResult::times), for a
+/// paired comparison. With `sample.bands` it also holds the bands table (bands.csv).
 MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                             const std::function<void(std::size_t)>& done = {});
+                             const std::function<void(std::size_t)>& done = {}, bool keep_times = false);
 
 /// The series of a result, for comparisons.
 Series series_of(const ScenarioResult& r);
