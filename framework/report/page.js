@@ -617,8 +617,33 @@
           }, [xs, ys], 260);
         });
       }
+      // Fan charts: the percentiles of R(t) and C(t) over the samples (bands.csv), nested bands
+      // from the outermost pair inwards, the median (when recorded) as a line.
+      const bandRows = objects(DATA.bands).filter((r) => r.scenario === mc.scenario);
+      if (bandRows.length) {
+        const color = PALETTE[S.monte_carlo.indexOf(mc) % PALETTE.length];
+        const ps = [...new Set(bandRows.map((r) => r.percentile))].sort((a, b) => a - b);
+        const ts = [...new Set(bandRows.map((r) => r.t))].sort((a, b) => a - b);
+        const at = new Map(bandRows.map((r) => [r.t + "|" + r.percentile, r]));
+        for (const [q, label, log] of [["R", "R = L/L(C₀)", false], ["C", "C (PFLOP), log scale", true]]) {
+          const box = el("div");
+          grid.append(el("div", { class: "chart", "data-chart": "mc-fan" },
+            el("div", { class: "chart-title", text: `${q}(t) over the samples: percentiles ${ps.join(", ")} (bands.csv)` }), box));
+          const cols = ps.map((p) => ts.map((t) => { const v = at.get(t + "|" + p)[q]; return log ? Math.log10(v) : v; }));
+          const series = [{ label: "t (yr)", value: (u, v) => fmt(v, 5) }];
+          ps.forEach((p) => series.push({ label: `p${p}`, stroke: p === 50 ? color : color + "88", width: p === 50 ? 2 : 1,
+            points: { show: false }, value: (u, v) => v === null ? "–" : fmt(log ? Math.pow(10, v) : v, 5) }));
+          const bands = [];
+          for (let k = 0; k < Math.floor(ps.length / 2); k++) bands.push({ series: [ps.length - k, k + 1], fill: color + "26" });
+          requestAnimationFrame(() => plot(box, {
+            ariaLabel: `fan chart of ${q} over the samples of ${mc.scenario}`,
+            scales: { x: { time: false }, y: log ? { range: padded } : { range: padded } },
+            axes: [{ label: "t (yr)", values: axisValues() }, yAxis(label, log, 70)],
+            series, bands,
+          }, [ts, ...cols], 280));
+        }
+      }
     }
-    // Bands (fan charts) and calendar dates will go here once results carry them.
   }
 
   // ---------- sensitivity ----------
@@ -684,6 +709,20 @@
     ], S.comparisons.flatMap((c) => (c.targets.length ? c.targets : [{}]).map((t) => ({
       pair: `${c.a} vs ${c.b}`, target: t.target || "–", time_a: t.time_a, time_b: t.time_b, difference: t.difference,
       max_gap: c.max_abs_R_gap !== undefined ? c.max_abs_R_gap : null, max_gap_t: c.max_abs_R_gap_at !== undefined ? c.max_abs_R_gap_at : null })))));
+    const paired = S.comparisons.filter((c) => c.paired);
+    if (paired.length) {
+      sec.append(el("h3", { text: "Paired over the samples (one seed): time a − time b per sample" }));
+      sec.append(sortableTable([
+        { key: "pair", label: "a vs b" }, { key: "target", label: "target" },
+        { key: "a_first", label: "share a first", num: true, fmt: (v) => fmt(v, 4) },
+        { key: "b_first", label: "share b first", num: true, fmt: (v) => fmt(v, 4) },
+        { key: "both", label: "both reach it", num: true, fmt: (v) => String(v) },
+        ...["p5", "p25", "p50", "p75", "p95"].map((q) => ({ key: q, label: q + " of a − b (yr)", num: true, fmt: (v) => fmt(v, 5) })),
+      ], paired.flatMap((c) => c.paired.targets.map((t) => Object.assign({
+        pair: `${c.a} vs ${c.b} (${c.paired.samples} samples, seed ${c.paired.seed})`, target: t.target,
+        a_first: t.a_first, b_first: t.b_first, both: t.both_reached }, t.difference_quantiles)))));
+    }
+    for (const c of S.comparisons.filter((c) => c.unpaired)) sec.append(el("p", { class: "note", text: `${c.a} vs ${c.b}: not paired: ${c.unpaired}` }));
     const grid = el("div", { class: "charts" });
     sec.append(grid);
     for (const c of S.comparisons) {

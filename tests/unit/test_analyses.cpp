@@ -1,10 +1,10 @@
 // Sweeps, goal seek, sensitivity and comparisons, checked against closed forms (docs/model.md) and
 // hand-computed values.
 #include <catch2/catch.hpp>
-#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "racesim/analyses/sensitivity.hpp"

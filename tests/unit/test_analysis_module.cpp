@@ -159,13 +159,12 @@ public:
     }
     void after_scenario(const AnalysisContext&, const AnalysisSpec& spec, const ScenarioResult& base,
                         const std::any& state, TableSet& tables) const override {
-        auto out = std::make_unique<TypedRows<PinRow>>(
-            pin_table, [](const PinRow& r, std::vector<Cell>& c) {
-                c.emplace_back(r.scenario);
-                c.emplace_back(r.from);
-                c.emplace_back(r.to);
-                c.push_back(r.time ? Cell{*r.time} : Cell{});
-            });
+        auto out = std::make_unique<TypedRows<PinRow>>(pin_table, [](const PinRow& r, std::vector<Cell>& c) {
+            c.emplace_back(r.scenario);
+            c.emplace_back(r.from);
+            c.emplace_back(r.to);
+            c.push_back(r.time ? Cell{*r.time} : Cell{});
+        });
         out->rows.push_back({base.spec->name, std::any_cast<double>(state), dynamic_cast<const PinSpec&>(spec).gamma,
                              base.targets.at(0).time});
         tables.push_back(std::move(out));

@@ -330,6 +330,35 @@ json report_data(const fs::path& dir, const ReportLimits& lim, std::vector<std::
                                         lim.samples, t["rows"].size(), t["total_rows"].get<std::size_t>()));
         data["samples"] = std::move(t);
     }
+    if (auto f = optional_file(dir, summary, "bands_csv")) {
+        // Every percentile at a thinned set of each scenario's output times (at most
+        // max_rows_per_scenario of them, evenly spread, the first and the last kept).
+        const std::vector<std::string> head = read_header(*f);
+        const std::size_t sc = column_index(head, "scenario"), tc = column_index(head, "t");
+        std::map<std::string, std::vector<std::string>> times;  // per scenario, its distinct times in order
+        scan_csv(*f, [&](std::size_t, const std::vector<std::string>& row) {
+            auto& ts = times[row[sc]];
+            if (ts.empty() || ts.back() != row[tc]) ts.push_back(row[tc]);
+        });
+        std::map<std::string, std::pair<Thinning, std::size_t>> thin;  // per scenario: the rule, the time index
+        std::size_t thinned = 0;
+        for (const auto& [name, ts] : times) {
+            thin.emplace(name, std::pair{Thinning(ts.size(), lim.max_rows_per_scenario), std::size_t{0}});
+            if (ts.size() > std::max<std::size_t>(lim.max_rows_per_scenario, 2)) ++thinned;
+        }
+        std::map<std::string, std::string> last_t;
+        json t = table(*f, [&](std::size_t, const std::vector<std::string>& row) {
+            auto& [rule, k] = thin.at(row[sc]);
+            auto& prev = last_t[row[sc]];
+            if (!prev.empty() && prev != row[tc]) ++k;
+            prev = row[tc];
+            return rule.keep(k);
+        });
+        if (thinned)
+            notes.push_back(fmt::format("bands.csv: {} scenario(s) thinned to at most {} output times", thinned,
+                                        lim.max_rows_per_scenario));
+        data["bands"] = std::move(t);
+    }
     if (summary.contains("comparisons") && summary["comparisons"].is_array()) {
         json cmp = json::array();
         for (const auto& c : summary["comparisons"]) {

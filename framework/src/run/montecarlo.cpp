@@ -2,13 +2,13 @@
 // instantiated and integrated to its targets only. Samples run in parallel (oneTBB) and are
 // handed to the sink in order; a draw depends only on (seed, index), so the results are the
 // same whatever the number of threads.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include "batch.hpp"
 #include "ordered_pipeline.hpp"
@@ -134,7 +134,8 @@ std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experim
             for (auto [values, member] : {std::pair{&C, &BandRow::C}, {&L, &BandRow::L}, {&R, &BandRow::R}}) {
                 std::copy_n(values->begin() + static_cast<std::ptrdiff_t>(j * n), n, col.begin());
                 std::sort(col.begin(), col.end());
-                for (std::size_t k = 0; k < nb; ++k) out->rows[j * nb + k].*member = quantile_type7(col, s.bands[k] / 100);
+                for (std::size_t k = 0; k < nb; ++k)
+                    out->rows[j * nb + k].*member = quantile_type7(col, s.bands[k] / 100);
             }
         }
     });

@@ -467,7 +467,8 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         if (sc.sample) {
             bool keep_times = false;
             for (const auto& c : ex.comparisons)
-                keep_times = keep_times || (c.a == sc.name && paired_with(sc, c.b)) || (c.b == sc.name && paired_with(sc, c.a));
+                keep_times =
+                    keep_times || (c.a == sc.name && paired_with(sc, c.b)) || (c.b == sc.name && paired_with(sc, c.a));
             MonteCarloResult mc = monte_carlo(models, ex, sc, sink, tick, keep_times);
             if (keep_times) kept_times[sc.name] = std::move(mc.times);
             mc.times.clear();

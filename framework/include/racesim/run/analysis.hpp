@@ -103,7 +103,8 @@ template <class Row, class Tables>
 /// none: a run's tables in order of first appearance.
 template <class Tables>
 void append_rows(Tables& tables, const TableRows& rows) {
-    auto pos = std::find_if(tables.begin(), tables.end(), [&](const auto& have) { return &have->table() == &rows.table(); });
+    auto pos =
+        std::find_if(tables.begin(), tables.end(), [&](const auto& have) { return &have->table() == &rows.table(); });
     if (pos == tables.end()) pos = tables.insert(pos, typename Tables::value_type(rows.empty_copy()));
     (*pos)->append(rows);
 }
