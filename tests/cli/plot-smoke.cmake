@@ -1,5 +1,6 @@
 # tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
-# sweep, a tornado chart, a comparison and a Monte Carlo histogram/CDF. Uses Debian's /usr/bin/python3 with matplotlib.
+# sweep (time to target, and the swept trajectories), a tornado chart, a comparison and a Monte
+# Carlo histogram/CDF and CDF overlay. Uses Debian's /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE "${WORK}/all.yaml" "racesim: 1
@@ -26,7 +27,8 @@ execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}/res
 if(NOT rc EQUAL 0)
   fail("tools/plot exit ${rc}: ${err}")
 endif()
-foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_ montecarlo-m-R=0.8)
+foreach(f trajectories sweeps-g sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_
+          montecarlo-m-R=0.8 montecarlo-cdf-R=0.8)
   foreach(ext png svg)
     set(p "${WORK}/fig/${f}.${ext}")
     if(NOT EXISTS "${p}")
