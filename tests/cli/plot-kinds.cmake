@@ -6,9 +6,8 @@
 #    start_year; --scenarios, --logx, --xlim, --quantity;
 #  - sweeps: Fig. 1's sweep coloured by gamma, with a colour bar;
 #  - montecarlo: the CDFs of two sampled scenarios in one figure;
-#  - fan: the Monte Carlo quantiles of configs/examples/monte-carlo.yaml (a fixture made from its
-#    samples by tests/cli/fixtures/make-bands.py, until racesim writes bands.csv), checked
-#    against the run: the median R(t) crosses 0.68 where the median time to R = 0.68 lies.
+#  - fan: the bands.csv of configs/examples/monte-carlo.yaml (sample.bands), checked against the
+#    run's own time quantiles: the median R(t) crosses 0.68 where the median time to R = 0.68 lies.
 # Uses Debian's /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
@@ -132,10 +131,8 @@ expect_figure("${WORK}/fig/mc/montecarlo-cdf-R=0.68" "small-fleet (n = 300" "lar
               "P(reached R = 0.68 by then)" "time (years)")
 expect_figure("${WORK}/fig/mc/montecarlo-small-fleet-R=0.68" "small-fleet")
 
-# Fan chart from the fixture bands.csv (comment lines dropped: the format has none).
-file(STRINGS "${SOURCE_DIR}/tests/cli/fixtures/bands-monte-carlo.csv" bands REGEX "^[^#]")
-list(JOIN bands "\n" text)
-file(WRITE "${WORK}/monte-carlo/bands.csv" "${text}\n")
+# Fan chart from the run's bands.csv.
+file(STRINGS "${WORK}/monte-carlo/bands.csv" bands)
 plot(all "${WORK}/monte-carlo" --out "${WORK}/fig/all")  # every kind with data: fan included
 expect_figure("${WORK}/fig/all/fan" "loss L (nats/token)" "median" "5–95 %" "25–75 %" "uncertain" "L = 0.68")
 foreach(f montecarlo-cdf-R=0.68 montecarlo-cdf-R=0.5 trajectories)
@@ -143,8 +140,8 @@ foreach(f montecarlo-cdf-R=0.68 montecarlo-cdf-R=0.5 trajectories)
 endforeach()
 plot(fanr "${WORK}/monte-carlo" --kind fan --quantity R --out "${WORK}/fig/fan")
 expect_figure("${WORK}/fig/fan/fan-R" "relative loss R = L/L(C₀)" "median")
-# The fixture agrees with the run it was made from: P(T <= t) = P(R(t) <= 0.68) per sample, so the
-# median of R(t) crosses 0.68 between the two grid times around the median time to R = 0.68.
+# The bands agree with the samples' times: P(T <= t) = P(R(t) <= 0.68) per sample, so the median
+# of R(t) crosses 0.68 between the two grid times around the median time to R = 0.68.
 file(READ "${WORK}/monte-carlo/summary.json" json)
 string(JSON p50 GET "${json}" monte_carlo 0 targets 0 time_quantiles p50)
 set(before "")
@@ -161,6 +158,6 @@ foreach(row IN LISTS bands)
   endif()
 endforeach()
 if(before STREQUAL "" OR after STREQUAL "" OR p50 LESS before OR p50 GREATER after)
-  fail("fixture median R(t) crosses 0.68 between ${before} and ${after} yr, the run's median time is ${p50} yr")
+  fail("bands.csv: the median R(t) crosses 0.68 between ${before} and ${after} yr, the run's median time is ${p50} yr")
 endif()
 racesim_finish()
