@@ -142,3 +142,46 @@ def test_unpaired_seeds_are_said(tmp_path, racesim_bin):
     assert "paired" not in c
     assert "seed 5, n 20 against seed 6, n 20" in c["unpaired"]
     assert not (tmp_path / "out" / "bands.csv").exists()
+
+
+def test_conditional_forecasts_match_pandas(tmp_path, racesim_bin, root):
+    """sample.conditions of configs/examples/monte-carlo.yaml (R = 0.68 reached by 6 yr): the
+    share that meets it and the distributions of every input and target time, over all samples
+    and over those that meet it, recomputed from samples.csv."""
+    p = cli_run(racesim_bin, root / "configs" / "examples" / "monte-carlo.yaml", tmp_path / "out")
+    assert p.returncode == 0, p.stderr
+    out = tmp_path / "out"
+    samples = pd.read_csv(out / "samples.csv")
+    rows = pd.read_csv(out / "conditional.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["conditional_csv"] == "conditional.csv"
+    assert len(summary["conditional"]) == len(rows) == 10  # (3 inputs + 2 targets) x (all, met)
+    time68 = samples["R=0.68 time"].where(samples["R=0.68 reached"], np.inf)
+    met = time68 <= 6
+    assert (rows.met == met.sum()).all() and met.sum() > 100
+    assert rows.share.iloc[0] == met.sum() / len(samples)
+    for _, r in rows.iterrows():
+        subset = samples[met] if r.given == "met" else samples
+        if r.quantity.endswith(" time"):
+            target = r.quantity[: -len(" time")]
+            v = subset[r.quantity].where(subset[f"{target} reached"], np.inf).to_numpy()
+        else:
+            v = subset[r.quantity].to_numpy()
+        assert r.samples == len(v)
+        finite = v[np.isfinite(v)]
+        assert r.reached == len(finite)
+        # Same doubles; the mean sums them in another order, the quantiles interpolate with
+        # another formula: 1e-12 relative. A quantile among the unreached (+inf) is empty.
+        assert r["mean"] == pytest.approx(finite.mean(), rel=1e-12)
+        s = np.sort(v)
+        for q in (5, 10, 25, 50, 75, 90, 95):
+            h = (len(s) - 1) * q / 100
+            if not np.isfinite(s[min(int(np.floor(h)) + 1, len(s) - 1)]):
+                assert np.isnan(r[f"p{q}"])
+            else:
+                assert r[f"p{q}"] == pytest.approx(np.percentile(finite if len(finite) == len(s) else s, q),
+                                                   rel=1e-12)
+    # Those that reach R = 0.68 within 6 yr had a faster efficiency growth: the conditional
+    # median gamma lies above the unconditional one.
+    g = rows[rows.quantity == "efficiency.gamma"].set_index("given")
+    assert g.loc["met", "p50"] > 1.5 * g.loc["all", "p50"]

@@ -67,6 +67,14 @@ double quantile_type7(const std::vector<double>& sorted, double p) {
     return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+std::optional<double> quantile_censored(const std::vector<double>& sorted, double p) {
+    if (sorted.empty()) throw std::invalid_argument("quantile of no values");
+    const double h = static_cast<double>(sorted.size() - 1) * p;
+    const auto hi = std::min(static_cast<std::size_t>(std::floor(h)) + 1, sorted.size() - 1);
+    if (!std::isfinite(sorted[hi])) return std::nullopt;
+    return quantile_type7(sorted, p);
+}
+
 PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
                                    const std::vector<std::vector<double>>& times_a,
                                    const std::vector<std::string>& labels_b,

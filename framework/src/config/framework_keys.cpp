@@ -356,6 +356,18 @@ const KeyBlock& distribution_keys() {
     return b;
 }
 
+const KeyBlock& condition_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("condition", "A condition on the samples: an item of sample.conditions.");
+        k.add_string("target").required().doc(
+            "A target of the scenario, by its label as in samples.csv: 'R=0.68' or 'loss=0.7'.");
+        k.add_real("by").required().at_least(0).unit("yr").doc(
+            "The samples that reach the target by this time (within the horizon) meet the condition.");
+        return k;
+    }();
+    return b;
+}
+
 const KeyBlock& sample_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("sample", "Monte Carlo over this scenario's parameters; not with 'sweep' or 'solve'.");
@@ -384,6 +396,9 @@ const KeyBlock& sample_keys() {
             .doc("Percentiles of C, L and R to record at each output time, in bands.csv (a fan chart), "
                  "e.g. [5, 25, 50, 75, 95]; exact (every sample's trajectory is kept: 24 bytes per sample "
                  "and output time).");
+        k.add_block("conditions", condition_keys(), KeyShape::block_list)
+            .doc("Conditional forecasts: for each condition, the share of samples that meet it and the "
+                 "distributions of the inputs and of the targets' times over those samples (conditional.csv).");
         return k;
     }();
     return b;
@@ -474,7 +489,7 @@ const KeyBlock& top_level_keys() {
 std::vector<const KeyBlock*> all_key_blocks() {
     return {&top_level_keys(),    &output_keys(),  &solver_keys(),       &scenario_keys(),    &defaults_keys(),
             &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &solve_keys(),
-            &solve_target_keys(), &sample_keys(),  &distribution_keys(), &compare_keys()};
+            &solve_target_keys(), &sample_keys(),  &condition_keys(),    &distribution_keys(), &compare_keys()};
 }
 
 // The analyses' keys go before `sample:` (and their blocks before sample's in the list), where

@@ -1434,6 +1434,51 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
         }
         std::sort(s.bands.begin(), s.bands.end());
     }
+    if (const YAML::Node cs = n["conditions"]) {
+        if (!expect(cs, YAML::NodeType::Sequence,
+                    "a list of conditions for sample.conditions, e.g. [{target: R=0.68, by: 6}]"))
+            return std::nullopt;
+        const KeyBlock& ck = condition_keys();
+        std::vector<std::string> labels;
+        for (const auto& t : base.targets) labels.push_back(target_label(t));
+        for (const auto& c : cs) {
+            if (!expect(c, YAML::NodeType::Map, "a condition {target: <label>, by: <yr>} in sample.conditions")) {
+                ok = false;
+                continue;
+            }
+            check_keys(c, ck, "a condition");
+            SampleSpec::Condition cond;
+            cond.mark = mark(c);
+            const YAML::Node target = c["target"], by = c["by"];
+            if (!target || !by) {
+                d_.error(mark(c), "a condition needs 'target' (a target's label, e.g. 'R=0.68') and 'by' (yr)");
+                ok = false;
+                continue;
+            }
+            if (!target.IsScalar()) {
+                d_.error(mark(target), "expected a target's label for condition.target, got " + describe(target));
+                ok = false;
+            } else if (auto it = std::find(labels.begin(), labels.end(), target.Scalar()); it == labels.end()) {
+                auto& e = d_.error(mark(target), "condition.target: the scenario has no target '" + target.Scalar() + "'");
+                if (auto sug = suggest(target.Scalar(), labels); !sug.empty()) note(e, "did you mean '" + sug + "'?");
+                note(e, "its targets: " + join(labels));
+                ok = false;
+            } else {
+                cond.target = static_cast<std::size_t>(it - labels.begin());
+            }
+            if (auto x = real_key(by, "condition.by", ck.at("by"))) {
+                if (*x > base.horizon) {
+                    d_.error(mark(by), "condition.by = " + by.Scalar() + " lies beyond the scenario's horizon (" +
+                                           plugin::math::format(base.horizon) + " yr)");
+                    ok = false;
+                }
+                cond.by = *x;
+            } else {
+                ok = false;
+            }
+            s.conditions.push_back(cond);
+        }
+    }
     if (!ok) return std::nullopt;
     return s;
 }

@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -21,6 +22,9 @@
 namespace racesim {
 
 namespace {
+
+/// The probabilities of the time quantiles in summary.json and conditional.csv.
+constexpr std::array<double, 7> quantile_probabilities{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /// Sample i's drawn values as assignments (no text: a sample has no name, and messages format
 /// the value).
@@ -142,6 +146,92 @@ std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experim
     return out;
 }
 
+// clang-format off
+const TableDef conditional_table{"conditional", {
+    {"scenario", "", "the sampled scenario", CellKind::text},
+    {"condition", "", "the condition: a target reached by a time", CellKind::text},
+    {"met", "samples", "samples that meet it", CellKind::integer},
+    {"share", "1", "met / n"},
+    {"quantity", "", "a sampled path, or a target's time ('<target> time')", CellKind::text},
+    {"given", "", "over all samples ('all') or over those that meet the condition ('met')", CellKind::word},
+    {"samples", "samples", "samples in the set", CellKind::integer},
+    {"reached", "samples", "for a time: samples of the set that reach the target; for an input: the set's samples",
+     CellKind::integer},
+    {"mean", "as the quantity", "the mean (for a time: over the samples that reach it)"},
+    {"p5", "as the quantity", "5th percentile (type 7; empty: among the samples that do not reach it)"},
+    {"p10", "as the quantity", "10th percentile"},
+    {"p25", "as the quantity", "25th percentile"},
+    {"p50", "as the quantity", "median"},
+    {"p75", "as the quantity", "75th percentile"},
+    {"p90", "as the quantity", "90th percentile"},
+    {"p95", "as the quantity", "95th percentile"},
+}, true};
+// clang-format on
+
+void render_conditional(const ConditionalRow& r, std::vector<Cell>& out) {
+    out.emplace_back(r.scenario);
+    out.emplace_back(r.condition);
+    out.emplace_back(r.met);
+    out.emplace_back(r.share);
+    out.emplace_back(r.quantity);
+    out.emplace_back(r.given);
+    out.emplace_back(r.samples);
+    out.emplace_back(r.reached);
+    out.push_back(r.mean ? Cell{*r.mean} : Cell{});
+    for (const auto& q : r.quantiles) out.push_back(q ? Cell{*q} : Cell{});
+}
+
+/// The conditional forecasts of a scenario with `sample.conditions`, from every sample's times
+/// (per target, per sample; +inf when not reached). The inputs are drawn again: a draw depends
+/// only on (seed, index).
+std::shared_ptr<const TableRows> conditionals(const ScenarioSpec& sc, const std::vector<std::vector<double>>& times) {
+    const SampleSpec& s = *sc.sample;
+    const std::size_t n = s.n, d = s.paths.size();
+    std::vector<double> x(n * d);  // sample-major
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::vector<double> v = draw(s, i);
+        std::copy(v.begin(), v.end(), x.begin() + static_cast<std::ptrdiff_t>(i * d));
+    }
+    auto out = std::make_shared<TypedRows<ConditionalRow>>(conditional_table, render_conditional);
+    std::vector<double> set;
+    for (const auto& c : s.conditions) {
+        std::vector<bool> met(n);
+        std::int64_t count = 0;
+        for (std::size_t i = 0; i < n; ++i) count += (met[i] = times[c.target][i] <= c.by) ? 1 : 0;
+        const std::string label = target_label(sc.targets[c.target]) + " by " + plugin::math::format(c.by) + " yr";
+        auto row = [&](const std::string& quantity, bool given_met, bool is_time) {
+            ConditionalRow r{sc.name, label, count, n ? static_cast<double>(count) / static_cast<double>(n) : 0,
+                             quantity, given_met ? "met" : "all", 0, 0, std::nullopt, {}};
+            std::sort(set.begin(), set.end());
+            r.samples = static_cast<std::int64_t>(set.size());
+            double sum = 0;
+            for (const double v : set)
+                if (std::isfinite(v)) ++r.reached, sum += v;
+            if (r.reached) r.mean = sum / static_cast<double>(r.reached);
+            for (const double p : quantile_probabilities)
+                r.quantiles.push_back(set.empty() ? std::nullopt
+                                      : is_time   ? quantile_censored(set, p)
+                                                  : std::optional<double>(quantile_type7(set, p)));
+            out->rows.push_back(std::move(r));
+        };
+        for (const bool given_met : {false, true}) {
+            for (std::size_t j = 0; j < d; ++j) {
+                set.clear();
+                for (std::size_t i = 0; i < n; ++i)
+                    if (!given_met || met[i]) set.push_back(x[i * d + j]);
+                row(s.paths[j], given_met, false);
+            }
+            for (std::size_t k = 0; k < sc.targets.size(); ++k) {
+                set.clear();
+                for (std::size_t i = 0; i < n; ++i)
+                    if (!given_met || met[i]) set.push_back(times[k][i]);
+                row(target_label(sc.targets[k]) + " time", given_met, true);
+            }
+        }
+    }
+    return out;
+}
+
 /// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
 void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                       const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
@@ -237,6 +327,7 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
     } else {
         sample_by_sample(models, ex, sc, sink, done, r);
     }
+    if (!s.conditions.empty()) r.tables.push_back(conditionals(sc, r.times));
     if (keep_times) {
         r.stats = monte_carlo_stats(sc, r.times);
     } else {
@@ -264,12 +355,7 @@ std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std
         if (st.reached) st.mean_if_reached = sum / static_cast<double>(st.reached);
         // Quantiles by linear interpolation between order statistics (Hyndman-Fan type 7);
         // a quantile that falls among the samples not reached by the horizon has no value.
-        for (const double p : {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95}) {
-            const double h = (static_cast<double>(st.n) - 1) * p;
-            const auto lo = static_cast<std::size_t>(std::floor(h)), hi = std::min(lo + 1, st.n - 1);
-            const double v = t[lo] + (h - static_cast<double>(lo)) * (t[hi] - t[lo]);
-            st.quantiles.emplace_back(p, std::isfinite(t[hi]) ? std::optional<double>(v) : std::nullopt);
-        }
+        for (const double p : quantile_probabilities) st.quantiles.emplace_back(p, quantile_censored(t, p));
         for (const double date : sc.sample->dates) {
             const auto c = std::upper_bound(t.begin(), t.end(), date) - t.begin();
             st.reached_by.emplace_back(date, static_cast<double>(c) / static_cast<double>(st.n));

@@ -78,6 +78,10 @@ PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
 /// (h - floor h)·(x[floor h + 1] - x[floor h]).
 double quantile_type7(const std::vector<double>& sorted, double p);
 
+/// quantile_type7 of ascending times in which +inf stands for "not reached": nullopt when the
+/// quantile falls among them (its upper order statistic is infinite).
+std::optional<double> quantile_censored(const std::vector<double>& sorted, double p);
+
 /// Compares `a` with `b` at their common times (equal to 1e-12 relative). Targets are paired by
 /// label. Throws std::invalid_argument when the series share no time.
 Comparison compare(const Series& a, const Series& b);

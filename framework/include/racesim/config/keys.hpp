@@ -200,6 +200,7 @@ const KeyBlock& sweep_range_keys();
 const KeyBlock& solve_keys();
 const KeyBlock& solve_target_keys();
 const KeyBlock& sample_keys();
+const KeyBlock& condition_keys();
 const KeyBlock& distribution_keys();
 const KeyBlock& compare_keys();
 

@@ -52,6 +52,14 @@ struct SampleSpec {
     std::vector<double> dates;             ///< yr: report P(reached by each date)
     Mark mark;
     std::vector<double> bands;  ///< percentiles (0, 100), ascending: C, L, R quantiles per output time
+    /// Conditional forecasts: the samples that reach target `target` (an index into the
+    /// scenario's targets) by time `by` (yr).
+    struct Condition {
+        std::size_t target = 0;
+        double by = 0;
+        Mark mark;
+    };
+    std::vector<Condition> conditions;
 };
 
 /// Spearman rank correlation -> the Pearson correlation of the Gaussian copula that has it.

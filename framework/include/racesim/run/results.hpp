@@ -104,6 +104,21 @@ struct MonteCarloResult {
     std::vector<std::shared_ptr<const TableRows>> tables;
 };
 
+/// A row of conditional.csv: over the samples of a scenario (`given` "all") or over those that
+/// meet a condition (`given` "met"), the distribution of one input (a sampled path) or of one
+/// target's time.
+struct ConditionalRow {
+    std::string scenario, condition;  ///< condition: e.g. "R=0.68 by 6 yr"
+    std::int64_t met = 0;             ///< samples that meet the condition
+    double share = 0;                 ///< met / n
+    std::string quantity;             ///< a sampled path, or "<target> time"
+    std::string given;                ///< "all" or "met"
+    std::int64_t samples = 0;         ///< in the set
+    std::int64_t reached = 0;         ///< for a time: samples in the set that reach the target; for an input: samples
+    std::optional<double> mean;       ///< for a time: over the samples that reach it
+    std::vector<std::optional<double>> quantiles;  ///< p5, p10, p25, p50, p75, p90, p95; null: among the unreached
+};
+
 /// A row of bands.csv: the given percentile, over a scenario's samples, of C, L and R at time t
 /// (each quantity's own percentile: the three need not come from one sample).
 struct BandRow {
