@@ -2,7 +2,9 @@
 # bash (pipefail), from the source directory, with HOME set to a fresh directory, and must exit
 # with the `[exit N]` shown after it (0 when none is shown). `cmake --install build` uses the
 # build directory under test. The C++ excerpts of the tutorial must be verbatim parts of
-# docs/examples/tutorial/breakthrough.cpp.
+# docs/examples/tutorial/breakthrough.cpp. The plugin is scaffolded by the installed
+# racesim-new-plugin and built against the installed SDK: its build files must not mention the
+# source tree.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 set(ENV{HOME} "${WORK}/home")
 file(MAKE_DIRECTORY "${WORK}/home")
@@ -67,5 +69,22 @@ foreach(i RANGE ${last})
   if(NOT rc STREQUAL want)
     fail("command ${i} exited with ${rc}, the tutorial shows ${want}: ${cmd}")
   endif()
+endforeach()
+# The plugin was built against the installed SDK only: nothing in its build refers to the
+# source tree (no include directory, no module path, no program from it).
+file(GLOB_RECURSE build_files "${WORK}/home/breakthrough/build/*.make" "${WORK}/home/breakthrough/build/CMakeCache.txt"
+     "${WORK}/home/breakthrough/build/CTestTestfile.cmake")
+list(LENGTH build_files n_build_files)
+if(n_build_files LESS 3)
+  fail("expected the plugin's build files under ${WORK}/home/breakthrough/build, found ${n_build_files}")
+endif()
+foreach(f IN LISTS build_files)
+  file(READ "${f}" text)
+  foreach(part framework plugins tools cmake)  # the source tree's headers, plugins, scripts, modules
+    string(FIND "${text}" "${SOURCE_DIR}/${part}" at)
+    if(NOT at EQUAL -1)
+      fail("${f} refers to ${SOURCE_DIR}/${part}: the tutorial's plugin must build against the installed SDK only")
+    endif()
+  endforeach()
 endforeach()
 sdk_finish()
