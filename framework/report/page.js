@@ -617,6 +617,21 @@
           }, [xs, ys], 260);
         });
       }
+      // Conditional forecasts (summary.json "conditional"): per condition, the share that meets
+      // it, and each input's and target time's median and 90 % range over all samples and over those.
+      const conds = (S.conditional || []).filter((r) => r.scenario === mc.scenario);
+      for (const label of [...new Set(conds.map((r) => r.condition))]) {
+        const rs = conds.filter((r) => r.condition === label);
+        sec.append(el("h3", { text: `Given ${label}: ${rs[0].met} of ${mc.n} samples (share ${fmt(rs[0].share, 4)})` }));
+        const range = (r) => r ? `${r.p50 === null ? ">H" : fmt(r.p50, 4)} (${r.p5 === null ? ">H" : fmt(r.p5, 4)} to ${r.p95 === null ? ">H" : fmt(r.p95, 4)})` : "–";
+        const quantities = [...new Set(rs.map((r) => r.quantity))];
+        sec.append(sortableTable([
+          { key: "quantity", label: "quantity" },
+          { key: "all", label: "all samples: median (5th to 95th percentile)" },
+          { key: "met", label: "those that meet it: median (5th to 95th percentile)" },
+        ], quantities.map((q) => ({ quantity: q, all: range(rs.find((r) => r.quantity === q && r.given === "all")),
+          met: range(rs.find((r) => r.quantity === q && r.given === "met")) }))));
+      }
       // Fan charts: the percentiles of R(t) and C(t) over the samples (bands.csv), nested bands
       // from the outermost pair inwards, the median (when recorded) as a line.
       const bandRows = objects(DATA.bands).filter((r) => r.scenario === mc.scenario);
