@@ -480,7 +480,7 @@ TEST_CASE("paired comparison: shares first, differences over the samples both re
     // Five samples of target "x" (A's second target, B's first) and a target only A has.
     const std::vector<std::vector<double>> a{{1, 1, 1, 1, 1}, {1, 2, 3, inf, inf}};
     const std::vector<std::vector<double>> b{{2, 2, 3, 1, inf}};
-    const PairedComparison p = paired_comparison({"only-a", "x"}, a, {"x"}, b, {0.0, 0.5, 1.0});
+    const PairedComparison p = paired_comparison({"only-a", "x"}, a, {"x"}, b);
     CHECK(p.n == 5);
     REQUIRE(p.targets.size() == 1);
     const PairedTarget& t = p.targets[0];
@@ -491,11 +491,11 @@ TEST_CASE("paired comparison: shares first, differences over the samples both re
     CHECK(t.both_reached == 3);
     REQUIRE(t.mean);
     CHECK(*t.mean == Approx(-1.0 / 3).epsilon(1e-15));  // (-1 + 0 + 0) / 3
-    REQUIRE(t.quantiles.size() == 3);
-    CHECK(t.quantiles[0].second == -1);
-    CHECK(t.quantiles[1].second == 0);
-    CHECK(t.quantiles[2].second == 0);
-    CHECK_THROWS_AS(paired_comparison({"x"}, {{1, 2}}, {"x"}, {{1, 2, 3}}, {0.5}), std::invalid_argument);
+    REQUIRE(t.quantiles.size() == time_quantile_probabilities.size());
+    CHECK(t.quantiles[0].first == 0.05);
+    CHECK(t.quantiles[0].second == Approx(-0.9).epsilon(1e-15));  // sorted -1, 0, 0: h = 0.1
+    CHECK(t.quantiles[3].second == 0);                            // the median
+    CHECK_THROWS_AS(paired_comparison({"x"}, {{1, 2}}, {"x"}, {{1, 2, 3}}), std::invalid_argument);
     // Type 7: h = (n - 1) p between order statistics.
     CHECK(quantile_type7({1, 2, 4, 8}, 0.5) == 3);
     CHECK(quantile_type7({1, 2, 4, 8}, 0.9) == Approx(4 + 0.7 * 4).epsilon(1e-15));

@@ -78,8 +78,7 @@ std::optional<double> quantile_censored(const std::vector<double>& sorted, doubl
 PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
                                    const std::vector<std::vector<double>>& times_a,
                                    const std::vector<std::string>& labels_b,
-                                   const std::vector<std::vector<double>>& times_b,
-                                   const std::vector<double>& probabilities) {
+                                   const std::vector<std::vector<double>>& times_b) {
     PairedComparison out;
     const std::size_t n = times_a.empty() ? 0 : times_a.front().size();
     for (const auto& t : times_a)
@@ -116,7 +115,7 @@ PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
         if (!d.empty()) {
             p.mean = sum / static_cast<double>(d.size());
             std::sort(d.begin(), d.end());
-            for (const double q : probabilities) p.quantiles.emplace_back(q, quantile_type7(d, q));
+            for (const double q : time_quantile_probabilities) p.quantiles.emplace_back(q, quantile_type7(d, q));
         }
         out.targets.push_back(std::move(p));
     }

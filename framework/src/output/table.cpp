@@ -3,6 +3,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "racesim/config/scenario.hpp"
 #include "racesim/output/writer.hpp"
@@ -31,8 +32,12 @@ void print_comparison(const Comparison& c, std::ostream& os) {
         fmt::print(os, "  {:<14} a first {:.4f}  b first {:.4f}", d.label, static_cast<double>(d.a_first) / n,
                    static_cast<double>(d.b_first) / n);
         if (d.both_reached) {
-            fmt::print(os, "  median {:.4g}  90% range {:.4g} to {:.4g} yr", d.quantiles[3].second,
-                       d.quantiles[0].second, d.quantiles[6].second);
+            auto at = [&](double p) {
+                for (const auto& [q, v] : d.quantiles)
+                    if (q == p) return v;
+                return std::numeric_limits<double>::quiet_NaN();
+            };
+            fmt::print(os, "  median {:.4g}  90% range {:.4g} to {:.4g} yr", at(0.5), at(0.05), at(0.95));
             if (d.both_reached < d.n) fmt::print(os, " (both reached in {})", d.both_reached);
         } else {
             fmt::print(os, "  never both reached");

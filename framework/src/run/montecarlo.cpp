@@ -6,7 +6,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -22,9 +21,6 @@
 namespace racesim {
 
 namespace {
-
-/// The probabilities of the time quantiles in summary.json and conditional.csv.
-constexpr std::array<double, 7> quantile_probabilities{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /// Sample i's drawn values as assignments (no text: a sample has no name, and messages format
 /// the value).
@@ -200,15 +196,23 @@ std::shared_ptr<const TableRows> conditionals(const ScenarioSpec& sc, const std:
         for (std::size_t i = 0; i < n; ++i) count += (met[i] = times[c.target][i] <= c.by) ? 1 : 0;
         const std::string label = target_label(sc.targets[c.target]) + " by " + plugin::math::format(c.by) + " yr";
         auto row = [&](const std::string& quantity, bool given_met, bool is_time) {
-            ConditionalRow r{sc.name, label, count, n ? static_cast<double>(count) / static_cast<double>(n) : 0,
-                             quantity, given_met ? "met" : "all", 0, 0, std::nullopt, {}};
+            ConditionalRow r{sc.name,
+                             label,
+                             count,
+                             n ? static_cast<double>(count) / static_cast<double>(n) : 0,
+                             quantity,
+                             given_met ? "met" : "all",
+                             0,
+                             0,
+                             std::nullopt,
+                             {}};
             std::sort(set.begin(), set.end());
             r.samples = static_cast<std::int64_t>(set.size());
             double sum = 0;
             for (const double v : set)
                 if (std::isfinite(v)) ++r.reached, sum += v;
             if (r.reached) r.mean = sum / static_cast<double>(r.reached);
-            for (const double p : quantile_probabilities)
+            for (const double p : time_quantile_probabilities)
                 r.quantiles.push_back(set.empty() ? std::nullopt
                                       : is_time   ? quantile_censored(set, p)
                                                   : std::optional<double>(quantile_type7(set, p)));
@@ -355,7 +359,7 @@ std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std
         if (st.reached) st.mean_if_reached = sum / static_cast<double>(st.reached);
         // Quantiles by linear interpolation between order statistics (Hyndman-Fan type 7);
         // a quantile that falls among the samples not reached by the horizon has no value.
-        for (const double p : quantile_probabilities) st.quantiles.emplace_back(p, quantile_censored(t, p));
+        for (const double p : time_quantile_probabilities) st.quantiles.emplace_back(p, quantile_censored(t, p));
         for (const double date : sc.sample->dates) {
             const auto c = std::upper_bound(t.begin(), t.end(), date) - t.begin();
             st.reached_by.emplace_back(date, static_cast<double>(c) / static_cast<double>(st.n));

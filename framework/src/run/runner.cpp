@@ -339,6 +339,42 @@ std::optional<SweepRows> batch_rows(const ModelBuilder& models, const ScenarioSp
     return rows;
 }
 
+/// The declared scenario of that name, or null.
+const ScenarioSpec* declared(const Experiment& ex, const std::string& name) {
+    for (const auto& sc : ex.scenarios)
+        if (sc.name == name) return &sc;
+    return nullptr;
+}
+
+/// Whether comparison `c` pairs the samples of two scenarios: both sampled, with one seed and
+/// one number of samples (sample i of each drew the same values: common random numbers).
+bool paired(const Experiment& ex, const CompareSpec& c) {
+    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
+    return a && b && a->sample && b->sample && a->sample->seed == b->sample->seed && a->sample->n == b->sample->n;
+}
+
+/// The paired comparison of `c` from the samples' kept times, or why two sampled scenarios are
+/// not paired.
+void pair_samples(const Experiment& ex, const CompareSpec& c,
+                  const std::map<std::string, std::vector<std::vector<double>>>& kept_times, Comparison& out) {
+    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
+    if (!a || !b || !a->sample || !b->sample) return;
+    if (!paired(ex, c)) {
+        out.unpaired = "sampled with different seeds or sample counts (seed " + std::to_string(a->sample->seed) +
+                       ", n " + std::to_string(a->sample->n) + " against seed " + std::to_string(b->sample->seed) +
+                       ", n " + std::to_string(b->sample->n) +
+                       "): give both the same sample.seed and sample.n for paired per-sample differences";
+        return;
+    }
+    auto labels = [](const ScenarioSpec& sc) {
+        std::vector<std::string> l;
+        for (const auto& t : sc.targets) l.push_back(target_label(t));
+        return l;
+    };
+    out.paired = paired_comparison(labels(*a), kept_times.at(a->name), labels(*b), kept_times.at(b->name));
+    out.paired->seed = a->sample->seed;
+}
+
 }  // namespace
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc) {
@@ -455,20 +491,12 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
 
     // A sampled scenario compared with another sampled with its seed keeps its samples' times
     // for the paired comparison (one double per sample and target).
-    auto paired_with = [&](const ScenarioSpec& a, const std::string& other) {
-        for (const auto& b : ex.scenarios)
-            if (b.name == other && b.sample && a.sample && b.sample->seed == a.sample->seed &&
-                b.sample->n == a.sample->n)
-                return &b;
-        return static_cast<const ScenarioSpec*>(nullptr);
-    };
     std::map<std::string, std::vector<std::vector<double>>> kept_times;
     for (const auto& sc : ex.scenarios)
         if (sc.sample) {
             bool keep_times = false;
             for (const auto& c : ex.comparisons)
-                keep_times =
-                    keep_times || (c.a == sc.name && paired_with(sc, c.b)) || (c.b == sc.name && paired_with(sc, c.a));
+                keep_times = keep_times || (c.a == sc.name && paired(ex, c)) || (c.b == sc.name && paired(ex, c));
             MonteCarloResult mc = monte_carlo(models, ex, sc, sink, tick, keep_times);
             if (keep_times) kept_times[sc.name] = std::move(mc.times);
             mc.times.clear();
@@ -476,30 +504,10 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
             mc.tables.clear();  // handed over: the sink keeps what it needs
             r.monte_carlo.push_back(std::move(mc));
         }
-    const std::vector<double> probabilities{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
-    auto labels = [](const ScenarioSpec& sc) {
-        std::vector<std::string> out;
-        for (const auto& t : sc.targets) out.push_back(target_label(t));
-        return out;
-    };
     for (const auto& c : ex.comparisons) {
         try {
             r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
-            for (const auto& a : ex.scenarios)
-                for (const auto& b : ex.scenarios)
-                    if (a.name == c.a && b.name == c.b && a.sample && b.sample && !paired_with(a, c.b))
-                        r.comparisons.back().unpaired =
-                            "sampled with different seeds or sample counts (seed " + std::to_string(a.sample->seed) +
-                            ", n " + std::to_string(a.sample->n) + " against seed " + std::to_string(b.sample->seed) +
-                            ", n " + std::to_string(b.sample->n) +
-                            "): give both the same sample.seed and sample.n for paired per-sample differences";
-            for (const auto& a : ex.scenarios)
-                if (const ScenarioSpec* b = a.name == c.a ? paired_with(a, c.b) : nullptr) {
-                    PairedComparison p = paired_comparison(labels(a), kept_times.at(a.name), labels(*b),
-                                                           kept_times.at(b->name), probabilities);
-                    p.seed = a.sample->seed;
-                    r.comparisons.back().paired = std::move(p);
-                }
+            pair_samples(ex, c, kept_times, r.comparisons.back());
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }

@@ -3,6 +3,7 @@
 // plain series, so it serves both a run in memory and a results directory read back.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,13 +66,16 @@ struct Comparison {
 };
 
 /// Per-sample differences of two scenarios' times to their targets (per target, per sample;
-/// +inf when not reached), targets paired by label; the quantiles at `probabilities`.
-/// Throws std::invalid_argument when the sample counts differ.
+/// +inf when not reached), targets paired by label; the quantiles at
+/// time_quantile_probabilities. Throws std::invalid_argument when the sample counts differ.
 PairedComparison paired_comparison(const std::vector<std::string>& labels_a,
                                    const std::vector<std::vector<double>>& times_a,
                                    const std::vector<std::string>& labels_b,
-                                   const std::vector<std::vector<double>>& times_b,
-                                   const std::vector<double>& probabilities);
+                                   const std::vector<std::vector<double>>& times_b);
+
+/// The probabilities of the time quantiles racesim reports (Monte Carlo statistics, paired
+/// comparisons, conditional forecasts): p5, p10, p25, p50, p75, p90, p95.
+inline constexpr std::array<double, 7> time_quantile_probabilities{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /// The p-quantile of ascending, non-empty `sorted` by linear interpolation between order
 /// statistics (Hyndman and Fan's type 7, numpy's default): h = (n - 1)·p, x[floor h] +
