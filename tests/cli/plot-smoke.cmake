@@ -1,5 +1,5 @@
 # tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
-# sweep, a tornado chart, a comparison and a Monte Carlo histogram/CDF. Uses Debian's /usr/bin/python3 with matplotlib.
+# sweep, a tornado chart, a comparison, a Monte Carlo histogram/CDF, Sobol indices and a waterfall. Uses Debian's /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE "${WORK}/all.yaml" "racesim: 1
@@ -16,6 +16,10 @@ scenarios:
     sensitivity: {step: 0.1}
   - name: m
     sample: {n: 50, parameters: {efficiency.gamma: {dist: uniform, low: 1, high: 2}}}
+    sobol: {n: 64, bootstrap: 20}
+  - name: d
+    efficiency: {gamma: 2}
+    decompose: {from: s}
 compare:
   - {a: 'g[gamma=1]', b: 'g[gamma=2]'}
 ")
@@ -26,7 +30,7 @@ execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}/res
 if(NOT rc EQUAL 0)
   fail("tools/plot exit ${rc}: ${err}")
 endif()
-foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_ montecarlo-m-R=0.8)
+foreach(f trajectories sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_ montecarlo-m-R=0.8 sobol-m-R=0.8 waterfall-s-to-d-R=0.8)
   foreach(ext png svg)
     set(p "${WORK}/fig/${f}.${ext}")
     if(NOT EXISTS "${p}")

@@ -12,11 +12,9 @@ import math
 import subprocess
 
 import numpy as np
-import pytest
+import openturns as ot  # python3-openturns (tools/bootstrap)
 
 from conftest import cli_env
-
-ot = pytest.importorskip("openturns")
 
 N = 8192
 CONFIG = f"""\
