@@ -188,7 +188,7 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
             if (k.param.default_value) CHECK_FALSE(k.param.required);
         }
     }
-    CHECK(blocks.size() == 15);
+    CHECK(blocks.size() == 17);
 }
 
 TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys") {

@@ -36,12 +36,14 @@ const KeyBlock& sobol_keys() {
                    "estimators, bootstrap intervals).");
         k.add_integer("n")
             .positive()
+            .unit("rows")
             .computed_default("the sample block's n")
             .doc(
                 "The base sample size N: the rows of each of the matrices A and B. The analysis evaluates the scenario "
                 "N·(d + 2) times for d sampled parameters.");
         k.add_integer("bootstrap")
             .at_least(0)
+            .unit("resamples")
             .default_value(std::int64_t{200})
             .doc("Bootstrap resamples of the N rows for the intervals; 0: no intervals.");
         k.add_real("confidence")
@@ -51,6 +53,7 @@ const KeyBlock& sobol_keys() {
             .doc("The level of the bootstrap percentile intervals.");
         k.add_integer("seed")
             .at_least(0)
+            .unit("1")
             .computed_default("the sample block's seed")
             .doc(
                 "Seed of the draws: row j of A is draw j of this seed, row j of B is draw N + j (docs/monte-carlo.md, "
