@@ -157,7 +157,7 @@ TEST_CASE("sobol: results do not depend on the thread count or on the evaluation
                                     "        efficiency.E0: {dist: loguniform, low: 1, high: 2}\n"
                                     "        baseline.tau: {dist: uniform, low: 0, high: 40}\n"
                                     "        power.P0: {dist: uniform, low: 0.5, high: 1}\n",
-                                    "{n: 3000, bootstrap: 50, dates: [2]}");
+                                    "{n: 1000, bootstrap: 30, dates: [2]}");
     Diagnostics d;
     auto ex = load(text, d);
     INFO(messages(d));

@@ -113,10 +113,10 @@ using Rows = TypedRows<DecomposeRow>;
 
 bool same_params(const plugin::Params& a, const plugin::Params& b) {
     if (a.entries().size() != b.entries().size()) return false;
-    for (const auto& [k, v] : a.entries()) {
+    for (const auto& entry : a.entries()) {  // not a structured binding: clang 14 cannot capture one
         const auto& e = b.entries();
-        const auto it = std::find_if(e.begin(), e.end(), [&](const auto& p) { return p.first == k; });
-        if (it == e.end() || !(it->second == v)) return false;
+        const auto it = std::find_if(e.begin(), e.end(), [&](const auto& p) { return p.first == entry.first; });
+        if (it == e.end() || !(it->second == entry.second)) return false;
     }
     return true;
 }
