@@ -167,6 +167,22 @@ TEST_CASE("sobol: results do not depend on the thread count or on the evaluation
         const RunResult res = run_experiment(models(), e);
         return *rows_of<SobolRow>(res.tables);
     };
+    // A constant parameter (fixed, or clipped to one value) explains nothing: 0, not noise.
+    Diagnostics dc;
+    auto with_fixed = load(config("0.1",
+                                  "        efficiency.E0: {dist: loguniform, low: 1, high: 2}\n"
+                                  "        power.P0: {dist: fixed, value: 0.5}\n",
+                                  "{n: 100, bootstrap: 10}"),
+                           dc);
+    INFO(messages(dc));
+    REQUIRE(with_fixed);
+    const auto fixed_rows = rows_with(*with_fixed, 2);
+    REQUIRE(fixed_rows.size() == 2);
+    CHECK(fixed_rows[1].parameter == "power.P0");
+    CHECK(fixed_rows[1].first == 0.0);
+    CHECK(fixed_rows[1].total_high == 0.0);
+    CHECK(fixed_rows[1].note == "the parameter is constant: its indices are 0");
+
     const auto one = rows_with(*ex, 1), two = rows_with(*ex, 2);
     REQUIRE(one.size() == 6);
     for (std::size_t k = 0; k < one.size(); ++k) {  // bitwise: every reduction is in a fixed order

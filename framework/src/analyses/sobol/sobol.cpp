@@ -408,6 +408,12 @@ void Sobol::after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analy
                 out->rows.push_back(std::move(r));
                 continue;
             }
+            if (smp.dists[i].lowest() == smp.dists[i].highest()) {  // a constant explains nothing
+                r.first = r.first_low = r.first_high = r.total = r.total_low = r.total_high = 0.0;
+                r.note = "the parameter is constant: its indices are 0";
+                out->rows.push_back(std::move(r));
+                continue;
+            }
             const SobolIndices s = jansen_indices(fk, fk + N, fk + (2 + i) * N, N);
             r.first = s.first;
             r.total = s.total;
