@@ -204,3 +204,23 @@ TEST_CASE("decompose: refused with a wrong scenario, a missing factor or differe
     CHECK_THAT(b, Catch::Contains("there is no algorithms block yet"));
     CHECK_THAT(b, Catch::Contains("factor 'power' is listed twice"));
 }
+
+TEST_CASE("decompose: a target a mixture does not reach leaves its contributions empty, with a note") {
+    // t* = 100/E0 - 1 (gamma = 0): E0 = 0.05 needs 1999 yr, beyond the horizon of 1000 yr.
+    Diagnostics d;
+    auto ex = load(head + "  - name: b\n    efficiency: {E0: 0.05}\n    power: {P0: 2}\n    decompose: {from: a}\n", d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    const RunResult res = run_experiment(models(), *ex);
+    const auto* rows = rows_of<DecomposeRow>(res.tables);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    for (const auto& r : *rows) {
+        CHECK_FALSE(r.contribution);
+        CHECK(*r.value_from == Approx(99).margin(1e-7));
+        // a with b's efficiency needs 100/0.05 - 1 = 1999 yr; b itself 100/(0.05 * 2) - 1 = 999 yr
+        // (reached; ODE times to about 1e-10 relative): only one mixture misses.
+        CHECK(*r.value_to == Approx(999).margin(1e-6));
+        CHECK(r.note == "not reached by the horizon in 'a' with efficiency from 'b'");
+    }
+}

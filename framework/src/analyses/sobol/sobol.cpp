@@ -239,8 +239,10 @@ public:
         const std::size_t N = s.n.value_or(smp.n), d = smp.paths.size();
         const double evaluations = static_cast<double>(N) * static_cast<double>(d + 2);
         if (evaluations > static_cast<double>(ctx.experiment.limits.max_samples))
-            refuse(s.mark, fmt::format("sobol: N (d + 2) = {} (d + 2) = {} evaluations; at most {} are allowed", N, N,
-                                       evaluations, ctx.experiment.limits.max_samples));
+            refuse(s.mark,
+                   fmt::format("sobol: N·(d + 2) = {}·{} = {} scenario evaluations; at most {} are allowed "
+                               "(the limit on Monte Carlo samples)",
+                               N, d + 2, static_cast<std::size_t>(evaluations), ctx.experiment.limits.max_samples));
         return std::nullopt;
     }
 
