@@ -1,6 +1,7 @@
 # tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
-# sweep (time to target, and the swept trajectories), a tornado chart, a comparison and a Monte
-# Carlo histogram/CDF and CDF overlay. Uses Debian's /usr/bin/python3 with matplotlib.
+# sweep (time to target, and the swept trajectories), a tornado chart, a comparison, a Monte
+# Carlo histogram/CDF and CDF overlay, Sobol indices and a waterfall. Uses Debian's
+# /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE "${WORK}/all.yaml" "racesim: 1
@@ -17,6 +18,10 @@ scenarios:
     sensitivity: {step: 0.1}
   - name: m
     sample: {n: 50, parameters: {efficiency.gamma: {dist: uniform, low: 1, high: 2}}}
+    sobol: {n: 64, bootstrap: 20}
+  - name: d
+    efficiency: {gamma: 2}
+    decompose: {from: s}
 compare:
   - {a: 'g[gamma=1]', b: 'g[gamma=2]'}
 ")
@@ -28,7 +33,7 @@ if(NOT rc EQUAL 0)
   fail("tools/plot exit ${rc}: ${err}")
 endif()
 foreach(f trajectories sweeps-g sweep-efficiency_gamma tornado-s-R=0.8 compare-g_gamma=1_-vs-g_gamma=2_
-          montecarlo-m-R=0.8 montecarlo-cdf-R=0.8)
+          montecarlo-m-R=0.8 montecarlo-cdf-R=0.8 sobol-m-R=0.8 waterfall-s-to-d-R=0.8)
   foreach(ext png svg)
     set(p "${WORK}/fig/${f}.${ext}")
     if(NOT EXISTS "${p}")

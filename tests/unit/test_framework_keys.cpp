@@ -188,7 +188,7 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
             if (k.param.default_value) CHECK_FALSE(k.param.required);
         }
     }
-    CHECK(blocks.size() == 16);  // the framework's 15 and sample.conditions' items
+    CHECK(blocks.size() == 18);  // the framework's 15, sample.conditions' items, sobol and decompose
 }
 
 TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys") {
