@@ -166,17 +166,11 @@ scenarios:
 }
 
 TEST_CASE("decompose: refused with a wrong scenario, a missing factor or different targets") {
+    // Refused when the config is read: the check runs once every scenario is known.
     auto run_error = [](const std::string& text) {
         Diagnostics d;
-        auto ex = load(text, d);
-        INFO(messages(d));
-        REQUIRE(ex);
-        try {
-            (void)run_experiment(models(), *ex);
-        } catch (const ConfigError& e) {
-            return messages(e.diagnostics);
-        }
-        return std::string("no error");
+        if (load(text, d)) return std::string("no error");
+        return messages(d);
     };
     std::string m = run_error(head + "  - name: b\n    efficiency: {E0: 2}\n    decompose: {from: aa}\n");
     CHECK_THAT(m, Catch::Contains("t.yaml:14:23: error: decompose: no scenario named 'aa'"));

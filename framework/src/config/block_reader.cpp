@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "racesim/config/analysis.hpp"
+
 namespace racesim {
 
 std::string describe_node(const YAML::Node& n) {
@@ -148,5 +150,7 @@ std::optional<bool> BlockReader::boolean_key(const YAML::Node& n, const std::str
     }
     return n.Scalar() == "true";
 }
+
+void AnalysisKind::check(const AnalysisSpec&, const ScenarioSpec&, const Experiment&, Diagnostics&) const {}
 
 }  // namespace racesim

@@ -1459,7 +1459,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
                 d_.error(mark(target), "expected a target's label for condition.target, got " + describe(target));
                 ok = false;
             } else if (auto it = std::find(labels.begin(), labels.end(), target.Scalar()); it == labels.end()) {
-                auto& e = d_.error(mark(target), "condition.target: the scenario has no target '" + target.Scalar() + "'");
+                auto& e =
+                    d_.error(mark(target), "condition.target: the scenario has no target '" + target.Scalar() + "'");
                 if (auto sug = suggest(target.Scalar(), labels); !sug.empty()) note(e, "did you mean '" + sug + "'?");
                 note(e, "its targets: " + join(labels));
                 ok = false;
@@ -1898,6 +1899,9 @@ std::optional<Experiment> Validator::run() {
     }
     check_sweep_names();
     check_compare();
+    if (d_.empty())  // the analyses' checks against the whole experiment
+        for (const auto& sc : ex_.scenarios)
+            for (const auto& a : sc.analyses) a->kind->check(*a, sc, ex_, d_);
     if (d_.empty()) check_output_budget();
     if (!d_.empty()) return std::nullopt;
     return std::move(ex_);

@@ -15,6 +15,7 @@
 
 #include "racesim/config/experiment.hpp"
 #include "racesim/config/keys.hpp"
+#include "racesim/core/diagnostics.hpp"
 
 namespace YAML {
 class Node;
@@ -47,6 +48,11 @@ public:
     /// one. It may add a target to `base` (a goal seek aims at one).
     [[nodiscard]] virtual std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& node,
                                                                    ScenarioSpec& base) const = 0;
+    /// Once the whole experiment has been read without error (every scenario with its other
+    /// blocks, `sample:` included): the checks of `spec`, in declared scenario `sc`, that need
+    /// more than its own block (another scenario, the sample block, the limits). Reports into
+    /// `d`, with positions, so that `racesim validate` finds them. None by default.
+    virtual void check(const AnalysisSpec& spec, const ScenarioSpec& sc, const Experiment& ex, Diagnostics& d) const;
 };
 
 /// The analysis kinds a config may use, in the order their results are reported.

@@ -251,12 +251,26 @@ public:
 
     /// The checks that need the other scenario, which the loader does not show a block it
     /// reads: made before the scenario runs, as configuration errors at the block's positions.
+    /// The checks that need scenario A: at validation, as configuration errors at the block.
+    void check(const AnalysisSpec& spec, const ScenarioSpec& sc, const Experiment& ex, Diagnostics& d) const override {
+        try {
+            (void)plan_of(dynamic_cast<const DecomposeSpec&>(spec), sc, ex);
+        } catch (const ConfigError& e) {
+            d.add(e.diagnostics.errors());
+        }
+    }
+
     [[nodiscard]] std::optional<ScenarioInstance> before_scenario(const AnalysisContext& ctx, const AnalysisSpec& spec,
                                                                   const ScenarioInstance& inst,
                                                                   std::any& state) const override {
-        const auto& s = dynamic_cast<const DecomposeSpec&>(spec);
-        const ScenarioSpec& b = *inst.spec;
-        const auto& scs = ctx.experiment.scenarios;
+        state = plan_of(dynamic_cast<const DecomposeSpec&>(spec), *inst.spec, ctx.experiment);
+        return std::nullopt;
+    }
+
+    /// Scenario A and the factors of the change to scenario b; throws ConfigError, at the block,
+    /// when the change cannot be decomposed.
+    static Plan plan_of(const DecomposeSpec& s, const ScenarioSpec& b, const Experiment& ex) {
+        const auto& scs = ex.scenarios;
         const auto it = std::find_if(scs.begin(), scs.end(), [&](const ScenarioSpec& x) { return x.name == s.from; });
         if (it == scs.end()) {
             std::vector<std::string> names;
@@ -307,8 +321,7 @@ public:
                                ", which is not a factor: the factors would not account for the whole change",
                            {{"add '" + f + "' to decompose.factors", {}}, {"it is set here", factor_mark(b, f)}});
         }
-        state = plan;
-        return std::nullopt;
+        return plan;
     }
 
     void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analysis_spec, const ScenarioResult& base,

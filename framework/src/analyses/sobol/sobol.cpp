@@ -19,6 +19,7 @@
 #include <random>
 
 #include "../../run/batch.hpp"
+#include "racesim/analysis/compare.hpp"  // quantile_type7
 #include "racesim/config/block_reader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/interrupt.hpp"
@@ -143,14 +144,6 @@ struct Design {
     }
 };
 
-/// Type 7 (linear interpolation) quantile of sorted values.
-double quantile_sorted(const std::vector<double>& v, double p) {
-    const double h = (static_cast<double>(v.size()) - 1) * p;
-    const auto lo = static_cast<std::size_t>(std::floor(h));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
 [[noreturn]] void refuse(const Mark& at, const std::string& message, const std::vector<Note>& notes = {}) {
     Diagnostics d;
     auto& e = d.error(at, message);
@@ -218,12 +211,29 @@ public:
     }
 
     /// The checks that need the scenario's `sample:` block, which the loader reads after this
-    /// block: made before the scenario runs, as configuration errors at the block's position.
+    /// block: at validation (check), as configuration errors at the block's position.
+    void check(const AnalysisSpec& spec, const ScenarioSpec& sc, const Experiment& ex, Diagnostics& d) const override {
+        try {
+            check_config(dynamic_cast<const SobolSpec&>(spec), sc, ex);
+        } catch (const ConfigError& e) {
+            d.add(e.diagnostics.errors());
+        }
+    }
+
+    /// The same checks before the scenario runs (an experiment made without the loader).
     [[nodiscard]] std::optional<ScenarioInstance> before_scenario(const AnalysisContext& ctx, const AnalysisSpec& spec,
                                                                   const ScenarioInstance& inst,
                                                                   std::any&) const override {
-        const auto& s = dynamic_cast<const SobolSpec&>(spec);
-        const ScenarioSpec& sc = *inst.spec;
+        check_config(dynamic_cast<const SobolSpec&>(spec), *inst.spec, ctx.experiment);
+        return std::nullopt;
+    }
+
+    void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analysis_spec, const ScenarioResult& base,
+                        const std::any&, TableSet& tables) const override;
+
+private:
+    /// Throws ConfigError, at the block, when the scenario cannot be analysed.
+    static void check_config(const SobolSpec& s, const ScenarioSpec& sc, const Experiment& ex) {
         if (!sc.sample)
             refuse(s.mark,
                    "sobol: scenario '" + sc.name + "' has no 'sample:' block, whose distributions sobol analyses",
@@ -238,18 +248,12 @@ public:
                    {{"the correlations are in this sample block (drop its 'correlations' for sobol)", smp.mark}});
         const std::size_t N = s.n.value_or(smp.n), d = smp.paths.size();
         const double evaluations = static_cast<double>(N) * static_cast<double>(d + 2);
-        if (evaluations > static_cast<double>(ctx.experiment.limits.max_samples))
-            refuse(s.mark,
-                   fmt::format("sobol: N·(d + 2) = {}·{} = {} scenario evaluations; at most {} are allowed "
-                               "(the limit on Monte Carlo samples)",
-                               N, d + 2, static_cast<std::size_t>(evaluations), ctx.experiment.limits.max_samples));
-        return std::nullopt;
+        if (evaluations > static_cast<double>(ex.limits.max_samples))
+            refuse(s.mark, fmt::format("sobol: N·(d + 2) = {}·{} = {} scenario evaluations; at most {} are allowed "
+                                       "(the limit on Monte Carlo samples)",
+                                       N, d + 2, static_cast<std::size_t>(evaluations), ex.limits.max_samples));
     }
 
-    void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analysis_spec, const ScenarioResult& base,
-                        const std::any&, TableSet& tables) const override;
-
-private:
     std::string key_ = "sobol";
 };
 
@@ -428,10 +432,10 @@ void Sobol::after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analy
             if (!s1.empty()) {
                 std::sort(s1.begin(), s1.end());
                 std::sort(st.begin(), st.end());
-                r.first_low = quantile_sorted(s1, lo_p);
-                r.first_high = quantile_sorted(s1, hi_p);
-                r.total_low = quantile_sorted(st, lo_p);
-                r.total_high = quantile_sorted(st, hi_p);
+                r.first_low = quantile_type7(s1, lo_p);
+                r.first_high = quantile_type7(s1, hi_p);
+                r.total_low = quantile_type7(st, lo_p);
+                r.total_high = quantile_type7(st, hi_p);
             }
             if (k < nt && censored[k] > 0)
                 r.note = fmt::format(
