@@ -395,6 +395,11 @@ const KeyBlock& scenario_keys() {
             .inherited()
             .computed_default("the top-level horizon")
             .doc("This scenario's simulated time span.");
+        k.add_real("start_year")
+            .unit("yr")
+            .inherited()
+            .computed_default("the top-level start_year")
+            .doc("This scenario's calendar year at t = 0 (the end of the baseline year), as a decimal year.");
         const char* needed = "inherited; needed here, in 'defaults' or by 'extends'";
         k.add_plugin("efficiency", plugin::Kind::efficiency)
             .inherited()
@@ -453,6 +458,11 @@ const KeyBlock& top_level_keys() {
             .doc("Experiment name: non-empty; no '/'; not '.' or '..'. Names the results directory.");
         k.add_real("horizon").required().positive().unit("yr").doc(
             "Simulated time span of every scenario that does not set its own.");
+        k.add_real("start_year")
+            .unit("yr")
+            .computed_default("none: times only, no dates")
+            .doc("The calendar year at t = 0 (the end of the baseline year), as a decimal year: every time t is "
+                 "also reported as the date start_year + t, and sample dates are calendar years.");
         k.add_block("output", output_keys()).doc("The output grid.");
         k.add_block("solver", solver_keys()).doc("How C(t) is computed.");
         k.add_block("defaults", defaults_keys()).doc("Blocks every scenario starts from.");

@@ -42,6 +42,10 @@ constexpr std::array<Column<TrajectoryRow>, 2> trajectory_reference{{
      [](csv::Line& l, const TrajectoryRow& r) { l.number(r.tr.rel_err[r.i]); }},
 }};
 
+constexpr Column<TrajectoryRow> trajectory_year{
+    traj(8, "year"), "yr", "the date of t: start_year + t, a decimal year (only with start_year)",
+    [](csv::Line& l, const TrajectoryRow& r) { l.number(r.start_year + r.tr.t[r.i]); }};
+
 constexpr std::array<Column<SweepRow>, 2> sweep{{
     {"scenario", "", "the expanded scenario's name",
      [](csv::Line& l, const SweepRow& r) { l.text(r.scenario); }},

@@ -46,9 +46,12 @@ struct Outcome {
 struct TrajectoryRow {
     const Trajectory& tr;
     std::size_t i;
+    double start_year;  ///< the scenario's start_year (0 without one: then `year` is not written)
 };
 extern const std::array<Column<TrajectoryRow>, 6> trajectory;
 extern const std::array<Column<TrajectoryRow>, 2> trajectory_reference;
+/// With a start_year: the date of t, after the column t.
+extern const Column<TrajectoryRow> trajectory_year;
 /// An auxiliary quantity's column: the value of column k of Trajectory::aux.
 void auxiliary_cell(csv::Line& line, const TrajectoryRow& row, std::size_t k);
 

@@ -125,16 +125,30 @@ void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
     std::ofstream out(file);
     if (!out) throw RunError("cannot create " + file.string());
     const bool ref = s.spec->reference.has_value();
+    const std::optional<double> y0 = s.spec->start_year;
+    // t, then (with a start_year) year, then the other columns of `trajectory`.
+    auto leading = [&](csv::Line& line, const columns::TrajectoryRow* row) {
+        auto column = [&](const columns::Column<columns::TrajectoryRow>& c) {
+            if (row)
+                c.cell(line, *row);
+            else
+                line.text(c.name);
+        };
+        for (std::size_t k = 0; k < columns::trajectory.size(); ++k) {
+            column(columns::trajectory[k]);
+            if (k == 0 && y0) column(columns::trajectory_year);
+        }
+    };
     csv::Line line;
-    header(line, columns::trajectory);
+    leading(line, nullptr);
     if (ref) header(line, columns::trajectory_reference);
     for (const auto& q : s.auxiliary) line.text(q.name);
     write_line(out, line);
     const Trajectory& tr = s.trajectory;
     for (std::size_t i = 0; i < tr.size(); ++i) {
-        const columns::TrajectoryRow row{tr, i};
+        const columns::TrajectoryRow row{tr, i, y0.value_or(0)};
         line.clear();
-        cells(line, columns::trajectory, row);
+        leading(line, &row);
         if (ref) cells(line, columns::trajectory_reference, row);
         for (std::size_t k = 0; k < tr.aux.size(); ++k) columns::auxiliary_cell(line, row, k);
         write_line(out, line);
