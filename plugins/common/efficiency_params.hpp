@@ -16,8 +16,11 @@ inline void declare_E0(plugin::Schema& s) {
 }
 
 inline void declare_gamma(plugin::Schema& s) {
-    s.add_real("gamma").required().unit("1/yr").quoted(plugin::Quoted::doubling_rate).doc(
-        "Efficiency-doubling rate: efficiency doubles every 1/gamma years (0: static, < 0: decline).");
+    s.add_real("gamma")
+        .required()
+        .unit("1/yr")
+        .quoted(plugin::Quoted::doubling_rate)
+        .doc("Efficiency-doubling rate: efficiency doubles every 1/gamma years (0: static, < 0: decline).");
 }
 
 }  // namespace racesim::plugins

@@ -377,7 +377,9 @@ const KeyBlock& sample_keys() {
         k.add_list("dates", ParamType::real)
             .at_least(0)
             .unit("yr")
-            .doc("Times at which to report P(target reached); within the scenario's horizon.");
+            .doc(
+                "Times at which to report P(target reached), within the scenario's horizon; calendar years "
+                "(start_year + t) when the scenario has a start_year.");
         return k;
     }();
     return b;
@@ -461,8 +463,9 @@ const KeyBlock& top_level_keys() {
         k.add_real("start_year")
             .unit("yr")
             .computed_default("none: times only, no dates")
-            .doc("The calendar year at t = 0 (the end of the baseline year), as a decimal year: every time t is "
-                 "also reported as the date start_year + t, and sample dates are calendar years.");
+            .doc(
+                "The calendar year at t = 0 (the end of the baseline year), as a decimal year: every time t is "
+                "also reported as the date start_year + t, and sample dates are calendar years.");
         k.add_block("output", output_keys()).doc("The output grid.");
         k.add_block("solver", solver_keys()).doc("How C(t) is computed.");
         k.add_block("defaults", defaults_keys()).doc("Blocks every scenario starts from.");

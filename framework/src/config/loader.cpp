@@ -24,9 +24,9 @@
 #include "racesim/config/analysis.hpp"
 #include "racesim/config/block_reader.hpp"
 #include "racesim/config/keys.hpp"
-#include "racesim/config/quoted.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 namespace fs = std::filesystem;
 
@@ -660,7 +660,7 @@ std::string written(const QuotedValue& q) {
     return s + "}";
 }
 
-// A map given for a real parameter that accepts quoted forms (racesim/config/quoted.hpp): the
+// A map given for a real parameter that accepts quoted forms (racesim/plugins/quoted.hpp): the
 // form's keys, each checked; the converted value in `value`, checked against the parameter's
 // own constraint. A relative form ({times_P0: 5}) leaves `value` at 0: resolve_quoted sets it
 // once the block's other parameters are known.
@@ -743,9 +743,9 @@ bool Validator::read_quoted(const ParamSpec& spec, const YAML::Node& n, const st
     if (!ok) return false;
     value = form->convert(args);
     if (!spec.admits(value)) {
-        auto& e = d_.error(mark(n), what + " = " + written(out) + " = " + form->formula + " = " +
-                                        plugin::math::format(value) + " is out of range: it must be " +
-                                        spec.constraint());
+        auto& e =
+            d_.error(mark(n), what + " = " + written(out) + " = " + form->formula + " = " +
+                                  plugin::math::format(value) + " is out of range: it must be " + spec.constraint());
         if (!spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
         return false;
     }
@@ -763,8 +763,8 @@ bool Validator::resolve_quoted(BlockSpec& spec, const std::string& where) {
         const std::string what = where + "." + name;
         if (!q.relative_to.empty()) {
             if (!params.has(q.relative_to)) {
-                d_.error(at, what + " = " + written(q) + " needs " + where + "." + q.relative_to +
-                                 ", which has no value");
+                d_.error(at,
+                         what + " = " + written(q) + " needs " + where + "." + q.relative_to + ", which has no value");
                 ok = false;
                 continue;
             }
@@ -781,8 +781,10 @@ bool Validator::resolve_quoted(BlockSpec& spec, const std::string& where) {
             const std::string& key = ps->forms_when[0];
             const std::string mode = params.has(key) ? params.string(key) : std::string();
             if (mode != ps->forms_when[1]) {
-                auto& e = d_.error(at, what + " = " + written(q) + " gives doublings per year, which " + name +
-                                           " is only with " + key + ": " + ps->forms_when[1] + " (here " + key +
+                auto& e = d_.error(at, what + " = " + written(q) +
+                                           " is refused: this form gives doublings per year, "
+                                           "which " +
+                                           name + " is only with " + key + ": " + ps->forms_when[1] + " (here " + key +
                                            ": " + mode + ")");
                 note(e, name + ": " + ps->doc + " Write it as a number.");
                 ok = false;
@@ -802,8 +804,8 @@ bool Validator::unit_suffix(const ParamSpec& spec, const YAML::Node& n, const st
     const auto ns = number_with_suffix(text);
     if (!ns) return false;
     const auto& [num, unit] = *ns;
-    auto& e = d_.error(mark(n), "expected a number for " + what + ", got " + describe(n) +
-                                    ": units are not read from strings");
+    auto& e = d_.error(mark(n),
+                       "expected a number for " + what + ", got " + describe(n) + ": units are not read from strings");
     std::string lower;
     for (char c : unit) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto has = [&](const char* w) { return lower.find(w) != std::string::npos; };

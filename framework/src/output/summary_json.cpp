@@ -172,8 +172,8 @@ ordered_json table_json(const TableRows& rows) {
                 o[name] = std::isfinite(*x) ? ordered_json(*x) : ordered_json(nullptr);
             else if (const auto* n = std::get_if<std::int64_t>(&c))
                 o[name] = *n;
-            else if (const auto& w = std::get<std::string>(c); def.columns[k].kind == CellKind::word &&
-                                                                (w == "true" || w == "false"))
+            else if (const auto& w = std::get<std::string>(c);
+                     def.columns[k].kind == CellKind::word && (w == "true" || w == "false"))
                 o[name] = w == "true";
             else
                 o[name] = w;

@@ -107,9 +107,9 @@ void print_table(const RunReport& r, std::ostream& os) {
                 auto d = [&](const std::optional<double>& v) {
                     return v ? fmt::format("{:.2f}", *date_of(y0, v)) : std::string(">H");
                 };
-                fmt::print(os, "  {:<12} dates        p5 {}  p25 {}  p50 {}  p75 {}  p95 {}\n", "", d(st.quantiles[0].second),
-                           d(st.quantiles[2].second), d(st.quantiles[3].second), d(st.quantiles[4].second),
-                           d(st.quantiles[6].second));
+                fmt::print(os, "  {:<12} dates        p5 {}  p25 {}  p50 {}  p75 {}  p95 {}\n", "",
+                           d(st.quantiles[0].second), d(st.quantiles[2].second), d(st.quantiles[3].second),
+                           d(st.quantiles[4].second), d(st.quantiles[6].second));
                 for (const auto& [date, p] : st.reached_by)
                     fmt::print(os, "  {:<12} P(reached by {:.6g}) {:.4f}\n", "", *y0 + date, p);
             }

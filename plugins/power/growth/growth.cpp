@@ -64,8 +64,7 @@ std::vector<Descriptor> descriptors() {
         .unit("1/yr")
         .quoted(Quoted::doubling_rate)
         .forms_when("mode", "exponential")
-        .doc(
-        "exponential: doublings per year; linear: fraction of P0 added per year.");
+        .doc("exponential: doublings per year; linear: fraction of P0 added per year.");
     d.schema.add_real("P_max")
         .positive()
         .unit("MW")

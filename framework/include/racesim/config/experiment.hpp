@@ -14,11 +14,11 @@
 #include <string_view>
 #include <vector>
 
-#include "racesim/config/quoted.hpp"
 #include "racesim/config/sample.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugin/schema.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 namespace racesim {
 
@@ -31,7 +31,7 @@ struct BlockSpec {
     std::shared_ptr<const plugin::Schema> schema;
     Mark mark;
     std::map<std::string, Mark> value_marks;  ///< where each parameter's value was written
-    /// The parameters written in a quoted form (racesim/config/quoted.hpp), as written; their
+    /// The parameters written in a quoted form (racesim/plugins/quoted.hpp), as written; their
     /// values in `selection` are the converted ones.
     std::map<std::string, QuotedValue> quoted;
 };
@@ -112,8 +112,8 @@ struct TargetSpec {
 /// follows t. Each auxiliary quantity of the loss law follows as a column of its own name, which
 /// may not be one of these. Their units, meanings and values are defined with the other results
 /// columns in framework/src/output/columns.cpp.
-inline constexpr std::array<std::string_view, 9> trajectory_columns{"t",     "C",       "E",   "P",   "L",
-                                                                     "R",     "R_ref",   "rel_err", "year"};
+inline constexpr std::array<std::string_view, 9> trajectory_columns{"t", "C",     "E",       "P",   "L",
+                                                                    "R", "R_ref", "rel_err", "year"};
 
 struct ScenarioSpec {
     std::string name;

@@ -1,4 +1,4 @@
-#include "racesim/config/quoted.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -35,11 +35,11 @@ std::vector<QuotedForm> make_forms(Quoted q) {
                          [](const std::vector<double>& a) { return std::log2(a[0]); },
                          "log2(per_year)",
                          "{per_year: 1.4}"});
-            f.push_back({{key("percent_per_year", "%", "growth per year in percent (40: x1.4 per year)",
-                              Bound{-100, false})},
-                         [](const std::vector<double>& a) { return std::log2(1 + a[0] / 100); },
-                         "log2(1 + percent_per_year/100)",
-                         "{percent_per_year: 40}"});
+            f.push_back(
+                {{key("percent_per_year", "%", "growth per year in percent (40: x1.4 per year)", Bound{-100, false})},
+                 [](const std::vector<double>& a) { return std::log2(1 + a[0] / 100); },
+                 "log2(1 + percent_per_year/100)",
+                 "{percent_per_year: 40}"});
             f.push_back({{key("doubling_time", "yr", "years per doubling", Bound{0, false})},
                          [](const std::vector<double>& a) { return 1 / a[0]; },
                          "1/doubling_time",
@@ -47,16 +47,17 @@ std::vector<QuotedForm> make_forms(Quoted q) {
             break;
         case Quoted::power:
             f.push_back({{key("gpus", "1", "number of accelerators", Bound{0, false}),
-                          key("watts_per_gpu", "W", "power per accelerator (TDP, or with its share of servers "
-                                                    "and cooling)",
+                          key("watts_per_gpu", "W",
+                              "power per accelerator (TDP, or with its share of servers "
+                              "and cooling)",
                               Bound{0, false})},
                          [](const std::vector<double>& a) { return a[0] * a[1] / 1e6; },
                          "gpus * watts_per_gpu / 10^6",
                          "{gpus: 50000, watts_per_gpu: 700}"});
             break;
         case Quoted::efficiency:
-            f.push_back({{key("flops_per_watt", "FLOP/s/W", "a chip's FLOP/s per watt (= FLOP/J), e.g. peak dense BF16 / TDP",
-                              Bound{0, false}),
+            f.push_back({{key("flops_per_watt", "FLOP/s/W",
+                              "a chip's FLOP/s per watt (= FLOP/J), e.g. peak dense BF16 / TDP", Bound{0, false}),
                           key("utilization", "1", "fraction of that rate delivered (1: the peak)", Bound{0, false},
                               Bound{1, true}, 1.0)},
                          [](const std::vector<double>& a) { return a[0] * a[1] * pflop_yr_mw_per_flop_per_joule; },
@@ -73,7 +74,7 @@ std::string pattern(const QuotedForm& f) {
         const ParamSpec& k = f.keys[i];
         if (i) s.append(", ");
         s.append(k.name).append(": <");
-        s.append(k.unit != "1" ? k.unit : k.name == "gpus" ? "count" : "fraction");
+        s.append(k.unit != "1" ? k.unit : k.name == "gpus" ? "count" : k.name == "per_year" ? "factor" : "fraction");
         s.append(">");
         if (!k.required) s.append(" (optional)");
     }
@@ -85,8 +86,7 @@ std::string pattern(const QuotedForm& f) {
 
 const std::vector<QuotedForm>& quoted_forms(Quoted q) {
     static const std::vector<QuotedForm> none, rate = make_forms(Quoted::doubling_rate),
-                                               power = make_forms(Quoted::power),
-                                               eff = make_forms(Quoted::efficiency);
+                                               power = make_forms(Quoted::power), eff = make_forms(Quoted::efficiency);
     switch (q) {
         case Quoted::doubling_rate:
             return rate;

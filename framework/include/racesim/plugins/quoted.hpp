@@ -3,7 +3,7 @@
 // value. A plugin declares which of these a real parameter accepts (plugin::ParamSpec::quoted,
 // relative_to); the loader converts each form to the parameter's own unit once, at load, and
 // keeps what was written (BlockSpec::quoted) for summary.json. docs/config.md, "Quantities as
-// they are quoted", states every conversion.
+// they are quoted", states every conversion. (In the plugin host layer: `describe` lists the forms.)
 #pragma once
 
 #include <optional>
