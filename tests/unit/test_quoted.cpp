@@ -231,6 +231,21 @@ TEST_CASE("dates are start_year + t in summary.json, the trajectory CSV and Mont
         CHECK(mc.at("date_quantiles").at(k).get<double>() == 2027 + v.get<double>());
     CHECK(mc.at("p_reached_by_date").at("2029") == mc.at("p_reached_by").at("2"));
     CHECK(mc.at("p_reached_by_date").at("2030.5") == mc.at("p_reached_by").at("3.5"));
+    // samples.csv: each target's date right after its time, start_year + time.
+    std::istringstream samples(slurp(dir / "samples.csv"));
+    std::getline(samples, line);
+    CHECK(line == "scenario,sample,efficiency.gamma,R=0.7 time,R=0.7 date,R=0.7 reached,R=0.8 time,R=0.8 date,R=0.8 reached");
+    int sampled = 0;
+    while (std::getline(samples, line)) {
+        std::vector<std::string> f;
+        std::istringstream fields(line);
+        for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+        REQUIRE(f.size() == 9);
+        for (const std::size_t k : {3u, 6u})
+            if (!f[k].empty()) CHECK(std::stod(f[k + 1]) == 2027 + std::stod(f[k]));
+        ++sampled;
+    }
+    CHECK(sampled == 50);
     fs::remove_all(dir);
     // The same samples with the dates as times and no start_year: the same probabilities.
     const RunResult a = session.run(ex), b = session.run(session.load_text(times_only));

@@ -65,6 +65,10 @@ constexpr std::array<Column<Outcome>, 3> sweep_target{{
      [](csv::Line& l, const Outcome& o) { l.number(o.reference_time); }},
 }};
 
+constexpr Column<Outcome> target_date{
+    " date", "yr", "start_year + time, a decimal year; empty when not reached or without a start_year",
+    [](csv::Line& l, const Outcome& o) { l.number(o.date); }};
+
 constexpr std::array<Column<SampleRow>, 2> samples{{
     {"scenario", "", "the sampled scenario's name",
      [](csv::Line& l, const SampleRow& r) { l.text(r.scenario); }},
