@@ -806,8 +806,12 @@ bool Validator::unit_suffix(const ParamSpec& spec, const YAML::Node& n, const st
     const auto& [num, unit] = *ns;
     auto& e = d_.error(mark(n),
                        "expected a number for " + what + ", got " + describe(n) + ": units are not read from strings");
-    std::string lower;
-    for (char c : unit) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto lowercase = [](const std::string& s) {
+        std::string l;
+        for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return l;
+    };
+    const std::string lower = lowercase(unit);
     auto has = [&](const char* w) { return lower.find(w) != std::string::npos; };
     std::string guess;
     if (spec.quoted == plugin::Quoted::doubling_rate && has("%"))
@@ -818,11 +822,7 @@ bool Validator::unit_suffix(const ParamSpec& spec, const YAML::Node& n, const st
         guess = "{gpus: " + num + ", watts_per_gpu: <W>}";
     else if (spec.quoted == plugin::Quoted::efficiency && (has("flop") && has("w")))
         guess = "{flops_per_watt: " + num + "}";
-    else if (!spec.unit.empty() && lower == [&] {
-                 std::string u;
-                 for (char c : spec.unit) u += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                 return u;
-             }())
+    else if (!spec.unit.empty() && lower == lowercase(spec.unit))
         guess = num + " (the unit, " + spec.unit + ", is implied)";
     if (!guess.empty()) note(e, "did you mean " + guess + "?");
     note(e, forms_hint(spec, what));
