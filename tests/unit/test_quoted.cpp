@@ -235,7 +235,8 @@ TEST_CASE("dates are start_year + t in summary.json, the trajectory CSV and Mont
     // samples.csv: each target's date right after its time, start_year + time.
     std::istringstream samples(slurp(dir / "samples.csv"));
     std::getline(samples, line);
-    CHECK(line == "scenario,sample,efficiency.gamma,R=0.7 time,R=0.7 date,R=0.7 reached,R=0.8 time,R=0.8 date,R=0.8 reached");
+    CHECK(line ==
+          "scenario,sample,efficiency.gamma,R=0.7 time,R=0.7 date,R=0.7 reached,R=0.8 time,R=0.8 date,R=0.8 reached");
     int sampled = 0;
     while (std::getline(samples, line)) {
         std::vector<std::string> f;
