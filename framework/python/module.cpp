@@ -439,6 +439,12 @@ py::dict trajectory(const py::object& self, std::size_t i) {
     const Trajectory& tr = s.trajectory;
     py::dict out;
     out["t"] = view(tr.t, self);
+    if (const auto& y0 = s.spec->start_year) {  // the date of t, as in the CSV: computed, not a view
+        py::array_t<double> year(static_cast<py::ssize_t>(tr.t.size()));
+        auto w = year.mutable_unchecked<1>();
+        for (std::size_t k = 0; k < tr.t.size(); ++k) w(static_cast<py::ssize_t>(k)) = *y0 + tr.t[k];
+        out["year"] = year;
+    }
     out["C"] = view(tr.C, self);
     out["E"] = view(tr.E, self);
     out["P"] = view(tr.P, self);

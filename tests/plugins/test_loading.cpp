@@ -73,7 +73,8 @@ TEST_CASE("a plugin built for another plugin API version is refused, naming both
     INFO(msg);
     CHECK_THAT(msg, Contains("999"));
     CHECK_THAT(msg, Contains("plugin API version " + std::to_string(racesim::plugin::api_version) + " "));
-    CHECK(racesim::plugin::api_version == 3u);  // bumped deliberately: 3 added vectorised references
+    CHECK(racesim::plugin::api_version ==
+          4u);  // bumped deliberately: 4 added ParamSpec::quoted, relative_to, forms_when
     CHECK_THAT(msg, Contains("rebuild"));
 }
 

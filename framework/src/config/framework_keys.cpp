@@ -362,7 +362,8 @@ const KeyBlock& condition_keys() {
         k.add_string("target").required().doc(
             "A target of the scenario, by its label as in samples.csv: 'R=0.68' or 'loss=0.7'.");
         k.add_real("by").required().at_least(0).unit("yr").doc(
-            "The samples that reach the target by this time (within the horizon) meet the condition.");
+            "The samples that reach the target by this time (within the horizon) meet the condition; a "
+            "calendar year (start_year + t) when the scenario has a start_year.");
         return k;
     }();
     return b;
@@ -389,7 +390,9 @@ const KeyBlock& sample_keys() {
         k.add_list("dates", ParamType::real)
             .at_least(0)
             .unit("yr")
-            .doc("Times at which to report P(target reached); within the scenario's horizon.");
+            .doc(
+                "Times at which to report P(target reached), within the scenario's horizon; calendar years "
+                "(start_year + t) when the scenario has a start_year.");
         k.add_list("bands", ParamType::real)
             .in_range(Bound{0, false}, Bound{100, false})
             .unit("%")
@@ -416,6 +419,11 @@ const KeyBlock& scenario_keys() {
             .inherited()
             .computed_default("the top-level horizon")
             .doc("This scenario's simulated time span.");
+        k.add_real("start_year")
+            .unit("yr")
+            .inherited()
+            .computed_default("the top-level start_year")
+            .doc("This scenario's calendar year at t = 0 (the end of the baseline year), as a decimal year.");
         const char* needed = "inherited; needed here, in 'defaults' or by 'extends'";
         k.add_plugin("efficiency", plugin::Kind::efficiency)
             .inherited()
@@ -474,6 +482,12 @@ const KeyBlock& top_level_keys() {
             .doc("Experiment name: non-empty; no '/'; not '.' or '..'. Names the results directory.");
         k.add_real("horizon").required().positive().unit("yr").doc(
             "Simulated time span of every scenario that does not set its own.");
+        k.add_real("start_year")
+            .unit("yr")
+            .computed_default("none: times only, no dates")
+            .doc(
+                "The calendar year at t = 0 (the end of the baseline year), as a decimal year: every time t is "
+                "also reported as the date start_year + t, and sample dates are calendar years.");
         k.add_block("output", output_keys()).doc("The output grid.");
         k.add_block("solver", solver_keys()).doc("How C(t) is computed.");
         k.add_block("defaults", defaults_keys()).doc("Blocks every scenario starts from.");

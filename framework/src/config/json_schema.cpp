@@ -4,6 +4,7 @@
 
 #include "racesim/config/keys.hpp"
 #include "racesim/plugin/api.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 using nlohmann::ordered_json;
 
@@ -20,6 +21,35 @@ std::vector<const PluginEntry*> sorted_entries(const Registry& reg, plugin::Kind
     return out;
 }
 
+/// A plugin parameter: its number, or, when it accepts them, any of its quoted forms (a map).
+ordered_json plugin_parameter_json_schema(const plugin::ParamSpec& p) {
+    ordered_json number = parameter_json_schema(p);
+    if (!accepts_forms(p)) return number;
+    ordered_json j{{"description", number["description"]}};
+    number.erase("description");
+    ordered_json any = ordered_json::array({number});
+    auto form = [](const std::vector<plugin::ParamSpec>& keys) {
+        ordered_json props = ordered_json::object(), required = ordered_json::array();
+        for (const auto& k : keys) {
+            props[k.name] = parameter_json_schema(k);
+            if (k.required) required.push_back(k.name);
+        }
+        return ordered_json{
+            {"type", "object"}, {"properties", props}, {"required", required}, {"additionalProperties", false}};
+    };
+    for (const auto& f : quoted_forms(p.quoted)) any.push_back(form(f.keys));
+    if (!p.relative_to.empty()) {
+        plugin::ParamSpec k;
+        k.name = relative_key(p);
+        k.doc = "a multiple of " + p.relative_to + ", kept when " + p.relative_to + " changes";
+        k.lower = plugin::Bound{0, false};
+        k.required = true;
+        any.push_back(form({k}));
+    }
+    j["anyOf"] = any;
+    return j;
+}
+
 /// A model block: `type` names a plugin; for each type, only its parameters are allowed.
 /// Nothing is required: a block may inherit its type and parameters (`extends`, `defaults`).
 ordered_json block_schema(const Registry& reg, plugin::Kind kind, const std::string& what) {
@@ -29,7 +59,7 @@ ordered_json block_schema(const Registry& reg, plugin::Kind kind, const std::str
         const auto& d = e->descriptor;
         types.push_back(d.type);
         ordered_json props{{"type", {{"const", d.type}}}};
-        for (const auto& p : d.schema.params()) props[p.name] = parameter_json_schema(p);
+        for (const auto& p : d.schema.params()) props[p.name] = plugin_parameter_json_schema(p);
         cases.push_back(
             {{"if", {{"properties", {{"type", {{"const", d.type}}}}}, {"required", ordered_json::array({"type"})}}},
              {"then", {{"properties", props}, {"additionalProperties", false}}}});

@@ -26,6 +26,7 @@
 #include "racesim/config/keys.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 namespace fs = std::filesystem;
 
@@ -80,7 +81,7 @@ struct RawBlock {
 };
 
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
-const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon"};
+const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon", "start_year"};
 // The accepted keys are the declared ones (framework_keys.cpp).
 const std::vector<std::string>& top_key_names() {
     static const std::vector<std::string> v = top_level_keys().names();
@@ -222,6 +223,10 @@ private:
     void report_cycle(std::size_t i);
     std::optional<BlockSpec> check_model_block(const ScenarioSpec& sc, const std::string& name, const RawBlock& b);
     std::optional<plugin::Value> param_value(const ParamSpec& spec, const Item& it, const std::string& where);
+    bool read_quoted(const ParamSpec& spec, const YAML::Node& n, const std::string& what, QuotedValue& out,
+                     double& value);
+    bool resolve_quoted(BlockSpec& spec, const std::string& where);
+    bool unit_suffix(const ParamSpec& spec, const YAML::Node& n, const std::string& what);
     void build_scenario(RawScenario& raw);
     std::optional<ScenarioSpec> build_spec(const RawScenario& raw, const Blocks& blocks);
     bool read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip);
@@ -298,6 +303,8 @@ void Validator::read_top() {
     } else if (auto h = real_key(v, "horizon", top.at("horizon"))) {
         ex_.horizon = *h;
     }
+    if (const YAML::Node v = root["start_year"])
+        if (auto y = real_key(v, "start_year", top.at("start_year"))) ex_.start_year = *y;
 
     if (const YAML::Node out = root["output"]) {
         const KeyBlock& ok = output_keys();
@@ -372,12 +379,13 @@ RawBlock Validator::read_block(const std::string& name, const YAML::Node& value,
             b.present = false;
         else
             d_.error(mark(key), "'" + name + "' is empty: expected " +
-                                    (name == "horizon" ? std::string("a number (yr)") : std::string("a map")));
+                                    (name == "horizon" || name == "start_year" ? std::string("a number (yr)")
+                                                                               : std::string("a map")));
         return b;
     }
-    if (name == "horizon") {  // a scenario's own horizon: a scalar, kept as one item
+    if (name == "horizon" || name == "start_year") {  // a scenario's own: a scalar, kept as one item
         b.present = true;
-        b.items.push_back(Item{"horizon", mark(key), value, origin});
+        b.items.push_back(Item{name, mark(key), value, origin});
         return b;
     }
     if (name == "reference" && value.IsScalar()) {  // shorthand: `reference: relative-loss`
@@ -555,6 +563,7 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
     const std::string what = where + "." + spec.name;
     switch (spec.type) {
         case ParamType::real: {
+            if (unit_suffix(spec, it.value, what)) return std::nullopt;
             auto v = bounded(it.value, what, spec);
             if (v) return plugin::Value{*v};
             return std::nullopt;
@@ -644,6 +653,182 @@ std::optional<plugin::Value> Validator::param_value(const ParamSpec& spec, const
     return std::nullopt;
 }
 
+std::string written(const QuotedValue& q) {
+    std::string s = "{";
+    for (std::size_t i = 0; i < q.given.size(); ++i)
+        s += (i ? ", " : "") + q.given[i].first + ": " + plugin::math::format(q.given[i].second);
+    return s + "}";
+}
+
+// A map given for a real parameter that accepts quoted forms (racesim/plugins/quoted.hpp): the
+// form's keys, each checked; the converted value in `value`, checked against the parameter's
+// own constraint. A relative form ({times_P0: 5}) leaves `value` at 0: resolve_quoted sets it
+// once the block's other parameters are known.
+bool Validator::read_quoted(const ParamSpec& spec, const YAML::Node& n, const std::string& what, QuotedValue& out,
+                            double& value) {
+    const auto& forms = quoted_forms(spec.quoted);
+    const std::string rel = relative_key(spec);
+    std::vector<std::string> keys;
+    for (const auto& f : forms)
+        for (const auto& k : f.keys) keys.push_back(k.name);
+    if (!rel.empty()) keys.push_back(rel);
+    const std::string hint = forms_hint(spec, what);
+    if (n.size() == 0) {
+        auto& e = d_.error(mark(n), "expected a number or a form for " + what + ", got an empty map");
+        note(e, hint);
+        return false;
+    }
+    bool ok = true;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string k = it->first.Scalar();
+        if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+        auto& e = d_.error(mark(it->first), "unknown key '" + k + "' in the form of " + what);
+        if (auto s = suggest(k, keys); !s.empty()) note(e, "did you mean '" + s + "'?");
+        note(e, hint);
+        ok = false;
+    }
+    if (!ok) return false;
+    if (!rel.empty() && n[rel]) {
+        if (n.size() != 1) {
+            auto& e = d_.error(mark(n), "'" + rel + "' stands alone: " + what + " = {" + rel + ": <factor>} is " +
+                                            spec.relative_to + " times the factor");
+            note(e, hint);
+            return false;
+        }
+        ParamSpec factor;
+        factor.name = rel;
+        factor.lower = plugin::Bound{0, false};
+        const auto k = bounded(n[rel], what + "." + rel, factor, false);
+        if (!k) return false;
+        out.relative_to = spec.relative_to;
+        out.factor = *k;
+        out.given = {{rel, *k}};
+        value = 0;
+        return true;
+    }
+    const std::string first = n.begin()->first.Scalar();
+    const QuotedForm* form = nullptr;
+    for (const auto& f : forms)
+        for (const auto& k : f.keys)
+            if (k.name == first) form = &f;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string k = it->first.Scalar();
+        if (std::none_of(form->keys.begin(), form->keys.end(), [&](const ParamSpec& p) { return p.name == k; })) {
+            auto& e = d_.error(mark(it->first), "'" + k + "' and '" + first + "' belong to different forms of " + what +
+                                                    ": give one form");
+            note(e, hint);
+            return false;
+        }
+    }
+    std::vector<double> args;
+    for (const auto& k : form->keys) {
+        if (const YAML::Node v = n[k.name]) {
+            if (auto x = bounded(v, what + "." + k.name, k, false)) {
+                args.push_back(*x);
+                out.given.emplace_back(k.name, *x);
+            } else {
+                ok = false;
+            }
+        } else if (k.default_value) {
+            const double d = std::get<double>(*k.default_value);
+            args.push_back(d);
+            out.given.emplace_back(k.name, d);
+        } else {
+            auto& e = d_.error(mark(n), "the form of " + what + " lacks '" + k.name + "'");
+            note(e, k.name + " (" + k.unit + "): " + k.doc);
+            note(e, hint);
+            ok = false;
+        }
+    }
+    if (!ok) return false;
+    value = form->convert(args);
+    if (!spec.admits(value)) {
+        auto& e =
+            d_.error(mark(n), what + " = " + written(out) + " = " + form->formula + " = " +
+                                  plugin::math::format(value) + " is out of range: it must be " + spec.constraint());
+        if (!spec.doc.empty()) note(e, spec.name + ": " + spec.doc);
+        return false;
+    }
+    return true;
+}
+
+// Once a block's parameters are all known: each relative form's value (factor × the other
+// parameter), and the condition under which a quantity's forms apply (forms_when).
+bool Validator::resolve_quoted(BlockSpec& spec, const std::string& where) {
+    bool ok = true;
+    auto& params = spec.selection.params;
+    for (const auto& [name, q] : spec.quoted) {
+        const ParamSpec* ps = spec.schema->find(name);
+        const Mark at = spec.value_marks[name];
+        const std::string what = where + "." + name;
+        if (!q.relative_to.empty()) {
+            if (!params.has(q.relative_to)) {
+                d_.error(at,
+                         what + " = " + written(q) + " needs " + where + "." + q.relative_to + ", which has no value");
+                ok = false;
+                continue;
+            }
+            const double x = q.factor * params.real(q.relative_to);
+            if (!ps->admits(x)) {
+                auto& e = d_.error(at, what + " = " + written(q) + " = " + plugin::math::format(x) +
+                                           " is out of range: it must be " + ps->constraint());
+                if (!ps->doc.empty()) note(e, ps->name + ": " + ps->doc);
+                ok = false;
+                continue;
+            }
+            params.set(name, x);
+        } else if (ps->forms_when.size() == 2) {
+            const std::string& key = ps->forms_when[0];
+            const std::string mode = params.has(key) ? params.string(key) : std::string();
+            if (mode != ps->forms_when[1]) {
+                auto& e = d_.error(at, what + " = " + written(q) +
+                                           " is refused: this form gives doublings per year, "
+                                           "which " +
+                                           name + " is only with " + key + ": " + ps->forms_when[1] + " (here " + key +
+                                           ": " + mode + ")");
+                note(e, name + ": " + ps->doc + " Write it as a number.");
+                ok = false;
+            }
+        }
+    }
+    return ok;
+}
+
+// A number with a unit in a string ("1e5 GPUs", "40%"): refused, with the forms the parameter
+// accepts (racesim reads no units from strings).
+bool Validator::unit_suffix(const ParamSpec& spec, const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) return false;
+    double x = 0;
+    std::string text = n.Scalar();
+    if (parse_real(text, x) != NumParse::not_a_number) return false;
+    const auto ns = number_with_suffix(text);
+    if (!ns) return false;
+    const auto& [num, unit] = *ns;
+    auto& e = d_.error(mark(n),
+                       "expected a number for " + what + ", got " + describe(n) + ": units are not read from strings");
+    auto lowercase = [](const std::string& s) {
+        std::string l;
+        for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return l;
+    };
+    const std::string lower = lowercase(unit);
+    auto has = [&](const char* w) { return lower.find(w) != std::string::npos; };
+    std::string guess;
+    if (spec.quoted == plugin::Quoted::doubling_rate && has("%"))
+        guess = "{percent_per_year: " + num + "}";
+    else if (spec.quoted == plugin::Quoted::doubling_rate && (has("yr") || has("year")))
+        guess = "{doubling_time: " + num + "} (if " + num + " " + unit + " is a doubling time)";
+    else if (spec.quoted == plugin::Quoted::power && (has("gpu") || has("chip") || has("accelerator")))
+        guess = "{gpus: " + num + ", watts_per_gpu: <W>}";
+    else if (spec.quoted == plugin::Quoted::efficiency && (has("flop") && has("w")))
+        guess = "{flops_per_watt: " + num + "}";
+    else if (!spec.unit.empty() && lower == lowercase(spec.unit))
+        guess = num + " (the unit, " + spec.unit + ", is implied)";
+    if (!guess.empty()) note(e, "did you mean " + guess + "?");
+    note(e, forms_hint(spec, what));
+    return true;
+}
+
 std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, const std::string& name,
                                                       const RawBlock& b) {
     const Kind kind = kind_of(name);
@@ -720,6 +905,18 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             }
             continue;
         }
+        if (it.value.IsMap() && accepts_forms(*ps)) {  // a quantity as it is quoted
+            QuotedValue q;
+            double x = 0;  // a relative form's value is set once the other parameters are known
+            if (read_quoted(*ps, it.value, where + "." + ps->name, q, x)) {
+                spec.selection.params.set(ps->name, x);
+                spec.value_marks[ps->name] = mark(it.value);
+                spec.quoted[ps->name] = std::move(q);
+            } else {
+                ok = false;
+            }
+            continue;
+        }
         if (auto v = param_value(*ps, it, where)) {
             spec.selection.params.set(ps->name, *v);
             spec.value_marks[ps->name] = mark(it.value);
@@ -738,6 +935,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
                         (ps.constraint().empty() ? "" : " Must be " + ps.constraint() + "."));
         }
     }
+    if (ok && !spec.quoted.empty()) ok = resolve_quoted(spec, where);
     if (!ok) return std::nullopt;
     return spec;
 }
@@ -790,6 +988,14 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
         if (auto h = real_key(hb.items.front().value, "horizon of scenario '" + sc.name + "'",
                               scenario_keys().at("horizon")))
             sc.horizon = *h;
+        else
+            ok = false;
+    }
+    sc.start_year = ex_.start_year;
+    if (const RawBlock& yb = block("start_year"); yb.present) {
+        if (auto y = real_key(yb.items.front().value, "start_year of scenario '" + sc.name + "'",
+                              scenario_keys().at("start_year")))
+            sc.start_year = *y;
         else
             ok = false;
     }
@@ -1258,6 +1464,19 @@ std::optional<Distribution> Validator::read_distribution(const std::string& path
     return d;
 }
 
+/// A sample date written as a calendar year (with start_year): its time t = year - start_year.
+/// (Exact for any two years within a factor 2 of each other, Sterbenz: start_year + t gives the
+/// year back, so summary.json's dates are the years as written.)
+double time_of_date(double year, double start_year) {
+    return year - start_year;
+}
+
+/// The dates a sample may ask for: [0, horizon], or in calendar years with start_year.
+std::string dates_range(const ScenarioSpec& sc) {
+    const double a = sc.start_year.value_or(0);
+    return "[" + plugin::math::format(a) + ", " + plugin::math::format(a + sc.horizon) + "]";
+}
+
 std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const ScenarioSpec& base) {
     if (!expect(n, YAML::NodeType::Map, "a map for 'sample' ({n, seed, parameters: {...}})")) return std::nullopt;
     const KeyBlock& sk = sample_keys();
@@ -1403,11 +1622,13 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
         if (!expect(ds, YAML::NodeType::Sequence, "a list of times (yr) for sample.dates")) return std::nullopt;
         for (const auto& t : ds) {
             auto x = real(t, "sample.dates");
+            if (x && base.start_year) x = time_of_date(*x, *base.start_year);  // calendar years
             if (!x) {
                 ok = false;
             } else if (!sk.at("dates").param.admits(*x) || *x > base.horizon) {
-                d_.error(mark(t),
-                         "sample date " + t.Scalar() + " lies outside [0, " + plugin::math::format(base.horizon) + "]");
+                auto& e = d_.error(mark(t), "sample date " + t.Scalar() + " lies outside " + dates_range(base));
+                if (base.start_year)
+                    note(e, "with start_year set, sample dates are calendar years (t = date - start_year)");
                 ok = false;
             } else {
                 s.dates.push_back(*x);
@@ -1467,10 +1688,12 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             } else {
                 cond.target = static_cast<std::size_t>(it - labels.begin());
             }
-            if (auto x = real_key(by, "condition.by", ck.at("by"))) {
-                if (*x > base.horizon) {
-                    d_.error(mark(by), "condition.by = " + by.Scalar() + " lies beyond the scenario's horizon (" +
-                                           plugin::math::format(base.horizon) + " yr)");
+            if (auto x = base.start_year ? real(by, "condition.by") : real_key(by, "condition.by", ck.at("by"))) {
+                if (base.start_year) x = time_of_date(*x, *base.start_year);  // calendar years
+                if (*x < 0 || *x > base.horizon) {
+                    auto& e = d_.error(mark(by), "condition.by = " + by.Scalar() + " lies outside " + dates_range(base));
+                    if (base.start_year)
+                        note(e, "with start_year set, condition.by is a calendar year (t = date - start_year)");
                     ok = false;
                 }
                 cond.by = *x;

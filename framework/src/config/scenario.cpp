@@ -153,6 +153,25 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
         else
             b.selection.params.set(p->name, plugin::Value{x});
         b.value_marks[p->name] = a.mark;
+        b.quoted.erase(p->name);  // set as a number now, no longer as it was quoted
+    }
+    // A parameter given relative to another ({times_P0: 5}) moves with it: P_max stays 5 × P0
+    // whatever P0 a sweep, a goal seek, a sensitivity run or a sample gives.
+    for (const char* block : {"efficiency", "power", "loss"}) {
+        BlockSpec& b = *block_of(sc, block);
+        for (const auto& [pname, q] : b.quoted) {
+            if (q.relative_to.empty() || !b.selection.params.has(q.relative_to)) continue;
+            const double x = q.factor * b.selection.params.real(q.relative_to);
+            const plugin::ParamSpec* spec = b.schema ? b.schema->find(pname) : nullptr;
+            if (spec && !spec->admits(x)) {
+                diags.error(b.value_marks[pname], std::string(block) + "." + pname + " = " +
+                                                      plugin::math::format(q.factor) + " x " + q.relative_to + " = " +
+                                                      plugin::math::format(x) + " is refused in scenario '" + name +
+                                                      "': it must be " + spec->constraint());
+                continue;
+            }
+            b.selection.params.set(pname, plugin::Value{x});
+        }
     }
     if (record)
         for (const auto& a : assignments) sc.sweep.push_back(a);

@@ -42,6 +42,10 @@ constexpr std::array<Column<TrajectoryRow>, 2> trajectory_reference{{
      [](csv::Line& l, const TrajectoryRow& r) { l.number(r.tr.rel_err[r.i]); }},
 }};
 
+constexpr Column<TrajectoryRow> trajectory_year{
+    traj(8, "year"), "yr", "the date of t: start_year + t, a decimal year (only with start_year)",
+    [](csv::Line& l, const TrajectoryRow& r) { l.number(r.start_year + r.tr.t[r.i]); }};
+
 constexpr std::array<Column<SweepRow>, 2> sweep{{
     {"scenario", "", "the expanded scenario's name",
      [](csv::Line& l, const SweepRow& r) { l.text(r.scenario); }},
@@ -60,6 +64,10 @@ constexpr std::array<Column<Outcome>, 3> sweep_target{{
     {" reference_time", "yr", "the reference's time to the target; empty without a reference or when not reached",
      [](csv::Line& l, const Outcome& o) { l.number(o.reference_time); }},
 }};
+
+constexpr Column<Outcome> target_date{
+    " date", "yr", "start_year + time, a decimal year; empty when not reached or without a start_year",
+    [](csv::Line& l, const Outcome& o) { l.number(o.date); }};
 
 constexpr std::array<Column<SampleRow>, 2> samples{{
     {"scenario", "", "the sampled scenario's name",

@@ -36,6 +36,7 @@ struct Outcome {
     bool reached = false;
     bool unreachable = false;  ///< proven never reached (by the reference)
     std::optional<double> reference_time;
+    std::optional<double> date;  ///< start_year + time, when the row's scenario has a start_year
 };
 
 // <scenario>.csv: a scenario's trajectory, one row per output time. The columns of
@@ -46,9 +47,12 @@ struct Outcome {
 struct TrajectoryRow {
     const Trajectory& tr;
     std::size_t i;
+    double start_year;  ///< the scenario's start_year (0 without one: then `year` is not written)
 };
 extern const std::array<Column<TrajectoryRow>, 6> trajectory;
 extern const std::array<Column<TrajectoryRow>, 2> trajectory_reference;
+/// With a start_year: the date of t, after the column t.
+extern const Column<TrajectoryRow> trajectory_year;
 /// An auxiliary quantity's column: the value of column k of Trajectory::aux.
 void auxiliary_cell(csv::Line& line, const TrajectoryRow& row, std::size_t k);
 
@@ -60,6 +64,9 @@ struct SweepRow {
 extern const std::array<Column<SweepRow>, 2> sweep;
 extern const Column<std::optional<double>> sweep_parameter;
 extern const std::array<Column<Outcome>, 3> sweep_target;
+/// In sweep.csv and samples.csv when a swept or sampled scenario has a start_year: after a
+/// target's " time", its date.
+extern const Column<Outcome> target_date;
 
 // samples.csv: one row per Monte Carlo sample. `samples`, then `sample_parameter` per sampled
 // path of the experiment, then `sample_target` per target label of its sampled scenarios.

@@ -58,17 +58,39 @@ void cells(csv::Line& line, const std::array<columns::Column<T>, N>& group, cons
     cells(line, group, *v);
 }
 
+/// A target's group of columns, with its date after its time when `dates`: the header (no
+/// outcome, a label) or a row's fields (empty when the row has no such target).
+template <std::size_t M>
+void target_group(csv::Line& line, const std::array<columns::Column<columns::Outcome>, M>& group, bool dates,
+                  const std::optional<columns::Outcome>& o, std::string_view label = {}) {
+    auto column = [&](const columns::Column<columns::Outcome>& c) {
+        if (!label.empty()) {
+            std::string name(label);
+            name += c.name;
+            line.text(name);
+        } else if (o) {
+            c.cell(line, *o);
+        } else {
+            line.empty_field();
+        }
+    };
+    for (std::size_t k = 0; k < M; ++k) {
+        column(group[k]);
+        if (k == 0 && dates) column(columns::target_date);
+    }
+}
+
 /// The header of a file with leading columns, a group per path and a group per target label.
 template <class Row, std::size_t N, std::size_t M>
 std::string grouped_header(const std::array<columns::Column<Row>, N>& leading,
                            const columns::Column<std::optional<double>>& parameter,
                            const std::vector<std::string>& paths,
                            const std::array<columns::Column<columns::Outcome>, M>& target,
-                           const std::vector<std::string>& labels) {
+                           const std::vector<std::string>& labels, bool dates) {
     csv::Line line;
     header(line, leading);
     for (const auto& p : paths) line.text(p + std::string(parameter.name));
-    for (const auto& l : labels) header(line, target, l);
+    for (const auto& l : labels) target_group(line, target, dates, std::nullopt, l);
     return line.str();
 }
 
@@ -125,16 +147,30 @@ void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
     std::ofstream out(file);
     if (!out) throw RunError("cannot create " + file.string());
     const bool ref = s.spec->reference.has_value();
+    const std::optional<double> y0 = s.spec->start_year;
+    // t, then (with a start_year) year, then the other columns of `trajectory`.
+    auto leading = [&](csv::Line& line, const columns::TrajectoryRow* row) {
+        auto column = [&](const columns::Column<columns::TrajectoryRow>& c) {
+            if (row)
+                c.cell(line, *row);
+            else
+                line.text(c.name);
+        };
+        for (std::size_t k = 0; k < columns::trajectory.size(); ++k) {
+            column(columns::trajectory[k]);
+            if (k == 0 && y0) column(columns::trajectory_year);
+        }
+    };
     csv::Line line;
-    header(line, columns::trajectory);
+    leading(line, nullptr);
     if (ref) header(line, columns::trajectory_reference);
     for (const auto& q : s.auxiliary) line.text(q.name);
     write_line(out, line);
     const Trajectory& tr = s.trajectory;
     for (std::size_t i = 0; i < tr.size(); ++i) {
-        const columns::TrajectoryRow row{tr, i};
+        const columns::TrajectoryRow row{tr, i, y0.value_or(0)};
         line.clear();
-        cells(line, columns::trajectory, row);
+        leading(line, &row);
         if (ref) cells(line, columns::trajectory_reference, row);
         for (std::size_t k = 0; k < tr.aux.size(); ++k) columns::auxiliary_cell(line, row, k);
         write_line(out, line);
@@ -169,6 +205,13 @@ std::vector<std::string> swept_paths(const Experiment& ex) {
     return v;
 }
 
+/// Whether sweep.csv has date columns: a swept scenario has a start_year.
+bool swept_dates(const Experiment& ex) {
+    for (const auto& sc : ex.scenarios)
+        if (sc.sweep_plan && sc.start_year) return true;
+    return false;
+}
+
 std::vector<std::string> swept_labels(const Experiment& ex) {
     std::vector<std::string> v;
     for (const auto& sc : ex.scenarios)
@@ -180,18 +223,23 @@ std::vector<std::string> swept_labels(const Experiment& ex) {
 }  // namespace
 
 SweepCsv::SweepCsv(const Experiment& ex, CsvStream& out)
-    : paths_(swept_paths(ex)), labels_(swept_labels(ex)), out_(out), values_(paths_.size()), targets_(labels_.size()) {}
+    : paths_(swept_paths(ex)),
+      labels_(swept_labels(ex)),
+      out_(out),
+      values_(paths_.size()),
+      targets_(labels_.size()),
+      dates_(swept_dates(ex)) {}
 
 std::string SweepCsv::header(const Experiment& ex) {
     return grouped_header(columns::sweep, columns::sweep_parameter, swept_paths(ex), columns::sweep_target,
-                          swept_labels(ex));
+                          swept_labels(ex), swept_dates(ex));
 }
 
 void SweepCsv::render(const columns::SweepRow& r) {
     line_.clear();
     cells(line_, columns::sweep, r);
     for (const auto& v : values_) columns::sweep_parameter.cell(line_, v);
-    for (const auto& t : targets_) cells(line_, columns::sweep_target, t);
+    for (const auto& t : targets_) target_group(line_, columns::sweep_target, dates_, t);
     out_.row(line_.str());
 }
 
@@ -206,7 +254,8 @@ void SweepCsv::row(const ScenarioResult& s) {
         const TargetResult* t = nullptr;
         for (const auto& x : s.targets)
             if (target_label(x.spec) == labels_[c]) t = &x;
-        targets_[c] = t ? std::optional<columns::Outcome>({t->time, t->reached, t->unreachable, t->reference_time})
+        targets_[c] = t ? std::optional<columns::Outcome>({t->time, t->reached, t->unreachable, t->reference_time,
+                                                           date_of(s.spec->start_year, t->time)})
                         : std::nullopt;
     }
     render({s.spec->name, s.spec->origin});
@@ -241,6 +290,7 @@ void SweepCsv::rows(const SweepRows& rows) {
             if (std::isfinite(t)) {
                 o.time = o.reference_time = t;
                 o.reached = true;
+                o.date = date_of(sc.start_year, t);
             } else {
                 o.unreachable = std::isnan(t);
             }
@@ -260,6 +310,13 @@ std::vector<std::string> sampled_paths(const Experiment& ex) {
     return v;
 }
 
+/// Whether samples.csv has date columns: a sampled scenario has a start_year.
+bool sampled_dates(const Experiment& ex) {
+    for (const auto& sc : ex.scenarios)
+        if (sc.sample && sc.start_year) return true;
+    return false;
+}
+
 std::vector<std::string> sampled_labels(const Experiment& ex) {
     std::vector<std::string> v;
     for (const auto& sc : ex.scenarios)
@@ -271,11 +328,11 @@ std::vector<std::string> sampled_labels(const Experiment& ex) {
 }  // namespace
 
 SamplesCsv::SamplesCsv(const Experiment& ex, CsvStream& out)
-    : ex_(ex), paths_(sampled_paths(ex)), labels_(sampled_labels(ex)), out_(out) {}
+    : ex_(ex), paths_(sampled_paths(ex)), labels_(sampled_labels(ex)), out_(out), dates_(sampled_dates(ex)) {}
 
 std::string SamplesCsv::header(const Experiment& ex) {
     return grouped_header(columns::samples, columns::sample_parameter, sampled_paths(ex), columns::sample_target,
-                          sampled_labels(ex));
+                          sampled_labels(ex), sampled_dates(ex));
 }
 
 void SamplesCsv::row(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
@@ -313,9 +370,10 @@ void SamplesCsv::row(const ScenarioSpec& sc, std::size_t index, const std::vecto
             if (std::isfinite(t)) {
                 o->time = t;
                 o->reached = true;
+                o->date = date_of(sc.start_year, t);
             }
         }
-        cells(line_, columns::sample_target, o);
+        target_group(line_, columns::sample_target, dates_, o);
     }
     out_.row(line_.str());
 }

@@ -57,6 +57,7 @@ private:
     std::vector<std::optional<double>> values_;             ///< per swept path of the file
     std::vector<std::optional<columns::Outcome>> targets_;  ///< per target label of the file
     csv::Line line_;
+    bool dates_ = false;  ///< a " date" column after each target's time (a swept scenario has a start_year)
 };
 
 /// samples.csv: one row per Monte Carlo sample. Its columns: the sampled paths and the target
@@ -77,6 +78,7 @@ private:
     const ScenarioSpec* of_ = nullptr;      ///< the scenario of ex_ path_of_ and target_of_ are for
     std::vector<int> path_of_, target_of_;  ///< per column: index in of_'s paths / targets, or -1
     csv::Line line_;
+    bool dates_ = false;  ///< a " date" column after each target's time (a sampled scenario has a start_year)
 };
 
 /// solve.csv: one row per goal seek.

@@ -44,6 +44,21 @@ ordered_json range_json(const SweepRange& r) {
     return j;
 }
 
+/// The parameters written in a quoted form, by path, each as written ({"percent_per_year": 40});
+/// their values in the blocks are the converted ones. Empty when there are none.
+ordered_json quoted_json(const ScenarioSpec& sc) {
+    ordered_json j = ordered_json::object();
+    for (const auto* b : {&sc.efficiency, &sc.power, &sc.loss}) {
+        const char* block = b == &sc.efficiency ? "efficiency" : b == &sc.power ? "power" : "loss";
+        for (const auto& [name, q] : b->quoted) {
+            ordered_json f = ordered_json::object();
+            for (const auto& [k, v] : q.given) f[k] = v;
+            j[std::string(block) + "." + name] = std::move(f);
+        }
+    }
+    return j;
+}
+
 /// A declared scenario as resolved (defaults, extends, the first value of each swept path).
 ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
     ordered_json j;
@@ -57,7 +72,9 @@ ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
     j["efficiency"] = selection_json(sc.efficiency.selection);
     j["power"] = selection_json(sc.power.selection);
     j["loss"] = selection_json(sc.loss.selection);
+    if (auto q = quoted_json(sc); !q.empty()) j["quoted"] = std::move(q);
     j["horizon"] = sc.horizon;
+    if (sc.start_year) j["start_year"] = *sc.start_year;
     if (sc.reference) j["reference"] = sc.reference->selection.type;
     j["baseline"] = baseline_json(sc);
     ordered_json tl = ordered_json::array(), tr = ordered_json::array();
@@ -101,6 +118,7 @@ ordered_json solve_json(const SolveResult& s) {
 ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     const SampleSpec& sp = *mc.spec->sample;
     ordered_json j;
+    const std::optional<double> y0 = mc.spec->start_year;
     j["scenario"] = mc.spec->name;
     j["n"] = sp.n;
     j["seed"] = sp.seed;
@@ -116,10 +134,21 @@ ordered_json monte_carlo_json(const MonteCarloResult& mc) {
         ordered_json by = ordered_json::object();
         for (const auto& [date, p] : st.reached_by) by[fmt::format("{}", date)] = p;
         t["p_reached_by"] = by;
-        ordered_json q = ordered_json::object();
-        for (const auto& [p, v] : st.quantiles) q[fmt::format("p{}", static_cast<int>(std::lround(p * 100)))] = opt(v);
+        if (y0) {  // the same, keyed by calendar year (start_year + t: the years as written in dates:)
+            ordered_json byd = ordered_json::object();
+            for (const auto& [date, p] : st.reached_by) byd[fmt::format("{}", *y0 + date)] = p;
+            t["p_reached_by_date"] = byd;
+        }
+        ordered_json q = ordered_json::object(), qd = ordered_json::object();
+        for (const auto& [p, v] : st.quantiles) {
+            const std::string key = fmt::format("p{}", static_cast<int>(std::lround(p * 100)));
+            q[key] = opt(v);
+            qd[key] = opt(date_of(y0, v));
+        }
         t["time_quantiles"] = q;
+        if (y0) t["date_quantiles"] = qd;
         t["mean_time_if_reached"] = opt(st.mean_if_reached);
+        if (y0) t["mean_date_if_reached"] = opt(date_of(y0, st.mean_if_reached));
         ts.push_back(t);
     }
     j["targets"] = ts;
@@ -214,6 +243,7 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
     o["loss"] = selection_json(sc.loss.selection);
     o["baseline"] = baseline_json(sc);
     o["horizon"] = sc.horizon;
+    if (sc.start_year) o["start_year"] = *sc.start_year;
     o["C0"] = s.C0;
     o["L_C0"] = s.L_C0;
     if (!s.auxiliary.empty()) {
@@ -229,11 +259,13 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
         tj["relative"] = t.relative;
         tj["reached"] = t.reached;
         tj["time"] = opt(t.time);
+        if (sc.start_year) tj["date"] = opt(date_of(sc.start_year, t.time));
         tj["unreachable"] = t.unreachable;
         if (t.at_start) tj["at_start"] = true;  // only when so: results without such a target are unchanged
         if (t.has_reference) {
             tj["reference_reached"] = t.reference_time.has_value();
             tj["reference_time"] = opt(t.reference_time);
+            if (sc.start_year) tj["reference_date"] = opt(date_of(sc.start_year, t.reference_time));
             tj["time_rel_err"] = opt(t.time_rel_err);
         }
         tj["condition"] = opt(t.condition);
@@ -267,12 +299,19 @@ ordered_json sweep_json(const SweepStats& st, bool listed) {
     j["zip"] = plan.zip;
     j["listed"] = listed;  // each scenario also in "scenarios" (trajectories kept), or only in sweep.csv
     ordered_json ts = ordered_json::array();
-    for (const auto& t : st.targets)
-        ts.push_back({{"target", t.label},
-                      {"reached", t.reached},
-                      {"unreachable", t.unreachable},
-                      {"min_time", opt(t.min_time)},
-                      {"max_time", opt(t.max_time)}});
+    const std::optional<double> y0 = st.declared->start_year;
+    for (const auto& t : st.targets) {
+        ordered_json tj{{"target", t.label},
+                        {"reached", t.reached},
+                        {"unreachable", t.unreachable},
+                        {"min_time", opt(t.min_time)},
+                        {"max_time", opt(t.max_time)}};
+        if (y0) {
+            tj["min_date"] = opt(date_of(y0, t.min_time));
+            tj["max_date"] = opt(date_of(y0, t.max_time));
+        }
+        ts.push_back(std::move(tj));
+    }
     j["targets"] = ts;
     j["max_time_rel_err"] = opt(st.max_time_rel_err);
     j["max_time_rel_err_scenario"] =
@@ -293,6 +332,7 @@ ordered_json resolved_config_json(const Experiment& ex) {
     j["racesim"] = config_format_version;
     j["name"] = ex.name;
     j["horizon"] = ex.horizon;
+    if (ex.start_year) j["start_year"] = *ex.start_year;
     j["output"] = {{"every", ex.output.every ? ordered_json(*ex.output.every) : ordered_json("horizon/300")},
                    {"times", ex.output.times}};
     j["solver"] = {{"method", ex.solver.closed_form ? "closed-form" : "ode"},

@@ -52,9 +52,18 @@ void print_table(const RunReport& r, std::ostream& os) {
                printable(ex.file.string()), r.scenarios, ex.horizon);
     // The name column fits the longest name (at least 22 wide, as it always was).
     std::size_t w = 22;
-    for (const auto& s : r.listed) w = std::max(w, printable(s.spec->name).size());
-    fmt::print(os, "{:<{}} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", "scenario", w, "L target", "R", "time (yr)",
-               "reference (yr)", "time err", "max R err");
+    bool dates = false;  // a date column (start_year + time) when any scenario has a start_year
+    for (const auto& s : r.listed) {
+        w = std::max(w, printable(s.spec->name).size());
+        dates = dates || s.spec->start_year.has_value();
+    }
+    fmt::print(os, "{:<{}} {:>9} {:>8} {:>16}{} {:>16} {:>10} {:>12}\n", "scenario", w, "L target", "R", "time (yr)",
+               dates ? fmt::format(" {:>9}", "date") : "", "reference (yr)", "time err", "max R err");
+    auto date_str = [&](const ScenarioSpec& sc, const std::optional<double>& t) {
+        if (!dates) return std::string();
+        const auto d = date_of(sc.start_year, t);
+        return fmt::format(" {:>9}", d ? fmt::format("{:.2f}", *d) : "-");
+    };
     auto t_str = [](const std::optional<double>& t, bool unreachable, bool at_start = false) {
         if (t && at_start && *t == 0) return std::string("0 (at start)");
         if (t) return fmt::format("{:.6g}", *t);
@@ -63,13 +72,14 @@ void print_table(const RunReport& r, std::ostream& os) {
     for (const auto& s : r.listed) {
         const std::string rerr = s.max_rel_err ? fmt::format("{:.2e}", *s.max_rel_err) : "-";
         if (s.targets.empty())
-            fmt::print(os, "{:<{}} {:>9} {:>8} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w, "-", "-",
-                       "-", "-", "-", rerr);
+            fmt::print(os, "{:<{}} {:>9} {:>8} {:>16}{} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w, "-", "-",
+                       "-", date_str(*s.spec, std::nullopt), "-", "-", rerr);
         for (const auto& t : s.targets) {
             const std::string ref = t.has_reference ? t_str(t.reference_time, t.unreachable) : "-";
             const std::string terr = t.time_rel_err ? fmt::format("{:.2e}", *t.time_rel_err) : "-";
-            fmt::print(os, "{:<{}} {:>9.4g} {:>8.4g} {:>16} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w, t.loss,
-                       t.relative, t_str(t.time, t.unreachable, t.at_start), ref, terr, rerr);
+            fmt::print(os, "{:<{}} {:>9.4g} {:>8.4g} {:>16}{} {:>16} {:>10} {:>12}\n", printable(s.spec->name), w,
+                       t.loss, t.relative, t_str(t.time, t.unreachable, t.at_start), date_str(*s.spec, t.time), ref,
+                       terr, rerr);
         }
     }
     bool any_at_start = false;
@@ -87,6 +97,9 @@ void print_table(const RunReport& r, std::ostream& os) {
             for (const auto& t : st.targets) {
                 fmt::print(os, "  {:<12} reached by {} of {}", t.label, t.reached, st.scenarios);
                 if (t.min_time) fmt::print(os, ", in {:.6g} to {:.6g} yr", *t.min_time, *t.max_time);
+                if (t.min_time && st.declared->start_year)
+                    fmt::print(os, " ({:.2f} to {:.2f})", *date_of(st.declared->start_year, t.min_time),
+                               *date_of(st.declared->start_year, t.max_time));
                 if (t.unreachable) fmt::print(os, " ({} unreachable)", t.unreachable);
                 fmt::print(os, "\n");
             }
@@ -112,6 +125,16 @@ void print_table(const RunReport& r, std::ostream& os) {
                        static_cast<double>(st.reached) / static_cast<double>(st.n), q(st.quantiles[0].second),
                        q(st.quantiles[2].second), q(st.quantiles[3].second), q(st.quantiles[4].second),
                        q(st.quantiles[6].second));
+            if (const auto& y0 = mc.spec->start_year) {
+                auto d = [&](const std::optional<double>& v) {
+                    return v ? fmt::format("{:.2f}", *date_of(y0, v)) : std::string(">H");
+                };
+                fmt::print(os, "  {:<12} dates        p5 {}  p25 {}  p50 {}  p75 {}  p95 {}\n", "",
+                           d(st.quantiles[0].second), d(st.quantiles[2].second), d(st.quantiles[3].second),
+                           d(st.quantiles[4].second), d(st.quantiles[6].second));
+                for (const auto& [date, p] : st.reached_by)
+                    fmt::print(os, "  {:<12} P(reached by {:.6g}) {:.4f}\n", "", *y0 + date, p);
+            }
         }
     }
     for (const auto& c : r.comparisons) print_comparison(c, os);

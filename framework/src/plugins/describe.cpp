@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "racesim/plugins/quoted.hpp"
+
 namespace racesim {
 
 std::string value_text(const plugin::Value& v) {
@@ -42,6 +44,15 @@ std::string type_text(const plugin::ParamSpec& p) {
     return s;
 }
 
+/// "{per_year: <factor>}, {percent_per_year: <%>}, ...": the forms a parameter may also be written in.
+std::string forms_list(const plugin::ParamSpec& p) {
+    std::string s;
+    const auto forms = form_patterns(p);
+    for (std::size_t i = 0; i < forms.size(); ++i) s += (i ? ", " : "") + forms[i];
+    if (p.forms_when.size() == 2) s += " (with " + p.forms_when[0] + ": " + p.forms_when[1] + ")";
+    return s;
+}
+
 /// "efficiency.gamma, efficiency.E0, ...": what a vectorised reference evaluates over arrays.
 std::string vectorised_paths(const plugin::Descriptor& d) {
     std::string s;
@@ -63,6 +74,7 @@ std::string describe_text(const PluginEntry& e) {
         s += fmt::format("    {:<8} {:<8} {:<12} {:<14} {}\n", p.name, type_text(p), p.unit.empty() ? "-" : p.unit,
                          p.constraint().empty() ? "-" : p.constraint(), default_text(p));
         s += fmt::format("             {}\n", p.doc);
+        if (accepts_forms(p)) s += fmt::format("             or as: {}\n", forms_list(p));
     }
     return s;
 }
@@ -76,9 +88,18 @@ std::string describe_markdown(const PluginEntry& e) {
              vectorised_paths(d) + ".\n\n";
     if (d.schema.params().empty()) return s + "No parameters.\n";
     s += "| parameter | type | unit | constraint | default | description |\n|---|---|---|---|---|---|\n";
-    for (const auto& p : d.schema.params())
+    for (const auto& p : d.schema.params()) {
+        std::string doc = p.doc;
+        if (accepts_forms(p)) {
+            doc += " Or as:";
+            const auto forms = form_patterns(p);
+            for (std::size_t i = 0; i < forms.size(); ++i) doc += (i ? ", `" : " `") + forms[i] + "`";
+            if (p.forms_when.size() == 2) doc += " (with " + p.forms_when[0] + ": " + p.forms_when[1] + ")";
+            doc += ".";
+        }
         s += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.name, type_text(p), p.unit.empty() ? "—" : p.unit,
-                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), p.doc);
+                         p.constraint().empty() ? "—" : p.constraint(), default_text(p), doc);
+    }
     return s;
 }
 
@@ -109,6 +130,7 @@ nlohmann::ordered_json describe_json(const PluginEntry& e) {
         if (!p.choices.empty()) pj["choices"] = p.choices;
         if (!p.columns.empty()) pj["columns"] = p.columns;
         pj["constraint"] = p.constraint();
+        if (accepts_forms(p)) pj["forms"] = form_patterns(p);  // quantities as they are quoted (docs/config.md)
         ps.push_back(pj);
     }
     j["parameters"] = ps;

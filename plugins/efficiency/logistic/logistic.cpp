@@ -40,12 +40,18 @@ std::vector<Descriptor> descriptors() {
         "An S-curve: E(0) = E0, doubling at rate gamma while E << E_max, approaching the ceiling E_max. "
         "No breakpoints.";
     racesim::plugins::declare_E0(d.schema);
-    d.schema.add_real("gamma").required().positive().unit("1/yr").doc(
-        "Early doubling rate: while E << E_max, efficiency doubles every 1/gamma years.");
+    d.schema.add_real("gamma")
+        .required()
+        .positive()
+        .unit("1/yr")
+        .quoted(Quoted::doubling_rate)
+        .doc("Early doubling rate: while E << E_max, efficiency doubles every 1/gamma years.");
     d.schema.add_real("E_max")
         .required()
         .positive()
         .unit("PFLOP/yr/MW")
+        .quoted(Quoted::efficiency)
+        .relative_to("E0")
         .doc("Ceiling the efficiency approaches; must be above E0.");
     d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<Logistic>(p); };
     return {d};

@@ -53,16 +53,23 @@ std::vector<Descriptor> descriptors() {
         "A fleet being built out: mean power grows exponentially (doubling every 1/rate years) or "
         "linearly (by rate*P0 per year) until it reaches P_max, then stays there. The time it reaches "
         "P_max is a breakpoint.";
-    d.schema.add_real("P0").required().positive().unit("MW").doc("Mean power at t = 0.");
+    d.schema.add_real("P0").required().positive().unit("MW").quoted(Quoted::power).doc("Mean power at t = 0.");
     d.schema.add_string("mode")
         .default_value(std::string("exponential"))
         .choices({"exponential", "linear"})
         .doc("exponential: P0*2^(rate*t); linear: P0*(1 + rate*t).");
-    d.schema.add_real("rate").required().at_least(0).unit("1/yr").doc(
-        "exponential: doublings per year; linear: fraction of P0 added per year.");
+    d.schema.add_real("rate")
+        .required()
+        .at_least(0)
+        .unit("1/yr")
+        .quoted(Quoted::doubling_rate)
+        .forms_when("mode", "exponential")
+        .doc("exponential: doublings per year; linear: fraction of P0 added per year.");
     d.schema.add_real("P_max")
         .positive()
         .unit("MW")
+        .quoted(Quoted::power)
+        .relative_to("P0")
         .computed_default("none: uncapped")
         .doc("Cap on the power (>= P0); reached at a declared breakpoint.");
     d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<Growth>(p); };

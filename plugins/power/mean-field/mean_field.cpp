@@ -21,7 +21,7 @@ std::vector<Descriptor> descriptors() {
     d.kind = Kind::power;
     d.type = "mean-field";
     d.summary = "P(t) = P0: constant mean power (paper eq. 3.2)";
-    d.schema.add_real("P0").required().positive().unit("MW").doc("Mean power given to training.");
+    d.schema.add_real("P0").required().positive().unit("MW").quoted(Quoted::power).doc("Mean power given to training.");
     d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<MeanField>(p); };
     return {d};
 }

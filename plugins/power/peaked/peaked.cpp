@@ -55,7 +55,7 @@ std::vector<Descriptor> descriptors() {
     d.doc =
         "Llama 3 405B peaked near 16 MW for a few months against a year-average of ~3.5 MW "
         "(paper Sec. 3.3): duty ~0.22. duty = 1 is mean-field.";
-    d.schema.add_real("P0").required().positive().unit("MW").doc("Mean power over a period.");
+    d.schema.add_real("P0").required().positive().unit("MW").quoted(Quoted::power).doc("Mean power over a period.");
     d.schema.add_real("duty")
         .required()
         .in_range({0, false}, {1, true})

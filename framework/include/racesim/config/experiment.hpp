@@ -18,6 +18,7 @@
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugin/schema.hpp"
+#include "racesim/plugins/quoted.hpp"
 
 namespace racesim {
 
@@ -30,6 +31,9 @@ struct BlockSpec {
     std::shared_ptr<const plugin::Schema> schema;
     Mark mark;
     std::map<std::string, Mark> value_marks;  ///< where each parameter's value was written
+    /// The parameters written in a quoted form (racesim/plugins/quoted.hpp), as written; their
+    /// values in `selection` are the converted ones.
+    std::map<std::string, QuotedValue> quoted;
 };
 
 /// A parameter set to a value by a sweep, a goal seek or a sensitivity run. The path is
@@ -104,10 +108,12 @@ struct TargetSpec {
 };
 
 /// The fixed columns of a scenario's trajectory CSV (<scenario>.csv), in order: t, C, E, P, L,
-/// R, then, with a reference, R_ref and rel_err. Each auxiliary quantity of the loss law
-/// follows as a column of its own name, which may not be one of these. Their units, meanings
-/// and values are defined with the other results columns in framework/src/output/columns.cpp.
-inline constexpr std::array<std::string_view, 8> trajectory_columns{"t", "C", "E", "P", "L", "R", "R_ref", "rel_err"};
+/// R, then, with a reference, R_ref and rel_err. With a start_year, `year` (the date of t)
+/// follows t. Each auxiliary quantity of the loss law follows as a column of its own name, which
+/// may not be one of these. Their units, meanings and values are defined with the other results
+/// columns in framework/src/output/columns.cpp.
+inline constexpr std::array<std::string_view, 9> trajectory_columns{"t", "C",     "E",       "P",   "L",
+                                                                    "R", "R_ref", "rel_err", "year"};
 
 struct ScenarioSpec {
     std::string name;
@@ -128,7 +134,16 @@ struct ScenarioSpec {
     /// The analyses of this scenario that are modules (racesim/config/analysis.hpp), in the
     /// order of the kinds the loader was given: what each block said, as a plain value.
     std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
+    /// The calendar year of t = 0 (`start_year:`, its own or inherited): a time t is the date
+    /// start_year + t, a decimal year. Unset: no dates.
+    std::optional<double> start_year;
 };
+
+/// The date of time t (yr) in a scenario with `start_year`: start_year + t, as a decimal year.
+inline std::optional<double> date_of(const std::optional<double>& start_year, const std::optional<double>& t) {
+    if (!start_year || !t) return std::nullopt;
+    return *start_year + *t;
+}
 
 struct OutputSpec {
     std::optional<double> every;  ///< grid step, yr; default: each scenario's horizon / 300
@@ -193,6 +208,7 @@ struct Experiment {
     std::vector<std::filesystem::path> plugin_paths;
     /// The limits it was validated with; its run builds models within the same ones.
     ExperimentLimits limits;
+    std::optional<double> start_year;  ///< the top-level `start_year:` (a scenario may set its own)
 };
 
 }  // namespace racesim

@@ -49,6 +49,29 @@ using Table = std::vector<std::vector<double>>;
 /// A parameter value. `path` parameters hold their resolved path as a std::string.
 using Value = std::variant<double, std::int64_t, bool, std::string, Table>;
 
+/// What a real parameter measures, when a config may also write it in the units it is quoted in
+/// (docs/config.md, "Quantities as they are quoted"). The host converts such a form to the
+/// parameter's own unit once, when the config is loaded; a factory only ever sees the number.
+///  - `doubling_rate` (1/yr, doublings per year): also {per_year: <growth factor per year>},
+///    {percent_per_year: <% growth per year>}, {doubling_time: <yr>};
+///  - `power` (MW): also {gpus: <count>, watts_per_gpu: <W>};
+///  - `efficiency` (PFLOP/yr/MW): also {flops_per_watt: <FLOP/s/W>, utilization: <fraction>}.
+enum class Quoted { plain, doubling_rate, power, efficiency };
+
+inline const char* to_string(Quoted q) {
+    switch (q) {
+        case Quoted::plain:
+            return "plain";
+        case Quoted::doubling_rate:
+            return "doubling rate";
+        case Quoted::power:
+            return "power";
+        case Quoted::efficiency:
+            return "efficiency";
+    }
+    return "?";
+}
+
 /// One side of an interval constraint.
 struct Bound {
     double value;
@@ -68,6 +91,16 @@ struct ParamSpec {
     std::optional<Bound> upper;
     std::vector<std::string> choices;  ///< for strings; empty: any
     std::vector<std::string> columns;  ///< for tables: the column names, in order
+    /// The forms a config may also write this (real) parameter in; see Quoted.
+    Quoted quoted = Quoted::plain;
+    /// Non-empty: the name of another real parameter of the same schema that this one may be
+    /// given relative to, as {times_<relative_to>: k} (a cap as a multiple of the start value).
+    /// The relation is kept: a sweep, sensitivity run or sample that changes the other
+    /// parameter moves this one with it.
+    std::string relative_to;
+    /// Non-empty: the quantity's forms apply only while the string parameter `forms_when[0]`
+    /// has the value `forms_when[1]` (growth's rate is doublings per year only in exponential mode).
+    std::vector<std::string> forms_when;
 
     /// Human-readable constraint, e.g. "> 0", "in (0, 1]", "one of {a, b}". Empty: none.
     [[nodiscard]] std::string constraint() const {
@@ -153,6 +186,21 @@ public:
     }
     ParamBuilder& columns(std::vector<std::string> c) {
         spec_->columns = std::move(c);
+        return *this;
+    }
+    /// The quantity this real parameter measures: the forms it may also be written in.
+    ParamBuilder& quoted(Quoted q) {
+        spec_->quoted = q;
+        return *this;
+    }
+    /// It may be given as {times_<other>: k}, a multiple of the real parameter `other`.
+    ParamBuilder& relative_to(std::string other) {
+        spec_->relative_to = std::move(other);
+        return *this;
+    }
+    /// Its quantity's forms apply only while the string parameter `param` is `value`.
+    ParamBuilder& forms_when(std::string param, std::string value) {
+        spec_->forms_when = {std::move(param), std::move(value)};
         return *this;
     }
 
