@@ -1,44 +1,58 @@
 #!/usr/bin/python3
 """cli.docs-outputs-current: the outputs pasted into the docs are what racesim prints today.
 
-1. Every fenced block that follows a line `<!-- output-checked -->` in README.md or docs/*.md
-   is a console session: each `$ <command>` in it is run again (racesim's path replaced by the
-   binary under test, `--out DIR` by a fresh directory, from a directory where `configs/` is
-   the repository's), and every line the block shows for it must be a line of the command's
-   output today (stdout and stderr), except `racesim: info:` lines, which name the output
-   directory, and `...` (an elision); the built plugins' directory may differ (it is an
-   absolute path of the build that ran); `[exit N]` is the command's exit code. A command that
-   reads a file the docs made under /tmp is not run again. A number that changed, a line that is gone, a renamed scenario: the test fails
-   and names the file, the line and the command.
-2. Every top-level key of the summary.json of every config in configs/ is described in
+1. The docs' example files. The example configs the docs run (under /tmp/, e.g.
+   /tmp/docerr/typo.yaml) are declared in the Markdown source of README.md and docs/*.md, next
+   to the text that quotes them, in one of three forms, each on lines of its own:
+
+     <!-- file: /tmp/PATH -->          the fenced block that follows is the whole file
+     <!-- file: /tmp/PATH              the lines up to `-->` are the whole file (a comment,
+     ...                                not rendered: for a file the text quotes only in part
+     -->                                or describes in words)
+     <!-- file: /tmp/PATH (N bytes) --> a file of N bytes of YAML comment (size limits)
+
+   and `<!-- excerpt: /tmp/PATH -->` before a fenced block says the block quotes part of a
+   declared file: each of its lines other than `...` must be a line of the file, and a line
+   commented `# line N` must be its line N. Every declared file is written into a sandbox (the
+   test's `tmp/` directory) that stands for /tmp: a /tmp/ path in a command is rewritten to the
+   sandbox, and the sandbox's path in an output back to /tmp/. Before each checked block the
+   sandbox holds the declared files and nothing else, so a block's runs see no earlier block's
+   results. A path declared twice with different contents is an error.
+2. Every fenced block that follows a line `<!-- output-checked -->` is a console session: each
+   `$ <command>` in it is run again by bash (from a directory where `configs/`, `tests/` and
+   `docs/` are the repository's, `build/bin/racesim` and `racesim` are the binary under test,
+   and /tmp/ is the sandbox), and every line the block shows for it must be a line of the
+   command's output today (stdout and stderr), except `racesim: info:` lines, which name the
+   output directory, and `...` (an elision); the built plugins' directory may differ (it is an
+   absolute path of the build that ran). `[exit N]` is the command's exit status; a command
+   shown without one must exit 0. A number that changed, a line that is gone, a renamed
+   scenario: the test fails and names the file, the line and the command.
+3. Every top-level key of the summary.json of every config in configs/ is described in
    docs/results.md's table of top-level fields, and its Table 2 excerpt says the right
    `scenario_count`.
 
     docs_outputs.py RACESIM SOURCE_DIR WORK_DIR
+    docs_outputs.py --self-test RACESIM SOURCE_DIR WORK_DIR
+
+--self-test (CTest cli.docs-outputs-can-fail) runs checks 1 and 2 on small made-up docs and
+asserts that a correct one passes and that a wrong line, a wrong exit status, a wrong excerpt
+and a file declared twice each fail: the check can fail.
 """
 import json
 import os
 import re
-import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-racesim, source, work = (Path(a).resolve() for a in sys.argv[1:4])
+SELF_TEST = len(sys.argv) > 1 and sys.argv[1] == "--self-test"
+args = sys.argv[2:] if SELF_TEST else sys.argv[1:]
+racesim, source, work = (Path(a).resolve() for a in args[:3])
 work.mkdir(parents=True, exist_ok=True)
-run_dir = work / "cwd"
-run_dir.mkdir(exist_ok=True)
-if not (run_dir / "configs").exists():
-    (run_dir / "configs").symlink_to(source / "configs")
-if not (run_dir / "tests").exists():
-    (run_dir / "tests").symlink_to(source / "tests")
-failures = []
-checked_blocks = 0
 
-
-def run(argv):
-    p = subprocess.run(argv, cwd=run_dir, capture_output=True, text=True, timeout=120)
-    return p.returncode, (p.stdout + p.stderr).splitlines()
+MARK_CHECKED = "<!-- output-checked -->"
+FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((\d+) bytes\))?( -->)?$")
 
 
 def norm(line):
@@ -47,75 +61,256 @@ def norm(line):
     return re.sub(r"[^\s\"']*/lib/racesim/plugins/", "<plugins>/", line)
 
 
-def command_argv(cmd, n):
-    argv = shlex.split(cmd)
-    if argv[0] in ("build/bin/racesim", "racesim"):
-        argv[0] = str(racesim)
-    else:
-        raise SystemExit(f"docs_outputs.py: a checked block runs '{argv[0]}': only racesim commands are checked")
-    if "--out" in argv:
-        i = argv.index("--out")
-        argv[i + 1] = str(work / f"out-{n}")
-    return argv
+def fence(lines, i):
+    """The fenced block that starts at line i (its opening fence): (content lines, index of the
+    closing fence), or None. Indented blocks (in a list item) keep their indentation out."""
+    if i >= len(lines) or not lines[i].lstrip().startswith("```"):
+        return None
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    end = i + 1
+    while end < len(lines) and not lines[end].lstrip().startswith("```"):
+        end += 1
+    return [l[indent:] for l in lines[i + 1:end]], end
 
+
+class Checker:
+    def __init__(self, source, docs, work):
+        self.source, self.docs, self.work = source, docs, work
+        self.failures = []
+        self.files = {}      # /tmp path -> (content bytes, where declared)
+        self.excerpts = []   # (path, block lines, where)
+        self.blocks = []     # (where, [(line_no, cmd, [(k, text)])])
+        self.sandbox = (work / "tmp").resolve()
+        self.master = (work / "files").resolve()
+        self.bin = (work / "cwd" / "build" / "bin").resolve()
+        self.run_dir = (work / "cwd").resolve()
+
+    def rel(self, doc):
+        try:
+            return doc.relative_to(self.source)
+        except ValueError:
+            return doc
+
+    def fail(self, msg):
+        self.failures.append(msg)
+
+    def declare(self, path, content, where):
+        if path in self.files and self.files[path][0] != content:
+            self.fail(f"{where}: {path} is declared again, with other contents (first at {self.files[path][1]})")
+            return
+        self.files.setdefault(path, (content, where))
+
+    def parse(self):
+        for doc in self.docs:
+            lines = doc.read_text().splitlines()
+            i = 0
+            while i < len(lines):
+                s = lines[i].strip()
+                where = f"{self.rel(doc)}:{i + 1}"
+                m = FILE_RE.fullmatch(s)
+                if m:
+                    kind, path, size, closed = m.groups()
+                    if kind == "file" and size:
+                        text = "# padding\n" * (int(size) // 10 + 1)
+                        self.declare(path, text.encode()[:int(size)], where)
+                        i += 1
+                    elif kind == "file" and not closed:
+                        end = i + 1
+                        while end < len(lines) and lines[end].strip() != "-->":
+                            end += 1
+                        if end == len(lines):
+                            self.fail(f"{where}: '<!-- file:' without a closing '-->'")
+                        self.declare(path, "".join(l + "\n" for l in lines[i + 1:end]).encode(), where)
+                        i = end + 1
+                    else:
+                        b = fence(lines, i + 1)
+                        if b is None:
+                            self.fail(f"{where}: a {kind} marker not followed by a fenced block")
+                            i += 1
+                            continue
+                        body, end = b
+                        if kind == "file":
+                            self.declare(path, "".join(l + "\n" for l in body).encode(), where)
+                        else:
+                            self.excerpts.append((path, body, where, i + 3))
+                        i = end + 1
+                    continue
+                if s.startswith("<!-- file:") or s.startswith("<!-- excerpt:"):
+                    self.fail(f"{where}: a malformed marker (the path must be under /tmp/)")
+                if s != MARK_CHECKED:
+                    i += 1
+                    continue
+                b = fence(lines, i + 1)
+                if b is None:
+                    self.fail(f"{where}: a marker not followed by a fenced block")
+                    i += 1
+                    continue
+                body, end = b
+                cur, sessions = None, []
+                for k, line in enumerate(body):
+                    if line.startswith("$ "):
+                        cur = (i + 3 + k, line[2:], [])
+                        sessions.append(cur)
+                    elif cur is not None:
+                        cur[2].append((i + 3 + k, line))
+                if not sessions:
+                    self.fail(f"{self.rel(doc)}:{i + 2}: a checked block without a '$ ' command")
+                self.blocks.append((doc, sessions))
+                i = end + 1
+
+    def check_excerpts(self):
+        for path, body, where, first in self.excerpts:
+            if path not in self.files:
+                self.fail(f"{where}: an excerpt of {path}, which no '<!-- file:' declares")
+                continue
+            flines = self.files[path][0].decode().splitlines()
+            for k, line in enumerate(body):
+                if line.strip() == "...":
+                    continue
+                if m := re.search(r"#\s*line (\d+)\s*$", line):
+                    n = int(m.group(1))
+                    if not (0 < n <= len(flines) and flines[n - 1].rstrip() == line.rstrip()):
+                        self.fail(f"{where}: the excerpt's line {first + k} is not line {n} of {path}")
+                elif line.rstrip() not in (l.rstrip() for l in flines):
+                    self.fail(f"{where}: the excerpt's line {first + k} '{line}' is not a line of {path}")
+
+    def setup(self):
+        shutil.rmtree(self.master, ignore_errors=True)
+        for path, (content, _) in self.files.items():
+            f = self.master / path[len("/tmp/"):]
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(content)
+        self.master.mkdir(parents=True, exist_ok=True)
+        # build/bin/racesim (also racesim, on PATH) and build/lib/, where it finds its plugins.
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        self.bin.mkdir(parents=True)
+        (self.bin / "racesim").symlink_to(racesim)
+        (self.run_dir / "build" / "lib").symlink_to(racesim.parent.parent / "lib")
+        for d in ("configs", "tests", "docs"):
+            (self.run_dir / d).symlink_to(self.source / d)
+
+    def reset_sandbox(self):
+        shutil.rmtree(self.sandbox, ignore_errors=True)
+        shutil.copytree(self.master, self.sandbox, copy_function=os.link)
+
+    def run(self, cmd):
+        cmd = cmd.replace("/tmp/", str(self.sandbox) + "/")
+        cmd = re.sub(r"(?<![\w/.-])/tmp(?![\w/.-])", str(self.sandbox), cmd)
+        env = dict(os.environ, PATH=f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+                   TMPDIR=str(self.sandbox))
+        p = subprocess.run(["bash", "-c", cmd], cwd=self.run_dir, capture_output=True, text=True,
+                           timeout=120, env=env)
+        out = (p.stdout + p.stderr).replace(str(self.sandbox) + "/", "/tmp/").replace(str(self.sandbox), "/tmp")
+        return p.returncode, out.splitlines()
+
+    def check_blocks(self):
+        for doc, sessions in self.blocks:
+            self.reset_sandbox()
+            for line_no, cmd, shown in sessions:
+                rc, out = self.run(cmd)
+                actual = {norm(l.rstrip()) for l in out}
+                exit_shown = 0
+                for k, text in shown:
+                    if text.startswith("racesim: info:") or text.strip() == "...":
+                        continue
+                    if m := re.fullmatch(r"\[exit (\d+)\]", text.strip()):
+                        exit_shown = int(m.group(1))
+                        continue
+                    if norm(text.rstrip()) not in actual:
+                        self.fail(f"{self.rel(doc)}:{k}: '{text}' is not in today's output of "
+                                  f"'{cmd}' (line {line_no}); today:\n    " + "\n    ".join(out))
+                if rc != exit_shown:
+                    self.fail(f"{self.rel(doc)}:{line_no}: '{cmd}' exits {rc} today, the doc says {exit_shown}"
+                              + ("" if shown else "; today:\n    " + "\n    ".join(out)))
+
+    def check(self):
+        self.parse()
+        self.check_excerpts()
+        self.setup()
+        self.check_blocks()
+        return self.failures
+
+
+def self_test():
+    """The check fails on made-up docs that are wrong, and passes on the right one."""
+    good = """# t
+<!-- file: /tmp/st/a.yaml -->
+```yaml
+racesim: 1
+horizon: 10
+sceanrios: []        # line 3
+```
+<!-- excerpt: /tmp/st/a.yaml -->
+```yaml
+...
+sceanrios: []        # line 3
+```
+<!-- file: /tmp/st/b.yaml
+racesim: 1
+-->
+<!-- output-checked -->
+```console
+$ build/bin/racesim validate /tmp/st/a.yaml
+/tmp/st/a.yaml:3:1: error: unknown key 'sceanrios' in the top level
+...
+[exit 1]
+$ racesim validate /tmp/st/b.yaml 2>&1 | head -1; ls /tmp/st
+/tmp/st/b.yaml:1:1: error: missing required key 'horizon' (the simulated time span, yr)
+a.yaml
+b.yaml
+$ build/bin/racesim validate /tmp/st/none.yaml
+/tmp/st/none.yaml: error: no such file
+[exit 1]
+```
+"""
+    bad = {
+        "a wrong line": good.replace("in the top level", "at the top level"),
+        "a wrong exit status": good.replace("[exit 1]\n$ racesim", "[exit 2]\n$ racesim"),
+        "a missing exit status": good.replace("error: no such file\n[exit 1]\n", "error: no such file\n"),
+        "a wrong excerpt": good.replace("...\nsceanrios: []        # line 3", "horizon: 10       # line 3"),
+        "an excerpt line not in the file": good.replace("...\nsceanrios", "horizon: 11\nsceanrios"),
+        "a file declared twice": good + "<!-- file: /tmp/st/b.yaml\nracesim: 2\n-->\n",
+        "a block without a command": good + "<!-- output-checked -->\n```console\nhello\n```\n",
+    }
+    problems = []
+    for name, text in [("the right doc", good)] + list(bad.items()):
+        d = work / "self-test" / re.sub(r"\W+", "-", name)
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        doc = d / "doc.md"
+        doc.write_text(text)
+        fails = Checker(source, [doc], d).check()
+        if name == "the right doc" and fails:
+            problems.append("the right doc fails:\n    " + "\n    ".join(fails))
+        elif name != "the right doc" and not fails:
+            problems.append(f"a doc with {name} passes")
+        print(f"docs-outputs self-test: {name}: {len(fails)} problem(s) found"
+              + "".join(f"\n    {f.splitlines()[0]}" for f in fails))
+    for p in problems:
+        print("docs-outputs self-test: FAILED:", p)
+    sys.exit(1 if problems else 0)
+
+
+if SELF_TEST:
+    self_test()
 
 docs = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
-n = 0
-for doc in docs:
-    lines = doc.read_text().splitlines()
-    i = 0
-    while i < len(lines):
-        if lines[i].strip() != "<!-- output-checked -->":
-            i += 1
-            continue
-        start = i + 1
-        if start >= len(lines) or not lines[start].startswith("```"):
-            failures.append(f"{doc.relative_to(source)}:{i + 1}: a marker not followed by a fenced block")
-            i += 1
-            continue
-        end = start + 1
-        while end < len(lines) and not lines[end].startswith("```"):
-            end += 1
-        checked_blocks += 1
-        # The block's commands and the lines each shows.
-        cur = None
-        sessions = []
-        for k in range(start + 1, end):
-            if lines[k].startswith("$ "):
-                cur = (k + 1, lines[k][2:], [])
-                sessions.append(cur)
-            elif cur is not None:
-                cur[2].append((k + 1, lines[k]))
-        if not sessions:
-            failures.append(f"{doc.relative_to(source)}:{start + 1}: a checked block without a '$ ' command")
-        for line_no, cmd, shown in sessions:
-            n += 1
-            argv = command_argv(cmd, n)
-            # A command that reads a file made outside the repository for the example (under
-            # /tmp) cannot be run again here: its lines are left unchecked.
-            if any(x.startswith("/tmp/") for j, x in enumerate(argv) if j == 0 or argv[j - 1] != "--out"):
-                continue
-            rc, out = run(argv)
-            actual = {norm(l.rstrip()) for l in out}
-            for k, text in shown:
-                if text.startswith("racesim: info:") or text.strip() == "...":
-                    continue
-                if m := re.fullmatch(r"\[exit (\d+)\]", text.strip()):
-                    if int(m.group(1)) != rc:
-                        failures.append(f"{doc.relative_to(source)}:{k}: '{cmd}' exits {rc} today, not {m.group(1)}")
-                    continue
-                if norm(text.rstrip()) not in actual:
-                    failures.append(f"{doc.relative_to(source)}:{k}: '{text}' is not in today's output of "
-                                    f"'{cmd}' (line {line_no}); today:\n    " + "\n    ".join(out))
-        i = end + 1
+checker = Checker(source, docs, work)
+failures = checker.check()
+checked_blocks = len(checker.blocks)
 
-# 2. summary.json's top-level keys, all documented.
+
+def run(argv):
+    p = subprocess.run(argv, cwd=checker.run_dir, capture_output=True, text=True, timeout=120)
+    return p.returncode, (p.stdout + p.stderr).splitlines()
+
+
+# 3. summary.json's top-level keys, all documented.
 results_md = (source / "docs" / "results.md").read_text()
 documented = set(re.findall(r"^\| `([a-z_]+)` \|", results_md.split("Per scenario:")[0], re.M))
 configs = sorted((source / "configs").glob("*/*.yaml"))
 seen = {}
-for c in configs:
-    n += 1
+for n, c in enumerate(configs):
     out = work / f"summary-{n}"
     rc, text = run([str(racesim), "-q", "run", str(c), "--out", str(out), "--force", "--no-trajectories"])
     if rc != 0:
@@ -138,6 +333,6 @@ if checked_blocks == 0:
     failures.append("no block is marked <!-- output-checked -->: the check checks nothing")
 for f in failures:
     print("docs-outputs:", f)
-print(f"docs-outputs: {checked_blocks} checked block(s), {len(configs)} configs' summary.json keys; "
-      f"{len(failures)} problem(s)")
+print(f"docs-outputs: {checked_blocks} checked block(s), {len(checker.files)} declared file(s), "
+      f"{len(configs)} configs' summary.json keys; {len(failures)} problem(s)")
 sys.exit(1 if failures else 0)
