@@ -10,6 +10,7 @@
      ...                                not rendered: for a file the text quotes only in part
      -->                                or describes in words)
      <!-- file: /tmp/PATH (N bytes) --> a file of N bytes of YAML comment (size limits)
+     <!-- file: /tmp/DIR/ -->           an empty directory
 
    and `<!-- excerpt: /tmp/PATH -->` before a fenced block says the block quotes part of a
    declared file: each of its lines other than `...` must be a line of the file, and a line
@@ -110,7 +111,10 @@ class Checker:
                 m = FILE_RE.fullmatch(s)
                 if m:
                     kind, path, size, closed = m.groups()
-                    if kind == "file" and size:
+                    if kind == "file" and path.endswith("/") and closed:
+                        self.declare(path, None, where)
+                        i += 1
+                    elif kind == "file" and size:
                         text = "# padding\n" * (int(size) // 10 + 1)
                         self.declare(path, text.encode()[:int(size)], where)
                         i += 1
@@ -120,7 +124,8 @@ class Checker:
                             end += 1
                         if end == len(lines):
                             self.fail(f"{where}: '<!-- file:' without a closing '-->'")
-                        self.declare(path, "".join(l + "\n" for l in lines[i + 1:end]).encode(), where)
+                        ind = len(lines[i]) - len(lines[i].lstrip())
+                        self.declare(path, "".join(l[ind:] + "\n" for l in lines[i + 1:end]).encode(), where)
                         i = end + 1
                     else:
                         b = fence(lines, i + 1)
@@ -160,7 +165,7 @@ class Checker:
 
     def check_excerpts(self):
         for path, body, where, first in self.excerpts:
-            if path not in self.files:
+            if self.files.get(path, (None,))[0] is None:
                 self.fail(f"{where}: an excerpt of {path}, which no '<!-- file:' declares")
                 continue
             flines = self.files[path][0].decode().splitlines()
@@ -178,6 +183,9 @@ class Checker:
         shutil.rmtree(self.master, ignore_errors=True)
         for path, (content, _) in self.files.items():
             f = self.master / path[len("/tmp/"):]
+            if content is None:
+                f.mkdir(parents=True, exist_ok=True)
+                continue
             f.parent.mkdir(parents=True, exist_ok=True)
             f.write_bytes(content)
         self.master.mkdir(parents=True, exist_ok=True)
@@ -295,6 +303,8 @@ if SELF_TEST:
     self_test()
 
 docs = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
+if only := os.environ.get("DOCS_OUTPUTS_ONLY"):  # while editing one doc: that doc, and no step 3
+    docs = [source / only]
 checker = Checker(source, docs, work)
 failures = checker.check()
 checked_blocks = len(checker.blocks)
@@ -308,7 +318,7 @@ def run(argv):
 # 3. summary.json's top-level keys, all documented.
 results_md = (source / "docs" / "results.md").read_text()
 documented = set(re.findall(r"^\| `([a-z_]+)` \|", results_md.split("Per scenario:")[0], re.M))
-configs = sorted((source / "configs").glob("*/*.yaml"))
+configs = [] if only else sorted((source / "configs").glob("*/*.yaml"))
 seen = {}
 for n, c in enumerate(configs):
     out = work / f"summary-{n}"
