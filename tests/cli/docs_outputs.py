@@ -11,6 +11,8 @@
      -->                                or describes in words)
      <!-- file: /tmp/PATH (N bytes) --> a file of N bytes of YAML comment (size limits)
      <!-- file: /tmp/DIR/ -->           an empty directory
+     <!-- file: /tmp/PATH (a copy of FILE) -->   a copy of a file of the repository (a relative
+                                        FILE) or of the system (an absolute one: a library)
 
    and `<!-- excerpt: /tmp/PATH -->` before a fenced block says the block quotes part of a
    declared file: each of its lines other than `...` must be a line of the file, and a line
@@ -20,8 +22,8 @@
    sandbox holds the declared files and nothing else, so a block's runs see no earlier block's
    results. A path declared twice with different contents is an error.
 2. Every fenced block that follows a line `<!-- output-checked -->` is a console session: each
-   `$ <command>` in it is run again by bash (from a directory where `configs/`, `tests/` and
-   `docs/` are the repository's, `build/bin/racesim` and `racesim` are the binary under test,
+   `$ <command>` in it is run again by bash (from a directory where `configs/` and `tests/`
+   are the repository's, `build/bin/racesim` and `racesim` are the binary under test,
    and /tmp/ is the sandbox), and every line the block shows for it must be a line of the
    command's output today (stdout and stderr), except `racesim: info:` lines, which name the
    output directory, and `...` (an elision); the built plugins' directory may differ (it is an
@@ -53,7 +55,7 @@ racesim, source, work = (Path(a).resolve() for a in args[:3])
 work.mkdir(parents=True, exist_ok=True)
 
 MARK_CHECKED = "<!-- output-checked -->"
-FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((\d+) bytes\))?( -->)?$")
+FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((?:(\d+) bytes|a copy of (\S+))\))?( -->)?$")
 
 
 def norm(line):
@@ -85,6 +87,8 @@ class Checker:
         self.master = (work / "files").resolve()
         self.bin = (work / "cwd" / "build" / "bin").resolve()
         self.run_dir = (work / "cwd").resolve()
+        self.only = None
+        self.cwd = self.run_dir
 
     def rel(self, doc):
         try:
@@ -110,8 +114,15 @@ class Checker:
                 where = f"{self.rel(doc)}:{i + 1}"
                 m = FILE_RE.fullmatch(s)
                 if m:
-                    kind, path, size, closed = m.groups()
-                    if kind == "file" and path.endswith("/") and closed:
+                    kind, path, size, copy, closed = m.groups()
+                    if kind == "file" and copy and closed:
+                        original = self.source / copy  # relative: to the repository
+                        if not original.is_file():
+                            self.fail(f"{where}: {path} is to be a copy of {copy}, which is not a file here")
+                        else:
+                            self.declare(path, original.read_bytes(), where)
+                        i += 1
+                    elif kind == "file" and path.endswith("/") and closed:
                         self.declare(path, None, where)
                         i += 1
                     elif kind == "file" and size:
@@ -194,7 +205,7 @@ class Checker:
         self.bin.mkdir(parents=True)
         (self.bin / "racesim").symlink_to(racesim)
         (self.run_dir / "build" / "lib").symlink_to(racesim.parent.parent / "lib")
-        for d in ("configs", "tests", "docs"):
+        for d in ("configs", "tests"):
             (self.run_dir / d).symlink_to(self.source / d)
 
     def reset_sandbox(self):
@@ -206,14 +217,26 @@ class Checker:
         cmd = re.sub(r"(?<![\w/.-])/tmp(?![\w/.-])", str(self.sandbox), cmd)
         env = dict(os.environ, PATH=f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
                    TMPDIR=str(self.sandbox))
-        p = subprocess.run(["bash", "-c", cmd], cwd=self.run_dir, capture_output=True, text=True,
+        # `racesim` is the binary under test, run by its absolute path: found on PATH, racesim
+        # would look for its plugins relative to the working directory (argv[0] has no '/').
+        # A `cd` holds for the block's later commands, as in one shell.
+        pwd_file = self.work / "pwd"
+        script = (f'racesim() {{ "{self.bin}/racesim" "$@"; }}\n{cmd}\n'
+                  f'rc=$?; pwd > "{pwd_file}"; exit $rc')
+        p = subprocess.run(["bash", "-c", script], cwd=self.cwd, capture_output=True, text=True,
                            timeout=120, env=env)
+        if pwd_file.exists():
+            self.cwd = Path(pwd_file.read_text().strip())
+            pwd_file.unlink()
         out = (p.stdout + p.stderr).replace(str(self.sandbox) + "/", "/tmp/").replace(str(self.sandbox), "/tmp")
         return p.returncode, out.splitlines()
 
     def check_blocks(self):
         for doc, sessions in self.blocks:
+            if self.only and doc != self.only:
+                continue
             self.reset_sandbox()
+            self.cwd = self.run_dir
             for line_no, cmd, shown in sessions:
                 rc, out = self.run(cmd)
                 actual = {norm(l.rstrip()) for l in out}
@@ -303,9 +326,9 @@ if SELF_TEST:
     self_test()
 
 docs = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
-if only := os.environ.get("DOCS_OUTPUTS_ONLY"):  # while editing one doc: that doc, and no step 3
-    docs = [source / only]
 checker = Checker(source, docs, work)
+if only := os.environ.get("DOCS_OUTPUTS_ONLY"):  # while editing one doc: its blocks only, no step 3
+    checker.only = source / only
 failures = checker.check()
 checked_blocks = len(checker.blocks)
 
