@@ -340,7 +340,8 @@ def run(argv):
 
 # 3. summary.json's top-level keys, all documented.
 results_md = (source / "docs" / "results.md").read_text()
-documented = set(re.findall(r"^\| `([a-z_]+)` \|", results_md.split("Per scenario:")[0], re.M))
+documented = {k for cell in re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", results_md.split("Per scenario:")[0], re.M)
+              for k in re.findall(r"`([a-z_]+)`", cell)}
 configs = [] if only else sorted((source / "configs").glob("*/*.yaml"))
 seen = {}
 for n, c in enumerate(configs):
