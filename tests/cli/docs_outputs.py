@@ -30,7 +30,9 @@
    absolute path of the build that ran). `[exit N]` is the command's exit status; a command
    shown without one must exit 0. `<!-- output-checked (in /tmp/DIR) -->` runs the session
    from /tmp/DIR instead (the docs' "scratch directory" holding the declared example files); a
-   `cd` holds for the block's later commands, as in one shell. A number that changed, a line that is gone, a renamed
+   `cd` holds for the block's later commands, as in one shell; `<!-- output-checked
+   (continued) -->` goes on with the previous checked block's session (its files and
+   directory), for a session the text interrupts. A number that changed, a line that is gone, a renamed
    scenario: the test fails and names the file, the line and the command.
 3. Every top-level key of the summary.json of every config in configs/ is described in
    docs/results.md's table of top-level fields, and its Table 2 excerpt says the right
@@ -56,7 +58,7 @@ args = sys.argv[2:] if SELF_TEST else sys.argv[1:]
 racesim, source, work = (Path(a).resolve() for a in args[:3])
 work.mkdir(parents=True, exist_ok=True)
 
-CHECKED_RE = re.compile(r"<!-- output-checked(?: \(in (/tmp/\S*)\))? -->")
+CHECKED_RE = re.compile(r"<!-- output-checked(?: \((?:in (/tmp/\S*)|(continued))\))? -->")
 FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((?:(\d+) bytes|a copy of (\S+))\))?( -->)?$")
 
 
@@ -174,7 +176,9 @@ class Checker:
                         cur[2].append((i + 3 + k, line))
                 if not sessions:
                     self.fail(f"{self.rel(doc)}:{i + 2}: a checked block without a '$ ' command")
-                self.blocks.append((doc, sessions, mc.group(1)))
+                if mc.group(2) and not (self.blocks and self.blocks[-1][0] == doc):
+                    self.fail(f"{self.rel(doc)}:{i + 1}: '(continued)' after no checked block of this file")
+                self.blocks.append((doc, sessions, mc.group(1), bool(mc.group(2))))
                 i = end + 1
 
     def check_excerpts(self):
@@ -235,12 +239,13 @@ class Checker:
         return p.returncode, out.splitlines()
 
     def check_blocks(self):
-        for doc, sessions, in_dir in self.blocks:
+        for doc, sessions, in_dir, continued in self.blocks:
             if self.only and doc != self.only:
                 continue
-            self.reset_sandbox()
-            self.cwd = self.sandbox / in_dir[len("/tmp/"):] if in_dir else self.run_dir
-            self.cwd.mkdir(parents=True, exist_ok=True)
+            if not continued:
+                self.reset_sandbox()
+                self.cwd = self.sandbox / in_dir[len("/tmp/"):] if in_dir else self.run_dir
+                self.cwd.mkdir(parents=True, exist_ok=True)
             for line_no, cmd, shown in sessions:
                 rc, out = self.run(cmd)
                 actual = {norm(l.rstrip()) for l in out}
