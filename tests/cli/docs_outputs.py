@@ -3,7 +3,7 @@
 
 1. The docs' example files. The example configs the docs run (under /tmp/, e.g.
    /tmp/docerr/typo.yaml) are declared in the Markdown source of README.md and docs/*.md, next
-   to the text that quotes them, in one of three forms, each on lines of its own:
+   to the text that quotes them, in one of these forms, each on lines of its own:
 
      <!-- file: /tmp/PATH -->          the fenced block that follows is the whole file
      <!-- file: /tmp/PATH              the lines up to `-->` are the whole file (a comment,
@@ -23,17 +23,18 @@
    results. A path declared twice with different contents is an error.
 2. Every fenced block that follows a line `<!-- output-checked -->` is a console session: each
    `$ <command>` in it is run again by bash (from a directory where `configs/` and `tests/`
-   are the repository's, `build/bin/racesim` and `racesim` are the binary under test,
-   and /tmp/ is the sandbox), and every line the block shows for it must be a line of the
-   command's output today (stdout and stderr), except `racesim: info:` lines, which name the
-   output directory, and `...` (an elision); the built plugins' directory may differ (it is an
-   absolute path of the build that ran). `[exit N]` is the command's exit status; a command
-   shown without one must exit 0. `<!-- output-checked (in /tmp/DIR) -->` runs the session
-   from /tmp/DIR instead (the docs' "scratch directory" holding the declared example files); a
-   `cd` holds for the block's later commands, as in one shell; `<!-- output-checked
-   (continued) -->` goes on with the previous checked block's session (its files and
-   directory), for a session the text interrupts. A number that changed, a line that is gone, a renamed
-   scenario: the test fails and names the file, the line and the command.
+   are the repository's, `build/bin/racesim` and `racesim` are the binary under test, and
+   /tmp/ is the sandbox), and every line the block shows for it must be a line of the
+   command's output today (stdout and stderr, in any order, other lines allowed), except `...`
+   (an elision). Two things may differ: the built plugins' directory (an absolute path of the
+   build that ran) and the byte count of a `racesim: info: ... written to FILE (N bytes)` line.
+   `[exit N]` is the command's exit status; a command shown without one must exit 0. A `cd`
+   holds for the block's later commands, as in one shell. Two variants of the marker:
+   `<!-- output-checked (in /tmp/DIR) -->` starts the session in /tmp/DIR (the docs' "scratch
+   directory" holding the declared example files), and `<!-- output-checked (continued) -->`
+   goes on with the previous checked block's session (its files and directory), for a session
+   the text interrupts. A number that changed, a line that is gone, a renamed scenario: the
+   test fails and names the file, the line and the command.
 3. Every top-level key of the summary.json of every config in configs/ is described in
    docs/results.md's table of top-level fields, and its Table 2 excerpt says the right
    `scenario_count`.
@@ -42,8 +43,11 @@
     docs_outputs.py --self-test RACESIM SOURCE_DIR WORK_DIR
 
 --self-test (CTest cli.docs-outputs-can-fail) runs checks 1 and 2 on small made-up docs and
-asserts that a correct one passes and that a wrong line, a wrong exit status, a wrong excerpt
-and a file declared twice each fail: the check can fail.
+asserts that a correct one passes and that a wrong line, a wrong or missing exit status, a
+wrong excerpt, a file declared twice and a block without a command each fail: the check can
+fail.
+
+DOCS_OUTPUTS_ONLY=docs/X.md (while editing a doc) runs only that file's blocks and skips 3.
 """
 import json
 import os
@@ -64,7 +68,8 @@ FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((?:(\d+) bytes|a co
 
 def norm(line):
     """A line with the build's plugin directory (an absolute path that differs between
-    checkouts and builds) written as <plugins>/."""
+    checkouts and builds) written as <plugins>/, and the size of a written file as N bytes."""
+    line = re.sub(r"^(racesim: info: .* written to .*) \(\d+ bytes\)$", r"\1 (N bytes)", line)
     return re.sub(r"[^\s\"']*/lib/racesim/plugins/", "<plugins>/", line)
 
 
@@ -251,7 +256,7 @@ class Checker:
                 actual = {norm(l.rstrip()) for l in out}
                 exit_shown = 0
                 for k, text in shown:
-                    if text.startswith("racesim: info:") or text.strip() == "...":
+                    if text.strip() == "...":
                         continue
                     if m := re.fullmatch(r"\[exit (\d+)\]", text.strip()):
                         exit_shown = int(m.group(1))
