@@ -11,8 +11,9 @@
      -->                                or describes in words)
      <!-- file: /tmp/PATH (N bytes) --> a file of N bytes of YAML comment (size limits)
      <!-- file: /tmp/DIR/ -->           an empty directory
-     <!-- file: /tmp/PATH (a copy of FILE) -->   a copy of a file of the repository (a relative
-                                        FILE) or of the system (an absolute one: a library)
+     <!-- file: /tmp/PATH (a copy of FILE) -->   a copy of a file of the build under test
+                                        (build/...), of the repository (another relative FILE)
+                                        or of the system (an absolute one: a library)
 
    and `<!-- excerpt: /tmp/PATH -->` before a fenced block says the block quotes part of a
    declared file: each of its lines other than `...` must be a line of the file, and a line
@@ -125,7 +126,10 @@ class Checker:
                 if m:
                     kind, path, size, copy, closed = m.groups()
                     if kind == "file" and copy and closed:
-                        original = self.source / copy  # relative: to the repository
+                        # build/...: of the build under test; another relative path: of the
+                        # repository; an absolute one: of the system.
+                        original = (racesim.parent.parent / copy[len("build/"):] if copy.startswith("build/")
+                                    else self.source / copy)
                         if not original.is_file():
                             self.fail(f"{where}: {path} is to be a copy of {copy}, which is not a file here")
                         else:
@@ -221,8 +225,15 @@ class Checker:
             (self.run_dir / d).symlink_to(self.source / d)
 
     def reset_sandbox(self):
+        """The sandbox with the declared files only: copies (a session may change them), but
+        a large file, which no session changes, is linked."""
+        def put(src, dst):
+            if os.path.getsize(src) > 1 << 20:
+                os.link(src, dst)
+            else:
+                shutil.copyfile(src, dst)
         shutil.rmtree(self.sandbox, ignore_errors=True)
-        shutil.copytree(self.master, self.sandbox, copy_function=os.link)
+        shutil.copytree(self.master, self.sandbox, copy_function=put)
 
     def run(self, cmd):
         cmd = cmd.replace("/tmp/", str(self.sandbox) + "/")
