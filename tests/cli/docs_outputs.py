@@ -44,9 +44,9 @@
     docs_outputs.py --self-test RACESIM SOURCE_DIR WORK_DIR
 
 --self-test (CTest cli.docs-outputs-can-fail) runs checks 1 and 2 on small made-up docs and
-asserts that a correct one passes and that a wrong line, a wrong or missing exit status, a
-wrong excerpt, a file declared twice and a block without a command each fail: the check can
-fail.
+asserts that a correct one (using every form above) passes and that a wrong line (also in a
+continued session), a wrong or missing exit status, a wrong excerpt, a file declared twice and
+a block without a command each fail: the check can fail.
 
 DOCS_OUTPUTS_ONLY=docs/X.md (while editing a doc) runs only that file's blocks and skips 3.
 """
@@ -318,6 +318,20 @@ $ build/bin/racesim validate /tmp/st/none.yaml
 /tmp/st/none.yaml: error: no such file
 [exit 1]
 ```
+<!-- file: /tmp/st/dir/ -->
+<!-- file: /tmp/st/big.yaml (100 bytes) -->
+<!-- output-checked (in /tmp/st) -->
+```console
+$ cd dir && pwd && wc -c < ../big.yaml
+/tmp/st/dir
+100
+```
+<!-- output-checked (continued) -->
+```console
+$ pwd; ls ..
+/tmp/st/dir
+a.yaml
+```
 """
     bad = {
         "a wrong line": good.replace("in the top level", "at the top level"),
@@ -327,6 +341,8 @@ $ build/bin/racesim validate /tmp/st/none.yaml
         "an excerpt line not in the file": good.replace("...\nsceanrios", "horizon: 11\nsceanrios"),
         "a file declared twice": good + "<!-- file: /tmp/st/b.yaml\nracesim: 2\n-->\n",
         "a block without a command": good + "<!-- output-checked -->\n```console\nhello\n```\n",
+        "a wrong line in a continued session": good.replace("$ pwd; ls ..\n/tmp/st/dir", "$ pwd; ls ..\n/tmp/st"),
+        "a wrong file size": good.replace("100\n```", "101\n```"),
     }
     problems = []
     for name, text in [("the right doc", good)] + list(bad.items()):
