@@ -48,6 +48,12 @@ asserts that a correct one (using every form above) passes and that a wrong line
 continued session), a wrong or missing exit status, a wrong excerpt, a file declared twice and
 a block without a command each fail: the check can fail.
 
+    docs_outputs.py --update RACESIM SOURCE_DIR WORK_DIR
+
+--update rewrites, in the docs themselves, every failing session that shows its whole output
+(no `...`) with today's output (build/bin/racesim, from the repository root: see git diff before
+committing), and lists the failing sessions it cannot rewrite.
+
 DOCS_OUTPUTS_ONLY=docs/X.md (while editing a doc) runs only that file's blocks and skips 3.
 """
 import json
@@ -59,7 +65,8 @@ import sys
 from pathlib import Path
 
 SELF_TEST = len(sys.argv) > 1 and sys.argv[1] == "--self-test"
-args = sys.argv[2:] if SELF_TEST else sys.argv[1:]
+UPDATE = len(sys.argv) > 1 and sys.argv[1] == "--update"
+args = sys.argv[2:] if SELF_TEST or UPDATE else sys.argv[1:]
 racesim, source, work = (Path(a).resolve() for a in args[:3])
 work.mkdir(parents=True, exist_ok=True)
 
@@ -98,6 +105,7 @@ class Checker:
         self.bin = (work / "cwd" / "build" / "bin").resolve()
         self.run_dir = (work / "cwd").resolve()
         self.only = None
+        self.stale = []      # sessions that fail: (doc, line of the command, lines shown, rc, output)
         self.cwd = self.run_dir
 
     def rel(self, doc):
@@ -265,6 +273,7 @@ class Checker:
             for line_no, cmd, shown in sessions:
                 rc, out = self.run(cmd)
                 actual = {norm(l.rstrip()) for l in out}
+                n_failures = len(self.failures)
                 exit_shown = 0
                 for k, text in shown:
                     if text.strip() == "...":
@@ -278,6 +287,28 @@ class Checker:
                 if rc != exit_shown:
                     self.fail(f"{self.rel(doc)}:{line_no}: '{cmd}' exits {rc} today, the doc says {exit_shown}"
                               + ("" if shown else "; today:\n    " + "\n    ".join(out)))
+                if len(self.failures) > n_failures:
+                    self.stale.append((doc, line_no, shown, rc, out))
+
+    def update(self):
+        """--update: rewrites each stale session that shows its whole output (no `...`) with
+        today's output; the others are left for a person to edit. Returns what is left."""
+        build = str(self.bin.parent)  # the run directory's build/, as build/ of the repository
+        left, edits = [], {}
+        for doc, line_no, shown, rc, out in self.stale:
+            if any(t.strip() == "..." for _, t in shown):
+                left.append(f"{self.rel(doc)}:{line_no}: shows part of its output ('...'): edit it by hand")
+                continue
+            new = [l.replace(build + "/", "build/") for l in out] + ([f"[exit {rc}]"] if rc else [])
+            edits.setdefault(doc, []).append((line_no, len(shown), new))
+        for doc, changes in edits.items():
+            lines = doc.read_text().split("\n")
+            for line_no, n, new in sorted(changes, reverse=True):
+                indent = re.match(r" *", lines[line_no - 1]).group(0)
+                lines[line_no:line_no + n] = [indent + l if l else l for l in new]
+            doc.write_text("\n".join(lines))
+            print(f"docs-outputs: rewrote {len(changes)} session(s) of {self.rel(doc)}")
+        return left
 
     def check(self):
         self.parse()
@@ -365,6 +396,14 @@ a.yaml
 
 if SELF_TEST:
     self_test()
+if UPDATE:
+    checker = Checker(source, [source / "README.md"] + sorted((source / "docs").glob("*.md")), work)
+    checker.check()
+    left = checker.update()
+    for f in left:
+        print("docs-outputs:", f)
+    print("docs-outputs: review the rewritten blocks (git diff) before you commit them")
+    sys.exit(1 if left else 0)
 
 docs = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
 checker = Checker(source, docs, work)
@@ -410,4 +449,7 @@ for f in failures:
     print("docs-outputs:", f)
 print(f"docs-outputs: {checked_blocks} checked block(s), {len(checker.files)} declared file(s), "
       f"{len(configs)} configs' summary.json keys; {len(failures)} problem(s)")
+if checker.stale:
+    print(f"docs-outputs: {sys.argv[0]} --update {racesim} {source} {work} rewrites the stale sessions "
+          "that show their whole output")
 sys.exit(1 if failures else 0)
