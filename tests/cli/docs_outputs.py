@@ -18,10 +18,11 @@
    and `<!-- excerpt: /tmp/PATH -->` before a fenced block says the block quotes part of a
    declared file: each of its lines other than `...` must be a line of the file, and a line
    commented `# line N` must be its line N. Every declared file is written into a sandbox (the
-   test's `tmp/` directory) that stands for /tmp: a /tmp/ path in a command is rewritten to the
-   sandbox, and the sandbox's path in an output back to /tmp/. Before each checked block the
-   sandbox holds the declared files and nothing else, so a block's runs see no earlier block's
-   results. A path declared twice with different contents is an error.
+   test's `tmp-N/` directories, one per session) that stands for /tmp: a /tmp/ path in a
+   command is rewritten to the sandbox, and the sandbox's path in an output back to /tmp/. A
+   session's sandbox starts with the declared files and nothing else, so its runs see no other
+   session's results (sessions run a few at a time). A path declared twice with different
+   contents is an error.
 2. Every fenced block that follows a line `<!-- output-checked -->` is a console session: each
    `$ <command>` in it is run again by bash (from a directory where `configs/` and `tests/`
    are the repository's, `build/bin/racesim` and `racesim` are the binary under test, and
@@ -62,6 +63,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 SELF_TEST = len(sys.argv) > 1 and sys.argv[1] == "--self-test"
@@ -100,13 +102,11 @@ class Checker:
         self.files = {}      # /tmp path -> (content bytes, where declared)
         self.excerpts = []   # (path, block lines, where)
         self.blocks = []     # (where, [(line_no, cmd, [(k, text)])])
-        self.sandbox = (work / "tmp").resolve()
         self.master = (work / "files").resolve()
         self.bin = (work / "cwd" / "build" / "bin").resolve()
         self.run_dir = (work / "cwd").resolve()
         self.only = None
         self.stale = []      # sessions that fail: (doc, line of the command, lines shown, rc, output)
-        self.cwd = self.run_dir
 
     def rel(self, doc):
         try:
@@ -232,48 +232,51 @@ class Checker:
         for d in ("configs", "tests"):
             (self.run_dir / d).symlink_to(self.source / d)
 
-    def reset_sandbox(self):
-        """The sandbox with the declared files only: copies (a session may change them), but
-        a large file, which no session changes, is linked."""
+    def new_session(self, n, in_dir):
+        """Session n's sandbox, holding the declared files only: copies (a session may change
+        them), but a large file, which no session changes, is linked. Its directory: /tmp/DIR
+        for a session in a scratch directory, else the run directory."""
         def put(src, dst):
             if os.path.getsize(src) > 1 << 20:
                 os.link(src, dst)
             else:
                 shutil.copyfile(src, dst)
-        shutil.rmtree(self.sandbox, ignore_errors=True)
-        shutil.copytree(self.master, self.sandbox, copy_function=put)
+        sandbox = (self.work / f"tmp-{n}").resolve()
+        shutil.rmtree(sandbox, ignore_errors=True)
+        shutil.copytree(self.master, sandbox, copy_function=put)
+        cwd = sandbox / in_dir[len("/tmp/"):] if in_dir else self.run_dir
+        cwd.mkdir(parents=True, exist_ok=True)
+        return {"sandbox": sandbox, "cwd": cwd, "pwd": self.work / f"pwd-{n}"}
 
-    def run(self, cmd):
-        cmd = cmd.replace("/tmp/", str(self.sandbox) + "/")
-        cmd = re.sub(r"(?<![\w/.-])/tmp(?![\w/.-])", str(self.sandbox), cmd)
-        env = dict(os.environ, PATH=f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-                   TMPDIR=str(self.sandbox))
+    def run(self, session, cmd):
+        sandbox = str(session["sandbox"])
+        cmd = cmd.replace("/tmp/", sandbox + "/")
+        cmd = re.sub(r"(?<![\w/.-])/tmp(?![\w/.-])", sandbox, cmd)
+        env = dict(os.environ, PATH=f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}", TMPDIR=sandbox)
         # `racesim` is the binary under test, run by its absolute path: found on PATH, racesim
         # would look for its plugins relative to the working directory (argv[0] has no '/').
         # A `cd` holds for the block's later commands, as in one shell.
-        pwd_file = self.work / "pwd"
+        pwd_file = session["pwd"]
         script = (f'racesim() {{ "{self.bin}/racesim" "$@"; }}\n{cmd}\n'
                   f'rc=$?; pwd > "{pwd_file}"; exit $rc')
-        p = subprocess.run(["bash", "-c", script], cwd=self.cwd, capture_output=True, text=True,
+        p = subprocess.run(["bash", "-c", script], cwd=session["cwd"], capture_output=True, text=True,
                            timeout=120, env=env)
         if pwd_file.exists():
-            self.cwd = Path(pwd_file.read_text().strip())
+            session["cwd"] = Path(pwd_file.read_text().strip())
             pwd_file.unlink()
-        out = (p.stdout + p.stderr).replace(str(self.sandbox) + "/", "/tmp/").replace(str(self.sandbox), "/tmp")
+        out = (p.stdout + p.stderr).replace(sandbox + "/", "/tmp/").replace(sandbox, "/tmp")
         return p.returncode, out.splitlines()
 
-    def check_blocks(self):
-        for doc, sessions, in_dir, continued in self.blocks:
-            if self.only and doc != self.only:
-                continue
-            if not continued:
-                self.reset_sandbox()
-                self.cwd = self.sandbox / in_dir[len("/tmp/"):] if in_dir else self.run_dir
-                self.cwd.mkdir(parents=True, exist_ok=True)
+    def check_group(self, n, group):
+        """The blocks of one session (a block and the blocks that continue it): its failures
+        and its stale sessions."""
+        failures, stale = [], []
+        session = self.new_session(n, group[0][2])
+        for doc, sessions, _, _ in group:
             for line_no, cmd, shown in sessions:
-                rc, out = self.run(cmd)
+                rc, out = self.run(session, cmd)
                 actual = {norm(l.rstrip()) for l in out}
-                n_failures = len(self.failures)
+                n_failures = len(failures)
                 exit_shown = 0
                 for k, text in shown:
                     if text.strip() == "...":
@@ -282,13 +285,30 @@ class Checker:
                         exit_shown = int(m.group(1))
                         continue
                     if norm(text.rstrip()) not in actual:
-                        self.fail(f"{self.rel(doc)}:{k}: '{text}' is not in today's output of "
-                                  f"'{cmd}' (line {line_no}); today:\n    " + "\n    ".join(out))
+                        failures.append(f"{self.rel(doc)}:{k}: '{text}' is not in today's output of "
+                                        f"'{cmd}' (line {line_no}); today:\n    " + "\n    ".join(out))
                 if rc != exit_shown:
-                    self.fail(f"{self.rel(doc)}:{line_no}: '{cmd}' exits {rc} today, the doc says {exit_shown}"
-                              + ("" if shown else "; today:\n    " + "\n    ".join(out)))
-                if len(self.failures) > n_failures:
-                    self.stale.append((doc, line_no, shown, rc, out))
+                    failures.append(f"{self.rel(doc)}:{line_no}: '{cmd}' exits {rc} today, the doc says "
+                                    f"{exit_shown}" + ("" if shown else "; today:\n    " + "\n    ".join(out)))
+                if len(failures) > n_failures:
+                    stale.append((doc, line_no, shown, rc, out))
+        shutil.rmtree(session["sandbox"], ignore_errors=True)
+        return failures, stale
+
+    def check_blocks(self):
+        groups = []
+        for block in self.blocks:
+            if self.only and block[0] != self.only:
+                continue
+            if block[3] and groups:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        # Sessions are independent (each has its own sandbox): run a few at once.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            for failures, stale in pool.map(self.check_group, range(len(groups)), groups):
+                self.failures += failures
+                self.stale += stale
 
     def update(self):
         """--update: rewrites each stale session that shows its whole output (no `...`) with
@@ -424,9 +444,15 @@ documented = {k for cell in re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", re
               for k in re.findall(r"`([a-z_]+)`", cell)}
 configs = [] if only else sorted((source / "configs").glob("*/*.yaml"))
 seen = {}
-for n, c in enumerate(configs):
+
+def run_config(n, c):
     out = work / f"summary-{n}"
-    rc, text = run([str(racesim), "-q", "run", str(c), "--out", str(out), "--force", "--no-trajectories"])
+    return out, run([str(racesim), "-q", "run", str(c), "--out", str(out), "--force", "--no-trajectories"])
+
+
+with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    runs = list(pool.map(run_config, range(len(configs)), configs))
+for c, (out, (rc, text)) in zip(configs, runs):
     if rc != 0:
         failures.append(f"{c.relative_to(source)}: racesim run exited {rc}:\n    " + "\n    ".join(text))
         continue
