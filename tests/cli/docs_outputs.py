@@ -244,9 +244,16 @@ class Checker:
         sandbox = (self.work / f"tmp-{n}").resolve()
         shutil.rmtree(sandbox, ignore_errors=True)
         shutil.copytree(self.master, sandbox, copy_function=put)
-        cwd = sandbox / in_dir[len("/tmp/"):] if in_dir else self.run_dir
+        # The session's own "repository root", so that what it writes there (results/...)
+        # meets no other session's.
+        repo = (self.work / f"cwd-{n}").resolve()
+        shutil.rmtree(repo, ignore_errors=True)
+        repo.mkdir()
+        for d in ("configs", "tests", "build"):
+            (repo / d).symlink_to(self.run_dir / d)
+        cwd = sandbox / in_dir[len("/tmp/"):] if in_dir else repo
         cwd.mkdir(parents=True, exist_ok=True)
-        return {"sandbox": sandbox, "cwd": cwd, "pwd": self.work / f"pwd-{n}"}
+        return {"sandbox": sandbox, "repo": repo, "cwd": cwd, "pwd": self.work / f"pwd-{n}"}
 
     def run(self, session, cmd):
         sandbox = str(session["sandbox"])
@@ -293,6 +300,7 @@ class Checker:
                 if len(failures) > n_failures:
                     stale.append((doc, line_no, shown, rc, out))
         shutil.rmtree(session["sandbox"], ignore_errors=True)
+        shutil.rmtree(session["repo"], ignore_errors=True)
         return failures, stale
 
     def check_blocks(self):
