@@ -17,15 +17,16 @@ foreach(entry
     "efficiency +logistic +efficiency-logistic\\.so "
     "power +growth +power-growth\\.so "
     "power +time-series +power-time-series\\.so "
+    "power +reinvestment +power-reinvestment\\.so +P = P0 \\* \\(C/C0\\)\\^beta"
     "loss +chinchilla +loss-chinchilla\\.so "
     "loss +power-law-irreducible +loss-power-law-irreducible\\.so ")
   expect_match(plugins OUT "${entry}")
 endforeach()
-# Exactly 14 types: the header, 14 rows, the search path; no refused libraries.
+# Exactly 15 types: the header, 15 rows, the search path; no refused libraries.
 string(REGEX MATCHALL "(^|\n)(efficiency|power|loss|reference) " rows "${plugins_OUT}")
 list(LENGTH rows n)
-if(NOT n EQUAL 14)
-  fail("[plugins] ${n} plugin rows, expected 14")
+if(NOT n EQUAL 15)
+  fail("[plugins] ${n} plugin rows, expected 15")
 endif()
 expect_no_match(plugins OUT "refused")
 expect_match(plugins OUT "searched: [^\n]*lib/racesim/plugins")

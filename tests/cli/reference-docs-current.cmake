@@ -26,11 +26,11 @@ foreach(pair "md;plugins.md" "schema;racesim-config.schema.json" "keys;config-ke
 endforeach()
 # The reference covers every built-in plugin type.
 foreach(t continuous-doubling discrete-steps generation-table logistic experience-curve mean-field peaked growth
-          time-series power-law power-law-irreducible chinchilla relative-loss piecewise-exact)
+          time-series reinvestment power-law power-law-irreducible chinchilla relative-loss piecewise-exact)
   expect_match(md OUT "### [a-z]+ `${t}`")
 endforeach()
 # The key reference covers the framework's blocks.
-foreach(b "the top level" output solver scenario defaults baseline targets sweep "sweep range" solve sensitivity sample
+foreach(b "the top level" output solver scenario defaults baseline targets sweep "sweep range" solve sensitivity fit sample
           distribution comparison)
   expect_match(keys OUT "## ${b}\n")
 endforeach()

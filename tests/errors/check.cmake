@@ -19,6 +19,11 @@ file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
 get_filename_component(name "${CASE}" NAME)
+# The cases' data files (tests/errors/data/: CSV files that `fit:` cases read) go along, at
+# the same relative path.
+if(EXISTS "${CMAKE_CURRENT_LIST_DIR}/data")
+  file(COPY "${CMAKE_CURRENT_LIST_DIR}/data" DESTINATION "${WORK}")
+endif()
 if(NOT EXPECT_CONFIG STREQUAL "")
   set(config "${EXPECT_CONFIG}")
 elseif(EXPECT_COPY_WITHOUT_HEADER)

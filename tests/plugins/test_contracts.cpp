@@ -250,6 +250,11 @@ Draw draw(const std::string& type, std::mt19937_64& rng, int i) {
             }
             d.slope = linear ? rate : rate * std::log(2.0);  // d ln P/dt = rate/(1 + rate·t) <= rate
         }
+        if (type == "reinvestment") {  // state-dependent: the contract checks it at a fixed ln C
+            const double beta = i % 10 == 0 ? 0.0 : i % 10 == 1 ? 1.0 : uni(-1, 1);
+            d.params.set("beta", beta);
+            os << " beta=" << beta;
+        }
         if (type == "peaked") {
             const double duty = i % 9 == 0 ? 1.0 : i % 9 == 1 ? 0.05 : uni(0.05, 1);
             const double offset = i % 6 == 0 ? 0.0 : i % 6 == 1 ? 1 - duty : uni(0, 1 - duty);
@@ -302,6 +307,24 @@ TEST_CASE("contract: efficiency logistic") { check_plugin(Kind::efficiency, "log
 TEST_CASE("contract: efficiency experience-curve") { check_plugin(Kind::efficiency, "experience-curve", 17); }
 TEST_CASE("contract: power growth") { check_plugin(Kind::power, "growth", 18); }
 TEST_CASE("contract: power time-series") { check_plugin(Kind::power, "time-series", 19); }
+TEST_CASE("contract: power reinvestment") { check_plugin(Kind::power, "reinvestment", 20); }
+
+TEST_CASE("contract: reinvestment depends on the state exactly as P0*(C/C0)^beta") {
+    const racesim::PluginEntry* e = registry().find(Kind::power, "reinvestment");
+    REQUIRE(e);
+    Params p;
+    p.set("P0", 25.0);
+    p.set("beta", 0.3);
+    const double C0 = 7.0;
+    const auto m = registry().make_rate(*e, p, racesim::plugin::BuildContext{C0, 10.0});
+    CHECK(m->depends_on_state());
+    for (double C : {7.0, 14.0, 7e6, 1e-3}) {
+        const double want = std::log(25.0) + 0.3 * std::log(C / C0);
+        CHECK(std::abs(m->log_value(1.0, std::log(C), Segment{0, 2}) - want) <= 1e-14 * std::max(1.0, std::abs(want)));
+    }
+    p.set("beta", 0.0);  // beta = 0 is mean-field: the host need not pass the state
+    CHECK_FALSE(registry().make_rate(*e, p, racesim::plugin::BuildContext{C0, 10.0})->depends_on_state());
+}
 
 TEST_CASE("contract: experience-curve depends on the state exactly as E0*(C/C0)^b") {
     const racesim::PluginEntry* e = registry().find(Kind::efficiency, "experience-curve");
@@ -325,7 +348,7 @@ TEST_CASE("contract: every built-in rate plugin is covered") {
     std::sort(all.begin(), all.end());
     CHECK(all == std::vector<std::string>{"continuous-doubling", "discrete-steps", "experience-curve",
                                           "generation-table", "growth", "logistic", "mean-field", "peaked",
-                                          "time-series"});
+                                          "reinvestment", "time-series"});
 }
 
 // The checker itself must catch what it is meant to catch.

@@ -188,7 +188,8 @@ TEST_CASE("framework keys: every key has a doc string, and a unit when it is a n
             if (k.param.default_value) CHECK_FALSE(k.param.required);
         }
     }
-    CHECK(blocks.size() == 18);  // the framework's 15, sample.conditions' items, sobol and decompose
+    // The framework's 15, sample.conditions' items, sobol, decompose, and fit with its t and observe.
+    CHECK(blocks.size() == 21);
 }
 
 TEST_CASE("framework keys: the JSON Schema describes exactly the declared keys") {

@@ -181,7 +181,7 @@ TEST_CASE("JSON Schema: every parameter of every plugin is in its block's schema
             }
         CHECK(found);
     }
-    CHECK(n == 12);
+    CHECK(n == 13);
 }
 
 TEST_CASE("JSON Schema: the shipped configs are valid") {

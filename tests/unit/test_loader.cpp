@@ -30,12 +30,12 @@ scenarios:
 
 }  // namespace
 
-TEST_CASE("all fourteen built-in plugin types are found") {
+TEST_CASE("all fifteen built-in plugin types are found") {
     CHECK(registry().types(plugin::Kind::efficiency) == std::vector<std::string>{"continuous-doubling",
                                                                                  "discrete-steps", "experience-curve",
                                                                                  "generation-table", "logistic"});
     CHECK(registry().types(plugin::Kind::power) ==
-          std::vector<std::string>{"growth", "mean-field", "peaked", "time-series"});
+          std::vector<std::string>{"growth", "mean-field", "peaked", "reinvestment", "time-series"});
     CHECK(registry().types(plugin::Kind::loss) ==
           std::vector<std::string>{"chinchilla", "power-law", "power-law-irreducible"});
     CHECK(registry().types(plugin::Kind::reference) == std::vector<std::string>{"piecewise-exact", "relative-loss"});

@@ -1,6 +1,7 @@
 #include "racesim/analyses/builtin.hpp"
 
 #include "racesim/analyses/decompose.hpp"
+#include "racesim/analyses/fit.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/sobol.hpp"
 
@@ -11,6 +12,7 @@ const AnalysisKinds& builtin_analyses() {
         &sensitivity_analysis(),
         &sobol_analysis(),
         &decompose_analysis(),
+        &fit_analysis(),
     };
     return kinds;
 }

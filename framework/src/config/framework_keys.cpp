@@ -508,6 +508,13 @@ std::vector<const KeyBlock*> all_key_blocks() {
 
 // The analyses' keys go before `sample:` (and their blocks before sample's in the list), where
 // the one-at-a-time analyses have always been listed: messages and references keep their order.
+void KeyCatalog::add_nested(const KeyBlock& b) {
+    if (std::find(blocks_.begin(), blocks_.end(), &b) != blocks_.end()) return;
+    blocks_.push_back(&b);
+    for (const auto& k : b.keys())
+        if (k.block) add_nested(*k.block);
+}
+
 KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)
     : top_(top_level_keys()), scenario_(scenario_keys().name(), scenario_keys().doc()) {
     for (const auto& k : scenario_keys().keys()) {
@@ -518,7 +525,7 @@ KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)
     top_.repoint("scenarios", scenario_);
     for (const KeyBlock* b : all_key_blocks()) {
         if (b == &sample_keys())
-            for (const AnalysisKind* a : analyses) blocks_.push_back(&a->keys());
+            for (const AnalysisKind* a : analyses) add_nested(a->keys());
         blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
     }
 }

@@ -3,7 +3,7 @@
 //
 //   efficiency: continuous-doubling, discrete-steps, generation-table, logistic, experience-curve
 //   power:      mean-field, peaked, growth (exponential or linear, capped or not), time-series
-//               (constant or linear)
+//               (constant or linear), reinvestment
 //   except logistic x power that varies inside a segment (growth with rate > 0, time-series
 //   linear), whose integral is not elementary.
 //
@@ -14,8 +14,10 @@
 //   E·P = exp(a + g·u)·(p0 + p1·u)        p0·I0 + p1·I1, I1 = ∫ u·e^(g·u) du        (linear power)
 //   E = K/(1 + A·e^(-r·t)), P constant    P·(K/r)·ln((e^(r·t1) + A)/(e^(r·t0) + A)) (logistic)
 // kept in logs and summed with log-add-exp, so it neither overflows nor loses accuracy as
-// g -> 0. Then C/C0 = 1 + J, or for the experience curve E = E0·(C/C0)^b (J taken with
-// E = E0): (C/C0)^(1-b) = 1 + (1-b)·J, and C/C0 = e^J at b = 1.
+// g -> 0. Then C/C0 = 1 + J, or, where the rate reads the state through (C/C0)^s (the
+// experience curve E = E0·(C/C0)^b, s = b, J taken with E = E0; reinvestment power
+// P = P0·(C/C0)^beta, s = beta, J taken with P = P0; both: s = b + beta):
+// (C/C0)^(1-s) = 1 + (1-s)·J, and C/C0 = e^J at s = 1. s > 1 blows up in finite time: refused.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -116,10 +118,8 @@ public:
             gen = racesim::plugins::read_step_table(e, "steps", "file", "multiplier", e.real("time_origin"), false);
             log_m0 = std::log(gen.v[gen.row_at(0.0)]);
         }
-        if (et == "experience-curve") {
-            b_ = e.real("b");
-            experience_ = true;
-        }
+        if (et == "experience-curve") s_ += e.real("b");
+        if (in.power.type == "reinvestment") s_ += in.power.params.real("beta");
         double log_Emax = 0, log_A = 0;
         if (et == "logistic") {
             log_Emax = std::log(e.real("E_max"));
@@ -191,7 +191,7 @@ public:
             }
             // Power on the piece.
             P.form = Regime::Form::exponential;
-            if (pt == "mean-field") {
+            if (pt == "mean-field" || pt == "reinvestment") {  // reinvestment: P0 here, (C/C0)^beta in s_
                 P.log_v = std::log(P0);
             } else if (peaked) {
                 P.log_v = std::log(P0 / duty);
@@ -287,17 +287,17 @@ public:
     }
 
 private:
-    /// ln(C/C0) from ln J.
+    /// ln(C/C0) from ln J, for a state exponent s_ <= 1.
     double ratio_from_J(double log_J) const {
-        if (!experience_ || b_ == 0) return math::log_add_exp(0.0, log_J);
-        if (b_ == 1) return std::exp(log_J);
-        return math::log_add_exp(0.0, std::log1p(-b_) + log_J) / (1 - b_);
+        if (s_ == 0) return math::log_add_exp(0.0, log_J);
+        if (s_ == 1) return std::exp(log_J);
+        return math::log_add_exp(0.0, std::log1p(-s_) + log_J) / (1 - s_);
     }
     /// ln J from ln(C/C0) = x > 0.
     double J_from_ratio(double x) const {
-        if (!experience_ || b_ == 0) return math::log_expm1(x);
-        if (b_ == 1) return std::log(x);
-        return math::log_expm1((1 - b_) * x) - std::log1p(-b_);
+        if (s_ == 0) return math::log_expm1(x);
+        if (s_ == 1) return std::log(x);
+        return math::log_expm1((1 - s_) * x) - std::log1p(-s_);
     }
     const Piece& piece_at(double t) const {
         auto it =
@@ -306,8 +306,7 @@ private:
     }
 
     double horizon_;
-    bool experience_ = false;
-    double b_ = 0;
+    double s_ = 0;  ///< the state exponent: C/C0 enters E·P as (C/C0)^s_ (b + beta)
     double end_log_cum_ = math::neg_inf;
     std::vector<Piece> pieces_;
 };
@@ -323,20 +322,22 @@ std::vector<Descriptor> descriptors() {
     d.summary = "exact C(t) for every built-in efficiency x power combination with a closed form (per segment)";
     d.doc =
         "Efficiency continuous-doubling, discrete-steps, generation-table, logistic or experience-curve "
-        "x power mean-field, peaked, growth or time-series; except logistic x a power that varies "
-        "within a segment (growth with rate > 0, time-series linear). Sums closed-form integrals over "
-        "the segments between breakpoints, in logs; any loss law.";
+        "x power mean-field, peaked, growth, time-series or reinvestment; except logistic x a power that varies "
+        "within a segment (growth with rate > 0, time-series linear), and experience-curve b + reinvestment "
+        "beta > 1 (C blows up in finite time). Sums closed-form integrals over the segments between "
+        "breakpoints, in logs; any loss law.";
     d.make_reference = [](const ReferenceInput& in, std::string& why_not) -> std::unique_ptr<ReferenceModel> {
         static const std::vector<std::string> eff{"continuous-doubling", "discrete-steps", "generation-table",
                                                   "logistic", "experience-curve"};
-        static const std::vector<std::string> pow{"mean-field", "peaked", "growth", "time-series"};
+        static const std::vector<std::string> pow{"mean-field", "peaked", "growth", "time-series", "reinvestment"};
         std::string off;
         if (!contains(eff, in.efficiency.type))
             off += " efficiency '" + in.efficiency.type +
                    "' is not one of continuous-doubling, discrete-steps, "
                    "generation-table, logistic, experience-curve;";
         if (!contains(pow, in.power.type))
-            off += " power '" + in.power.type + "' is not one of mean-field, peaked, growth, time-series;";
+            off +=
+                " power '" + in.power.type + "' is not one of mean-field, peaked, growth, time-series, reinvestment;";
         if (off.empty() && in.efficiency.type == "logistic") {
             const Params& p = in.power.params;
             if ((in.power.type == "growth" && p.real("rate") > 0) ||
@@ -345,6 +346,11 @@ std::vector<Descriptor> descriptors() {
                     " logistic efficiency has a closed form only with power that is constant between "
                     "breakpoints (mean-field, peaked, time-series constant, growth with rate 0);";
         }
+        if (off.empty() && in.efficiency.type == "experience-curve" && in.power.type == "reinvestment" &&
+            in.efficiency.params.real("b") + in.power.params.real("beta") > 1)
+            off += " experience-curve b = " + math::format(in.efficiency.params.real("b")) +
+                   " and reinvestment beta = " + math::format(in.power.params.real("beta")) +
+                   " add up to more than 1: C blows up in finite time;";
         if (!off.empty()) {
             off.pop_back();
             why_not = "piecewise-exact has no closed form here:" + off;

@@ -226,6 +226,9 @@ public:
     [[nodiscard]] const std::vector<const KeyBlock*>& blocks() const { return blocks_; }
 
 private:
+    /// Lists `b` and, depth first, the blocks nested in it (an analysis's sub-blocks).
+    void add_nested(const KeyBlock& b);
+
     KeyBlock top_, scenario_;
     std::vector<const KeyBlock*> blocks_;
 };
