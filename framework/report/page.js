@@ -301,7 +301,10 @@
         reference_time: tg.reference_time === undefined ? null : tg.reference_time,
         time_rel_err: tg.time_rel_err === undefined ? null : tg.time_rel_err,
         reference: sc.reference ? sc.reference.type : null,
+        date: tg.reached && tg.date !== undefined ? tg.date : null,
       });
+  // Calendar dates (start_year + t) when the results carry them (a config with start_year).
+  const dated = targetRows.some((r) => r.date !== null);
   if (targetRows.length) {
     const sec = section("targets", "Time to target",
       "Times in years from the end of the baseline year (t = 0). Reference: the closed-form reference model's time; error: |time − reference| / reference. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
@@ -311,6 +314,7 @@
       { key: "loss", label: "L*", num: true, fmt: (v) => fmt(v, 6) },
       { key: "relative", label: "R*", num: true, fmt: (v) => fmt(v, 6) },
       { key: "time", label: "time (yr)", num: true, fmt: (v) => fmt(v, 7) },
+      ...(dated ? [{ key: "date", label: "date (year)", num: true, fmt: (v) => fmt(v, 7) }] : []),
       { key: "reference_time", label: "reference (yr)", num: true, fmt: (v) => fmt(v, 7) },
       { key: "time_rel_err", label: "rel. error", num: true, fmt: fmtErr },
       { key: "status", label: "status" },
@@ -569,7 +573,9 @@
         ...dates.map((d) => ({ key: "by" + d, label: `P(by ${d} yr)`, num: true, fmt: (v) => fmt(v, 5) })),
         ...qs.map((q) => ({ key: q, label: q + " (yr)", num: true, fmt: (v) => v === null ? ">H" : fmt(v, 5) })),
         { key: "mean", label: "mean if reached (yr)", num: true, fmt: (v) => fmt(v, 5) },
+        ...(mc.targets.some((t) => t.date_quantiles) ? ["p5", "p50", "p95"].map((q) => ({ key: "date_" + q, label: q + " (date)", num: true, fmt: (v) => v === null ? ">H" : fmt(v, 6) })) : []),
       ], mc.targets.map((t) => Object.assign({ target: t.target, p: t.p_reached_by_horizon, mean: t.mean_time_if_reached },
+        Object.fromEntries(["p5", "p50", "p95"].map((q) => ["date_" + q, t.date_quantiles ? t.date_quantiles[q] : null])),
         Object.fromEntries(dates.map((d) => ["by" + d, (t.p_reached_by || {})[d]])),
         Object.fromEntries(qs.map((q) => [q, (t.time_quantiles || {})[q]]))))));
       const mine = sampleRows.filter((r) => r.scenario === mc.scenario);

@@ -232,6 +232,25 @@ def every_config(racesim, work, configs):
     return 1 if FAILURES else 0
 
 
+def check_dates(d, summary):
+    """The time-to-target table shows each reached target's calendar date (summary.json's
+    `date`, start_year + time) in a 'date (year)' column."""
+    heads = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#targets th")]
+    if not any(h.startswith("date (year)") for h in heads):
+        fail(f"the time-to-target table has no date column (columns: {heads})")
+        return
+    col = next(i for i, h in enumerate(heads) if h.startswith("date (year)"))
+    cells = [r.find_elements(By.CSS_SELECTOR, "td")[col].get_attribute("title") or
+             r.find_elements(By.CSS_SELECTOR, "td")[col].text
+             for r in d.find_elements(By.CSS_SELECTOR, "#targets tbody tr")]
+    want = [t["date"] for s in summary["scenarios"] for t in s["targets"] if t.get("reached")]
+    shown = [float(c) for c in cells if c not in ("", "–")]
+    if not want or len(shown) != len(want) or any(abs(a - b) > 1e-9 * abs(b) for a, b in zip(shown, want)):
+        fail(f"date column {shown} does not show summary.json's dates {want}")
+    else:
+        print(f"date column: {len(shown)} dates, as in summary.json", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--racesim")
@@ -242,6 +261,8 @@ def main():
     ap.add_argument("--unsupported", action="append", default=[],
                     help="a scenario the page must list as 'recorded results only'")
     ap.add_argument("--max-bytes", type=int)
+    ap.add_argument("--expect-date-column", action="store_true",
+                    help="the time-to-target table has a date column whose values are start_year + time")
     ap.add_argument("--self-check", action="store_true")
     ap.add_argument("--every-config", nargs="+", metavar="CONFIG",
                     help="only load the report of each CONFIG and check it (console, requests, charts)")
@@ -268,6 +289,8 @@ def main():
             fail("the page did not finish drawing (document.body.dataset.ready) within 10 s")
         print(f"loaded in {time.time() - t0:.2f} s", flush=True)
         check_charts(d, a.expect)
+        if a.expect_date_column:
+            check_dates(d, summary)
         if a.slider:
             slider_check(d, a.racesim, a.work, summary, a.slider)
         listed = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#whatif-unsupported li")]

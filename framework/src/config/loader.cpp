@@ -1691,7 +1691,7 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             if (auto x = base.start_year ? real(by, "condition.by") : real_key(by, "condition.by", ck.at("by"))) {
                 if (base.start_year) x = time_of_date(*x, *base.start_year);  // calendar years
                 if (*x < 0 || *x > base.horizon) {
-                    auto& e = d_.error(mark(by), "condition.by = " + by.Scalar() + " lies outside " + dates_range(base));
+                    auto& e = d_.error(mark(by), "condition.by = " + by.Scalar() + " lies outside the scenario's time span " + dates_range(base));
                     if (base.start_year)
                         note(e, "with start_year set, condition.by is a calendar year (t = date - start_year)");
                     ok = false;
