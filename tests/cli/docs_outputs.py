@@ -78,9 +78,9 @@ FILE_RE = re.compile(r"<!-- (file|excerpt): (/tmp/\S+?)(?: \((?:(\d+) bytes|a co
 
 def norm(line):
     """A line with the build's plugin directory (an absolute path that differs between
-    checkouts and builds) written as <plugins>/, and the size of a written file as N bytes."""
+    checkouts and builds) written as <plugins>, and the size of a written file as N bytes."""
     line = re.sub(r"^(racesim: info: .* written to .*) \(\d+ bytes\)$", r"\1 (N bytes)", line)
-    return re.sub(r"[^\s\"']*/lib/racesim/plugins/", "<plugins>/", line)
+    return re.sub(r"[^\s\"',:]*/lib/racesim/plugins(?=/|\b)", "<plugins>", line)
 
 
 def fence(lines, i):

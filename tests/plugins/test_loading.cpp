@@ -325,3 +325,27 @@ TEST_CASE("the registry's guards turn a plugin's faulty values and exceptions in
     make("none")->breakpoints(0.0, 10.0, none);
     CHECK(none.empty());
 }
+
+TEST_CASE("the plugin search path: one directory however it is spelled, and the built-in one absolute") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "racesim-test-search-path";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "plugins");
+    fs::create_directory_symlink(dir / "plugins", dir / "link");
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir);
+    const auto path =
+        racesim::plugin_search_path({"plugins", dir / "plugins", "./plugins/", dir / "link", "other"}, {}, false);
+    fs::current_path(cwd);
+    // The first spelling is kept; the absolute one, the one with a trailing slash and the
+    // symlink to it are the same directory. "other" does not exist and stays (it is reported
+    // when it is searched); the built-in directory comes last.
+    REQUIRE(path.size() == 3);
+    CHECK(path[0] == fs::path("plugins"));
+    CHECK(path[1] == fs::path("other"));
+    // This test binary's own directory, from the kernel: an absolute path.
+    CHECK(path[2].is_absolute());
+    CHECK(path[2].filename() == "plugins");
+    CHECK(path[2].parent_path().filename() == "racesim");
+    fs::remove_all(dir);
+}

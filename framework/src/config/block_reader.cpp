@@ -6,6 +6,7 @@
 #include <set>
 
 #include "racesim/config/analysis.hpp"
+#include "racesim/plugin/math.hpp"
 
 namespace racesim {
 
@@ -149,6 +150,27 @@ std::optional<bool> BlockReader::boolean_key(const YAML::Node& n, const std::str
         return std::nullopt;
     }
     return n.Scalar() == "true";
+}
+
+std::optional<std::vector<double>> BlockReader::times(const YAML::Node& n, const std::string& key,
+                                                      double horizon) const {
+    if (!expect(n, YAML::NodeType::Sequence, "a list of times (yr) for " + key)) return std::nullopt;
+    std::vector<double> out;
+    bool ok = true;
+    for (const auto& v : n) {
+        const auto t = real(v, "a date of " + key);
+        if (!t) {
+            ok = false;
+        } else if (*t < 0 || *t > horizon) {
+            error(v, key + ": " + plugin::math::format(*t) + " is outside the scenario's time span [0, " +
+                         plugin::math::format(horizon) + "] yr");
+            ok = false;
+        } else {
+            out.push_back(*t);
+        }
+    }
+    if (!ok) return std::nullopt;
+    return out;
 }
 
 void AnalysisKind::check(const AnalysisSpec&, const ScenarioSpec&, const Experiment&, Diagnostics&) const {}

@@ -649,14 +649,32 @@ std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& command_li
     if (environment)
         for (auto& d : environment_plugin_dirs()) out.push_back(std::move(d));
     // The built-in plugins: next to the binary that holds this code (the racesim executable,
-    // or the Python module), at <dir>/../lib/racesim/plugins.
+    // or the Python module), at <dir>/../lib/racesim/plugins. For the executable the loader
+    // reports the name it was started by (argv[0]: a bare "racesim" when found through PATH,
+    // or a path relative to the directory it was started in), so its location is asked of the
+    // kernel instead (/proc/self/exe; a symlink to it resolves to the real file).
     std::error_code ec;
-    const fs::path exe_dir = dll::this_line_location(ec).parent_path();
-    if (!ec) out.push_back((exe_dir / ".." / "lib" / "racesim" / "plugins").lexically_normal());
-    // Remove repeats, keeping the first occurrence.
-    std::vector<fs::path> unique;
-    for (auto& p : out)
-        if (std::find(unique.begin(), unique.end(), p) == unique.end()) unique.push_back(p);
+    fs::path binary = dll::this_line_location(ec);
+    if (!ec && !binary.is_absolute()) {
+        std::error_code pec;
+        const fs::path exe = dll::program_location(pec);
+        if (!pec && exe.filename() == binary.filename())
+            binary = exe;  // the main program, named as it was started
+        else if (fs::path abs = fs::absolute(binary, pec); !pec)
+            binary = abs;  // a library loaded by a relative path (resolved against today's directory)
+    }
+    if (!ec) out.push_back((binary.parent_path() / ".." / "lib" / "racesim" / "plugins").lexically_normal());
+    // Remove repeats, keeping the first occurrence: one directory however it is spelled
+    // (relative or absolute, through a symlink) is searched once.
+    std::vector<fs::path> unique, seen;
+    for (auto& p : out) {
+        std::error_code cec;
+        fs::path key = fs::weakly_canonical(p, cec);
+        if (cec) key = fs::absolute(p, cec).lexically_normal();
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(std::move(key));
+        unique.push_back(p);
+    }
     return unique;
 }
 

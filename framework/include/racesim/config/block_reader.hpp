@@ -57,6 +57,10 @@ public:
     /// A finite number (`what` names it in the message).
     std::optional<double> real(const YAML::Node& n, const std::string& what) const;
 
+    /// `key: [t, ...]`, a list of times (yr) within [0, horizon] (`key` names it in messages,
+    /// e.g. "sobol.dates"): the times, or nullopt after reporting every problem.
+    std::optional<std::vector<double>> times(const YAML::Node& n, const std::string& key, double horizon) const;
+
     /// A number that must satisfy `spec.admits`; reports with the constraint and, when
     /// `doc_note`, the parameter's documentation.
     std::optional<double> bounded(const YAML::Node& n, const std::string& what, const plugin::ParamSpec& spec,

@@ -231,26 +231,15 @@ public:
             }
         }
         if (const YAML::Node ds = n["dates"]) {
-            if (!r.expect(ds, YAML::NodeType::Sequence, "a list of times (yr) for decompose.dates")) return nullptr;
-            for (const auto& v : ds) {
-                const auto t = r.real(v, "a date of decompose.dates");
-                if (!t) {
-                    ok = false;
-                } else if (*t < 0 || *t > base.horizon) {
-                    r.error(v, fmt::format("decompose.dates: {} is outside the scenario's time span [0, {}] yr",
-                                           plugin::math::format(*t), plugin::math::format(base.horizon)));
-                    ok = false;
-                } else {
-                    s->dates.push_back(*t);
-                }
-            }
+            if (auto ts = r.times(ds, "decompose.dates", base.horizon))
+                s->dates = std::move(*ts);
+            else
+                ok = false;
         }
         if (!ok) return nullptr;
         return s;
     }
 
-    /// The checks that need the other scenario, which the loader does not show a block it
-    /// reads: made before the scenario runs, as configuration errors at the block's positions.
     /// The checks that need scenario A: at validation, as configuration errors at the block.
     void check(const AnalysisSpec& spec, const ScenarioSpec& sc, const Experiment& ex, Diagnostics& d) const override {
         try {

@@ -192,19 +192,10 @@ public:
                 ok = false;
         }
         if (const YAML::Node ds = n["dates"]) {
-            if (!r.expect(ds, YAML::NodeType::Sequence, "a list of times (yr) for sobol.dates")) return nullptr;
-            for (const auto& v : ds) {
-                const auto t = r.real(v, "a date of sobol.dates");
-                if (!t) {
-                    ok = false;
-                } else if (*t < 0 || *t > base.horizon) {
-                    r.error(v, fmt::format("sobol.dates: {} is outside the scenario's time span [0, {}] yr",
-                                           plugin::math::format(*t), plugin::math::format(base.horizon)));
-                    ok = false;
-                } else {
-                    s->dates.push_back(*t);
-                }
-            }
+            if (auto ts = r.times(ds, "sobol.dates", base.horizon))
+                s->dates = std::move(*ts);
+            else
+                ok = false;
         }
         if (!ok) return nullptr;
         return s;
