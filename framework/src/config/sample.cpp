@@ -12,15 +12,14 @@
 
 namespace racesim {
 
-namespace {
-
-/// SplitMix64: decorrelates nearby seeds before they seed the Mersenne Twister.
 std::uint64_t splitmix64(std::uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
     return x ^ (x >> 31);
 }
+
+namespace {
 
 /// A double in the open interval (0, 1) from 53 random bits.
 double open_unit(std::mt19937_64& g) {

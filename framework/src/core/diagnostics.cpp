@@ -144,4 +144,11 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
     return best;
 }
 
+void refuse(const Mark& at, const std::string& message, const std::vector<Note>& notes) {
+    Diagnostics d;
+    auto& e = d.error(at, message);
+    for (const auto& n : notes) note(e, n.text, n.mark);
+    throw ConfigError(std::move(d));
+}
+
 }  // namespace racesim

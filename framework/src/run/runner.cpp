@@ -496,7 +496,7 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         if (sc.sample) {
             bool keep_times = false;
             for (const auto& c : ex.comparisons)
-                keep_times = keep_times || (c.a == sc.name && paired(ex, c)) || (c.b == sc.name && paired(ex, c));
+                keep_times = keep_times || ((c.a == sc.name || c.b == sc.name) && paired(ex, c));
             MonteCarloResult mc = monte_carlo(models, ex, sc, sink, tick, keep_times);
             if (keep_times) kept_times[sc.name] = std::move(mc.times);
             mc.times.clear();

@@ -68,6 +68,10 @@ double copula_correlation(double rank_correlation);
 /// Lower Cholesky factor of a symmetric d x d matrix; nullopt when it is not positive definite.
 std::optional<std::vector<double>> cholesky(const std::vector<double>& a, std::size_t d);
 
+/// SplitMix64 (Steele, Lea and Flood 2014): decorrelates nearby seeds before they seed a
+/// Mersenne Twister. Shared by the sampler and the analyses that draw their own streams.
+std::uint64_t splitmix64(std::uint64_t x);
+
 /// The parameter values of sample `index` (one per path), reproducible from (seed, index).
 std::vector<double> draw(const SampleSpec& s, std::uint64_t index);
 

@@ -81,4 +81,7 @@ public:
     Diagnostics diagnostics;
 };
 
+/// Throws a ConfigError of one error at `at`, with `notes` under it.
+[[noreturn]] void refuse(const Mark& at, const std::string& message, const std::vector<Note>& notes = {});
+
 }  // namespace racesim

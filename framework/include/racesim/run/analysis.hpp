@@ -35,6 +35,11 @@ enum class CellKind { number, integer, text, word };
 /// One cell of a row.
 using Cell = std::variant<std::monostate, double, std::int64_t, std::string>;
 
+/// A number cell, or an empty one when there is no value.
+inline Cell number_cell(const std::optional<double>& v) {
+    return v ? Cell{*v} : Cell{};
+}
+
 /// A column of an analysis's table: its header name, unit ("" when none) and meaning.
 struct TableColumn {
     std::string_view name, unit, doc;

@@ -68,10 +68,6 @@ std::vector<double> shapley_values(const std::vector<double>& v, std::size_t k) 
 
 namespace {
 
-Cell number(const std::optional<double>& v) {
-    return v ? Cell{*v} : Cell{};
-}
-
 // clang-format off
 const TableDef table_def{"decompose", {
     {"scenario", "", "scenario B, the end of the change (the scenario with the block)", CellKind::text},
@@ -93,23 +89,16 @@ void render(const DecomposeRow& s, std::vector<Cell>& out) {
     out.emplace_back(s.from);
     out.emplace_back(s.quantity);
     out.emplace_back(s.factor);
-    out.push_back(number(s.value_from));
-    out.push_back(number(s.value_to));
-    out.push_back(number(s.total));
-    out.push_back(number(s.contribution));
-    out.push_back(number(s.share));
+    out.push_back(number_cell(s.value_from));
+    out.push_back(number_cell(s.value_to));
+    out.push_back(number_cell(s.total));
+    out.push_back(number_cell(s.contribution));
+    out.push_back(number_cell(s.share));
     out.emplace_back(s.mixtures);
     out.emplace_back(s.note);
 }
 
 using Rows = TypedRows<DecomposeRow>;
-
-[[noreturn]] void refuse(const Mark& at, const std::string& message, const std::vector<Note>& notes = {}) {
-    Diagnostics d;
-    auto& e = d.error(at, message);
-    for (const auto& n : notes) note(e, n.text, n.mark);
-    throw ConfigError(std::move(d));
-}
 
 bool same_params(const plugin::Params& a, const plugin::Params& b) {
     if (a.entries().size() != b.entries().size()) return false;

@@ -24,7 +24,9 @@
 
 #include "least_squares.hpp"
 #include "predict.hpp"
+#include "racesim/analysis/compare.hpp"  // quantile_type7
 #include "racesim/config/block_reader.hpp"
+#include "racesim/config/sample.hpp"  // splitmix64
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/csv.hpp"
 #include "racesim/core/interrupt.hpp"
@@ -116,10 +118,6 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Tables.
 
-Cell opt(const std::optional<double>& v) {
-    return v ? Cell{*v} : Cell{};
-}
-
 // clang-format off
 const TableDef fit_table{"fit", {
     {"scenario", "", "the scenario's name", CellKind::text},
@@ -178,23 +176,35 @@ const TableDef curve_table{"fit_curve", {
 // clang-format on
 
 void render_fit(const FitRow& r, std::vector<Cell>& out) {
-    out.insert(out.end(), {Cell{r.scenario},      Cell{r.parameter},
-                           Cell{r.quantity},      Cell{r.scale},
-                           Cell{r.origin},        Cell{r.start},
-                           Cell{r.estimate},      opt(r.se),
-                           opt(r.ci_low),         opt(r.ci_high),
-                           Cell{r.bootstrap},     Cell{r.bootstrap_failed},
-                           opt(r.bootstrap_se),   opt(r.bootstrap_low),
-                           opt(r.bootstrap_high), Cell{r.n},
-                           Cell{r.dof},           Cell{r.rss},
-                           opt(r.sigma),          Cell{std::string(r.converged ? "true" : "false")},
-                           Cell{r.iterations},    Cell{r.evaluations},
-                           Cell{r.sample},        Cell{r.message}});
+    out.insert(out.end(), {Cell{r.scenario},
+                           Cell{r.parameter},
+                           Cell{r.quantity},
+                           Cell{r.scale},
+                           Cell{r.origin},
+                           Cell{r.start},
+                           Cell{r.estimate},
+                           number_cell(r.se),
+                           number_cell(r.ci_low),
+                           number_cell(r.ci_high),
+                           Cell{r.bootstrap},
+                           Cell{r.bootstrap_failed},
+                           number_cell(r.bootstrap_se),
+                           number_cell(r.bootstrap_low),
+                           number_cell(r.bootstrap_high),
+                           Cell{r.n},
+                           Cell{r.dof},
+                           Cell{r.rss},
+                           number_cell(r.sigma),
+                           Cell{std::string(r.converged ? "true" : "false")},
+                           Cell{r.iterations},
+                           Cell{r.evaluations},
+                           Cell{r.sample},
+                           Cell{r.message}});
 }
 
 void render_covariance(const FitCovarianceRow& r, std::vector<Cell>& out) {
-    out.insert(out.end(), {Cell{r.scenario}, Cell{r.a}, Cell{r.b}, opt(r.covariance), opt(r.correlation),
-                           opt(r.rank_correlation), Cell{r.sample}});
+    out.insert(out.end(), {Cell{r.scenario}, Cell{r.a}, Cell{r.b}, number_cell(r.covariance),
+                           number_cell(r.correlation), number_cell(r.rank_correlation), Cell{r.sample}});
 }
 
 void render_residual(const FitResidualRow& r, std::vector<Cell>& out) {
@@ -203,7 +213,7 @@ void render_residual(const FitResidualRow& r, std::vector<Cell>& out) {
 }
 
 void render_curve(const FitCurveRow& r, std::vector<Cell>& out) {
-    out.insert(out.end(), {Cell{r.scenario}, Cell{r.t}, Cell{r.fitted}, opt(r.low), opt(r.high)});
+    out.insert(out.end(), {Cell{r.scenario}, Cell{r.t}, Cell{r.fitted}, number_cell(r.low), number_cell(r.high)});
 }
 
 /// What before_scenario found, for after_scenario.
@@ -371,21 +381,6 @@ Variable variable_of(const ScenarioSpec& sc, const std::string& path, double sta
 
 std::string fmt_num(double x) {
     return csv::number(x);
-}
-
-/// Hyndman-Fan type 7 quantile of sorted values.
-double quantile7(const std::vector<double>& s, double p) {
-    const double h = (static_cast<double>(s.size()) - 1) * p;
-    const auto lo = static_cast<std::size_t>(std::floor(h));
-    const std::size_t hi = std::min(lo + 1, s.size() - 1);
-    return s[lo] + (h - static_cast<double>(lo)) * (s[hi] - s[lo]);
-}
-
-std::uint64_t splitmix64(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
 }
 
 /// The fit of one scenario: the estimates, their covariance, the residuals and the curve.
@@ -581,8 +576,8 @@ public:
                 for (double e : v) ss += (e - mean) * (e - mean);
                 r.bootstrap_se = std::sqrt(ss / static_cast<double>(v.size() - 1));
                 std::sort(v.begin(), v.end());
-                r.bootstrap_low = quantile7(v, 0.025);
-                r.bootstrap_high = quantile7(v, 0.975);
+                r.bootstrap_low = quantile_type7(v, 0.025);
+                r.bootstrap_high = quantile_type7(v, 0.975);
             }
             r.n = static_cast<std::int64_t>(n);
             r.dof = dof;

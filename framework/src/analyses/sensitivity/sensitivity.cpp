@@ -40,10 +40,6 @@ std::optional<double> delta(const SensitivityRow& s, const std::optional<double>
     return x && s.time ? std::optional<double>(*x - *s.time) : std::nullopt;
 }
 
-Cell number(const std::optional<double>& v) {
-    return v ? Cell{*v} : Cell{};
-}
-
 // clang-format off
 const TableDef table_def{"sensitivity", {
     {"scenario", "", "the scenario's name", CellKind::text},
@@ -65,10 +61,10 @@ const TableDef table_def{"sensitivity", {
 // clang-format on
 
 void render(const SensitivityRow& s, std::vector<Cell>& out) {
-    out.insert(out.end(),
-               {Cell{s.scenario}, Cell{s.path}, Cell{s.target}, Cell{s.value}, Cell{s.step}, Cell{s.low}, Cell{s.high},
-                number(s.time), number(s.time_low), number(s.time_high), number(delta(s, s.time_low)),
-                number(delta(s, s.time_high)), number(s.derivative), number(s.elasticity), Cell{s.note}});
+    out.insert(out.end(), {Cell{s.scenario}, Cell{s.path}, Cell{s.target}, Cell{s.value}, Cell{s.step}, Cell{s.low},
+                           Cell{s.high}, number_cell(s.time), number_cell(s.time_low), number_cell(s.time_high),
+                           number_cell(delta(s, s.time_low)), number_cell(delta(s, s.time_high)),
+                           number_cell(s.derivative), number_cell(s.elasticity), Cell{s.note}});
 }
 
 using Rows = TypedRows<SensitivityRow>;

@@ -21,6 +21,7 @@
 #include "../../run/batch.hpp"
 #include "racesim/analysis/compare.hpp"  // quantile_type7
 #include "racesim/config/block_reader.hpp"
+#include "racesim/config/sample.hpp"  // splitmix64
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/model/model.hpp"
@@ -70,18 +71,6 @@ const KeyBlock& sobol_keys() {
 
 namespace {
 
-/// SplitMix64, as in the sampler: decorrelates nearby seeds.
-std::uint64_t splitmix64(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-Cell number(const std::optional<double>& v) {
-    return v ? Cell{*v} : Cell{};
-}
-
 // clang-format off
 const TableDef table_def{"sobol", {
     {"scenario", "", "the scenario's name", CellKind::text},
@@ -111,12 +100,12 @@ void render(const SobolRow& s, std::vector<Cell>& out) {
     out.emplace_back(s.quantity);
     out.emplace_back(s.parameter);
     out.emplace_back(s.distribution);
-    out.push_back(number(s.first));
-    out.push_back(number(s.first_low));
-    out.push_back(number(s.first_high));
-    out.push_back(number(s.total));
-    out.push_back(number(s.total_low));
-    out.push_back(number(s.total_high));
+    out.push_back(number_cell(s.first));
+    out.push_back(number_cell(s.first_low));
+    out.push_back(number_cell(s.first_high));
+    out.push_back(number_cell(s.total));
+    out.push_back(number_cell(s.total_low));
+    out.push_back(number_cell(s.total_high));
     out.emplace_back(s.mean);
     out.emplace_back(s.variance);
     out.emplace_back(s.n);
@@ -143,13 +132,6 @@ struct Design {
         if (b >= 2) x[b - 2] = B[j * d + (b - 2)];
     }
 };
-
-[[noreturn]] void refuse(const Mark& at, const std::string& message, const std::vector<Note>& notes = {}) {
-    Diagnostics d;
-    auto& e = d.error(at, message);
-    for (const auto& n : notes) note(e, n.text, n.mark);
-    throw ConfigError(std::move(d));
-}
 
 class Sobol final : public Analysis {
 public:
