@@ -594,15 +594,14 @@ py::object table_sweep(const PyRun& r) {
 py::object table_solve(const PyRun& r) {
     py::list scenario, parameter, lo, hi, at, target, found, value, g_lo, g_hi, bracket_lo, bracket_hi, evaluations,
         time_check, message;
-    for (const auto& s : r.result.scenarios) {
-        if (!s.solve) continue;
-        const SolveResult& v = *s.solve;
-        scenario.append(s.spec->name);
+    const auto* rows = rows_of<SolveResult>(r.result.tables);
+    for (const SolveResult& v : rows ? *rows : std::vector<SolveResult>{}) {
+        scenario.append(v.scenario);
         parameter.append(v.spec.path);
         lo.append(v.spec.lo);
         hi.append(v.spec.hi);
         at.append(v.spec.at);
-        target.append(v.spec.target < s.spec->targets.size() ? label_of(s.spec->targets[v.spec.target]) : "");
+        target.append(v.target);
         found.append(v.found);
         value.append(v.found ? v.value : std::numeric_limits<double>::quiet_NaN());
         g_lo.append(v.g_lo);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "racesim/analyses/sensitivity.hpp"
+#include "racesim/analyses/solve.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/csv.hpp"
@@ -336,7 +337,7 @@ TEST_CASE("goal seek: the smallest gamma that reaches a target by a deadline") {
     auto ex = load(head + "  - name: g\n    solve: {parameter: efficiency.gamma, bracket: [0.01, 10], at: 10}\n", d);
     REQUIRE(ex);
     const RunResult r = run_experiment(models(), *ex);
-    const SolveResult& s = *r.scenarios[0].solve;
+    const SolveResult& s = rows_of<SolveResult>(r.scenarios[0].tables)->at(0);
     REQUIRE(s.found);
     // Substituting the root into the closed form gives the deadline back: the root is exact to
     // the integration error (rel_tol 1e-10 on C, i.e. ~1e-10 in ln C, divided by d ln C/d gamma).

@@ -16,6 +16,7 @@
 
 #include "racesim/analyses/builtin.hpp"
 #include "racesim/analyses/sensitivity.hpp"
+#include "racesim/analyses/solve.hpp"
 #include "racesim/config/describe_keys.hpp"
 #include "racesim/config/json_schema.hpp"
 #include "racesim/config/keys.hpp"

@@ -27,6 +27,7 @@
 
 #include "racesim/analyses/builtin.hpp"
 #include "racesim/analyses/sensitivity.hpp"
+#include "racesim/analyses/solve.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"

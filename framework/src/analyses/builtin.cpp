@@ -4,6 +4,7 @@
 #include "racesim/analyses/fit.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/sobol.hpp"
+#include "racesim/analyses/solve.hpp"
 
 namespace racesim {
 
@@ -13,6 +14,7 @@ const AnalysisKinds& builtin_analyses() {
         &sobol_analysis(),
         &decompose_analysis(),
         &fit_analysis(),
+        &solve_analysis(),  // after fit: a goal seek on a fitted scenario seeks at the estimates
     };
     return kinds;
 }

@@ -262,44 +262,6 @@ const KeyBlock& sweep_keys() {
     return b;
 }
 
-const KeyBlock& solve_target_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("solve.target", "The target 'solve' aims at: give exactly one key.");
-        k.add_real("loss").unit("nats/token").doc("A target loss L*.");
-        k.add_real("relative").unit("1").doc("A target relative loss L*/L(C0).");
-        return k;
-    }();
-    return b;
-}
-
-const KeyBlock& solve_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("solve", "Goal seek: the value of one parameter at which a target is reached at time 'at'.");
-        k.add_string("parameter").required().doc("The parameter path <block>.<parameter> to solve for; not swept.");
-        k.add("bracket", ParamType::real, KeyShape::pair)
-            .required()
-            .unit(param_unit)
-            .doc("[lo, hi] with lo < hi: the interval searched; both ends must be admissible values.");
-        k.add_real("at").required().at_least(0).unit("yr").doc(
-            "The time the target must be reached at; within the "
-            "scenario's horizon.");
-        k.add_block("target", solve_target_keys())
-            .computed_default("the scenario's only target")
-            .doc("The target to reach; needed when the scenario has not exactly one.");
-        k.add_string("scale")
-            .choices({"linear", "log"})
-            .computed_default("log when lo > 0, else linear")
-            .doc("How the bracket is searched; log needs lo > 0.");
-        k.add_real("tolerance")
-            .in_range(Bound{1e-15, true}, Bound{1e-2, true})
-            .default_value(1e-12)
-            .unit("1")
-            .doc("Relative tolerance on the parameter.");
-        return k;
-    }();
-    return b;
-}
-
 const KeyBlock& distribution_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("distribution", "The distribution of one sampled parameter; 'dist' decides which keys apply.");
@@ -442,7 +404,6 @@ const KeyBlock& scenario_keys() {
             .doc("The starting compute C0: {tau} or {C0}.");
         k.add_block("targets", targets_keys()).inherited().doc("Losses to reach: absolute or relative to L(C0).");
         k.add_block("sweep", sweep_keys()).doc("Sweep parameters: one scenario per value or combination.");
-        k.add_block("solve", solve_keys()).doc("Goal seek on one parameter.");
         k.add_block("sample", sample_keys()).doc("Monte Carlo over parameters.");
         return k;
     }();
@@ -502,8 +463,7 @@ const KeyBlock& top_level_keys() {
 
 std::vector<const KeyBlock*> all_key_blocks() {
     return {&top_level_keys(),    &output_keys(),  &solver_keys(),       &scenario_keys(),    &defaults_keys(),
-            &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &solve_keys(),
-            &solve_target_keys(), &sample_keys(),  &condition_keys(),    &distribution_keys(), &compare_keys()};
+            &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &sample_keys(),  &condition_keys(),    &distribution_keys(), &compare_keys()};
 }
 
 // The analyses' keys go before `sample:` (and their blocks before sample's in the list), where

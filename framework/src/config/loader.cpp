@@ -102,7 +102,7 @@ struct RawScenario {
     Blocks own;
     std::optional<Blocks> resolved;
     bool valid = true;
-    YAML::Node sweep, solve, sample;  ///< per scenario, not inherited (null when absent)
+    YAML::Node sweep, sample;  ///< per scenario, not inherited (null when absent)
     /// The blocks of analysis modules (racesim/config/analysis.hpp), per scenario, not inherited.
     std::vector<std::pair<const AnalysisKind*, YAML::Node>> analyses;
 };
@@ -232,7 +232,6 @@ private:
     bool read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip);
     bool unique_sweep_names(const SweepPlan& plan, const RawScenario& raw);
     bool read_range(const YAML::Node& n, RawSweepAxis& axis);
-    std::optional<SolveSpec> read_solve(const YAML::Node& n, ScenarioSpec& base, const std::vector<RawSweepAxis>& axes);
     std::optional<SampleSpec> read_sample(const YAML::Node& n, const ScenarioSpec& base);
     std::optional<Distribution> read_distribution(const std::string& path, const YAML::Node& n);
     void read_compare();
@@ -466,7 +465,6 @@ void Validator::read_scenarios() {
         r.own = read_blocks(s, r.name);
         // Node::reset rebinds (operator= would write through, and throws on a missing key).
         if (const YAML::Node v = s["sweep"]) r.sweep.reset(v);
-        if (const YAML::Node v = s["solve"]) r.solve.reset(v);
         for (const AnalysisKind* a : analyses_)
             if (const YAML::Node v = s[a->key()]; v && !v.IsNull()) r.analyses.emplace_back(a, v);
         if (const YAML::Node v = s["sample"]) r.sample.reset(v);
@@ -1189,132 +1187,6 @@ bool Validator::read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& ax
     return ok;
 }
 
-std::optional<SolveSpec> Validator::read_solve(const YAML::Node& n, ScenarioSpec& base,
-                                               const std::vector<RawSweepAxis>& axes) {
-    if (!expect(n, YAML::NodeType::Map, "a map for 'solve' ({parameter, bracket: [lo, hi], at: <yr>})"))
-        return std::nullopt;
-    const KeyBlock& sk = solve_keys();
-    check_keys(n, sk, "'solve'");
-    SolveSpec s;
-    s.mark = mark(n);
-    s.tolerance = declared_real(sk, "tolerance");
-    bool ok = true;
-    const YAML::Node par = n["parameter"], br = n["bracket"], at = n["at"], tg = n["target"], sc = n["scale"],
-                     tol = n["tolerance"];
-    for (const auto& key : sk.keys())
-        if (key.param.required && !n[key.name()]) {
-            auto& e = d_.error(mark(n), "'solve' needs '" + key.name() + "'");
-            note(e, "solve is {parameter: <block.param>, bracket: [lo, hi], at: <yr>[, target: {loss: x}]}");
-            ok = false;
-        }
-    if (par) {
-        std::string why;
-        if (!par.IsScalar()) {
-            d_.error(mark(par), "expected a parameter path for solve.parameter, got " + describe(par));
-            ok = false;
-        } else if (!parse_parameter_path(base, par.Scalar(), why)) {
-            d_.error(mark(par), why);
-            ok = false;
-        } else {
-            s.path = par.Scalar();
-            s.path_mark = mark(par);
-            for (const auto& a : axes)
-                if (a.path == s.path) {
-                    auto& e = d_.error(mark(par), "solve.parameter " + s.path + " is also swept");
-                    note(e, "swept here", a.key_mark);
-                    ok = false;
-                }
-        }
-    }
-    if (br) {
-        if (!br.IsSequence() || br.size() != 2) {
-            d_.error(mark(br), "expected [lo, hi] for solve.bracket, got " + describe(br));
-            ok = false;
-        } else {
-            auto lo = real(br[0], "solve.bracket[0]"), hi = real(br[1], "solve.bracket[1]");
-            if (!lo || !hi) {
-                ok = false;
-            } else if (!(*lo < *hi)) {
-                d_.error(mark(br), "solve.bracket [" + br[0].Scalar() + ", " + br[1].Scalar() + "] must have lo < hi");
-                ok = false;
-            } else {
-                s.lo = *lo;
-                s.hi = *hi;
-                s.bracket_mark = mark(br);
-                if (!s.path.empty())
-                    for (int i = 0; i < 2; ++i)
-                        if (auto why = check_parameter_value(base, s.path, plugin::Value{i ? *hi : *lo});
-                            !why.empty()) {
-                            d_.error(mark(br[i]),
-                                     "solve.bracket: " + s.path + " = " + br[i].Scalar() + " is refused: " + why);
-                            ok = false;
-                        }
-            }
-        }
-    }
-    if (at) {
-        if (auto v = real(at, "solve.at")) {
-            if (!sk.at("at").param.admits(*v) || *v > base.horizon) {
-                d_.error(mark(at), "solve.at = " + at.Scalar() + " yr lies outside [0, " +
-                                       plugin::math::format(base.horizon) + "], the horizon of scenario '" + base.name +
-                                       "'");
-                ok = false;
-            }
-            s.at = *v;
-        } else {
-            ok = false;
-        }
-    }
-    if (tg) {
-        // One key of solve.target's (every key of a map is a scalar: DuplicateKeyWalker).
-        if (!tg.IsMap() || tg.size() != 1 || !solve_target_keys().find(tg.begin()->first.Scalar())) {
-            d_.error(mark(tg),
-                     "expected {loss: <nats/token>} or {relative: <L/L(C0)>} for solve.target, got " + describe(tg));
-            ok = false;
-        } else {
-            const bool is_loss = tg.begin()->first.Scalar() == "loss";
-            const YAML::Node v = is_loss ? tg["loss"] : tg["relative"];
-            if (auto x = real(v, "solve.target")) {
-                const auto kind = is_loss ? TargetSpec::Kind::loss : TargetSpec::Kind::relative;
-                auto pos = std::find_if(base.targets.begin(), base.targets.end(),
-                                        [&](const TargetSpec& t) { return t.kind == kind && t.value == *x; });
-                if (pos == base.targets.end()) {
-                    base.targets.push_back(TargetSpec{kind, *x, mark(v)});
-                    pos = base.targets.end() - 1;
-                }
-                s.target = static_cast<std::size_t>(pos - base.targets.begin());
-            } else {
-                ok = false;
-            }
-        }
-    } else if (base.targets.size() != 1) {
-        auto& e = d_.error(mark(n), "scenario '" + base.name + "' has " + std::to_string(base.targets.size()) +
-                                        " targets: say which one 'solve' aims at");
-        note(e, "add 'target: {loss: <nats/token>}' or 'target: {relative: <L/L(C0)>}' to 'solve'");
-        ok = false;
-    }
-    s.log_scale = s.lo > 0;
-    if (sc) {
-        const auto v = choice_key(sc, "solve.scale", sk.at("scale"));
-        if (!v) {
-            ok = false;
-        } else if (*v == "log" && !(s.lo > 0)) {
-            d_.error(mark(sc), "a log-scale solve needs a positive bracket");
-            ok = false;
-        } else {
-            s.log_scale = *v == "log";
-        }
-    }
-    if (tol) {
-        if (auto v = real_key(tol, "solve.tolerance", sk.at("tolerance")))
-            s.tolerance = *v;
-        else
-            ok = false;
-    }
-    if (!ok) return std::nullopt;
-    return s;
-}
-
 std::optional<Distribution> Validator::read_distribution(const std::string& path, const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "a distribution for " + path + " (e.g. {dist: normal, mean: 1, sd: 0.1})"))
         return std::nullopt;
@@ -1691,7 +1563,8 @@ std::optional<SampleSpec> Validator::read_sample(const YAML::Node& n, const Scen
             if (auto x = base.start_year ? real(by, "condition.by") : real_key(by, "condition.by", ck.at("by"))) {
                 if (base.start_year) x = time_of_date(*x, *base.start_year);  // calendar years
                 if (*x < 0 || *x > base.horizon) {
-                    auto& e = d_.error(mark(by), "condition.by = " + by.Scalar() + " lies outside the scenario's time span " + dates_range(base));
+                    auto& e = d_.error(mark(by), "condition.by = " + by.Scalar() +
+                                                     " lies outside the scenario's time span " + dates_range(base));
                     if (base.start_year)
                         note(e, "with start_year set, condition.by is a calendar year (t = date - start_year)");
                     ok = false;
@@ -1815,32 +1688,27 @@ void Validator::build_scenario(RawScenario& raw) {
     auto base = build_spec(raw, blocks);
     if (!base) return;
 
-    std::optional<SolveSpec> solve;
     std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
-    if (raw.solve && !raw.solve.IsNull()) {
-        solve = read_solve(raw.solve, *base, axes);
-        if (!solve) return;
-        // A target added by `solve` needs its compute threshold checked like the others.
-        if (check_)
-            if (auto problems = check_(*base); !problems.empty()) {
-                d_.add(problems);
-                return;
-            }
-    }
+    const std::size_t declared_targets = base->targets.size();
     for (const auto& [kind, node] : raw.analyses) {
         auto spec = kind->read(r_, node, *base);
         if (!spec) return;
         analyses.push_back(std::move(spec));
     }
+    // A target added by an analysis (a goal seek's) needs its compute threshold checked like the others.
+    if (base->targets.size() != declared_targets && check_)
+        if (auto problems = check_(*base); !problems.empty()) {
+            d_.add(problems);
+            return;
+        }
     if (raw.sample && !raw.sample.IsNull()) {
-        for (const auto& [key, other] : {std::pair<const char*, const YAML::Node*>{"sweep", &raw.sweep},
-                                         std::pair<const char*, const YAML::Node*>{"solve", &raw.solve}})
-            if (*other && !other->IsNull()) {
-                auto& e = d_.error(mark(raw.sample), "scenario '" + raw.name + "' has both 'sample' and '" + key +
-                                                         "': Monte Carlo runs one scenario's parameters");
-                note(e, "put the " + std::string(key) + " in a scenario of its own", mark(*other));
-                return;
-            }
+        if (raw.sweep && !raw.sweep.IsNull()) {
+            auto& e = d_.error(mark(raw.sample), "scenario '" + raw.name +
+                                                     "' has both 'sample' and 'sweep': Monte Carlo runs one "
+                                                     "scenario's parameters");
+            note(e, "put the sweep in a scenario of its own", mark(raw.sweep));
+            return;
+        }
         auto smp = read_sample(raw.sample, *base);
         if (!smp) return;
         samples_total_ += smp->n;
@@ -1852,7 +1720,6 @@ void Validator::build_scenario(RawScenario& raw) {
         }
         base->sample = std::move(smp);
     }
-    base->solve = solve;
     base->analyses = std::move(analyses);
     if (axes.empty()) {
         add_scenario(std::move(*base), raw.mark);
@@ -1928,7 +1795,7 @@ void Validator::build_scenario(RawScenario& raw) {
     plan->zip = zip;
     plan->mark = mark(raw.sweep);
     for (auto& a : axes) {
-        plan->axes.push_back(SweepAxis{a.path, a.label, std::move(a.values), a.range, a.values_mark});
+        plan->axes.push_back(SweepAxis{a.path, a.label, std::move(a.values), a.range, a.values_mark, a.key_mark});
     }
     if (!unique_sweep_names(*plan, raw)) return;
     // Every combination is checked now when the sweep is small enough to make each one

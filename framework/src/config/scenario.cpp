@@ -121,7 +121,6 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
                              const std::string& name, bool record) {
     ScenarioSpec sc = base;
     sc.name = name;
-    sc.solve.reset();
     sc.analyses.clear();
     sc.sample.reset();
     Diagnostics diags;
@@ -284,7 +283,6 @@ ScenarioRef expand(const Experiment& ex, std::size_t i) {
             throw in_sweep(e, sc, k);
         }
         made->sweep_plan.reset();
-        made->solve = sc.solve;
         made->analyses = sc.analyses;
         const ScenarioSpec* p = made.get();
         return ScenarioRef{p, std::move(made), d, k};

@@ -87,32 +87,6 @@ constexpr std::array<Column<Outcome>, 2> sample_target{{
      [](csv::Line& l, const Outcome& o) { l.word(o.reached ? "true" : "false"); }},
 }};
 
-constexpr std::array<Column<ScenarioResult>, 11> solve{{
-    {"scenario", "", "the scenario's name",
-     [](csv::Line& l, const ScenarioResult& s) { l.text(s.spec->name); }},
-    {"parameter", "", "the path solved for",
-     [](csv::Line& l, const ScenarioResult& s) { l.text(s.solve->spec.path); }},
-    {"lo", "as configured", "the bracket's lower end",
-     [](csv::Line& l, const ScenarioResult& s) { l.number(s.solve->spec.lo); }},
-    {"hi", "as configured", "the bracket's upper end",
-     [](csv::Line& l, const ScenarioResult& s) { l.number(s.solve->spec.hi); }},
-    {"at", "yr", "the time at which the target is to be reached",
-     [](csv::Line& l, const ScenarioResult& s) { l.number(s.solve->spec.at); }},
-    {"target", "", "the target's label",
-     [](csv::Line& l, const ScenarioResult& s) { l.text(target_label(s.spec->targets.at(s.solve->spec.target))); }},
-    {"found", "", "true or false",
-     [](csv::Line& l, const ScenarioResult& s) { l.word(s.solve->found ? "true" : "false"); }},
-    {"value", "as configured", "the value that reaches the target at `at`; empty when none was found",
-     [](csv::Line& l, const ScenarioResult& s) {
-         l.number(s.solve->found ? std::optional<double>(s.solve->value) : std::nullopt);
-     }},
-    {"time_check", "yr", "time to the target of the scenario re-run at `value` (equals `at`)",
-     [](csv::Line& l, const ScenarioResult& s) { l.number(s.solve->time); }},
-    {"simulations", "", "simulations run",
-     [](csv::Line& l, const ScenarioResult& s) { l.integer(s.solve->evaluations); }},
-    {"message", "", "why nothing was found",
-     [](csv::Line& l, const ScenarioResult& s) { l.text(s.solve->message); }},
-}};
 
 namespace {
 

@@ -78,8 +78,6 @@ extern const std::array<Column<SampleRow>, 2> samples;
 extern const Column<std::optional<double>> sample_parameter;
 extern const std::array<Column<Outcome>, 2> sample_target;
 
-// solve.csv: one row per goal seek (a scenario with a SolveResult).
-extern const std::array<Column<ScenarioResult>, 11> solve;
 
 // compare_<a>_vs_<b>.csv: a comparison's rows.
 extern const std::array<Column<CompareRow>, 7> comparison;

@@ -378,16 +378,6 @@ void SamplesCsv::row(const ScenarioSpec& sc, std::size_t index, const std::vecto
     out_.row(line_.str());
 }
 
-std::string SolveCsv::header() {
-    return table_header(columns::solve);
-}
-
-void SolveCsv::row(const ScenarioResult& s) {
-    line_.clear();
-    cells(line_, columns::solve, s);
-    out_.row(line_.str());
-}
-
 namespace {
 
 std::string table_header(const TableDef& def) {

@@ -1,5 +1,5 @@
 // The CSV files of a results directory, one renderer each: a scenario's trajectory
-// (<scenario>.csv), sweep.csv, solve.csv, an analysis module's table (<name>.csv), samples.csv and a comparison's
+// (<scenario>.csv), sweep.csv, an analysis module's table (<name>.csv), samples.csv and a comparison's
 // compare_<a>_vs_<b>.csv. Headers and rows come from the column tables (columns.hpp) and are
 // written with racesim/core/csv.hpp.
 #pragma once
@@ -79,19 +79,6 @@ private:
     std::vector<int> path_of_, target_of_;  ///< per column: index in of_'s paths / targets, or -1
     csv::Line line_;
     bool dates_ = false;  ///< a " date" column after each target's time (a sampled scenario has a start_year)
-};
-
-/// solve.csv: one row per goal seek.
-class SolveCsv {
-public:
-    /// Renders into `out`, made with header().
-    explicit SolveCsv(CsvStream& out) : out_(out) {}
-    [[nodiscard]] static std::string header();
-    void row(const ScenarioResult& s);
-
-private:
-    CsvStream& out_;
-    csv::Line line_;
 };
 
 /// An analysis module's table, <name>.csv: the columns its TableDef declares, each cell

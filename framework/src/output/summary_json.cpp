@@ -98,23 +98,6 @@ ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
     return j;
 }
 
-ordered_json solve_json(const SolveResult& s) {
-    ordered_json j;
-    j["parameter"] = s.spec.path;
-    j["bracket"] = {s.spec.lo, s.spec.hi};
-    j["at"] = s.spec.at;
-    j["scale"] = s.spec.log_scale ? "log" : "linear";
-    j["tolerance"] = s.spec.tolerance;
-    j["found"] = s.found;
-    j["value"] = s.found ? ordered_json(s.value) : ordered_json(nullptr);
-    j["final_bracket"] = {s.lo, s.hi};
-    j["g_at_bracket"] = {s.g_lo, s.g_hi};
-    j["simulations"] = s.evaluations;
-    j["time_check"] = s.time ? ordered_json(*s.time) : ordered_json(nullptr);
-    if (!s.message.empty()) j["message"] = s.message;
-    return j;
-}
-
 ordered_json monte_carlo_json(const MonteCarloResult& mc) {
     const SampleSpec& sp = *mc.spec->sample;
     ordered_json j;
@@ -226,7 +209,7 @@ ordered_json comparison_json(const Comparison& c) {
     return j;
 }
 
-ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
+ordered_json scenario_json(const ScenarioResult& s, const std::string& csv, const ordered_json& said) {
     const ScenarioSpec& sc = *s.spec;
     ordered_json o;
     o["name"] = sc.name;
@@ -237,7 +220,7 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv) {
         for (const auto& a : sc.sweep) sw[a.path] = opt(parameter_value(sc, a.path));
         o["sweep"] = sw;
     }
-    if (s.solve) o["solve"] = solve_json(*s.solve);
+    for (const auto& [key, value] : said.items()) o[key] = value;
     o["efficiency"] = selection_json(sc.efficiency.selection);
     o["power"] = selection_json(sc.power.selection);
     o["loss"] = selection_json(sc.loss.selection);
@@ -318,7 +301,7 @@ ordered_json sweep_json(const SweepStats& st, bool listed) {
         st.max_time_rel_err ? ordered_json(st.max_time_rel_err_scenario) : ordered_json(nullptr);
     j["max_rel_err_R"] = opt(st.max_rel_err_R);
     j["max_rel_err_R_scenario"] = st.max_rel_err_R ? ordered_json(st.max_rel_err_R_scenario) : ordered_json(nullptr);
-    if (st.solves) j["solves_found"] = st.solves_found;
+    for (const auto& [key, n] : st.counts.counts()) j[key] = n;
     // Evaluated by the reference's vectorised closed form: the times are the reference's own, so
     // there is no numerical solution to check against it (the max_*_err fields are null).
     j["vectorised"] = st.vectorised;
@@ -356,7 +339,7 @@ ordered_json summary_json(const RunReport& r) {
     ordered_json scs = ordered_json::array();
     ordered_json timing_sc = ordered_json::object();
     for (std::size_t i = 0; i < r.listed.size(); ++i) {
-        scs.push_back(scenario_json(r.listed[i], r.csv[i]));
+        scs.push_back(scenario_json(r.listed[i], r.csv[i], r.listed_summary.at(i)));
         timing_sc[r.listed[i].spec->name] = r.listed[i].wall_seconds;
     }
     j["scenarios"] = scs;
@@ -380,7 +363,6 @@ ordered_json summary_json(const RunReport& r) {
         j["samples_csv"] = "samples.csv";
     }
     if (!r.sweeps.empty()) j["sweep_csv"] = "sweep.csv";
-    if (r.solves) j["solve_csv"] = "solve.csv";
     // Which file provided each plugin type, and its SHA-256 when it was loaded.
     ordered_json plugins = ordered_json::array();
     for (const auto& p : r.plugins)

@@ -19,10 +19,7 @@ void add_scenario(SweepStats& st, const ScenarioResult& r) {
         st.max_rel_err_R = r.max_rel_err;
         st.max_rel_err_R_scenario = name;
     }
-    if (r.solve) {
-        ++st.solves;
-        if (r.solve->found) ++st.solves_found;
-    }
+    for (const auto& a : r.spec->analyses) analysis_of(*a).count(*a, r, st.counts);
 }
 
 void add_rows(SweepStats& st, const SweepRows& rows) {

@@ -104,18 +104,10 @@ void print_table(const RunReport& r, std::ostream& os) {
                 fmt::print(os, "\n");
             }
         }
-    for (const auto& s : r.listed) {
-        if (!s.solve) continue;
-        const SolveResult& v = *s.solve;
-        if (v.found)
-            fmt::print(os, "solve '{}': {} = {:.10g} reaches {} at t = {} yr (re-run: {} yr; {} simulations)\n",
-                       printable(s.spec->name), v.spec.path, v.value, target_label(s.spec->targets.at(v.spec.target)),
-                       v.spec.at, v.time ? fmt::format("{:.6g}", *v.time) : std::string("not reached"), v.evaluations);
-        else
-            fmt::print(os, "solve '{}': not found: {}\n", printable(s.spec->name), v.message);
-    }
+    os << r.console;
     for (const auto& [table, rows] : r.tables)
-        if (rows) fmt::print(os, "{}: {} row(s) in {}.csv\n", table->name, rows, table->name);
+        if (rows && table->count_on_console)
+            fmt::print(os, "{}: {} row(s) in {}.csv\n", table->name, rows, table->name);
     for (const auto& mc : r.monte_carlo) {
         const SampleSpec& sp = *mc.spec->sample;
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", printable(mc.spec->name), sp.n, sp.seed);

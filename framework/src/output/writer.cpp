@@ -19,9 +19,8 @@ struct ResultsWriter::Impl {
     const Experiment& ex;
     AtomicResultsDir out;  // first: destroyed last, after the files written into it are closed
     fs::path tmp;
-    CsvStream sweep_csv, solve_csv, samples_csv;
+    CsvStream sweep_csv, samples_csv;
     SweepCsv sweep;
-    SolveCsv solve;
     SamplesCsv samples;
     std::vector<std::unique_ptr<TableCsv>> tables;  ///< the analyses' tables, opened as their rows come
 
@@ -36,10 +35,8 @@ struct ResultsWriter::Impl {
           out(d, force, e.file),
           tmp(out.staging()),
           sweep_csv(tmp / "sweep.csv", SweepCsv::header(e)),
-          solve_csv(tmp / "solve.csv", SolveCsv::header()),
           samples_csv(tmp / "samples.csv", SamplesCsv::header(e)),
           sweep(e, sweep_csv),
-          solve(solve_csv),
           samples(e, samples_csv) {}
 };
 
@@ -75,12 +72,17 @@ std::string RunReporter::add(const ScenarioResult& r) {
     const ScenarioSpec& sc = *r.spec;
     std::string csv;
     if (!r.trajectory.empty()) csv = csv_name(sc.name);
-    if (r.solve) report_.solves = true;
     add_tables(r.tables);
 
     const bool swept = !sc.sweep.empty();
     if (swept) add_scenario(stats_of(sc.origin), r);
     if (swept && !report_.trajectories) return csv;  // in sweep.csv and the sweep's summary only
+    // What its analyses say of it besides their rows: summary.json entries, console lines.
+    nlohmann::ordered_json said = nlohmann::ordered_json::object();
+    for (const auto& a : sc.analyses) {
+        analysis_of(*a).summarize(*a, r, said);
+        analysis_of(*a).console(*a, r, report_.console);
+    }
     // Listed without its trajectory and analyses' rows (already written): not copied at all.
     // Every other member of ScenarioResult is copied (a new member must be added here).
     ScenarioResult kept;
@@ -90,13 +92,13 @@ std::string RunReporter::add(const ScenarioResult& r) {
     kept.C0 = r.C0;
     kept.L_C0 = r.L_C0;
     kept.auxiliary = r.auxiliary;
-    kept.solve = r.solve;
     kept.targets = r.targets;
     kept.max_rel_err = r.max_rel_err;
     kept.max_rel_err_time = r.max_rel_err_time;
     kept.stats = r.stats;
     kept.wall_seconds = r.wall_seconds;
     report_.listed.push_back(std::move(kept));
+    report_.listed_summary.push_back(std::move(said));
     report_.csv.push_back(csv);
     return csv;
 }
@@ -147,7 +149,6 @@ void ResultsWriter::scenario(const ScenarioResult& r) {
     const std::string csv = reporter_.add(r);
     if (!csv.empty()) write_trajectory_csv(r, w.tmp / csv);
     if (!r.spec->sweep.empty()) w.sweep.row(r);
-    if (r.solve) w.solve.row(r);
     for (const auto& t : r.tables) w.table(t->table()).rows(*t);
 }
 
@@ -170,7 +171,7 @@ void ResultsWriter::commit(RunSummary s) {
     Impl& w = *impl_;
     reporter_.end(s);
     const RunReport& report = reporter_.report();
-    for (CsvStream* c : {&w.sweep_csv, &w.solve_csv, &w.samples_csv}) c->close();
+    for (CsvStream* c : {&w.sweep_csv, &w.samples_csv}) c->close();
     for (auto& t : w.tables) t->close();
     for (const auto& c : report.comparisons) write_compare_csv(c, w.tmp / compare_file_name(c));
     {

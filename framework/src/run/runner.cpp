@@ -29,6 +29,10 @@ std::optional<ScenarioInstance> Analysis::before_scenario(const AnalysisContext&
     return std::nullopt;
 }
 
+void Analysis::summarize(const AnalysisSpec&, const ScenarioResult&, nlohmann::ordered_json&) const {}
+void Analysis::console(const AnalysisSpec&, const ScenarioResult&, std::string&) const {}
+void Analysis::count(const AnalysisSpec&, const ScenarioResult&, SweepCounts&) const {}
+
 namespace {
 
 /// The integration problem of a scenario up to `horizon`, with its targets as thresholds in
@@ -271,25 +275,7 @@ ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::si
     for (std::size_t k = 0; k < analyses.size(); ++k)
         if (auto other = analysis_of(*analyses[k]).before_scenario(ctx, *analyses[k], inst, states[k]))
             inst = std::move(*other);
-    ScenarioResult res;
-    if (!inst.spec->solve) {
-        res = run_scenario(ex, inst, keep);
-    } else {
-        SolveResult s = solve(models, ex, *inst.spec);
-        if (s.found) {
-            const Assignment a{s.spec.path, plugin::Value{s.value}, plugin::math::format(s.value), s.spec.bracket_mark};
-            const ScenarioSpec& from = *inst.spec;
-            auto solved = std::make_shared<ScenarioSpec>(with_parameters(from, {a}, from.name, false));
-            solved->solve = from.solve;
-            solved->analyses = from.analyses;
-            Model m = models.build(*solved);
-            const ScenarioSpec* p = solved.get();
-            inst = ScenarioInstance{p, std::move(solved), inst.declared, std::move(m)};
-        }
-        res = run_scenario(ex, inst, keep);
-        if (s.found) s.time = res.targets.at(s.spec.target).time;
-        res.solve = std::move(s);
-    }
+    ScenarioResult res = run_scenario(ex, inst, keep);
     res.index = i;
     for (std::size_t k = 0; k < analyses.size(); ++k)
         analysis_of(*analyses[k]).after_scenario(ctx, *analyses[k], res, states[k], res.tables);
@@ -382,7 +368,7 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 }
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
-    if (trajectories || !sc.sweep_plan || sc.solve || !sc.analyses.empty() || sc.sample) return false;
+    if (trajectories || !sc.sweep_plan || !sc.analyses.empty() || sc.sample) return false;
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
     if (!detail::batch_applies(models, ex, sc, paths)) return false;

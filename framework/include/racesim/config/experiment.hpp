@@ -45,19 +45,6 @@ struct Assignment {
     Mark mark;         ///< where the value came from
 };
 
-/// `solve:` in a scenario: the value of one parameter at which a target is reached at time `at`.
-struct SolveSpec {
-    std::string path;
-    Mark path_mark;
-    double lo = 0, hi = 0;  ///< bracket
-    Mark bracket_mark;
-    double at = 0;           ///< yr
-    std::size_t target = 0;  ///< index into the scenario's targets
-    bool log_scale = false;
-    double tolerance = 1e-12;  ///< relative, on the parameter
-    Mark mark;
-};
-
 /// A generated sweep range: `{from, to, step}` or `{from, to, count, scale}`. Its values are
 /// computed when asked for (a million-value range costs no memory), each rounded to 15
 /// significant digits so that 0.1 + 2·0.1 is swept as 0.3; both ends are exact.
@@ -76,6 +63,7 @@ struct SweepAxis {
     std::vector<Assignment> listed;   ///< a list: the values as written
     std::optional<SweepRange> range;  ///< a range (then `listed` is empty)
     Mark mark;                        ///< where a range was written
+    Mark key_mark;                    ///< where the path was written (the key of the sweep)
 
     [[nodiscard]] std::size_t size() const { return range ? range->count : listed.size(); }
     /// Value i with its text (as written, or the shortest form of a generated value) and mark.
@@ -129,7 +117,6 @@ struct ScenarioSpec {
     /// Set on a declared scenario with `sweep:`: it stands for the plan's scenarios (and is not
     /// run itself); its models are those of the axes' first values.
     std::shared_ptr<const SweepPlan> sweep_plan;
-    std::optional<SolveSpec> solve;
     std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
     /// The analyses of this scenario that are modules (racesim/config/analysis.hpp), in the
     /// order of the kinds the loader was given: what each block said, as a plain value.
@@ -151,7 +138,7 @@ struct OutputSpec {
     bool trajectories = true;     ///< write one CSV per scenario (`racesim run --no-trajectories`: no)
 };
 
-/// The member defaults of SolverSpec, SolveSpec (and SampleSpec::seed,
+/// The member defaults of SolverSpec (and SampleSpec::seed,
 /// SweepPlan::zip, IntegratorOptions) are the defaults declared in framework_keys.cpp, which the
 /// loader applies; tests/unit/test_framework_keys.cpp checks that they agree.
 struct SolverSpec {

@@ -197,8 +197,6 @@ const KeyBlock& baseline_keys();
 const KeyBlock& targets_keys();
 const KeyBlock& sweep_keys();
 const KeyBlock& sweep_range_keys();
-const KeyBlock& solve_keys();
-const KeyBlock& solve_target_keys();
 const KeyBlock& sample_keys();
 const KeyBlock& condition_keys();
 const KeyBlock& distribution_keys();

@@ -41,7 +41,7 @@ struct SweepStats {
     std::vector<Target> targets;
     std::optional<double> max_time_rel_err, max_rel_err_R;  ///< worst over the sweep, against its reference
     std::string max_time_rel_err_scenario, max_rel_err_R_scenario;
-    std::size_t solves = 0, solves_found = 0;
+    SweepCounts counts;       ///< the analyses' counts over the sweep's scenarios (Analysis::count)
     bool vectorised = false;  ///< evaluated by the reference's vectorised closed form (SweepRows)
 };
 
@@ -55,12 +55,14 @@ struct RunReport {
     std::vector<PluginProvenance> plugins;  ///< RunInfo::plugins
     std::vector<ScenarioResult> listed;     ///< without their rows
     std::vector<std::string> csv;           ///< per listed scenario: its CSV file name, "" when none
+    /// Per listed scenario: its analyses' entries in its summary.json object (Analysis::summarize).
+    std::vector<nlohmann::ordered_json> listed_summary;
+    std::string console;  ///< the analyses' console lines of the listed scenarios (Analysis::console)
     std::vector<SweepStats> sweeps;
     /// The rows of each analysis table written (<name>.csv), in order of first appearance.
     std::vector<std::pair<const TableDef*, std::size_t>> tables;
     /// The rows of the tables that also go to summary.json (TableDef::in_summary), collected.
     std::vector<std::shared_ptr<TableRows>> summary_tables;
-    bool solves = false;
     std::vector<Comparison> comparisons;
     std::vector<MonteCarloResult> monte_carlo;
     double wall_seconds = 0;

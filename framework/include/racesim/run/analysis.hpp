@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,9 @@ struct TableDef {
     /// The rows also appear in summary.json, as the array "<name>" of objects keyed by column
     /// name (numbers as numbers, absent cells as null, words true/false as booleans).
     bool in_summary = false;
+    /// The console says "<name>: n row(s) in <name>.csv" after the results table; off for an
+    /// analysis whose console lines (Analysis::console) already say what its rows hold.
+    bool count_on_console = true;
 };
 
 /// Rows of one analysis table, in the analysis's own row type (TypedRows).
@@ -117,6 +121,24 @@ void append_rows(Tables& tables, const TableRows& rows) {
 /// The rows an analysis adds, one TableRows per table it writes to.
 using TableSet = std::vector<std::shared_ptr<const TableRows>>;
 
+/// Counts an analysis keeps over a sweep's scenarios ("solves_found"): each a key of the sweep's
+/// entry in summary.json, in the order first added.
+class SweepCounts {
+public:
+    void add(std::string_view key, std::size_t n) {
+        for (auto& [k, v] : counts_)
+            if (k == key) {
+                v += n;
+                return;
+            }
+        counts_.emplace_back(std::string(key), n);
+    }
+    [[nodiscard]] const std::vector<std::pair<std::string, std::size_t>>& counts() const { return counts_; }
+
+private:
+    std::vector<std::pair<std::string, std::size_t>> counts_;
+};
+
 /// What an analysis sees of the run.
 struct AnalysisContext {
     const ModelBuilder& models;
@@ -142,6 +164,18 @@ public:
     /// After the scenario ran (the spec it ran with: base.spec): appends its rows to `out`.
     virtual void after_scenario(const AnalysisContext& ctx, const AnalysisSpec& spec, const ScenarioResult& base,
                                 const std::any& state, TableSet& out) const = 0;
+
+    // What a results directory says of a scenario besides the analysis's rows, each from the
+    // finished result (its rows in `result.tables`). None by default.
+
+    /// Entries of its own in the scenario's object of summary.json (`scenario`), written after
+    /// the scenario's name, trajectory file and sweep values: a goal seek's "solve".
+    virtual void summarize(const AnalysisSpec& spec, const ScenarioResult& result,
+                           nlohmann::ordered_json& scenario) const;
+    /// Lines for the console, printed after the results table (each ending in '\n').
+    virtual void console(const AnalysisSpec& spec, const ScenarioResult& result, std::string& out) const;
+    /// Counts that a sweep totals over its scenarios (its entry in summary.json).
+    virtual void count(const AnalysisSpec& spec, const ScenarioResult& result, SweepCounts& counts) const;
 };
 
 /// The analyses of a scenario as modules (the kind of each of its specs).

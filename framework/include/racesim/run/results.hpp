@@ -52,18 +52,6 @@ struct TargetResult {
     std::optional<double> time_error_estimate;
 };
 
-/// The outcome of a scenario's `solve:` (goal seek).
-struct SolveResult {
-    SolveSpec spec;
-    bool found = false;
-    double value = 0;            ///< the parameter value that reaches the target at spec.at
-    std::string message;         ///< why nothing was found
-    double g_lo = 0, g_hi = 0;   ///< ln(C(at)/C_target) at the ends of the bracket
-    double lo = 0, hi = 0;       ///< the final bracket around the root
-    int evaluations = 0;         ///< simulations run
-    std::optional<double> time;  ///< time to target of the scenario re-run at `value` (check: = at)
-};
-
 struct ScenarioResult {
     const ScenarioSpec* spec = nullptr;
     std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (sweep, goal seek)
@@ -71,7 +59,6 @@ struct ScenarioResult {
     double C0 = 0;                              ///< PFLOP, the baseline compute of its model
     double L_C0 = 0;                            ///< the loss at C0 (R = L / L_C0)
     std::vector<plugin::Quantity> auxiliary;    ///< the loss law's extra trajectory columns
-    std::optional<SolveResult> solve;
     Trajectory trajectory;  ///< empty unless trajectories are kept or the scenario is compared
     std::vector<TargetResult> targets;
     std::optional<double> max_rel_err;  ///< max |R/R_ref - 1| over the rows

@@ -39,10 +39,6 @@ double log_ratio_at(const Experiment& ex, const ScenarioInstance& sc, double t);
 /// solution with `solver: {method: closed-form}`, else one integration to its horizon.
 std::vector<double> log_ratios_at(const Experiment& ex, const ScenarioInstance& sc, const std::vector<double>& times);
 
-/// Goal seek: the value of `sc.solve->path` in its bracket at which the target is reached at
-/// exactly `at` (TOMS 748 on ln C(at) - ln C_target, each evaluation a simulation to `at`).
-SolveResult solve(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc);
-
 /// The time to each target of a scenario (nullopt: not reached by its horizon), integrated
 /// without an output grid.
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc);

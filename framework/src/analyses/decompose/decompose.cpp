@@ -11,6 +11,7 @@
 #include <bit>
 #include <cmath>
 
+#include "racesim/analyses/solve.hpp"
 #include "racesim/config/block_reader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/interrupt.hpp"
@@ -263,10 +264,10 @@ public:
             refuse(s.from_mark, "decompose: '" + a.name + "' is a sweep, not one scenario",
                    {{"decompose from a declared scenario of its own (a sweep's scenarios are made as they run)",
                      a.sweep_plan->mark}});
-        if (a.solve)
+        if (const SolveSpec* solve = find_analysis<SolveSpec>(a))
             refuse(s.from_mark,
                    "decompose: '" + a.name + "' has a goal seek, whose value is only known when it has run",
-                   {{"decompose from a scenario with the value written in", a.solve->mark}});
+                   {{"decompose from a scenario with the value written in", solve->mark}});
         if (a.horizon != b.horizon)
             refuse(s.from_mark,
                    fmt::format("decompose: '{}' has horizon {} yr and '{}' {} yr; the change is taken "
@@ -320,7 +321,6 @@ public:
             m->name = b.name;
             m->sweep.clear();
             m->sweep_plan.reset();
-            m->solve.reset();
             m->sample.reset();
             m->analyses.clear();
             for (std::size_t i = 0; i < k; ++i) {
