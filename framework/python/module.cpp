@@ -671,7 +671,7 @@ py::list table_samples(const py::object& self) {
     const PyRun& r = self.cast<const PyRun&>();
     py::list out;
     for (const auto& mc : r.result.monte_carlo) {
-        const SampleSpec& sp = *mc.spec->sample;
+        const SampleSpec& sp = *find_analysis<SampleSpec>(*mc.spec);
         const std::size_t d = sp.paths.size(), n = d ? mc.draws.size() / d : 0;
         py::dict e;
         e["scenario"] = mc.spec->name;

@@ -232,7 +232,7 @@ TEST_CASE("fit: the sample: distribution it writes is a valid sample: block") {
     auto mc = load(config, d2);
     INFO(config << messages(d2));
     REQUIRE(mc);
-    const SampleSpec& s = *mc->scenarios[0].sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(mc->scenarios[0]);
     REQUIRE(s.paths.size() == 2);
     // The draws have the fit's means and standard errors (4000 draws: within 5 standard errors
     // of the sample mean), and the normal scores the fit's correlation.

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/solve.hpp"
 #include "racesim/config/describe_keys.hpp"

@@ -203,7 +203,8 @@ TEST_CASE("dates are start_year + t in summary.json, the trajectory CSV and Mont
     const Session session(built_plugins());
     const Experiment ex = session.load_text(with_mc);
     REQUIRE(ex.scenarios.at(1).start_year == 2027.0);
-    REQUIRE(ex.scenarios.at(1).sample->dates == std::vector<double>{2, 3.5});  // calendar years -> t
+    REQUIRE(find_analysis<SampleSpec>(ex.scenarios.at(1))->dates ==
+            std::vector<double>{2, 3.5});  // calendar years -> t
     const fs::path dir = fs::temp_directory_path() / ("racesim-dates-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     {

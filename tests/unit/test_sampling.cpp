@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "racesim/analyses/sample.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/config/sample.hpp"
 #include "racesim/run/runner.hpp"
@@ -92,7 +93,7 @@ TEST_CASE("sampling: ci80 and ci90 map to the parameters that put 80 % / 90 % in
 )"),
                    d);
     REQUIRE(ex);
-    const SampleSpec& s = *ex->scenarios[0].sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(ex->scenarios[0]);
     // Each interval's ends are the distribution's 10 % / 90 % (5 % / 95 %) quantiles, to rounding.
     CHECK(s.dists[0].quantile(0.1) == Approx(0.5).epsilon(1e-12));
     CHECK(s.dists[0].quantile(0.9) == Approx(3).epsilon(1e-12));
@@ -120,7 +121,7 @@ TEST_CASE("sampling: moments and quantiles at a fixed seed within statistical bo
 )"),
                    d);
     REQUIRE(ex);
-    const SampleSpec& s = *ex->scenarios[0].sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(ex->scenarios[0]);
     const std::size_t n = 40000;
     // Normal (the clip at 0.001 lies 9 sd below the mean: no effect): the sample mean's standard
     // error is sd/sqrt(n) = 2.5e-5; allow 5 of them.
@@ -158,7 +159,7 @@ TEST_CASE("sampling: the Gaussian copula gives the requested rank correlations")
 )"),
                    d);
     REQUIRE(ex);
-    const SampleSpec& s = *ex->scenarios[0].sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(ex->scenarios[0]);
     const std::size_t n = 40000;
     const auto a = ranks(column(s, n, 0)), b = ranks(column(s, n, 1)), c = ranks(column(s, n, 2));
     // Spearman's rho = Pearson on ranks; its standard error is about (1 - rho^2)/sqrt(n) <= 0.005.
@@ -176,7 +177,7 @@ TEST_CASE("sampling: draws depend only on (seed, index); results do not depend o
 )"),
                    d);
     REQUIRE(ex);
-    const SampleSpec& s = *ex->scenarios[0].sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(ex->scenarios[0]);
     CHECK(draw(s, 17) == draw(s, 17));
     CHECK(draw(s, 17) != draw(s, 18));
     MonteCarloResult one, two;

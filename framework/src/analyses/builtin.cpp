@@ -2,6 +2,7 @@
 
 #include "racesim/analyses/decompose.hpp"
 #include "racesim/analyses/fit.hpp"
+#include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/sobol.hpp"
 #include "racesim/analyses/solve.hpp"
@@ -10,11 +11,9 @@ namespace racesim {
 
 const AnalysisKinds& builtin_analyses() {
     static const AnalysisKinds kinds{
-        &sensitivity_analysis(),
-        &sobol_analysis(),
-        &decompose_analysis(),
-        &fit_analysis(),
+        &sensitivity_analysis(), &sobol_analysis(), &decompose_analysis(), &fit_analysis(),
         &solve_analysis(),  // after fit: a goal seek on a fitted scenario seeks at the estimates
+        &sample_analysis(),
     };
     return kinds;
 }

@@ -262,113 +262,6 @@ const KeyBlock& sweep_keys() {
     return b;
 }
 
-const KeyBlock& distribution_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("distribution", "The distribution of one sampled parameter; 'dist' decides which keys apply.");
-        k.selector("dist");
-        k.add_string("dist")
-            .required()
-            .choices({"fixed", "uniform", "normal", "lognormal", "loguniform", "choice"})
-            .doc("The kind of distribution.");
-        k.add_real("min").unit(param_unit).doc("Clips draws from below.");
-        k.add_real("max").unit(param_unit).doc("Clips draws from above; > min.");
-        k.add_real("value").required().unit(param_unit).when({"fixed"}).doc("The value.");
-        k.add_real("low")
-            .unit(param_unit)
-            .when({"uniform", "loguniform"})
-            .doc("Lower end (> 0 for loguniform); needed unless ci80 or ci90 is given.");
-        k.add_real("high")
-            .unit(param_unit)
-            .when({"uniform", "loguniform"})
-            .doc("Upper end, > low; needed unless ci80 or ci90 is given.");
-        k.add_real("mean").unit(param_unit).when({"normal"}).doc("Mean; needed unless ci80 or ci90 is given.");
-        k.add_real("sd")
-            .positive()
-            .unit(param_unit)
-            .when({"normal"})
-            .doc("Standard deviation; needed unless ci80 or ci90 is given.");
-        k.add_real("mu").unit("1").when({"lognormal"}).doc("Mean of ln X; needed unless ci80 or ci90 is given.");
-        k.add_real("sigma")
-            .positive()
-            .unit("1")
-            .when({"lognormal"})
-            .doc("Standard deviation of ln X; needed unless ci80 or ci90 is given.");
-        k.add("ci80", ParamType::real, KeyShape::pair)
-            .unit(param_unit)
-            .when({"uniform", "normal", "lognormal", "loguniform"})
-            .doc("[lo, hi]: the central interval holding 80 % of the draws; instead of the two parameters.");
-        k.add("ci90", ParamType::real, KeyShape::pair)
-            .unit(param_unit)
-            .when({"uniform", "normal", "lognormal", "loguniform"})
-            .doc("[lo, hi]: the central interval holding 90 % of the draws; instead of the two parameters.");
-        k.add_list("values", ParamType::real)
-            .required()
-            .min_items(1)
-            .unit(param_unit)
-            .when({"choice"})
-            .doc("The values to choose from.");
-        k.add_list("p", ParamType::real)
-            .in_range(Bound{0, true}, Bound{1, true})
-            .unit("1")
-            .computed_default("equal probabilities")
-            .when({"choice"})
-            .doc("One probability per value, adding up to 1.");
-        return k;
-    }();
-    return b;
-}
-
-const KeyBlock& condition_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("condition", "A condition on the samples: an item of sample.conditions.");
-        k.add_string("target").required().doc(
-            "A target of the scenario, by its label as in samples.csv: 'R=0.68' or 'loss=0.7'.");
-        k.add_real("by").required().at_least(0).unit("yr").doc(
-            "The samples that reach the target by this time (within the horizon) meet the condition; a "
-            "calendar year (start_year + t) when the scenario has a start_year.");
-        return k;
-    }();
-    return b;
-}
-
-const KeyBlock& sample_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("sample", "Monte Carlo over this scenario's parameters; not with 'sweep' or 'solve'.");
-        k.add_integer("n").required().at_least(1).unit("samples").doc("The number of samples.");
-        k.add_integer("seed")
-            .at_least(0)
-            .default_value(std::int64_t{1})
-            .unit("1")
-            .doc("The seed: a draw depends only on (seed, sample index).");
-        k.add_block("parameters", distribution_keys(), KeyShape::block_map)
-            .required()
-            .min_items(1)
-            .doc("Parameter paths <block>.<parameter> and their distributions.");
-        k.add_tuples("correlations", {"path", "path", "rank correlation"},
-                     {ParamType::string, ParamType::string, ParamType::real})
-            .in_range(Bound{-1, false}, Bound{1, false})
-            .unit("1")
-            .doc("Spearman rank correlations between sampled parameters (a Gaussian copula).");
-        k.add_list("dates", ParamType::real)
-            .at_least(0)
-            .unit("yr")
-            .doc(
-                "Times at which to report P(target reached), within the scenario's horizon; calendar years "
-                "(start_year + t) when the scenario has a start_year.");
-        k.add_list("bands", ParamType::real)
-            .in_range(Bound{0, false}, Bound{100, false})
-            .unit("%")
-            .doc("Percentiles of C, L and R to record at each output time, in bands.csv (a fan chart), "
-                 "e.g. [5, 25, 50, 75, 95]; exact (every sample's trajectory is kept: 24 bytes per sample "
-                 "and output time).");
-        k.add_block("conditions", condition_keys(), KeyShape::block_list)
-            .doc("Conditional forecasts: for each condition, the share of samples that meet it and the "
-                 "distributions of the inputs and of the targets' times over those samples (conditional.csv).");
-        return k;
-    }();
-    return b;
-}
-
 const KeyBlock& scenario_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("scenario", "One scenario: an item of 'scenarios'.");
@@ -404,7 +297,6 @@ const KeyBlock& scenario_keys() {
             .doc("The starting compute C0: {tau} or {C0}.");
         k.add_block("targets", targets_keys()).inherited().doc("Losses to reach: absolute or relative to L(C0).");
         k.add_block("sweep", sweep_keys()).doc("Sweep parameters: one scenario per value or combination.");
-        k.add_block("sample", sample_keys()).doc("Monte Carlo over parameters.");
         return k;
     }();
     return b;
@@ -462,12 +354,12 @@ const KeyBlock& top_level_keys() {
 }
 
 std::vector<const KeyBlock*> all_key_blocks() {
-    return {&top_level_keys(),    &output_keys(),  &solver_keys(),       &scenario_keys(),    &defaults_keys(),
-            &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &sample_keys(),  &condition_keys(),    &distribution_keys(), &compare_keys()};
+    return {&top_level_keys(), &output_keys(),  &solver_keys(), &scenario_keys(),    &defaults_keys(),
+            &baseline_keys(),  &targets_keys(), &sweep_keys(),  &sweep_range_keys(), &compare_keys()};
 }
 
-// The analyses' keys go before `sample:` (and their blocks before sample's in the list), where
-// the one-at-a-time analyses have always been listed: messages and references keep their order.
+// The analyses' keys follow the scenario's own (and their blocks follow the scenario's blocks in
+// the list, before the top-level `compare:`), in the order of the kinds given.
 void KeyCatalog::add_nested(const KeyBlock& b) {
     if (std::find(blocks_.begin(), blocks_.end(), &b) != blocks_.end()) return;
     blocks_.push_back(&b);
@@ -477,14 +369,11 @@ void KeyCatalog::add_nested(const KeyBlock& b) {
 
 KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)
     : top_(top_level_keys()), scenario_(scenario_keys().name(), scenario_keys().doc()) {
-    for (const auto& k : scenario_keys().keys()) {
-        if (k.name() == "sample")
-            for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
-        scenario_.add_copy(k);
-    }
+    for (const auto& k : scenario_keys().keys()) scenario_.add_copy(k);
+    for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
     top_.repoint("scenarios", scenario_);
     for (const KeyBlock* b : all_key_blocks()) {
-        if (b == &sample_keys())
+        if (b == &compare_keys())
             for (const AnalysisKind* a : analyses) add_nested(a->keys());
         blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
     }

@@ -122,7 +122,6 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     ScenarioSpec sc = base;
     sc.name = name;
     sc.analyses.clear();
-    sc.sample.reset();
     Diagnostics diags;
     for (const auto& a : assignments) {
         std::string why;

@@ -305,22 +305,22 @@ namespace {
 std::vector<std::string> sampled_paths(const Experiment& ex) {
     std::vector<std::string> v;
     for (const auto& sc : ex.scenarios)
-        if (sc.sample)
-            for (const auto& p : sc.sample->paths) add_unique(v, p);
+        if (const auto* smp = find_analysis<SampleSpec>(sc))
+            for (const auto& p : smp->paths) add_unique(v, p);
     return v;
 }
 
 /// Whether samples.csv has date columns: a sampled scenario has a start_year.
 bool sampled_dates(const Experiment& ex) {
     for (const auto& sc : ex.scenarios)
-        if (sc.sample && sc.start_year) return true;
+        if (find_analysis<SampleSpec>(sc) && sc.start_year) return true;
     return false;
 }
 
 std::vector<std::string> sampled_labels(const Experiment& ex) {
     std::vector<std::string> v;
     for (const auto& sc : ex.scenarios)
-        if (sc.sample)
+        if (find_analysis<SampleSpec>(sc))
             for (const auto& t : sc.targets) add_unique(v, target_label(t));
     return v;
 }
@@ -343,7 +343,7 @@ void SamplesCsv::row(const ScenarioSpec& sc, std::size_t index, const std::vecto
         const std::less<const ScenarioSpec*> before;
         const bool own =
             !ex_.scenarios.empty() && !before(&sc, &ex_.scenarios.front()) && !before(&ex_.scenarios.back(), &sc);
-        const SampleSpec& sp = *sc.sample;
+        const SampleSpec& sp = *find_analysis<SampleSpec>(sc);
         path_of_.assign(paths_.size(), -1);
         for (std::size_t c = 0; c < paths_.size(); ++c) {
             const auto it = std::find(sp.paths.begin(), sp.paths.end(), paths_[c]);

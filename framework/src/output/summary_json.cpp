@@ -99,7 +99,7 @@ ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
 }
 
 ordered_json monte_carlo_json(const MonteCarloResult& mc) {
-    const SampleSpec& sp = *mc.spec->sample;
+    const SampleSpec& sp = *find_analysis<SampleSpec>(*mc.spec);
     ordered_json j;
     const std::optional<double> y0 = mc.spec->start_year;
     j["scenario"] = mc.spec->name;

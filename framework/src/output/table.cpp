@@ -109,7 +109,7 @@ void print_table(const RunReport& r, std::ostream& os) {
         if (rows && table->count_on_console)
             fmt::print(os, "{}: {} row(s) in {}.csv\n", table->name, rows, table->name);
     for (const auto& mc : r.monte_carlo) {
-        const SampleSpec& sp = *mc.spec->sample;
+        const SampleSpec& sp = *find_analysis<SampleSpec>(*mc.spec);
         fmt::print(os, "monte carlo '{}': {} samples, seed {}\n", printable(mc.spec->name), sp.n, sp.seed);
         auto q = [](const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : std::string(">H"); };
         for (const auto& st : mc.stats) {

@@ -200,9 +200,9 @@ RunSummary replay(const RunResult& r, RunSink& w) {
     }
     for (; b < r.sweep_rows.size(); ++b) w.sweep_rows(r.sweep_rows[b]);
     for (const auto& mc : r.monte_carlo) {
-        const std::size_t d = mc.spec->sample->paths.size();
+        const std::size_t d = find_analysis<SampleSpec>(*mc.spec)->paths.size();
         std::vector<double> x(d), t(mc.times.size());
-        for (std::size_t i = 0; i < mc.spec->sample->n; ++i) {
+        for (std::size_t i = 0; i < find_analysis<SampleSpec>(*mc.spec)->n; ++i) {
             std::copy_n(mc.draws.begin() + static_cast<std::ptrdiff_t>(i * d), d, x.begin());
             for (std::size_t k = 0; k < t.size(); ++k) t[k] = mc.times[k][i];
             w.sample(*mc.spec, i, x, t);

@@ -1,4 +1,4 @@
-#include "batch.hpp"
+#include "racesim/run/batch.hpp"
 
 #include <algorithm>
 #include <cmath>

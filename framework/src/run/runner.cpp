@@ -10,12 +10,13 @@
 #include <map>
 #include <sstream>
 
-#include "batch.hpp"
-#include "ordered_pipeline.hpp"
+#include "racesim/config/sample.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/run/batch.hpp"
+#include "racesim/run/ordered_pipeline.hpp"
 
 namespace racesim {
 
@@ -32,6 +33,10 @@ std::optional<ScenarioInstance> Analysis::before_scenario(const AnalysisContext&
 void Analysis::summarize(const AnalysisSpec&, const ScenarioResult&, nlohmann::ordered_json&) const {}
 void Analysis::console(const AnalysisSpec&, const ScenarioResult&, std::string&) const {}
 void Analysis::count(const AnalysisSpec&, const ScenarioResult&, SweepCounts&) const {}
+std::size_t Analysis::units_after_run(const AnalysisSpec&, const ScenarioSpec&) const {
+    return 0;
+}
+void Analysis::after_run(const AfterRunContext&, const AnalysisSpec&, const ScenarioSpec&) const {}
 
 namespace {
 
@@ -332,23 +337,25 @@ const ScenarioSpec* declared(const Experiment& ex, const std::string& name) {
     return nullptr;
 }
 
-/// Whether comparison `c` pairs the samples of two scenarios: both sampled, with one seed and
-/// one number of samples (sample i of each drew the same values: common random numbers).
-bool paired(const Experiment& ex, const CompareSpec& c) {
-    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
-    return a && b && a->sample && b->sample && a->sample->seed == b->sample->seed && a->sample->n == b->sample->n;
+/// The samples' kept times of declared scenario `sc` in a run's Monte Carlo results.
+const std::vector<std::vector<double>>& kept_times(const std::vector<MonteCarloResult>& mcs, const ScenarioSpec& sc) {
+    for (const auto& mc : mcs)
+        if (mc.spec == &sc) return mc.times;
+    throw std::logic_error("racesim: no Monte Carlo result for scenario '" + sc.name + "'");
 }
 
 /// The paired comparison of `c` from the samples' kept times, or why two sampled scenarios are
 /// not paired.
-void pair_samples(const Experiment& ex, const CompareSpec& c,
-                  const std::map<std::string, std::vector<std::vector<double>>>& kept_times, Comparison& out) {
+void pair_samples(const Experiment& ex, const CompareSpec& c, const std::vector<MonteCarloResult>& mcs,
+                  Comparison& out) {
     const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
-    if (!a || !b || !a->sample || !b->sample) return;
-    if (!paired(ex, c)) {
-        out.unpaired = "sampled with different seeds or sample counts (seed " + std::to_string(a->sample->seed) +
-                       ", n " + std::to_string(a->sample->n) + " against seed " + std::to_string(b->sample->seed) +
-                       ", n " + std::to_string(b->sample->n) +
+    const SampleSpec* sa = a ? find_analysis<SampleSpec>(*a) : nullptr;
+    const SampleSpec* sb = b ? find_analysis<SampleSpec>(*b) : nullptr;
+    if (!sa || !sb) return;
+    if (!samples_paired(ex, c)) {
+        out.unpaired = "sampled with different seeds or sample counts (seed " + std::to_string(sa->seed) + ", n " +
+                       std::to_string(sa->n) + " against seed " + std::to_string(sb->seed) + ", n " +
+                       std::to_string(sb->n) +
                        "): give both the same sample.seed and sample.n for paired per-sample differences";
         return;
     }
@@ -357,18 +364,25 @@ void pair_samples(const Experiment& ex, const CompareSpec& c,
         for (const auto& t : sc.targets) l.push_back(target_label(t));
         return l;
     };
-    out.paired = paired_comparison(labels(*a), kept_times.at(a->name), labels(*b), kept_times.at(b->name));
-    out.paired->seed = a->sample->seed;
+    out.paired = paired_comparison(labels(*a), kept_times(mcs, *a), labels(*b), kept_times(mcs, *b));
+    out.paired->seed = sa->seed;
 }
 
 }  // namespace
+
+bool samples_paired(const Experiment& ex, const CompareSpec& c) {
+    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
+    const SampleSpec* sa = a ? find_analysis<SampleSpec>(*a) : nullptr;
+    const SampleSpec* sb = b ? find_analysis<SampleSpec>(*b) : nullptr;
+    return sa && sb && sa->seed == sb->seed && sa->n == sb->n;
+}
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc) {
     return sweep_batchable(models, ex, sc, ex.output.trajectories);
 }
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories) {
-    if (trajectories || !sc.sweep_plan || !sc.analyses.empty() || sc.sample) return false;
+    if (trajectories || !sc.sweep_plan || !sc.analyses.empty()) return false;
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
     if (!detail::batch_applies(models, ex, sc, paths)) return false;
@@ -383,7 +397,7 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 std::size_t work_units(const Experiment& ex) {
     std::size_t n = scenario_count(ex);
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) n += sc.sample->n * (sc.sample->bands.empty() ? 1 : 2);  // bands: each sample again
+        for (const auto& a : sc.analyses) n += analysis_of(*a).units_after_run(*a, sc);
     return n;
 }
 
@@ -475,30 +489,21 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         d = end;
     }
 
-    // A sampled scenario compared with another sampled with its seed keeps its samples' times
-    // for the paired comparison (one double per sample and target).
-    std::map<std::string, std::vector<std::vector<double>>> kept_times;
+    // The analyses' work after every scenario (Monte Carlo), scenario by scenario.
+    const std::function<void(std::size_t)> tick_fn = tick;
+    const AfterRunContext after{models, ex, sink, tick_fn, r};
     for (const auto& sc : ex.scenarios)
-        if (sc.sample) {
-            bool keep_times = false;
-            for (const auto& c : ex.comparisons)
-                keep_times = keep_times || ((c.a == sc.name || c.b == sc.name) && paired(ex, c));
-            MonteCarloResult mc = monte_carlo(models, ex, sc, sink, tick, keep_times);
-            if (keep_times) kept_times[sc.name] = std::move(mc.times);
-            mc.times.clear();
-            sink.monte_carlo(mc);
-            mc.tables.clear();  // handed over: the sink keeps what it needs
-            r.monte_carlo.push_back(std::move(mc));
-        }
+        for (const auto& a : sc.analyses) analysis_of(*a).after_run(after, *a, sc);
     for (const auto& c : ex.comparisons) {
         try {
             r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
-            pair_samples(ex, c, kept_times, r.comparisons.back());
+            pair_samples(ex, c, r.monte_carlo, r.comparisons.back());
         } catch (const std::invalid_argument& e) {
             throw RunError(std::string("compare: ") + e.what());
         }
         sink.comparison(r.comparisons.back());
     }
+    for (auto& mc : r.monte_carlo) mc.times = {};  // kept for the paired comparisons only
     r.wall_seconds = seconds_since(t0);
     sink.end(r);
     return r;

@@ -14,7 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include "racesim/config/sample.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/plugin/models.hpp"
 #include "racesim/plugin/schema.hpp"
@@ -117,7 +116,6 @@ struct ScenarioSpec {
     /// Set on a declared scenario with `sweep:`: it stands for the plan's scenarios (and is not
     /// run itself); its models are those of the axes' first values.
     std::shared_ptr<const SweepPlan> sweep_plan;
-    std::optional<SampleSpec> sample;  ///< Monte Carlo over this scenario's parameters
     /// The analyses of this scenario that are modules (racesim/config/analysis.hpp), in the
     /// order of the kinds the loader was given: what each block said, as a plain value.
     std::vector<std::shared_ptr<const AnalysisSpec>> analyses;

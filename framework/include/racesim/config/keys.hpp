@@ -197,9 +197,6 @@ const KeyBlock& baseline_keys();
 const KeyBlock& targets_keys();
 const KeyBlock& sweep_keys();
 const KeyBlock& sweep_range_keys();
-const KeyBlock& sample_keys();
-const KeyBlock& condition_keys();
-const KeyBlock& distribution_keys();
 const KeyBlock& compare_keys();
 
 /// Every block above, the top level first, each once, in the order the reference lists them.

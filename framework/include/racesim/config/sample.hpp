@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "racesim/config/analysis.hpp"
 #include "racesim/core/diagnostics.hpp"
 
 namespace racesim {
@@ -42,7 +43,8 @@ inline constexpr double draw_u_max = 1 - 0x1.0p-53;
 double normal_quantile(double p);
 double normal_cdf(double z);
 
-struct SampleSpec {
+/// What `sample:` said (an analysis block: find_analysis<SampleSpec>(scenario)).
+struct SampleSpec final : AnalysisSpec {
     std::size_t n = 0;
     std::uint64_t seed = 1;
     std::vector<std::string> paths;
@@ -50,8 +52,7 @@ struct SampleSpec {
     std::vector<double> rank_correlation;  ///< d x d, row-major; empty: independent
     std::vector<double> cholesky;          ///< lower factor of the Gaussian copula's correlation, d x d
     std::vector<double> dates;             ///< yr: report P(reached by each date)
-    Mark mark;
-    std::vector<double> bands;  ///< percentiles (0, 100), ascending: C, L, R quantiles per output time
+    std::vector<double> bands;             ///< percentiles (0, 100), ascending: C, L, R quantiles per output time
     /// Conditional forecasts: the samples that reach target `target` (an index into the
     /// scenario's targets) by time `by` (yr).
     struct Condition {
@@ -60,6 +61,7 @@ struct SampleSpec {
         Mark mark;
     };
     std::vector<Condition> conditions;
+    Mark n_mark;  ///< where `n` was written
 };
 
 /// Spearman rank correlation -> the Pearson correlation of the Gaussian copula that has it.

@@ -13,6 +13,7 @@
 #include <any>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -26,6 +27,8 @@
 namespace racesim {
 
 struct ScenarioResult;    // racesim/run/results.hpp
+struct RunSummary;        // racesim/run/results.hpp
+class RunSink;            // racesim/run/sink.hpp
 struct ScenarioInstance;  // racesim/model/model.hpp
 class ModelBuilder;       // racesim/model/model.hpp
 
@@ -145,6 +148,18 @@ struct AnalysisContext {
     const Experiment& experiment;
 };
 
+/// What an analysis whose work comes after every scenario of the run (Monte Carlo) sees: the
+/// models and the experiment, the sink its results go to, `tick(k)` to count k of its work units
+/// done (from any thread), and the run's summary, which keeps what the analysis reports at the
+/// end (a Monte Carlo run's statistics).
+struct AfterRunContext {
+    const ModelBuilder& models;
+    const Experiment& experiment;
+    RunSink& sink;
+    const std::function<void(std::size_t)>& tick;
+    RunSummary& summary;
+};
+
 /// An analysis module: the configuration half plus what it does in a run.
 ///
 /// For each scenario that has its block, in the thread that runs the scenario: before_scenario
@@ -176,6 +191,15 @@ public:
     virtual void console(const AnalysisSpec& spec, const ScenarioResult& result, std::string& out) const;
     /// Counts that a sweep totals over its scenarios (its entry in summary.json).
     virtual void count(const AnalysisSpec& spec, const ScenarioResult& result, SweepCounts& counts) const;
+
+    // Work after every scenario of the run has run, for each declared scenario with the block,
+    // in the order of the scenarios (none by default).
+
+    /// Its work units, which the run's progress counts (a Monte Carlo sample is one).
+    [[nodiscard]] virtual std::size_t units_after_run(const AnalysisSpec& spec, const ScenarioSpec& declared) const;
+    /// That work, in the calling thread (it may run its units in parallel), its results handed to
+    /// ctx.sink in order.
+    virtual void after_run(const AfterRunContext& ctx, const AnalysisSpec& spec, const ScenarioSpec& declared) const;
 };
 
 /// The analyses of a scenario as modules (the kind of each of its specs).

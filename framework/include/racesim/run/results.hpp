@@ -12,6 +12,7 @@
 
 #include "racesim/analysis/compare.hpp"
 #include "racesim/config/experiment.hpp"
+#include "racesim/config/sample.hpp"
 #include "racesim/integrate/integrator.hpp"
 #include "racesim/run/analysis.hpp"
 
@@ -59,7 +60,7 @@ struct ScenarioResult {
     double C0 = 0;                              ///< PFLOP, the baseline compute of its model
     double L_C0 = 0;                            ///< the loss at C0 (R = L / L_C0)
     std::vector<plugin::Quantity> auxiliary;    ///< the loss law's extra trajectory columns
-    Trajectory trajectory;  ///< empty unless trajectories are kept or the scenario is compared
+    Trajectory trajectory;                      ///< empty unless trajectories are kept or the scenario is compared
     std::vector<TargetResult> targets;
     std::optional<double> max_rel_err;  ///< max |R/R_ref - 1| over the rows
     std::optional<double> max_rel_err_time;

@@ -18,13 +18,6 @@
 
 namespace racesim {
 
-/// The statistics of each target from the samples' times (per target, per sample; +inf: not
-/// reached), sorted in place: the times are taken, not copied.
-std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times);
-inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
-    return monte_carlo_stats(*mc.spec, mc.times);
-}
-
 /// A scenario's output grid: 0, every, 2·every, ..., its horizon, and every extra time exactly.
 std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc);
 
@@ -43,14 +36,6 @@ std::vector<double> log_ratios_at(const Experiment& ex, const ScenarioInstance& 
 /// without an output grid.
 std::vector<std::optional<double>> target_times(const Experiment& ex, const ScenarioInstance& sc);
 
-/// Runs the n samples of a scenario with `sample:`, in parallel (oneTBB), handing each to
-/// `sink` in order; `done` is called (from any thread) with the number of samples finished.
-/// Throws RunError naming the first failing sample by index.
-/// With `keep_times` the result keeps every sample's times (MonteCarloResult::times), for a
-/// paired comparison. With `sample.bands` it also holds the bands table (bands.csv).
-MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                             const std::function<void(std::size_t)>& done = {}, bool keep_times = false);
-
 /// The series of a result, for comparisons.
 Series series_of(const ScenarioResult& r);
 
@@ -65,7 +50,12 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 /// The same with trajectories kept or not as given (instead of `ex.output.trajectories`).
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories);
 
-/// The number of runs `run_experiment` reports progress over: scenarios plus samples.
+/// Whether comparison `c` pairs the samples of two scenarios: both sampled, with one seed and
+/// one number of samples (sample i of each drew the same values: common random numbers).
+bool samples_paired(const Experiment& ex, const CompareSpec& c);
+
+/// The number of runs `run_experiment` reports progress over: scenarios plus the analyses' work
+/// after them (Monte Carlo samples).
 std::size_t work_units(const Experiment& ex);
 
 /// Runs every scenario (sweeps made one scenario at a time), its goal seek and analyses'

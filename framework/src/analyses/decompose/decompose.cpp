@@ -321,7 +321,6 @@ public:
             m->name = b.name;
             m->sweep.clear();
             m->sweep_plan.reset();
-            m->sample.reset();
             m->analyses.clear();
             for (std::size_t i = 0; i < k; ++i) {
                 if (!(S & (std::size_t{1} << i))) continue;

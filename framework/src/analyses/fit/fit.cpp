@@ -1019,7 +1019,6 @@ public:
         ScenarioInstance at = fitter.at(theta);
         auto copy = std::make_shared<ScenarioSpec>(*at.spec);
         copy->analyses = inst.spec->analyses;
-        copy->sample = inst.spec->sample;
         at.spec = copy.get();
         at.owned = std::move(copy);
         at.declared = inst.declared;

@@ -18,7 +18,6 @@
 #include <limits>
 #include <random>
 
-#include "../../run/batch.hpp"
 #include "racesim/analysis/compare.hpp"  // quantile_type7
 #include "racesim/config/block_reader.hpp"
 #include "racesim/config/sample.hpp"  // splitmix64
@@ -26,6 +25,7 @@
 #include "racesim/core/interrupt.hpp"
 #include "racesim/model/model.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/run/batch.hpp"
 #include "racesim/run/runner.hpp"
 
 namespace racesim {
@@ -207,13 +207,13 @@ public:
 private:
     /// Throws ConfigError, at the block, when the scenario cannot be analysed.
     static void check_config(const SobolSpec& s, const ScenarioSpec& sc, const Experiment& ex) {
-        if (!sc.sample)
+        if (!find_analysis<SampleSpec>(sc))
             refuse(s.mark,
                    "sobol: scenario '" + sc.name + "' has no 'sample:' block, whose distributions sobol analyses",
                    {{"add sample: {n: ..., parameters: {<path>: {dist: ...}}} to the scenario; sobol takes its "
                      "parameters, distributions and seed from it",
                      {}}});
-        const SampleSpec& smp = *sc.sample;
+        const SampleSpec& smp = *find_analysis<SampleSpec>(sc);
         if (!smp.rank_correlation.empty())
             refuse(s.mark,
                    "sobol: the sample block of scenario '" + sc.name +
@@ -236,7 +236,7 @@ void evaluate(const AnalysisContext& ctx, const ScenarioSpec& sc, const SobolSpe
               std::vector<std::vector<double>>& f, std::vector<std::size_t>& censored) {
     const ModelBuilder& models = ctx.models;
     const Experiment& ex = ctx.experiment;
-    const SampleSpec& smp = *sc.sample;
+    const SampleSpec& smp = *find_analysis<SampleSpec>(sc);
     const std::size_t nt = sc.targets.size(), nq = nt + spec.dates.size(), R = dz.rows(), d = dz.d;
     f.assign(nq, std::vector<double>(R, 0.0));
     const std::size_t chunk = 4096, chunks = (R + chunk - 1) / chunk;
@@ -318,7 +318,7 @@ void Sobol::after_scenario(const AnalysisContext& ctx, const AnalysisSpec& analy
                            const std::any&, TableSet& tables) const {
     const auto& spec = dynamic_cast<const SobolSpec&>(analysis_spec);
     const ScenarioSpec& sc = *base.spec;
-    const SampleSpec& smp = *sc.sample;  // before_scenario checked it
+    const SampleSpec& smp = *find_analysis<SampleSpec>(sc);  // before_scenario checked it
     Design dz;
     dz.N = spec.n.value_or(smp.n);
     dz.d = smp.paths.size();

@@ -261,10 +261,10 @@ public:
                     auto& e = d.error(s.path_mark, "solve.parameter " + s.path + " is also swept");
                     note(e, "swept here", a.key_mark);
                 }
-        if (sc.sample) {
-            auto& e = d.error(sc.sample->mark, "scenario '" + sc.name +
-                                                   "' has both 'sample' and 'solve': Monte Carlo runs one "
-                                                   "scenario's parameters");
+        if (const auto* smp = find_analysis<SampleSpec>(sc)) {
+            auto& e = d.error(smp->mark, "scenario '" + sc.name +
+                                             "' has both 'sample' and 'solve': Monte Carlo runs one "
+                                             "scenario's parameters");
             note(e, "put the solve in a scenario of its own", s.mark);
         }
     }
@@ -280,7 +280,6 @@ public:
             const ScenarioSpec& from = *inst.spec;
             auto solved = std::make_shared<ScenarioSpec>(with_parameters(from, {a}, from.name, false));
             solved->analyses = from.analyses;
-            solved->sample = from.sample;
             Model m = ctx.models.build(*solved);
             const ScenarioSpec* p = solved.get();
             at = ScenarioInstance{p, std::move(solved), inst.declared, std::move(m)};

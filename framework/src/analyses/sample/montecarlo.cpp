@@ -10,12 +10,13 @@
 #include <limits>
 #include <map>
 
-#include "batch.hpp"
-#include "ordered_pipeline.hpp"
+#include "racesim/analyses/sample.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/run/batch.hpp"
+#include "racesim/run/ordered_pipeline.hpp"
 #include "racesim/run/runner.hpp"
 
 namespace racesim {
@@ -45,7 +46,8 @@ std::exception_ptr sample_error(const ScenarioSpec& sc, std::size_t i) {
         msg = e.what();
     }
     return std::make_exception_ptr(RunError("scenario '" + sc.name + "', Monte Carlo sample " + std::to_string(i) +
-                                            " (seed " + std::to_string(sc.sample->seed) + "): " + msg));
+                                            " (seed " + std::to_string(find_analysis<SampleSpec>(sc)->seed) +
+                                            "): " + msg));
 }
 
 // clang-format off
@@ -76,7 +78,7 @@ constexpr std::size_t max_band_values = std::size_t{1} << 26;
 /// samples (type 7). The samples run in parallel; the result does not depend on the threads.
 std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
                                        const std::function<void(std::size_t)>& done) {
-    const SampleSpec& s = *sc.sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::vector<double> grid = output_grid(ex, sc);
     const std::size_t n = s.n, m = grid.size(), nb = s.bands.size();
     if (n > max_band_values / m)
@@ -181,7 +183,7 @@ void render_conditional(const ConditionalRow& r, std::vector<Cell>& out) {
 /// (per target, per sample; +inf when not reached). The inputs are drawn again: a draw depends
 /// only on (seed, index).
 std::shared_ptr<const TableRows> conditionals(const ScenarioSpec& sc, const std::vector<std::vector<double>>& times) {
-    const SampleSpec& s = *sc.sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::size_t n = s.n, d = s.paths.size();
     std::vector<double> x(n * d);  // sample-major
     for (std::size_t i = 0; i < n; ++i) {
@@ -239,7 +241,7 @@ std::shared_ptr<const TableRows> conditionals(const ScenarioSpec& sc, const std:
 /// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
 void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                       const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
-    const SampleSpec& s = *sc.sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::size_t n = s.n, nt = sc.targets.size();
     struct Sample {
         std::size_t index;
@@ -269,7 +271,7 @@ void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const Sc
 
 MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
                              const std::function<void(std::size_t)>& done, bool keep_times) {
-    const SampleSpec& s = *sc.sample;
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
     MonteCarloResult r;
     r.spec = &sc;
@@ -360,7 +362,7 @@ std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std
         // Quantiles by linear interpolation between order statistics (Hyndman-Fan type 7);
         // a quantile that falls among the samples not reached by the horizon has no value.
         for (const double p : time_quantile_probabilities) st.quantiles.emplace_back(p, quantile_censored(t, p));
-        for (const double date : sc.sample->dates) {
+        for (const double date : find_analysis<SampleSpec>(sc)->dates) {
             const auto c = std::upper_bound(t.begin(), t.end(), date) - t.begin();
             st.reached_by.emplace_back(date, static_cast<double>(c) / static_cast<double>(st.n));
         }

@@ -1,6 +1,6 @@
 // Many scenarios of one declared scenario evaluated at once by its reference's vectorised
 // closed form (plugin::Descriptor::batch_time_to_target): the rows of a sweep, a chunk of
-// Monte Carlo samples. Internal to the runner.
+// Monte Carlo samples. For the runner and the analysis modules that evaluate many scenarios.
 #pragma once
 
 #include <string>

@@ -1,0 +1,43 @@
+// `sample:` — Monte Carlo over a scenario's parameters: n samples drawn from the distributions
+// of its block (config/sample.hpp: a draw depends only on (seed, index)), each the scenario with
+// its drawn values, run after every scenario of the experiment has. An analysis module
+// (racesim/run/analysis.hpp): framework/src/analyses/sample/. Its results go to the sink as
+// samples (samples.csv) and statistics (summary.json's "monte_carlo"), with the tables bands.csv
+// (sample.bands) and conditional.csv (sample.conditions).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "racesim/config/sample.hpp"
+#include "racesim/run/analysis.hpp"
+#include "racesim/run/results.hpp"
+
+namespace racesim {
+
+class RunSink;
+
+/// The module (one instance for the program's lifetime).
+const Analysis& sample_analysis();
+/// Its block's keys, those of a distribution (an entry of `parameters`) and of a condition.
+const KeyBlock& sample_keys();
+const KeyBlock& distribution_keys();
+const KeyBlock& condition_keys();
+
+/// Runs the n samples of scenario `sc` with its `sample:` block, in parallel (oneTBB), handing
+/// each to `sink` in order; `done` is called (from any thread) with the number of samples
+/// finished. Throws RunError naming the first failing sample by index.
+/// With `keep_times` the result keeps every sample's times (MonteCarloResult::times), for a
+/// paired comparison. With `sample.bands` it also holds the bands table (bands.csv).
+MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+                             const std::function<void(std::size_t)>& done = {}, bool keep_times = false);
+
+/// The statistics of each target from the samples' times (per target, per sample; +inf: not
+/// reached), sorted in place: the times are taken, not copied.
+std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times);
+inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
+    return monte_carlo_stats(*mc.spec, mc.times);
+}
+
+}  // namespace racesim
