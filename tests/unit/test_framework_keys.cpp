@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/compare.hpp"
 #include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/solve.hpp"
@@ -133,7 +134,7 @@ TEST_CASE("framework keys: the loader accepts exactly the declared keys") {
         std::string text;
     };
     const std::vector<Probe> probes{
-        {top_level_keys(), config("bogus: 1")},
+        {catalog().top_level(), config("bogus: 1")},
         {output_keys(), config("output: {bogus: 1}")},
         {solver_keys(), config("solver: {bogus: 1}")},
         {defaults_keys(), config("defaults: {bogus: 1}")},

@@ -154,8 +154,9 @@ std::vector<std::string> validate_text(const std::string& yaml) {
 
 TEST_CASE("JSON Schema: lists exactly the keys the loader accepts") {
     const auto schema = config_json_schema(registry(), builtin_analyses());
-    CHECK(names(schema["properties"]) == names(accepted_top_level_keys()));
-    CHECK(names(top_level_config_keys(registry())) == names(accepted_top_level_keys()));
+    CHECK(names(schema["properties"]) == names(accepted_top_level_keys(builtin_analyses())));
+    CHECK(names(top_level_config_keys(registry(), builtin_analyses())) ==
+          names(accepted_top_level_keys(builtin_analyses())));
     CHECK(names(scenario_config_keys(registry(), builtin_analyses())) ==
           names(accepted_scenario_keys(builtin_analyses())));
     CHECK(names(schema["properties"]["defaults"]["properties"]) == names(accepted_defaults_keys()));

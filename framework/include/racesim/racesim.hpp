@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "racesim/analyses/builtin.hpp"
+#include "racesim/analyses/compare.hpp"
 #include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/solve.hpp"

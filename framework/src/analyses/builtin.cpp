@@ -1,5 +1,6 @@
 #include "racesim/analyses/builtin.hpp"
 
+#include "racesim/analyses/compare.hpp"
 #include "racesim/analyses/decompose.hpp"
 #include "racesim/analyses/fit.hpp"
 #include "racesim/analyses/sample.hpp"
@@ -14,6 +15,7 @@ const AnalysisKinds& builtin_analyses() {
         &sensitivity_analysis(), &sobol_analysis(), &decompose_analysis(), &fit_analysis(),
         &solve_analysis(),  // after fit: a goal seek on a fitted scenario seeks at the estimates
         &sample_analysis(),
+        &compare_analysis(),  // after sample: a paired comparison reads its samples' times
     };
     return kinds;
 }

@@ -175,4 +175,11 @@ std::optional<std::vector<double>> BlockReader::times(const YAML::Node& n, const
 
 void AnalysisKind::check(const AnalysisSpec&, const ScenarioSpec&, const Experiment&, Diagnostics&) const {}
 
+std::shared_ptr<const AnalysisSpec> AnalysisKind::read_experiment(const BlockReader& r, const YAML::Node& node) const {
+    r.error(node, "'" + key() + "' is a scenario's block, not a top-level one");
+    return nullptr;
+}
+
+void AnalysisKind::check_experiment(const AnalysisSpec&, const Experiment&, Diagnostics&) const {}
+
 }  // namespace racesim

@@ -312,16 +312,6 @@ const KeyBlock& defaults_keys() {
     return b;
 }
 
-const KeyBlock& compare_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("comparison", "Two scenarios set side by side: an item of 'compare'.");
-        k.add_string("a").required().doc("A scenario name (the expanded name for a swept scenario).");
-        k.add_string("b").required().doc("Another scenario name.");
-        return k;
-    }();
-    return b;
-}
-
 const KeyBlock& top_level_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("the top level", "An experiment config.");
@@ -347,19 +337,18 @@ const KeyBlock& top_level_keys() {
         k.add_block("scenarios", scenario_keys(), KeyShape::block_list).required().min_items(1).doc("The scenarios.");
         k.add_list("plugin_paths", ParamType::string)
             .doc("Extra plugin directories; relative ones are relative to the config file's directory.");
-        k.add_block("compare", compare_keys(), KeyShape::block_list).doc("Pairs of scenarios compared side by side.");
         return k;
     }();
     return b;
 }
 
 std::vector<const KeyBlock*> all_key_blocks() {
-    return {&top_level_keys(), &output_keys(),  &solver_keys(), &scenario_keys(),    &defaults_keys(),
-            &baseline_keys(),  &targets_keys(), &sweep_keys(),  &sweep_range_keys(), &compare_keys()};
+    return {&top_level_keys(), &output_keys(),  &solver_keys(), &scenario_keys(),   &defaults_keys(),
+            &baseline_keys(),  &targets_keys(), &sweep_keys(),  &sweep_range_keys()};
 }
 
-// The analyses' keys follow the scenario's own (and their blocks follow the scenario's blocks in
-// the list, before the top-level `compare:`), in the order of the kinds given.
+// The analyses' keys follow the scenario's own (an experiment's analysis: the top level's), and
+// their blocks follow the framework's in the list, in the order of the kinds given.
 void KeyCatalog::add_nested(const KeyBlock& b) {
     if (std::find(blocks_.begin(), blocks_.end(), &b) != blocks_.end()) return;
     blocks_.push_back(&b);
@@ -370,13 +359,16 @@ void KeyCatalog::add_nested(const KeyBlock& b) {
 KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)
     : top_(top_level_keys()), scenario_(scenario_keys().name(), scenario_keys().doc()) {
     for (const auto& k : scenario_keys().keys()) scenario_.add_copy(k);
-    for (const AnalysisKind* a : analyses) scenario_.add_block(a->key(), a->keys()).doc(a->keys().doc());
-    top_.repoint("scenarios", scenario_);
-    for (const KeyBlock* b : all_key_blocks()) {
-        if (b == &compare_keys())
-            for (const AnalysisKind* a : analyses) add_nested(a->keys());
-        blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
+    for (const AnalysisKind* a : analyses) {
+        if (a->scope() == AnalysisScope::scenario)
+            scenario_.add_block(a->key(), a->keys()).doc(a->key_doc());
+        else
+            top_.add_block(a->key(), a->keys(), a->shape()).doc(a->key_doc());
     }
+    top_.repoint("scenarios", scenario_);
+    for (const KeyBlock* b : all_key_blocks())
+        blocks_.push_back(b == &top_level_keys() ? &top_ : b == &scenario_keys() ? &scenario_ : b);
+    for (const AnalysisKind* a : analyses) add_nested(a->keys());
 }
 
 }  // namespace racesim

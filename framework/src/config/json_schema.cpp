@@ -262,8 +262,9 @@ std::vector<ConfigKey> scenario_config_keys(const Registry& reg, const AnalysisK
     return config_keys(catalog.scenario(), reg);
 }
 
-std::vector<ConfigKey> top_level_config_keys(const Registry& reg) {
-    auto keys = config_keys(top_level_keys(), reg);
+std::vector<ConfigKey> top_level_config_keys(const Registry& reg, const AnalysisKinds& analyses) {
+    const KeyCatalog catalog(analyses);
+    auto keys = config_keys(catalog.top_level(), reg);
     for (auto& k : keys) k.per_scenario = false;
     return keys;
 }

@@ -83,10 +83,6 @@ struct RawBlock {
 const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon", "start_year"};
 // The accepted keys are the declared ones (framework_keys.cpp).
-const std::vector<std::string>& top_key_names() {
-    static const std::vector<std::string> v = top_level_keys().names();
-    return v;
-}
 const std::vector<std::string>& defaults_key_names() {
     static const std::vector<std::string> v = defaults_keys().names();
     return v;
@@ -232,11 +228,8 @@ private:
     bool read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip);
     bool unique_sweep_names(const SweepPlan& plan, const RawScenario& raw);
     bool read_range(const YAML::Node& n, RawSweepAxis& axis);
-    void read_compare();
-    void check_compare();
     void check_sweep_names();
     void check_output_budget();
-    const ScenarioSpec* sweep_containing(const std::string& name) const;
     void add_scenario(ScenarioSpec sc, const Mark& where);
 
     const Document& doc_;
@@ -251,7 +244,6 @@ private:
     std::map<const PluginEntry*, std::shared_ptr<const plugin::Schema>> schemas_;
     Experiment ex_;
     std::map<std::string, Mark> final_names_;
-    std::vector<std::pair<Mark, Mark>> compare_marks_;
     bool over_limit_ = false;
     std::size_t expanded_ = 0;  ///< scenarios so far, each sweep counted as its size
     Mark method_mark_;
@@ -266,7 +258,7 @@ private:
 
 void Validator::read_top() {
     const YAML::Node& root = doc_.root;
-    const KeyBlock& top = top_level_keys();
+    const KeyBlock& top = catalog_.top_level();
     check_keys(root, top, "the top level");
 
     if (const YAML::Node v = root["racesim"]; !v) {
@@ -1458,76 +1450,15 @@ bool Validator::unique_sweep_names(const SweepPlan& plan, const RawScenario& raw
     return true;
 }
 
-void Validator::read_compare() {
-    const YAML::Node c = doc_.root["compare"];
-    if (!c) return;
-    if (!expect(c, YAML::NodeType::Sequence, "a list of pairs for 'compare' ([{a: <scenario>, b: <scenario>}])"))
-        return;
-    for (const auto& p : c) {
-        if (!expect(p, YAML::NodeType::Map, "a pair {a: <scenario>, b: <scenario>} in 'compare'")) continue;
-        check_keys(p, compare_keys(), "a comparison");
-        if (!p["a"] || !p["b"] || !p["a"].IsScalar() || !p["b"].IsScalar()) {
-            d_.error(mark(p), "a comparison needs two scenario names: {a: <scenario>, b: <scenario>}");
-            continue;
-        }
-        ex_.comparisons.push_back(CompareSpec{p["a"].Scalar(), p["b"].Scalar(), mark(p)});
-        compare_marks_.push_back({mark(p["a"]), mark(p["b"])});
-    }
-}
-
-const ScenarioSpec* Validator::sweep_containing(const std::string& name) const {
-    for (const auto& sc : ex_.scenarios) {
-        if (!sc.sweep_plan || name.size() <= sc.name.size() + 2 ||
-            name.compare(0, sc.name.size() + 1, sc.name + "[") != 0)
-            continue;
-        const SweepPlan& plan = *sc.sweep_plan;
-        for (std::size_t k = 0; k < plan.size(); ++k)
-            if (plan.name(sc.name, k) == name) return &sc;
-    }
-    return nullptr;
-}
-
 void Validator::check_sweep_names() {
     // A declared name like "s[gamma=1]" may be the name of one of sweep s's scenarios.
     for (const auto& sc : ex_.scenarios) {
         if (sc.sweep_plan || sc.name.find('[') == std::string::npos) continue;
-        if (const ScenarioSpec* sw = sweep_containing(sc.name)) {
+        if (const ScenarioSpec* sw = sweep_containing(ex_, sc.name)) {
             auto& e = d_.error(sc.mark, "scenario name '" + sc.name +
                                             "' is also the name of a scenario of the sweep of '" + sw->name + "'");
             note(e, "the sweep is here", sw->sweep_plan->mark);
         }
-    }
-}
-
-void Validator::check_compare() {
-    std::vector<std::string> names;  // for suggestions: declared names and the scenarios of small sweeps
-    for (const auto& sc : ex_.scenarios) {
-        if (!sc.sweep_plan) {
-            names.push_back(sc.name);
-            continue;
-        }
-        for (std::size_t k = 0; k < std::min<std::size_t>(sc.sweep_plan->size(), 1000); ++k)
-            names.push_back(sc.sweep_plan->name(sc.name, k));
-    }
-    for (std::size_t i = 0; i < ex_.comparisons.size(); ++i) {
-        const auto& c = ex_.comparisons[i];
-        for (int k = 0; k < 2; ++k) {
-            const std::string& n = k ? c.b : c.a;
-            const Mark& at = k ? compare_marks_[i].second : compare_marks_[i].first;
-            const auto declared = std::find_if(ex_.scenarios.begin(), ex_.scenarios.end(),
-                                               [&](const ScenarioSpec& sc) { return sc.name == n; });
-            if (declared != ex_.scenarios.end() && !declared->sweep_plan) continue;
-            if (declared != ex_.scenarios.end()) {
-                auto& e = d_.error(at, "compare: '" + n + "' is a sweep, not one scenario");
-                note(e, "name one of its scenarios, e.g. '" + declared->sweep_plan->name(n, 0) + "'");
-                continue;
-            }
-            if (sweep_containing(n)) continue;
-            auto& e = d_.error(at, "compare: no scenario named '" + n + "'");
-            if (auto s = suggest(n, names); !s.empty()) note(e, "did you mean '" + s + "'?");
-            note(e, "swept scenarios are named like 'base[gamma=0.5]'");
-        }
-        if (c.a == c.b) d_.error(c.mark, "compare: a scenario compared with itself ('" + c.a + "')");
     }
 }
 
@@ -1566,13 +1497,17 @@ std::optional<Experiment> Validator::run() {
     }
     read_top();
     read_scenarios();
-    read_compare();
+    // The experiment's own analyses (top-level blocks such as `compare:`), before its scenarios.
+    for (const AnalysisKind* a : analyses_)
+        if (a->scope() == AnalysisScope::experiment)
+            if (const YAML::Node n = doc_.root[a->key()])
+                if (auto spec = a->read_experiment(r_, n)) ex_.analyses.push_back(std::move(spec));
     for (auto& r : raw_) {
         build_scenario(r);
         if (over_limit_) break;
     }
     check_sweep_names();
-    check_compare();
+    for (const auto& a : ex_.analyses) a->kind->check_experiment(*a, ex_, d_);
     if (d_.empty())  // the analyses' checks against the whole experiment
         for (const auto& sc : ex_.scenarios)
             for (const auto& a : sc.analyses) a->kind->check(*a, sc, ex_, d_);
@@ -1894,8 +1829,8 @@ std::vector<fs::path> document_plugin_paths(const Document& doc, Diagnostics& di
     return out;
 }
 
-const std::vector<std::string>& accepted_top_level_keys() {
-    return top_key_names();
+std::vector<std::string> accepted_top_level_keys(const AnalysisKinds& analyses) {
+    return KeyCatalog(analyses).top_level().names();
 }
 std::vector<std::string> accepted_scenario_keys(const AnalysisKinds& analyses) {
     return KeyCatalog(analyses).scenario().names();

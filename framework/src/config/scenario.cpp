@@ -290,4 +290,16 @@ ScenarioRef expand(const Experiment& ex, std::size_t i) {
                             std::to_string(scenario_count(ex)));
 }
 
+const ScenarioSpec* sweep_containing(const Experiment& ex, const std::string& name) {
+    for (const auto& sc : ex.scenarios) {
+        if (!sc.sweep_plan || name.size() <= sc.name.size() + 2 ||
+            name.compare(0, sc.name.size() + 1, sc.name + "[") != 0)
+            continue;
+        const SweepPlan& plan = *sc.sweep_plan;
+        for (std::size_t k = 0; k < plan.size(); ++k)
+            if (plan.name(sc.name, k) == name) return &sc;
+    }
+    return nullptr;
+}
+
 }  // namespace racesim

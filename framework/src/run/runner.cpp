@@ -37,6 +37,14 @@ std::size_t Analysis::units_after_run(const AnalysisSpec&, const ScenarioSpec&) 
     return 0;
 }
 void Analysis::after_run(const AfterRunContext&, const AnalysisSpec&, const ScenarioSpec&) const {}
+bool Analysis::keeps_trajectory(const AnalysisSpec&, const std::string&) const {
+    return false;
+}
+bool Analysis::needs_scenarios_of(const AnalysisSpec&, const ScenarioSpec&) const {
+    return false;
+}
+void Analysis::scenario_done(const AnalysisSpec&, const ScenarioResult&, std::any&) const {}
+void Analysis::after_experiment(const AfterRunContext&, const AnalysisSpec&, std::any&) const {}
 
 namespace {
 
@@ -273,7 +281,7 @@ namespace {
 /// found, and the rows of its analyses.
 ScenarioResult run_one(const ModelBuilder& models, const Experiment& ex, std::size_t i, bool keep) {
     ScenarioInstance inst = models.expand(ex, i);
-    for (const auto& c : ex.comparisons) keep = keep || c.a == inst.spec->name || c.b == inst.spec->name;
+    for (const auto& a : ex.analyses) keep = keep || analysis_of(*a).keeps_trajectory(*a, inst.spec->name);
     const AnalysisContext ctx{models, ex};
     const auto analyses = inst.spec->analyses;  // kept: the scenario that runs may be another
     std::vector<std::any> states(analyses.size());
@@ -330,52 +338,7 @@ std::optional<SweepRows> batch_rows(const ModelBuilder& models, const ScenarioSp
     return rows;
 }
 
-/// The declared scenario of that name, or null.
-const ScenarioSpec* declared(const Experiment& ex, const std::string& name) {
-    for (const auto& sc : ex.scenarios)
-        if (sc.name == name) return &sc;
-    return nullptr;
-}
-
-/// The samples' kept times of declared scenario `sc` in a run's Monte Carlo results.
-const std::vector<std::vector<double>>& kept_times(const std::vector<MonteCarloResult>& mcs, const ScenarioSpec& sc) {
-    for (const auto& mc : mcs)
-        if (mc.spec == &sc) return mc.times;
-    throw std::logic_error("racesim: no Monte Carlo result for scenario '" + sc.name + "'");
-}
-
-/// The paired comparison of `c` from the samples' kept times, or why two sampled scenarios are
-/// not paired.
-void pair_samples(const Experiment& ex, const CompareSpec& c, const std::vector<MonteCarloResult>& mcs,
-                  Comparison& out) {
-    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
-    const SampleSpec* sa = a ? find_analysis<SampleSpec>(*a) : nullptr;
-    const SampleSpec* sb = b ? find_analysis<SampleSpec>(*b) : nullptr;
-    if (!sa || !sb) return;
-    if (!samples_paired(ex, c)) {
-        out.unpaired = "sampled with different seeds or sample counts (seed " + std::to_string(sa->seed) + ", n " +
-                       std::to_string(sa->n) + " against seed " + std::to_string(sb->seed) + ", n " +
-                       std::to_string(sb->n) +
-                       "): give both the same sample.seed and sample.n for paired per-sample differences";
-        return;
-    }
-    auto labels = [](const ScenarioSpec& sc) {
-        std::vector<std::string> l;
-        for (const auto& t : sc.targets) l.push_back(target_label(t));
-        return l;
-    };
-    out.paired = paired_comparison(labels(*a), kept_times(mcs, *a), labels(*b), kept_times(mcs, *b));
-    out.paired->seed = sa->seed;
-}
-
 }  // namespace
-
-bool samples_paired(const Experiment& ex, const CompareSpec& c) {
-    const ScenarioSpec *a = declared(ex, c.a), *b = declared(ex, c.b);
-    const SampleSpec* sa = a ? find_analysis<SampleSpec>(*a) : nullptr;
-    const SampleSpec* sb = b ? find_analysis<SampleSpec>(*b) : nullptr;
-    return sa && sb && sa->seed == sb->seed && sa->n == sb->n;
-}
 
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc) {
     return sweep_batchable(models, ex, sc, ex.output.trajectories);
@@ -386,9 +349,8 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
     std::vector<std::string> paths;
     for (const auto& a : sc.sweep_plan->axes) paths.push_back(a.path);
     if (!detail::batch_applies(models, ex, sc, paths)) return false;
-    const std::string prefix = sc.name + "[";
-    for (const auto& c : ex.comparisons)
-        if (c.a.rfind(prefix, 0) == 0 || c.b.rfind(prefix, 0) == 0) return false;
+    for (const auto& a : ex.analyses)
+        if (analysis_of(*a).needs_scenarios_of(*a, sc)) return false;
     // The reference must accept this sweep: its first row, tried now.
     std::string why;
     return batch_rows(models, sc, 0, 0, 1, why).has_value();
@@ -433,8 +395,7 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         const std::size_t now = finished += k;
         if (progress) progress(now, total);
     };
-    std::map<std::string, Series> compared;
-    for (const auto& c : ex.comparisons) compared[c.a], compared[c.b];
+    std::vector<std::any> states(ex.analyses.size());  // the experiment's own analyses'
 
     // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
@@ -481,7 +442,8 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
                 return run_one(models, ex, offset + i, keep);
             },
             [&](const ScenarioResult& res) {
-                if (auto it = compared.find(res.spec->name); it != compared.end()) it->second = series_of(res);
+                for (std::size_t k = 0; k < ex.analyses.size(); ++k)
+                    analysis_of(*ex.analyses[k]).scenario_done(*ex.analyses[k], res, states[k]);
                 sink.scenario(res);
             },
             [&](std::size_t i) { return annotated(models, ex, offset + i); }, tick);
@@ -494,16 +456,9 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
     const AfterRunContext after{models, ex, sink, tick_fn, r};
     for (const auto& sc : ex.scenarios)
         for (const auto& a : sc.analyses) analysis_of(*a).after_run(after, *a, sc);
-    for (const auto& c : ex.comparisons) {
-        try {
-            r.comparisons.push_back(compare(compared.at(c.a), compared.at(c.b)));
-            pair_samples(ex, c, r.monte_carlo, r.comparisons.back());
-        } catch (const std::invalid_argument& e) {
-            throw RunError(std::string("compare: ") + e.what());
-        }
-        sink.comparison(r.comparisons.back());
-    }
-    for (auto& mc : r.monte_carlo) mc.times = {};  // kept for the paired comparisons only
+    for (std::size_t k = 0; k < ex.analyses.size(); ++k)
+        analysis_of(*ex.analyses[k]).after_experiment(after, *ex.analyses[k], states[k]);
+    for (auto& mc : r.monte_carlo) mc.times = {};  // kept for the experiment's analyses only (paired comparisons)
     r.wall_seconds = seconds_since(t0);
     sink.end(r);
     return r;

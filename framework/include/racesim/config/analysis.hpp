@@ -34,10 +34,16 @@ struct AnalysisSpec {
     Mark mark;  ///< where the block was written
 };
 
+/// Where an analysis's block is written: in a scenario (`sensitivity:`), or once at the top
+/// level of the config, for the whole experiment (`compare:`).
+enum class AnalysisScope { scenario, experiment };
+
 /// An analysis as the config sees it. Stateless: one const instance per kind.
 class AnalysisKind {
 public:
     virtual ~AnalysisKind() = default;
+    /// Where its block is written (a scenario by default).
+    [[nodiscard]] virtual AnalysisScope scope() const { return AnalysisScope::scenario; }
     /// Its key in a scenario ("sensitivity"); unique among the kinds a session knows.
     [[nodiscard]] virtual const std::string& key() const = 0;
     /// Its block's keys, declared like the framework's own (validation of unknown keys, the
@@ -53,10 +59,33 @@ public:
     /// more than its own block (another scenario, the sample block, the limits). Reports into
     /// `d`, with positions, so that `racesim validate` finds them. None by default.
     virtual void check(const AnalysisSpec& spec, const ScenarioSpec& sc, const Experiment& ex, Diagnostics& d) const;
+
+    // An analysis of the whole experiment (scope() == experiment) instead:
+
+    /// The shape of its top-level key: a block, or a list of blocks (`compare: [{a, b}, ...]`),
+    /// each item declared by keys().
+    [[nodiscard]] virtual KeyShape shape() const { return KeyShape::block; }
+    /// What its key says in the key reference and the JSON Schema (its block's doc by default).
+    [[nodiscard]] virtual std::string key_doc() const { return keys().doc(); }
+    /// Reads its top-level block `node`, before the scenarios are read. Reports every problem
+    /// through `r` and returns null when there is one.
+    [[nodiscard]] virtual std::shared_ptr<const AnalysisSpec> read_experiment(const BlockReader& r,
+                                                                              const YAML::Node& node) const;
+    /// Once the scenarios have been read (whether or not they had errors, so that a misnamed
+    /// scenario is reported with the rest): the checks of `spec` against them.
+    virtual void check_experiment(const AnalysisSpec& spec, const Experiment& ex, Diagnostics& d) const;
 };
 
 /// The analysis kinds a config may use, in the order their results are reported.
 using AnalysisKinds = std::vector<const AnalysisKind*>;
+
+/// The spec of kind `K` among the experiment's own analyses (top-level blocks), or null.
+template <class Spec>
+[[nodiscard]] const Spec* find_analysis(const Experiment& ex) {
+    for (const auto& a : ex.analyses)
+        if (const auto* s = dynamic_cast<const Spec*>(a.get())) return s;
+    return nullptr;
+}
 
 /// The spec of kind `K` in a scenario, or null: `find_analysis<SensitivitySpec>(sc)`.
 template <class Spec>

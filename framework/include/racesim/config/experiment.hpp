@@ -154,6 +154,7 @@ struct SolverSpec {
 struct CompareSpec {
     std::string a, b;
     Mark mark;
+    Mark a_mark, b_mark;  ///< where each name was written
 };
 
 /// Limits on what a valid config may ask for.
@@ -187,7 +188,9 @@ struct Experiment {
     /// The scenarios as declared, in file order. A swept one stands for its sweep's scenarios,
     /// which racesim::expand makes one at a time (racesim::scenario_count counts them).
     std::vector<ScenarioSpec> scenarios;
-    std::vector<CompareSpec> comparisons;
+    /// The analyses of the whole experiment (top-level blocks such as `compare:`), in the order
+    /// of the kinds the loader was given: what each block said, as a plain value.
+    std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
     /// The config's `plugin_paths:` (absolute): with the session's own search path, where the
     /// plugin types it names are found when it runs.
     std::vector<std::filesystem::path> plugin_paths;

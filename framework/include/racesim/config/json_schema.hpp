@@ -25,7 +25,7 @@ struct ConfigKey {
 /// The top-level keys (`racesim`, `name`, `horizon`, ..., `scenarios`) and the keys of one
 /// scenario (`name`, `extends`, `efficiency`, ..., and the key of each of `analyses`), given
 /// the plugin-derived block schemas.
-std::vector<ConfigKey> top_level_config_keys(const Registry& registry);
+std::vector<ConfigKey> top_level_config_keys(const Registry& registry, const AnalysisKinds& analyses = {});
 std::vector<ConfigKey> scenario_config_keys(const Registry& registry, const AnalysisKinds& analyses = {});
 
 /// The whole schema document.

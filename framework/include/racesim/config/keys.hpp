@@ -197,7 +197,6 @@ const KeyBlock& baseline_keys();
 const KeyBlock& targets_keys();
 const KeyBlock& sweep_keys();
 const KeyBlock& sweep_range_keys();
-const KeyBlock& compare_keys();
 
 /// Every block above, the top level first, each once, in the order the reference lists them.
 std::vector<const KeyBlock*> all_key_blocks();

@@ -50,7 +50,7 @@ std::vector<std::filesystem::path> document_plugin_paths(const Document& doc, Di
 /// The keys the loader accepts at the top level, in a scenario (with `analyses`) and under
 /// `defaults:`: the declared ones (racesim/config/keys.hpp), from which the JSON Schema is
 /// generated too (tests/unit/test_framework_keys.cpp keeps them in sync).
-const std::vector<std::string>& accepted_top_level_keys();
+std::vector<std::string> accepted_top_level_keys(const AnalysisKinds& analyses = {});
 std::vector<std::string> accepted_scenario_keys(const AnalysisKinds& analyses = {});
 const std::vector<std::string>& accepted_defaults_keys();
 

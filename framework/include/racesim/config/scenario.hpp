@@ -75,4 +75,8 @@ double clean_decimal(double x);
 /// "loss=0.68" or "R=0.5": a target's label in tables and column names.
 std::string target_label(const TargetSpec& t);
 
+/// The declared sweep of `ex` one of whose scenarios is named `name` ("s[gamma=1]"), or null.
+/// Tries the sweep's scenario names one by one: meant for checks, not for a run's inner loop.
+const ScenarioSpec* sweep_containing(const Experiment& ex, const std::string& name);
+
 }  // namespace racesim

@@ -200,6 +200,19 @@ public:
     /// That work, in the calling thread (it may run its units in parallel), its results handed to
     /// ctx.sink in order.
     virtual void after_run(const AfterRunContext& ctx, const AnalysisSpec& spec, const ScenarioSpec& declared) const;
+
+    // An analysis of the whole experiment (scope() == experiment: `compare:`), in the run. Its
+    // `state` lives from the run's start to its end.
+
+    /// Whether the run keeps the trajectory of the scenario named `scenario` for it.
+    [[nodiscard]] virtual bool keeps_trajectory(const AnalysisSpec& spec, const std::string& scenario) const;
+    /// Whether it needs the results of declared sweep `declared`'s scenarios one by one (they are
+    /// then not evaluated as one vectorised batch).
+    [[nodiscard]] virtual bool needs_scenarios_of(const AnalysisSpec& spec, const ScenarioSpec& declared) const;
+    /// Each scenario's result as the run hands it to the sink, in the run's order.
+    virtual void scenario_done(const AnalysisSpec& spec, const ScenarioResult& result, std::any& state) const;
+    /// After every scenario and every scenario's after_run: its results, handed to ctx.sink.
+    virtual void after_experiment(const AfterRunContext& ctx, const AnalysisSpec& spec, std::any& state) const;
 };
 
 /// The analyses of a scenario as modules (the kind of each of its specs).

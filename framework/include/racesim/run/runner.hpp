@@ -50,10 +50,6 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 /// The same with trajectories kept or not as given (instead of `ex.output.trajectories`).
 bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, bool trajectories);
 
-/// Whether comparison `c` pairs the samples of two scenarios: both sampled, with one seed and
-/// one number of samples (sample i of each drew the same values: common random numbers).
-bool samples_paired(const Experiment& ex, const CompareSpec& c);
-
 /// The number of runs `run_experiment` reports progress over: scenarios plus the analyses' work
 /// after them (Monte Carlo samples).
 std::size_t work_units(const Experiment& ex);

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 
+#include "racesim/analyses/compare.hpp"
 #include "racesim/config/block_reader.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/plugin/math.hpp"
@@ -300,6 +301,7 @@ class Sample final : public Analysis {
 public:
     [[nodiscard]] const std::string& key() const override { return key_; }
     [[nodiscard]] const KeyBlock& keys() const override { return sample_keys(); }
+    [[nodiscard]] std::string key_doc() const override { return "Monte Carlo over parameters."; }
     [[nodiscard]] std::vector<const TableDef*> tables() const override { return {}; }
 
     [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
@@ -571,9 +573,7 @@ public:
     void after_run(const AfterRunContext& ctx, const AnalysisSpec&, const ScenarioSpec& sc) const override {
         // A sampled scenario paired with another keeps its samples' times for the comparison (one
         // double per sample and target).
-        bool keep_times = false;
-        for (const auto& c : ctx.experiment.comparisons)
-            keep_times = keep_times || ((c.a == sc.name || c.b == sc.name) && samples_paired(ctx.experiment, c));
+        const bool keep_times = samples_compared(ctx.experiment, sc);
         MonteCarloResult mc = monte_carlo(ctx.models, ctx.experiment, sc, ctx.sink, ctx.tick, keep_times);
         std::vector<std::vector<double>> times = std::move(mc.times);
         mc.times.clear();

@@ -131,6 +131,7 @@ class Solve final : public Analysis {
 public:
     [[nodiscard]] const std::string& key() const override { return key_; }
     [[nodiscard]] const KeyBlock& keys() const override { return solve_keys(); }
+    [[nodiscard]] std::string key_doc() const override { return "Goal seek on one parameter."; }
     [[nodiscard]] std::vector<const TableDef*> tables() const override { return {&table_def}; }
 
     [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader& r, const YAML::Node& n,
