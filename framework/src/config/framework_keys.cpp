@@ -396,12 +396,14 @@ const KeyBlock& sample_keys() {
         k.add_list("bands", ParamType::real)
             .in_range(Bound{0, false}, Bound{100, false})
             .unit("%")
-            .doc("Percentiles of C, L and R to record at each output time, in bands.csv (a fan chart), "
-                 "e.g. [5, 25, 50, 75, 95]; exact (every sample's trajectory is kept: 24 bytes per sample "
-                 "and output time).");
+            .doc(
+                "Percentiles of C, L and R to record at each output time, in bands.csv (a fan chart), "
+                "e.g. [5, 25, 50, 75, 95]; exact (every sample's trajectory is kept: 24 bytes per sample "
+                "and output time).");
         k.add_block("conditions", condition_keys(), KeyShape::block_list)
-            .doc("Conditional forecasts: for each condition, the share of samples that meet it and the "
-                 "distributions of the inputs and of the targets' times over those samples (conditional.csv).");
+            .doc(
+                "Conditional forecasts: for each condition, the share of samples that meet it and the "
+                "distributions of the inputs and of the targets' times over those samples (conditional.csv).");
         return k;
     }();
     return b;
@@ -436,6 +438,12 @@ const KeyBlock& scenario_keys() {
             .scalar_shorthand()
             .nullable()
             .doc("Closed-form solution to compare with: a block, a type name, or ~ to drop an inherited one.");
+        k.add_plugin("algorithms", plugin::Kind::algorithms)
+            .inherited()
+            .nullable()
+            .doc(
+                "Optional algorithmic progress A(t), a multiplier on effective compute: dC/dt = A*E*P; "
+                "~ drops an inherited one.");
         k.add_block("baseline", baseline_keys())
             .inherited()
             .computed_default("{tau: 0}")
@@ -501,9 +509,9 @@ const KeyBlock& top_level_keys() {
 }
 
 std::vector<const KeyBlock*> all_key_blocks() {
-    return {&top_level_keys(),    &output_keys(),  &solver_keys(),       &scenario_keys(),    &defaults_keys(),
-            &baseline_keys(),     &targets_keys(), &sweep_keys(),        &sweep_range_keys(), &solve_keys(),
-            &solve_target_keys(), &sample_keys(),  &condition_keys(),    &distribution_keys(), &compare_keys()};
+    return {&top_level_keys(),    &output_keys(),  &solver_keys(),    &scenario_keys(),     &defaults_keys(),
+            &baseline_keys(),     &targets_keys(), &sweep_keys(),     &sweep_range_keys(),  &solve_keys(),
+            &solve_target_keys(), &sample_keys(),  &condition_keys(), &distribution_keys(), &compare_keys()};
 }
 
 // The analyses' keys go before `sample:` (and their blocks before sample's in the list), where
