@@ -2,12 +2,17 @@
 // closed forms written out here (not taken from a reference plugin), the references against the
 // integrator, C_physical, the trajectory columns, the optional block's absence, sweeps and the
 // vectorised closed form over algorithms.<param>, and decompose's `algorithms` factor.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 
 #include "racesim/analyses/decompose.hpp"
+#include "racesim/analyses/fit.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/run/analysis.hpp"
 #include "racesim/run/runner.hpp"
@@ -402,4 +407,47 @@ scenarios:
     CHECK(factors == std::vector<std::string>{"power", "algorithms"});
     CHECK(total < 0);  // sooner
     CHECK(sum == Approx(total).epsilon(1e-12));
+}
+
+TEST_CASE("algorithms: fit recovers a halving time from effective compute C(t)") {
+    // C(t) of halving-time x continuous-doubling x mean-field (the closed form of the first test
+    // case) at h = 0.8, written exactly; fit: starts from h = 1.5 and must return 0.8 to the
+    // integration's accuracy (1e-7, as in test_fit.cpp's noiseless trajectory fit). Without A
+    // in the fit's own integration of C (its predict step) it would find no h that fits.
+    const double E0 = 1, gamma = 0.5, P0 = 3, h = 0.8, C0 = E0 * P0;
+    const double g = (gamma + 1 / h) * ln2;
+    const auto dir = std::filesystem::temp_directory_path() / ("racesim-alg-fit-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto csv = dir / "c.csv";
+    {
+        std::ofstream out(csv);
+        out << "t,C\n";
+        out.precision(17);
+        for (int i = 1; i <= 16; ++i) {
+            const double t = 0.5 * i;
+            out << t << "," << C0 + E0 * P0 * std::expm1(g * t) / g << "\n";
+        }
+    }
+    const Experiment ex = must_load(R"(racesim: 1
+horizon: 10
+solver: {rel_tol: 1e-12}
+scenarios:
+  - name: s
+    efficiency: {type: continuous-doubling, E0: 1, gamma: 0.5}
+    power: {type: mean-field, P0: 3}
+    loss: {type: power-law, kappa: 0.048, L0: 1.0}
+    algorithms: {type: halving-time, halving_time: 1.5}
+    fit:
+      data: )" + csv.string() + R"(
+      t: {column: t}
+      observe: {quantity: C, column: C}
+      parameters: [algorithms.halving_time]
+)");
+    const RunResult r = run_experiment(models(), ex);
+    const auto* rows = rows_of<FitRow>(r.tables);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(rows->front().converged);
+    CHECK(rows->front().estimate == Approx(h).epsilon(1e-7));
+    std::filesystem::remove_all(dir);
 }
