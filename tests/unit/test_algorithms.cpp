@@ -273,6 +273,41 @@ scenarios:
             CHECK(*t.time_rel_err < 1e-8);
         }
     }
+    // The other forms of a piece with A: logistic x constant power x a table (A joins the
+    // piece's constant), linear power growth x halving-time (A's rate joins the exponential
+    // factor of the exp-linear form), tables of E and linear power x halving-time.
+    const Experiment more = must_load(R"(racesim: 1
+horizon: 10
+output: {every: 0.1}
+defaults:
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.8]}
+  reference: piecewise-exact
+scenarios:
+  - name: logistic
+    efficiency: {type: logistic, E0: 1.0, gamma: 0.8, E_max: 100}
+    power: {type: mean-field, P0: 10}
+    algorithms: {type: algorithm-table, steps: [[0, 1], [2.5, 3], [6, 7]]}
+  - name: linear-growth
+    efficiency: {type: continuous-doubling, E0: 1.0, gamma: 0.8}
+    power: {type: growth, P0: 10, rate: 0.3, mode: linear, P_max: 25}
+    algorithms: {type: halving-time, halving_time: 0.67, A0: 2}
+  - name: tables
+    efficiency: {type: generation-table, E0: 1.0, steps: [[0, 1], [3, 4], [7, 9]]}
+    power: {type: time-series, series: [[0, 5], [4, 20], [8, 10]], interpolation: linear}
+    baseline: {C0: 10}
+    algorithms: {type: halving-time, halving_time: 1.2}
+)");
+    const RunResult rm = run_experiment(models(), more);
+    REQUIRE(rm.scenarios.size() == 3);
+    for (const auto& s : rm.scenarios) {
+        INFO(s.spec->name);
+        REQUIRE(s.max_rel_err);
+        CHECK(*s.max_rel_err < 1e-9);
+        REQUIRE(s.targets.at(0).time_rel_err);
+        CHECK(*s.targets[0].time_rel_err < 1e-8);
+    }
+
     // halving-time x logistic efficiency has no elementary integral: refused with the reason.
     Diagnostics d;
     auto ex = load(R"(racesim: 1
