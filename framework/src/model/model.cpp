@@ -119,10 +119,13 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
                 out.push_back(std::move(d));
             }
         if (!out.empty()) return out;
-        // A(0): the regime of the first segment of A's own breakpoints (a table's first row).
+        // A(0): the regime of a segment at t = 0 that holds none of A's breakpoints (a table's
+        // row at t = 0), asked for in a window so short that it holds few of them, if any (the
+        // breakpoint budget is checked below).
         std::vector<double> bp;
-        m.algorithms->breakpoints(0.0, sc.horizon, bp);
-        const double first_end = bp.empty() || !(bp.front() > 0) ? sc.horizon : bp.front();
+        const double w = std::ldexp(sc.horizon, -32);
+        m.algorithms->breakpoints(0.0, w, bp);
+        const double first_end = bp.empty() || !(bp.front() > 0 && bp.front() < w) ? w : bp.front();
         const double log_A0 = m.algorithms->log_value(0.0, m.log_C0, plugin::Segment{0.0, first_end});
         if (!std::isfinite(log_A0)) {
             out.push_back(make_diag(sc.algorithms->mark,
