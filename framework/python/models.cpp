@@ -245,8 +245,9 @@ std::vector<plugin::Descriptor> python_descriptors(const std::string& type, cons
     std::string kind;
     if (py::hasattr(cls, "kind")) kind = py::str(cls.attr("kind"));
     const bool is_loss = kind == "loss" || (kind.empty() && py::hasattr(cls, "loss"));
-    if (!kind.empty() && kind != "efficiency" && kind != "power" && kind != "loss")
-        throw std::invalid_argument("model '" + type + "': kind '" + kind + "' is not efficiency, power or loss");
+    if (!kind.empty() && kind != "efficiency" && kind != "power" && kind != "loss" && kind != "algorithms")
+        throw std::invalid_argument("model '" + type + "': kind '" + kind +
+                                    "' is not efficiency, power, loss or algorithms");
     if (is_loss && !py::hasattr(cls, "loss"))
         throw std::invalid_argument("model '" + type + "': a loss law needs a method loss(log_C)");
     if (!is_loss && !py::hasattr(cls, "log_value"))
@@ -285,6 +286,10 @@ std::vector<plugin::Descriptor> python_descriptors(const std::string& type, cons
     }
     if (kind == "power" || kind.empty()) {
         d.kind = plugin::Kind::power;
+        out.push_back(d);
+    }
+    if (kind == "algorithms") {  // only when the class says so (racesim.AlgorithmsModel)
+        d.kind = plugin::Kind::algorithms;
         out.push_back(d);
     }
     return out;

@@ -446,6 +446,10 @@ py::dict trajectory(const py::object& self, std::size_t i) {
         out["year"] = year;
     }
     out["C"] = view(tr.C, self);
+    if (tr.has_algorithms()) {  // as in the CSV: A and C_physical after C (effective compute)
+        out["A"] = view(tr.A, self);
+        out["C_physical"] = view(tr.C_physical, self);
+    }
     out["E"] = view(tr.E, self);
     out["P"] = view(tr.P, self);
     out["L"] = view(tr.L, self);

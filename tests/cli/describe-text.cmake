@@ -20,7 +20,7 @@ expect_match(peaked OUT "    period +real +yr +> 0 +1\n")
 # A reference with a vectorised time to target says over which paths; one without does not.
 racesim(vec ARGS describe relative-loss)
 expect_rc(vec 0)
-expect_match(vec OUT "  vectorised time to target over: efficiency\\.gamma, [^\n]*baseline\\.tau, baseline\\.C0\n")
+expect_match(vec OUT "  vectorised time to target over: efficiency\\.gamma, [^\n]*baseline\\.tau, baseline\\.C0, algorithms\\.halving_time, algorithms\\.A0\n")
 racesim(novec ARGS describe piecewise-exact)
 expect_rc(novec 0)
 expect_no_match(novec OUT "vectorised")

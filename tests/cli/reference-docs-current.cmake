@@ -26,7 +26,8 @@ foreach(pair "md;plugins.md" "schema;racesim-config.schema.json" "keys;config-ke
 endforeach()
 # The reference covers every built-in plugin type.
 foreach(t continuous-doubling discrete-steps generation-table logistic experience-curve mean-field peaked growth
-          time-series reinvestment power-law power-law-irreducible chinchilla relative-loss piecewise-exact)
+          time-series reinvestment power-law power-law-irreducible chinchilla relative-loss piecewise-exact
+          halving-time algorithm-table)
   expect_match(md OUT "### [a-z]+ `${t}`")
 endforeach()
 # The key reference covers the framework's blocks.

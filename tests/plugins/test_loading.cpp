@@ -4,6 +4,7 @@
 //
 // Fixtures (tests/plugins/fixtures, built into RACESIM_TEST_PLUGIN_DIR):
 //   plugintest-wrong-api-version.so  manifest with api_version = 999 (and a working entry)
+//   plugintest-previous-api-version.so  manifest with api_version = 4, the API before Kind::algorithms
 //   plugintest-no-entry.so           correct manifest, no entry symbol
 //   plugintest-no-manifest.so        a shared library that is not a racesim plugin
 //   plugintest-not-an-elf-file.so    a text file
@@ -74,8 +75,15 @@ TEST_CASE("a plugin built for another plugin API version is refused, naming both
     CHECK_THAT(msg, Contains("999"));
     CHECK_THAT(msg, Contains("plugin API version " + std::to_string(racesim::plugin::api_version) + " "));
     CHECK(racesim::plugin::api_version ==
-          4u);  // bumped deliberately: 4 added ParamSpec::quoted, relative_to, forms_when
+          5u);  // bumped deliberately: 5 added Kind::algorithms and ReferenceInput::algorithms
     CHECK_THAT(msg, Contains("rebuild"));
+}
+
+TEST_CASE("a plugin built for the API before the algorithms kind (4) is refused with both versions") {
+    const std::string msg = refusal(PLUGINTEST_PREVIOUS_API);
+    INFO(msg);
+    CHECK_THAT(msg, Contains("was built for plugin API version 4 ") &&
+                        Contains("this racesim has plugin API version 5 ") && Contains("rebuild"));
 }
 
 TEST_CASE("a plugin of another API version is refused from its file, before its static initialisers run") {

@@ -62,6 +62,37 @@ def test_python_exponential_against_the_relative_loss_reference():
         assert abs(row.time - ref_time) <= 1e-10 * ref_time, (row, ref_time)
 
 
+class Halving(racesim.AlgorithmsModel):
+    """A(t) = 2^(t/h): algorithmic progress written in Python."""
+    params = {"h": {"greater_than": 0, "unit": "yr", "doc": "halving time of the compute needed"}}
+
+    def __init__(self, h):
+        self.rate = math.log(2) / h
+
+    def log_value(self, t, log_C):
+        return self.rate * t
+
+
+def test_python_algorithms_model_against_the_closed_form():
+    # A Python A(t) = 2^(t/h) in the algorithms slot: C is effective compute, checked against the
+    # relative-loss closed form with gamma + 1/h (the C++ halving-time scenario's reference);
+    # A and C_physical are columns, and C_physical is the run without A.
+    cfg = yaml.safe_load(yaml.safe_dump(BASE))
+    cfg["defaults"]["algorithms"] = {"type": "halving-time", "halving_time": 0.75}
+    exact = racesim.run(cfg)
+    cfg["defaults"]["algorithms"] = {"type": "py-halving", "h": 0.75}
+    cfg["defaults"]["reference"] = None
+    mine = racesim.run(cfg, models={"py-halving": Halving})
+    plain = racesim.run(BASE)
+    for name in ("slow", "fast"):
+        ref, got = exact.trajectory(name), mine.trajectory(name)
+        assert list(got.columns[:4]) == ["t", "C", "A", "C_physical"]
+        assert np.abs(got.R.to_numpy() / ref.R_ref.to_numpy() - 1).max() < 1e-10
+        np.testing.assert_allclose(got.A.to_numpy(), 2 ** (got.t.to_numpy() / 0.75), rtol=1e-13)
+        np.testing.assert_allclose(got.C_physical.to_numpy(), plain.trajectory(name).C.to_numpy(), rtol=1e-12)
+        assert "A" not in plain.trajectory(name).columns
+
+
 class Steps(racesim.EfficiencyModel):
     """E0 * 2^(gamma*T*floor(t/T)), with its breakpoints, evaluated per segment."""
     params = {"E0": {"greater_than": 0}, "gamma": {}, "period": {"greater_than": 0}}

@@ -3,7 +3,7 @@
 # exact) before any edit. Bad arguments are refused.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 install_racesim()
-foreach(kind efficiency power loss)
+foreach(kind efficiency power loss algorithms)
   set(dir "${WORK}/my-${kind}")
   # The installed scaffold (bin/racesim-new-plugin): an SDK user has no source tree.
   run(new_${kind} COMMAND "${PREFIX}/bin/racesim-new-plugin" ${kind} my-${kind} --dir "${dir}")

@@ -17,13 +17,13 @@ from typing import Any, Callable, Dict, Mapping, Optional, Union
 from . import _racesim
 from ._errors import (ConfigError, Diagnostic, Error, LoadError, Note, PluginError,  # noqa: F401
                       PluginPathError, RunError, UnknownTypeError)
-from ._models import EfficiencyModel, LossLaw, PowerSchedule  # noqa: F401
+from ._models import AlgorithmsModel, EfficiencyModel, LossLaw, PowerSchedule  # noqa: F401
 from ._paths import BUILTIN_PLUGIN_DIR
 from ._results import Results
 
 __all__ = ["run", "load", "plugins", "describe", "version", "plugin_api_version", "Results", "Experiment",
            "Error", "ConfigError", "LoadError", "RunError", "PluginError", "PluginPathError",
-           "UnknownTypeError", "Diagnostic", "Note", "EfficiencyModel", "PowerSchedule", "LossLaw",
+           "UnknownTypeError", "Diagnostic", "Note", "EfficiencyModel", "PowerSchedule", "AlgorithmsModel", "LossLaw",
            "BUILTIN_PLUGIN_DIR"]
 
 __version__ = _racesim.version()

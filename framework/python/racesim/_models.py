@@ -22,7 +22,7 @@ the class's ``params`` schema, and calls its methods from the integrator:
 "choices": [...]}}``; a parameter without a default is required.
 """
 
-__all__ = ["EfficiencyModel", "PowerSchedule", "LossLaw"]
+__all__ = ["EfficiencyModel", "PowerSchedule", "AlgorithmsModel", "LossLaw"]
 
 
 class _RateModel:
@@ -51,6 +51,12 @@ class EfficiencyModel(_RateModel):
 class PowerSchedule(_RateModel):
     """P(t) in MW."""
     kind = "power"
+
+
+class AlgorithmsModel(_RateModel):
+    """A(t), dimensionless: the multiplier of effective compute (dC/dt = A*E*P), for a
+    scenario's optional ``algorithms:`` block."""
+    kind = "algorithms"
 
 
 class LossLaw:

@@ -59,7 +59,8 @@ class Results:
     def arrays(self, name: str) -> Dict[str, np.ndarray]:
         """One scenario's trajectory columns as read-only numpy views of the C++ vectors:
         t, C, E, P, L, R, then R_ref and rel_err with a reference, then the loss law's
-        auxiliary columns; with a start_year, year (start_year + t, a computed array) after t.
+        auxiliary columns; with a start_year, year (start_year + t, a computed array) after t;
+        with algorithms, A and C_physical after C (C is then effective compute).
         Empty arrays when trajectories were not kept."""
         return self._native.trajectory(self._position(name))
 

@@ -190,6 +190,9 @@ std::vector<ContractCheck> Session::check(const Experiment& ex) const {
         out.push_back(
             {sc.name, "power '" + sc.power.selection.type + "'", check_rate_contract(*m.power, sc.horizon, m.log_C0)});
         out.push_back({sc.name, "loss '" + sc.loss.selection.type + "'", check_loss_contract(*m.loss, m.log_C0)});
+        if (m.algorithms)
+            out.push_back({sc.name, "algorithms '" + sc.algorithms->selection.type + "'",
+                           check_rate_contract(*m.algorithms, sc.horizon, m.log_C0)});
     }
     return out;
 }
@@ -197,7 +200,8 @@ std::vector<ContractCheck> Session::check(const Experiment& ex) const {
 PluginListing Session::plugins() const {
     const Registry& reg = impl_->base();
     PluginListing out;
-    for (const auto k : {plugin::Kind::efficiency, plugin::Kind::power, plugin::Kind::loss, plugin::Kind::reference})
+    for (const auto k : {plugin::Kind::efficiency, plugin::Kind::power, plugin::Kind::loss, plugin::Kind::reference,
+                         plugin::Kind::algorithms})
         for (const auto& t : reg.types(k)) {
             const PluginEntry* e = reg.find(k, t);
             out.types.push_back({k, t, e->descriptor.summary, e->library->path});

@@ -291,6 +291,12 @@ const KeyBlock& scenario_keys() {
             .scalar_shorthand()
             .nullable()
             .doc("Closed-form solution to compare with: a block, a type name, or ~ to drop an inherited one.");
+        k.add_plugin("algorithms", plugin::Kind::algorithms)
+            .inherited()
+            .nullable()
+            .doc(
+                "Optional algorithmic progress A(t), a multiplier on effective compute: dC/dt = A*E*P; "
+                "~ drops an inherited one.");
         k.add_block("baseline", baseline_keys())
             .inherited()
             .computed_default("{tau: 0}")

@@ -171,6 +171,8 @@ ordered_json key_json_schema(const KeySpec& k, const Registry& reg) {
             return j;
         case KeyShape::plugin:
             if (k.kind == plugin::Kind::reference) return reference_schema(reg, doc);
+            if (k.nullable)
+                return {{"description", doc}, {"anyOf", {block_schema(reg, k.kind, doc), {{"type", "null"}}}}};
             return block_schema(reg, k.kind, doc);
     }
     if (k.min_items > 0) j["minItems"] = k.min_items;

@@ -80,7 +80,7 @@ struct RawBlock {
     }
 };
 
-const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference"};
+const std::vector<std::string> model_blocks{"efficiency", "power", "loss", "reference", "algorithms"};
 const std::vector<std::string> whole_blocks{"baseline", "targets", "horizon", "start_year"};
 // The accepted keys are the declared ones (framework_keys.cpp).
 const std::vector<std::string>& defaults_key_names() {
@@ -121,6 +121,7 @@ Kind kind_of(const std::string& block) {
     if (block == "efficiency") return Kind::efficiency;
     if (block == "power") return Kind::power;
     if (block == "loss") return Kind::loss;
+    if (block == "algorithms") return Kind::algorithms;
     return Kind::reference;
 }
 
@@ -134,6 +135,8 @@ const char* kind_phrase(Kind k) {
             return "a loss law";
         case Kind::reference:
             return "a reference model";
+        case Kind::algorithms:
+            return "an algorithmic-progress model";
     }
     return "";
 }
@@ -362,8 +365,8 @@ RawBlock Validator::read_block(const std::string& name, const YAML::Node& value,
     b.origin = origin;
     b.mark = mark(value.IsNull() ? key : value);
     if (value.IsNull()) {
-        // `reference: ~` drops an inherited block; elsewhere a null block is an error.
-        if (name == "reference")
+        // `reference: ~` (or `algorithms: ~`) drops an inherited block; elsewhere a null block is an error.
+        if (name == "reference" || name == "algorithms")
             b.present = false;
         else
             d_.error(mark(key), "'" + name + "' is empty: expected " +
@@ -395,8 +398,8 @@ Blocks Validator::read_blocks(const YAML::Node& map, const std::string& origin) 
         if (key == "name" || key == "extends") continue;
         if (!defaults_keys().find(key)) continue;
         RawBlock b = read_block(key, it->second, it->first, origin);
-        // A `reference: ~` is kept (not present) so that resolve() drops an inherited reference.
-        if (b.present || (key == "reference" && it->second.IsNull())) out[key] = b;
+        // A `reference: ~` (`algorithms: ~`) is kept (not present) so that resolve() drops an inherited one.
+        if (b.present || ((key == "reference" || key == "algorithms") && it->second.IsNull())) out[key] = b;
     }
     return out;
 }
@@ -533,7 +536,7 @@ const Blocks* Validator::resolve(std::size_t i) {
         RawScenario& r = raw_[*k];
         Blocks base = *top;
         for (const auto& [name, blk] : r.own) {
-            if (!blk.present) {  // `reference: ~`
+            if (!blk.present) {  // `reference: ~` or `algorithms: ~`
                 base.erase(name);
                 continue;
             }
@@ -819,7 +822,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
                                                       const RawBlock& b) {
     const Kind kind = kind_of(name);
     if (!b.present) {
-        if (kind == Kind::reference) return std::nullopt;
+        if (kind == Kind::reference || kind == Kind::algorithms) return std::nullopt;  // optional
         auto& e =
             d_.error(sc.mark, "scenario '" + sc.name + "' has no '" + name + "' block (" + kind_phrase(kind) + ")");
         const auto types = reg_.types(kind);
@@ -845,7 +848,7 @@ std::optional<BlockSpec> Validator::check_model_block(const ScenarioSpec& sc, co
             d_.error(mark(type_item->value), "unknown " + name + " type '" + type + "' in scenario '" + sc.name + "'");
         e.code = "unknown-type";
         // The right name in the wrong slot (a power schedule under efficiency:): say where it goes.
-        for (const Kind other : {Kind::efficiency, Kind::power, Kind::loss, Kind::reference})
+        for (const Kind other : {Kind::efficiency, Kind::power, Kind::loss, Kind::reference, Kind::algorithms})
             if (other != kind && reg_.find(other, type)) {
                 note(e, "'" + type + "' is " + kind_phrase(other) + ": it goes under '" + plugin::to_string(other) +
                             ":', not '" + name + ":'");
@@ -942,9 +945,11 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     auto loss = check_model_block(sc, "loss", block("loss"));
     auto ref = check_model_block(sc, "reference", block("reference"));
     const bool ref_ok = !block("reference").present || ref.has_value();
+    auto alg = check_model_block(sc, "algorithms", block("algorithms"));
+    const bool alg_ok = !block("algorithms").present || alg.has_value();
 
     // Baseline: {tau} (default tau = 0) or {C0}.
-    bool ok = eff && pow && loss && ref_ok;
+    bool ok = eff && pow && loss && ref_ok && alg_ok;
     const RawBlock& bl = block("baseline");
     const KeyBlock& bk = baseline_keys();
     if (bl.present) {
@@ -1046,6 +1051,7 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     sc.power = *pow;
     sc.loss = *loss;
     sc.reference = ref;
+    sc.algorithms = alg;
     if (check_) {
         const auto problems = check_(sc);
         d_.add(problems);
@@ -1225,13 +1231,20 @@ void Validator::build_scenario(RawScenario& raw) {
         const auto dot = a.path.find('.');
         const std::string blk = dot == std::string::npos ? a.path : a.path.substr(0, dot);
         const std::string name = dot == std::string::npos ? "" : a.path.substr(dot + 1);
-        const std::vector<std::string> blocks_ok{"efficiency", "power", "loss", "baseline"};
+        const std::vector<std::string> blocks_ok{"efficiency", "power", "loss", "algorithms", "baseline"};
         if (std::find(blocks_ok.begin(), blocks_ok.end(), blk) == blocks_ok.end() || name.empty()) {
             auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': paths are <block>.<parameter> with block " +
-                                               "efficiency, power, loss or baseline");
+                                               "efficiency, power, loss, algorithms or baseline");
             std::vector<std::string> guesses;
             for (const auto& b : blocks_ok) guesses.push_back(b + "." + name);
             if (auto s = suggest(a.path, guesses); !s.empty()) note(e, "did you mean '" + s + "'?");
+            ok = false;
+            continue;
+        }
+        if (blk == "algorithms" && !(blocks.count(blk) && blocks[blk].present)) {
+            auto& e = d_.error(a.key_mark,
+                               "cannot sweep '" + a.path + "': scenario '" + raw.name + "' has no 'algorithms' block");
+            note(e, "give it one, e.g. 'algorithms: {type: halving-time, halving_time: 0.67}'");
             ok = false;
             continue;
         }

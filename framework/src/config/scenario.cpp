@@ -18,6 +18,7 @@ BlockSpec* block_of(ScenarioSpec& sc, const std::string& block) {
     if (block == "efficiency") return &sc.efficiency;
     if (block == "power") return &sc.power;
     if (block == "loss") return &sc.loss;
+    if (block == "algorithms" && sc.algorithms) return &*sc.algorithms;
     return nullptr;
 }
 
@@ -55,7 +56,7 @@ std::optional<double> baseline_compute(const ScenarioSpec& sc) {
 
 std::vector<std::string> parameter_paths(const ScenarioSpec& sc) {
     std::vector<std::string> out;
-    for (const char* b : {"efficiency", "power", "loss"}) {
+    for (const char* b : {"efficiency", "power", "loss", "algorithms"}) {
         const BlockSpec* bs = block_of(sc, b);
         if (!bs || !bs->schema) continue;
         for (const auto& p : bs->schema->params())
@@ -155,7 +156,8 @@ ScenarioSpec with_parameters(const ScenarioSpec& base, const std::vector<Assignm
     }
     // A parameter given relative to another ({times_P0: 5}) moves with it: P_max stays 5 × P0
     // whatever P0 a sweep, a goal seek, a sensitivity run or a sample gives.
-    for (const char* block : {"efficiency", "power", "loss"}) {
+    for (const char* block : {"efficiency", "power", "loss", "algorithms"}) {
+        if (!block_of(sc, block)) continue;  // no algorithms: block
         BlockSpec& b = *block_of(sc, block);
         for (const auto& [pname, q] : b.quoted) {
             if (q.relative_to.empty() || !b.selection.params.has(q.relative_to)) continue;

@@ -117,7 +117,8 @@ std::optional<double> time_condition(const IntegrationProblem& pb, const std::ve
     if (!(time > 0) || segments.empty()) return std::nullopt;
     const plugin::Segment& s = segment_before(segments, time);
     const double log_C = pb.log_C0 + log_threshold;
-    const double lr = pb.efficiency->log_value(time, log_C, s) + pb.power->log_value(time, log_C, s);
+    double lr = pb.efficiency->log_value(time, log_C, s) + pb.power->log_value(time, log_C, s);
+    if (pb.algorithms) lr += pb.algorithms->log_value(time, log_C, s);
     // C*/(t*·E·P), in logs: E·P may be far outside the range of a double where C is not.
     const double c = std::exp(log_C - lr - std::log(time));
     if (!std::isfinite(c)) return std::nullopt;

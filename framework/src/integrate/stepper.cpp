@@ -1,5 +1,7 @@
 // The stepper (stepper.hpp): segments, the jump audit, the per-step formulations (Frame), the
-// step-size controller on Odeint's dopri5, and the dense output of the last step.
+// step-size controller on Odeint's dopri5, and the dense output of the last step. With
+// `algorithms:` the rate is A·E·P (ln A added to ln(E·P) wherever it is evaluated), and "E·P"
+// in the comments below stands for it.
 #include "racesim/integrate/stepper.hpp"
 
 #include <algorithm>
@@ -217,10 +219,11 @@ constexpr std::array<double, 6> stage_c{0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0};
 }  // namespace
 
 std::vector<plugin::Segment> make_segments(const plugin::RateModel& e, const plugin::RateModel& p, double horizon,
-                                           const std::string& scenario) {
+                                           const std::string& scenario, const plugin::RateModel* a) {
     std::vector<double> bp;
     collect(e, horizon, bp, "the efficiency model", scenario);
     collect(p, horizon, bp, "the power schedule", scenario);
+    if (a) collect(*a, horizon, bp, "the algorithms model", scenario);
     std::sort(bp.begin(), bp.end());
     std::vector<plugin::Segment> seg;
     double begin = 0.0;
@@ -287,7 +290,9 @@ struct Stepper::Impl {
     State dxdt0{}, x1{}, dxdt1{};
 
     Impl(const IntegrationProblem& problem, const IntegratorOptions& options)
-        : pb(problem), opt(options), segments(make_segments(*pb.efficiency, *pb.power, pb.horizon, pb.scenario)) {
+        : pb(problem),
+          opt(options),
+          segments(make_segments(*pb.efficiency, *pb.power, pb.horizon, pb.scenario, pb.algorithms)) {
         const std::size_t n_seg = segments.size();
         samples = audit_samples(n_seg);
         probe.assign(3 * n_seg, 0.0);
@@ -296,17 +301,23 @@ struct Stepper::Impl {
             audit_jumps(*pb.efficiency, segments, pb.log_C0, "efficiency", pb.efficiency_name, pb.scenario, probe,
                         buffer);
             audit_jumps(*pb.power, segments, pb.log_C0, "power", pb.power_name, pb.scenario, probe, buffer);
+            if (pb.algorithms)
+                audit_jumps(*pb.algorithms, segments, pb.log_C0, "algorithms", pb.algorithms_name, pb.scenario, probe,
+                            buffer);
         } else {  // the same three samples, without the audit
             for (std::size_t i = 0; i < n_seg; ++i) {
                 const auto& s = segments[i];
                 const double ts[3] = {s.begin, s.begin + (s.end - s.begin) * 1 / samples, s.end};
-                for (int k = 0; k < 3; ++k)
-                    probe[3 * i + static_cast<std::size_t>(k)] =
-                        pb.efficiency->log_value(ts[k], pb.log_C0, s) + pb.power->log_value(ts[k], pb.log_C0, s);
+                for (int k = 0; k < 3; ++k) {
+                    double& pk = probe[3 * i + static_cast<std::size_t>(k)];
+                    pk = pb.efficiency->log_value(ts[k], pb.log_C0, s) + pb.power->log_value(ts[k], pb.log_C0, s);
+                    if (pb.algorithms) pk += pb.algorithms->log_value(ts[k], pb.log_C0, s);
+                }
             }
         }
         eps_abs = opt.rel_tol + opt.abs_tol * std::exp(-pb.log_C0);
-        state_dep = pb.efficiency->depends_on_state() || pb.power->depends_on_state();
+        state_dep = pb.efficiency->depends_on_state() || pb.power->depends_on_state() ||
+                    (pb.algorithms && pb.algorithms->depends_on_state());
     }
 
     /// How far from a straight line ln(E·P) may be at a fitted step's stages (absolute): 1/64 of
@@ -345,8 +356,19 @@ struct Stepper::Impl {
         }
         const double le = pb.efficiency->log_value(at, log_C, seg);
         const double lp = pb.power->log_value(at, log_C, seg);
-        const double lr = le + lp;
+        double lr = le + lp;
         if (!(lr < inf)) fail(le, lp, at);  // NaN or +inf in either (or an overflowing sum)
+        if (pb.algorithms) {                // effective compute: ln(A·E·P)
+            const double la = pb.algorithms->log_value(at, log_C, seg);
+            lr += la;
+            if (!(lr < inf))
+                throw RunError("scenario '" + pb.scenario + "': algorithms '" + pb.algorithms_name +
+                               "' returned ln A = " + plugin::math::format(la) + " at t = " + plugin::math::format(at) +
+                               " yr" +
+                               (std::isnan(la) || la == inf
+                                    ? std::string(" (a multiplier must be finite and >= 0)")
+                                    : ", with ln(E·P) = " + plugin::math::format(le + lp) + ": A·E·P overflows"));
+        }
         last_lr = lr;
         if (stage < stage_lr.size()) stage_lr[stage++] = lr;
         dxdt[0] = frame.rate(lr, x[0]);

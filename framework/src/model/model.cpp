@@ -93,10 +93,55 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
         report(sc.loss, "loss", err);
     }
     if (!m.efficiency || !m.power || !m.loss) return out;
+    m.log_C0_physical = m.log_C0;
+    if (sc.algorithms) {
+        const PluginEntry* alg = find(*sc.algorithms, plugin::Kind::algorithms, "algorithms");
+        if (!alg) return out;
+        try {
+            m.algorithms = registry_->make_rate(*alg, sc.algorithms->selection.params, ctx);
+        } catch (const PluginError& err) {
+            report(*sc.algorithms, "algorithms", err);
+        }
+        if (!m.algorithms) return out;
+        // C_physical is integrated as a scenario of its own, dC_physical/dt = E·P, beside the
+        // effective one (runner.cpp): that needs E and P independent of C, which would
+        // otherwise have to say whether they see effective or physical compute.
+        for (const auto& [rate, b, block] : {std::tuple{m.efficiency.get(), &sc.efficiency, "efficiency"},
+                                             std::tuple{m.power.get(), &sc.power, "power"}})
+            if (rate->depends_on_state()) {
+                auto d = make_diag(sc.algorithms->mark,
+                                   "scenario '" + sc.name + "': algorithms '" + sc.algorithms->selection.type +
+                                       "' cannot be combined with " + block + " '" + b->selection.type +
+                                       "', whose rate depends on cumulative compute C");
+                note(d,
+                     "with algorithms, C is effective compute and C_physical is integrated on its own; a rate that "
+                     "reads C would need both at once, which racesim does not integrate yet");
+                out.push_back(std::move(d));
+            }
+        if (!out.empty()) return out;
+        // A(0): the regime of a segment at t = 0 that holds none of A's breakpoints (a table's
+        // row at t = 0), asked for in a window so short that it holds few of them, if any (the
+        // breakpoint budget is checked below).
+        std::vector<double> bp;
+        const double w = std::ldexp(sc.horizon, -32);
+        m.algorithms->breakpoints(0.0, w, bp);
+        const double first_end = bp.empty() || !(bp.front() > 0 && bp.front() < w) ? w : bp.front();
+        const double log_A0 = m.algorithms->log_value(0.0, m.log_C0, plugin::Segment{0.0, first_end});
+        if (!std::isfinite(log_A0)) {
+            out.push_back(make_diag(sc.algorithms->mark,
+                                    "algorithms '" + sc.algorithms->selection.type +
+                                        "' gives A(0) = " + plugin::math::format(std::exp(log_A0)) + " in scenario '" +
+                                        sc.name + "': the multiplier at t = 0 must be positive and finite"));
+            return out;
+        }
+        m.log_C0_physical = m.log_C0 - log_A0;
+    }
 
     // Bounded before anything asks for all of them (the integrator's segments, the contract).
-    for (const auto& [rate, b, block] : {std::tuple{m.efficiency.get(), &sc.efficiency, "efficiency"},
-                                         std::tuple{m.power.get(), &sc.power, "power"}}) {
+    for (const auto& [rate, b, block] :
+         {std::tuple{m.efficiency.get(), &sc.efficiency, "efficiency"}, std::tuple{m.power.get(), &sc.power, "power"},
+          std::tuple{m.algorithms.get(), sc.algorithms ? &*sc.algorithms : nullptr, "algorithms"}}) {
+        if (!rate) continue;
         BreakpointCount n;
         try {
             n = count_breakpoints(*rate, sc.horizon, max_breakpoints_);
@@ -163,8 +208,8 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
     if (sc.reference) {
         const PluginEntry* ref = find(*sc.reference, plugin::Kind::reference, "reference");
         if (!ref) return out;
-        const plugin::ReferenceInput in{sc.efficiency.selection, sc.power.selection, sc.loss.selection, m.C0,
-                                        sc.horizon};
+        plugin::ReferenceInput in{sc.efficiency.selection, sc.power.selection, sc.loss.selection, m.C0, sc.horizon};
+        if (sc.algorithms) in.algorithms = sc.algorithms->selection;
         std::string why;
         try {
             m.reference = registry_->make_reference(*ref, in, why);

@@ -46,6 +46,13 @@ constexpr Column<TrajectoryRow> trajectory_year{
     traj(8, "year"), "yr", "the date of t: start_year + t, a decimal year (only with start_year)",
     [](csv::Line& l, const TrajectoryRow& r) { l.number(r.start_year + r.tr.t[r.i]); }};
 
+constexpr std::array<Column<TrajectoryRow>, 2> trajectory_algorithms{{
+    {traj(9, "A"), "1", "algorithmic multiplier A(t) of effective compute (only with algorithms)",
+     [](csv::Line& l, const TrajectoryRow& r) { l.number(r.tr.A[r.i]); }},
+    {traj(10, "C_physical"), "PFLOP", "physical compute, the integral of E*P from C0/A(0) (only with algorithms; C is then effective compute)",
+     [](csv::Line& l, const TrajectoryRow& r) { l.number(r.tr.C_physical[r.i]); }},
+}};
+
 constexpr std::array<Column<SweepRow>, 2> sweep{{
     {"scenario", "", "the expanded scenario's name",
      [](csv::Line& l, const SweepRow& r) { l.text(r.scenario); }},

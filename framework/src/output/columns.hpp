@@ -53,6 +53,8 @@ extern const std::array<Column<TrajectoryRow>, 6> trajectory;
 extern const std::array<Column<TrajectoryRow>, 2> trajectory_reference;
 /// With a start_year: the date of t, after the column t.
 extern const Column<TrajectoryRow> trajectory_year;
+// With `algorithms:`: A and C_physical, right after C (C is then effective compute).
+extern const std::array<Column<TrajectoryRow>, 2> trajectory_algorithms;
 /// An auxiliary quantity's column: the value of column k of Trajectory::aux.
 void auxiliary_cell(csv::Line& line, const TrajectoryRow& row, std::size_t k);
 

@@ -148,7 +148,9 @@ void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
     if (!out) throw RunError("cannot create " + file.string());
     const bool ref = s.spec->reference.has_value();
     const std::optional<double> y0 = s.spec->start_year;
-    // t, then (with a start_year) year, then the other columns of `trajectory`.
+    const bool alg = s.trajectory.has_algorithms();
+    // t, then (with a start_year) year, then the other columns of `trajectory`, with (with
+    // algorithms) A and C_physical after C.
     auto leading = [&](csv::Line& line, const columns::TrajectoryRow* row) {
         auto column = [&](const columns::Column<columns::TrajectoryRow>& c) {
             if (row)
@@ -159,6 +161,8 @@ void write_trajectory_csv(const ScenarioResult& s, const fs::path& file) {
         for (std::size_t k = 0; k < columns::trajectory.size(); ++k) {
             column(columns::trajectory[k]);
             if (k == 0 && y0) column(columns::trajectory_year);
+            if (k == 1 && alg)
+                for (const auto& c : columns::trajectory_algorithms) column(c);
         }
     };
     csv::Line line;

@@ -56,6 +56,12 @@ ordered_json quoted_json(const ScenarioSpec& sc) {
             j[std::string(block) + "." + name] = std::move(f);
         }
     }
+    if (sc.algorithms)
+        for (const auto& [name, q] : sc.algorithms->quoted) {
+            ordered_json f = ordered_json::object();
+            for (const auto& [k, v] : q.given) f[k] = v;
+            j["algorithms." + name] = std::move(f);
+        }
     return j;
 }
 
@@ -72,6 +78,7 @@ ordered_json resolved_scenario_json(const ScenarioSpec& sc) {
     j["efficiency"] = selection_json(sc.efficiency.selection);
     j["power"] = selection_json(sc.power.selection);
     j["loss"] = selection_json(sc.loss.selection);
+    if (sc.algorithms) j["algorithms"] = selection_json(sc.algorithms->selection);
     if (auto q = quoted_json(sc); !q.empty()) j["quoted"] = std::move(q);
     j["horizon"] = sc.horizon;
     if (sc.start_year) j["start_year"] = *sc.start_year;
@@ -224,6 +231,7 @@ ordered_json scenario_json(const ScenarioResult& s, const std::string& csv, cons
     o["efficiency"] = selection_json(sc.efficiency.selection);
     o["power"] = selection_json(sc.power.selection);
     o["loss"] = selection_json(sc.loss.selection);
+    if (sc.algorithms) o["algorithms"] = selection_json(sc.algorithms->selection);
     o["baseline"] = baseline_json(sc);
     o["horizon"] = sc.horizon;
     if (sc.start_year) o["start_year"] = *sc.start_year;

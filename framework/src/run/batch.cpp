@@ -41,8 +41,9 @@ bool batch_times_impl(const ModelBuilder& models, const ScenarioSpec& sc, std::s
             }
         in.columns.emplace_back(path, c);
     }
-    const plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection,
-                                      baseline_compute(sc).value_or(0), sc.horizon};
+    plugin::ReferenceInput base{sc.efficiency.selection, sc.power.selection, sc.loss.selection,
+                                baseline_compute(sc).value_or(0), sc.horizon};
+    if (sc.algorithms) base.algorithms = sc.algorithms->selection;
     times.assign(sc.targets.size(), std::vector<double>(n));
     bad = n;
     for (std::size_t k = 0; k < sc.targets.size(); ++k) {

@@ -61,6 +61,10 @@ IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool ta
     pb.scenario = sc.name;
     pb.efficiency_name = sc.efficiency.selection.type;
     pb.power_name = sc.power.selection.type;
+    if (m.algorithms) {
+        pb.algorithms = m.algorithms.get();
+        pb.algorithms_name = sc.algorithms->selection.type;
+    }
     if (targets)
         for (const auto& t : sc.targets) {
             const double L = m.target_loss(t);
@@ -142,7 +146,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
         for (const double t : pb.output_times) ir.log_ratio.push_back(m.reference->log_compute_ratio(t));
         for (const double x : pb.log_thresholds)
             ir.threshold_times.push_back(m.reference->time_to_log_compute_ratio(x));
-        ir.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, sc.name);
+        ir.segments = make_segments(*pb.efficiency, *pb.power, pb.horizon, sc.name, pb.algorithms);
         for (std::size_t j = 0; j < pb.log_thresholds.size(); ++j)  // no error estimate: no tolerance
             ir.threshold_conditions.push_back(
                 ir.threshold_times[j] ? time_condition(pb, ir.segments, *ir.threshold_times[j], pb.log_thresholds[j])
@@ -152,11 +156,27 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
     }
     out.stats = ir.stats;
 
+    // With algorithms: the physical compute, dC_physical/dt = E·P from C_physical(0) = C0/A(0),
+    // integrated as a problem of its own (E and P do not depend on C here: ModelBuilder::build),
+    // at the same output times and tolerance; its statistics are not counted in out.stats.
+    std::vector<double> log_ratio_physical;
+    if (m.algorithms && keep_rows) {
+        IntegrationProblem phys = pb;
+        phys.algorithms = nullptr;
+        phys.algorithms_name.clear();
+        phys.log_C0 = m.log_C0_physical;
+        phys.log_thresholds.clear();
+        IntegratorOptions o = opt;
+        o.target_time_tol = 0;
+        log_ratio_physical = integrate(phys, o).log_ratio;
+    }
+
     Trajectory& tr = out.trajectory;
     if (keep_rows) {
         const std::size_t n = pb.output_times.size();
         for (auto* c : {&tr.t, &tr.C, &tr.E, &tr.P, &tr.L, &tr.R}) c->reserve(n);
         if (m.reference) tr.R_ref.reserve(n), tr.rel_err.reserve(n);
+        if (m.algorithms) tr.A.reserve(n), tr.C_physical.reserve(n);
         tr.aux.assign(m.auxiliary.size(), {});
         for (auto& c : tr.aux) c.reserve(n);
     }
@@ -206,6 +226,10 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
                 tr.rel_err.push_back(rel_err);
             }
             for (std::size_t q = 0; q < aux.size(); ++q) tr.aux[q].push_back(aux[q]);
+            if (m.algorithms) {
+                tr.A.push_back(m.algorithms->value(t, log_C, s));
+                tr.C_physical.push_back(std::exp(m.log_C0_physical + log_ratio_physical[i]));
+            }
         }
     }
     if (m.reference) out.max_rel_err = max_err;
@@ -305,8 +329,10 @@ std::exception_ptr annotated(const ModelBuilder& models, const Experiment& ex, s
             const ScenarioSpec& sc = *ref.spec;
             if (e.scenario.empty()) e.scenario = sc.name;
             const bool power = e.kind == "power";
-            const PluginEntry* entry =
-                models.entry(power ? sc.power : sc.efficiency, power ? plugin::Kind::power : plugin::Kind::efficiency);
+            const PluginEntry* entry = e.kind == "algorithms" && sc.algorithms
+                                           ? models.entry(*sc.algorithms, plugin::Kind::algorithms)
+                                           : models.entry(power ? sc.power : sc.efficiency,
+                                                          power ? plugin::Kind::power : plugin::Kind::efficiency);
             if (e.library.empty() && entry) e.library = entry->library->path;
         } catch (...) {
         }
@@ -388,6 +414,7 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         add(sc.power, plugin::Kind::power);
         add(sc.loss, plugin::Kind::loss);
         if (sc.reference) add(*sc.reference, plugin::Kind::reference);
+        if (sc.algorithms) add(*sc.algorithms, plugin::Kind::algorithms);
     }
     sink.begin(info);
     std::atomic<std::size_t> finished{0};

@@ -18,6 +18,12 @@
 // experience curve E = E0·(C/C0)^b, s = b, J taken with E = E0; reinvestment power
 // P = P0·(C/C0)^beta, s = beta, J taken with P = P0; both: s = b + beta):
 // (C/C0)^(1-s) = 1 + (1-s)·J, and C/C0 = e^J at s = 1. s > 1 blows up in finite time: refused.
+//
+// With `algorithms:` (C is effective compute, dC/dt = A·E·P), A joins E on each piece: the
+// table (algorithm-table) multiplies it by a constant, the halving-time model by
+// A0·2^(t/h) = exp(ln A(t0) + (ln2/h)·u), which adds ln2/h to the exponential rate g. A times a
+// logistic efficiency stays elementary only for the table; the state-dependent rates are
+// not combined with algorithms (the host refuses them).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -150,7 +156,19 @@ public:
             linear_series = p.string("interpolation") == "linear";
         }
 
-        // Breakpoints of both models.
+        // Algorithms: A(t0 + u) = exp(log_A(t0) + alg_g·u) on a piece.
+        const std::string alg = in.algorithms ? in.algorithms->type : std::string();
+        const double log_A0 = in.algorithms ? std::log(in.algorithms->params.real("A0")) : 0.0;
+        const double alg_g = alg == "halving-time" ? math::ln2 / in.algorithms->params.real("halving_time") : 0.0;
+        StepTable algt;
+        double log_am0 = 0;
+        if (alg == "algorithm-table") {
+            const Params& a = in.algorithms->params;
+            algt = racesim::plugins::read_step_table(a, "steps", "file", "multiplier", a.real("time_origin"), false);
+            log_am0 = std::log(algt.v[algt.row_at(0.0)]);
+        }
+
+        // Breakpoints of the models.
         std::vector<double> cuts{0.0, horizon_};
         if (T > 0)
             for (double k = 1; k * T < horizon_; k += 1) cuts.push_back(k * T);
@@ -161,6 +179,7 @@ public:
             }
         if (et == "generation-table") gen.breakpoints(0.0, horizon_, cuts);
         if (pt == "time-series") series.breakpoints(0.0, horizon_, cuts);
+        if (alg == "algorithm-table") algt.breakpoints(0.0, horizon_, cuts);
         if (t_cap > 0 && t_cap < horizon_) cuts.push_back(t_cap);
         std::sort(cuts.begin(), cuts.end());
         std::vector<double> t;
@@ -227,6 +246,15 @@ public:
                 P.log_v = P.p0 > 0 ? std::log(P.p0) : 0.0;
                 P.g = 0;
             }
+            // A on the piece: it multiplies E (an exponential or constant E takes it into its own
+            // value and rate; a logistic E, only with a table, into the piece's constant below).
+            double log_A = 0;
+            if (alg == "halving-time") log_A = log_A0 + alg_g * a;
+            if (alg == "algorithm-table") log_A = log_A0 + std::log(algt.v[algt.row_at(mid)]) - log_am0;
+            if (E.form == Regime::Form::exponential) {
+                E.log_v += log_A;
+                E.g += alg_g;
+            }
             Piece piece;
             piece.t0 = a;
             piece.t1 = t[k + 1];
@@ -237,7 +265,7 @@ public:
                 piece.form = Piece::Form::logistic;
                 piece.g = E.r;
                 piece.log_A = E.log_A;
-                piece.log_a = P.log_v + E.log_K - std::log(E.r) - log_C0;
+                piece.log_a = P.log_v + E.log_K - std::log(E.r) - log_C0 + log_A;  // A constant here
             } else if (P.form == Regime::Form::linear) {
                 piece.form = Piece::Form::exp_linear;
                 piece.log_a = E.log_v - log_C0;
@@ -324,8 +352,9 @@ std::vector<Descriptor> descriptors() {
         "Efficiency continuous-doubling, discrete-steps, generation-table, logistic or experience-curve "
         "x power mean-field, peaked, growth, time-series or reinvestment; except logistic x a power that varies "
         "within a segment (growth with rate > 0, time-series linear), and experience-curve b + reinvestment "
-        "beta > 1 (C blows up in finite time). Sums closed-form integrals over the segments between "
-        "breakpoints, in logs; any loss law.";
+        "beta > 1 (C blows up in finite time). With algorithms halving-time or algorithm-table "
+        "(not with experience-curve or reinvestment; halving-time not with logistic), C is effective compute. "
+        "Sums closed-form integrals over the segments between breakpoints, in logs; any loss law.";
     d.make_reference = [](const ReferenceInput& in, std::string& why_not) -> std::unique_ptr<ReferenceModel> {
         static const std::vector<std::string> eff{"continuous-doubling", "discrete-steps", "generation-table",
                                                   "logistic", "experience-curve"};
@@ -351,6 +380,17 @@ std::vector<Descriptor> descriptors() {
             off += " experience-curve b = " + math::format(in.efficiency.params.real("b")) +
                    " and reinvestment beta = " + math::format(in.power.params.real("beta")) +
                    " add up to more than 1: C blows up in finite time;";
+        if (in.algorithms) {
+            const std::string& at = in.algorithms->type;
+            if (at != "halving-time" && at != "algorithm-table")
+                off += " algorithms '" + at + "' is not one of halving-time, algorithm-table;";
+            else if (in.efficiency.type == "logistic" && at == "halving-time")
+                off +=
+                    " logistic efficiency times halving-time algorithms has no elementary integral (use "
+                    "algorithm-table);";
+            if (in.efficiency.type == "experience-curve" || in.power.type == "reinvestment")
+                off += " a rate that reads C (experience-curve, reinvestment) is not combined with algorithms;";
+        }
         if (!off.empty()) {
             off.pop_back();
             why_not = "piecewise-exact has no closed form here:" + off;

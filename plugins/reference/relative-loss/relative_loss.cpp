@@ -4,6 +4,10 @@
 //
 // for continuous-doubling × mean-field × power-law only. Evaluated in logs
 // (expm1/log1p), accurate as gamma -> 0 and far beyond 2^(gamma·t) > DBL_MAX.
+//
+// With `algorithms: halving-time` (A(t) = A0·2^(t/h)) C is effective compute, dC/dt = A·E·P =
+// A0·E0·P0·2^((gamma + 1/h)·t): the same equation with gamma + 1/h for gamma and E0·A0 for E0,
+//     C(t)/C0 = 1 + A0·(2^(gamma_eff·t) - 1) / (gamma_eff · ln2 · (1 + tau)),  gamma_eff = gamma + 1/h.
 #include <cmath>
 #include <limits>
 
@@ -20,10 +24,13 @@ using namespace racesim::plugin;
 class RelativeLoss final : public ReferenceModel {
 public:
     explicit RelativeLoss(const ReferenceInput& in)
-        : g_(in.efficiency.params.real("gamma") * math::ln2),
-          // ln(1 + tau) = ln(C0 / (E0 · P0 · 1 yr))
+        : g_((in.efficiency.params.real("gamma") +
+              (in.algorithms ? 1 / in.algorithms->params.real("halving_time") : 0.0)) *
+             math::ln2),
+          // ln(1 + tau) = ln(C0 / (E0 · P0 · 1 yr)); with algorithms ln(C0 / (A0 · E0 · P0 · 1 yr))
           log_one_plus_tau_(std::log(in.C0) - std::log(in.efficiency.params.real("E0")) -
-                            std::log(in.power.params.real("P0"))),
+                            std::log(in.power.params.real("P0")) -
+                            (in.algorithms ? std::log(in.algorithms->params.real("A0")) : 0.0)),
           horizon_(in.horizon) {}
 
     double log_compute_ratio(double t) const override {
@@ -85,14 +92,20 @@ void fill_times(const double* gamma, std::size_t n, double log_I, double I, doub
 /// from the power law (relative: -ln(y)/kappa; loss: ln C_ref - ln(L/L0)/kappa - ln C0); then
 /// I = (1+tau)·expm1(x) and t = log1p(gamma ln2 · I)/(gamma ln2). When only gamma varies (the
 /// usual sweep), I is computed once and each row costs one log1p.
+/// With algorithms (halving-time), per row gamma_eff = gamma + 1/h and I = (1+tau)·expm1(x)/A0.
 bool batch_time(const ReferenceInput& base, const BatchInput& in, const BatchTarget& target, double* time,
                 std::string& why) {
-    (void)base;
     const Column gamma = in.column("efficiency.gamma"), E0 = in.column("efficiency.E0"), P0 = in.column("power.P0"),
                  kappa = in.column("loss.kappa"), L0 = in.column("loss.L0"), C_ref = in.column("loss.C_ref"),
-                 tau = in.column("baseline.tau"), C0 = in.column("baseline.C0");
+                 tau = in.column("baseline.tau"), C0 = in.column("baseline.C0"),
+                 h = in.column("algorithms.halving_time"), A0 = in.column("algorithms.A0");
     if (!gamma.set() || !E0.set() || !P0.set() || !kappa.set() || !L0.set() || (!tau.set() && !C0.set())) {
         why = "a parameter of the relative-loss equation has no column";
+        return false;
+    }
+    const bool alg = base.algorithms.has_value();
+    if (alg && (base.algorithms->type != "halving-time" || !h.set() || !A0.set())) {
+        why = "the relative-loss equation covers algorithms 'halving-time' only, with columns for halving_time and A0";
         return false;
     }
     auto log_I_of = [&](std::size_t i) {
@@ -106,12 +119,13 @@ bool batch_time(const ReferenceInput& base, const BatchInput& in, const BatchTar
             const double log_C_ref = C_ref.set() ? std::log(C_ref[i]) : log_C0;
             x = log_C_ref - std::log(target.value / L0[i]) / kappa[i] - log_C0;
         }
-        return l1pt + math::log_expm1(x);  // -inf when x <= 0: reached at t = 0
+        // -inf when x <= 0: reached at t = 0
+        return l1pt + math::log_expm1(x) - (alg ? std::log(A0[i]) : 0.0);
     };
     const bool fixed = E0.stride == 0 && P0.stride == 0 && kappa.stride == 0 && L0.stride == 0 && C_ref.stride == 0 &&
-                       tau.stride == 0 && C0.stride == 0;
+                       tau.stride == 0 && C0.stride == 0 && (!alg || A0.stride == 0);
     const double log_I0 = log_I_of(0), I0 = std::exp(log_I0);
-    if (fixed && gamma.stride == 1 && log_I0 != math::neg_inf) {
+    if (!alg && fixed && gamma.stride == 1 && log_I0 != math::neg_inf) {
         fill_times(gamma.data, in.n, log_I0, I0, in.horizon, time);
         return true;
     }
@@ -121,7 +135,8 @@ bool batch_time(const ReferenceInput& base, const BatchInput& in, const BatchTar
             time[i] = 0;
             continue;
         }
-        const double t = time_for_integral(gamma[i] * math::ln2, log_I, fixed ? I0 : std::exp(log_I));
+        const double g = (gamma[i] + (alg ? 1 / h[i] : 0.0)) * math::ln2;
+        const double t = time_for_integral(g, log_I, fixed ? I0 : std::exp(log_I));
         time[i] = t > in.horizon ? std::numeric_limits<double>::infinity() : t;
     }
     return true;
@@ -132,7 +147,9 @@ std::vector<Descriptor> descriptors() {
     d.kind = Kind::reference;
     d.type = "relative-loss";
     d.summary = "the paper's closed-form relative-loss equation (continuous-doubling x mean-field x power-law)";
-    d.doc = "C(t)/C0 = 1 + (2^(gamma t) - 1)/(gamma ln2 (1+tau)); R = (C/C0)^(-kappa).";
+    d.doc =
+        "C(t)/C0 = 1 + (2^(gamma t) - 1)/(gamma ln2 (1+tau)); R = (C/C0)^(-kappa). With algorithms "
+        "halving-time (A = A0 2^(t/h)), C is effective compute: gamma + 1/h for gamma and A0 E0 for E0.";
     d.make_reference = [](const ReferenceInput& in, std::string& why_not) -> std::unique_ptr<ReferenceModel> {
         std::string off;
         if (in.efficiency.type != "continuous-doubling")
@@ -145,11 +162,20 @@ std::vector<Descriptor> descriptors() {
                       " (use reference: piecewise-exact for discrete steps or peaked power)";
             return nullptr;
         }
+        if (in.algorithms && in.algorithms->type != "halving-time") {
+            why_not =
+                "with algorithms, the relative-loss equation holds only for 'halving-time' (A exponential in t), "
+                "not '" +
+                in.algorithms->type + "' (use reference: piecewise-exact for algorithm-table)";
+            return nullptr;
+        }
         return std::make_unique<RelativeLoss>(in);
     };
     d.batch_time_to_target = batch_time;
-    d.batch_paths = {"efficiency.gamma", "efficiency.E0", "power.P0",     "loss.kappa",
-                     "loss.L0",          "loss.C_ref",    "baseline.tau", "baseline.C0"};
+    d.batch_paths = {"efficiency.gamma", "efficiency.E0", "power.P0",
+                     "loss.kappa",       "loss.L0",       "loss.C_ref",
+                     "baseline.tau",     "baseline.C0",   "algorithms.halving_time",
+                     "algorithms.A0"};
     return {d};
 }
 

@@ -17,7 +17,7 @@ namespace racesim {
 
 /// The factors a decomposition may split a change among: the blocks of a scenario.
 inline const std::vector<std::string>& decompose_factor_names() {
-    static const std::vector<std::string> names{"efficiency", "power", "loss", "baseline"};
+    static const std::vector<std::string> names{"efficiency", "power", "loss", "baseline", "algorithms"};
     return names;
 }
 

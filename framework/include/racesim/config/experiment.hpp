@@ -96,11 +96,12 @@ struct TargetSpec {
 
 /// The fixed columns of a scenario's trajectory CSV (<scenario>.csv), in order: t, C, E, P, L,
 /// R, then, with a reference, R_ref and rel_err. With a start_year, `year` (the date of t)
-/// follows t. Each auxiliary quantity of the loss law follows as a column of its own name, which
-/// may not be one of these. Their units, meanings and values are defined with the other results
-/// columns in framework/src/output/columns.cpp.
-inline constexpr std::array<std::string_view, 9> trajectory_columns{"t", "C",     "E",       "P",   "L",
-                                                                    "R", "R_ref", "rel_err", "year"};
+/// follows t. With `algorithms:`, `A` and `C_physical` follow C. Each auxiliary quantity of the
+/// loss law follows as a column of its own name, which may not be one of these. Their units,
+/// meanings and values are defined with the other results columns in
+/// framework/src/output/columns.cpp.
+inline constexpr std::array<std::string_view, 11> trajectory_columns{"t",     "C",       "E",    "P", "L",         "R",
+                                                                     "R_ref", "rel_err", "year", "A", "C_physical"};
 
 struct ScenarioSpec {
     std::string name;
@@ -122,6 +123,9 @@ struct ScenarioSpec {
     /// The calendar year of t = 0 (`start_year:`, its own or inherited): a time t is the date
     /// start_year + t, a decimal year. Unset: no dates.
     std::optional<double> start_year;
+    /// `algorithms:` (optional): A(t), the multiplier of effective compute, dC/dt = A·E·P.
+    /// Unset: A = 1 and the scenario is exactly what it was without the block.
+    std::optional<BlockSpec> algorithms;
 };
 
 /// The date of time t (yr) in a scenario with `start_year`: start_year + t, as a decimal year.

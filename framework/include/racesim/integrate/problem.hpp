@@ -47,6 +47,9 @@ struct IntegrationProblem {
     std::vector<double> log_thresholds;  ///< targets as ln(C/C0), any order (integrate() only)
     std::string scenario;                ///< for messages
     std::string efficiency_name, power_name;
+    /// A(t) with `algorithms:` (the rate is then A·E·P: C is effective compute); null: A = 1.
+    const plugin::RateModel* algorithms = nullptr;
+    std::string algorithms_name;
 };
 
 struct IntegrationStats {
@@ -63,11 +66,11 @@ struct IntegrationStats {
     std::int64_t refinements = 0;
 };
 
-/// The segments of [0, horizon] between the declared breakpoints of both models.
-/// Breakpoints closer than 1e-12 (relative) are merged. Throws RunError on a model that
-/// declares breakpoints out of order or outside the interval.
+/// The segments of [0, horizon] between the declared breakpoints of the models (and of A(t) when
+/// `a` is given). Breakpoints closer than 1e-12 (relative) are merged. Throws RunError on a model
+/// that declares breakpoints out of order or outside the interval.
 std::vector<plugin::Segment> make_segments(const plugin::RateModel& e, const plugin::RateModel& p, double horizon,
-                                           const std::string& scenario);
+                                           const std::string& scenario, const plugin::RateModel* a = nullptr);
 
 /// The segment that contains t (the one starting at t when t is a breakpoint; the last at the horizon).
 const plugin::Segment& segment_at(const std::vector<plugin::Segment>& segments, double t);

@@ -24,13 +24,17 @@ struct Model {
     std::shared_ptr<const plugin::RateModel> power;
     std::shared_ptr<const plugin::LossLaw> loss;
     std::shared_ptr<const plugin::ReferenceModel> reference;  ///< null when the scenario has none
-    double C0 = 0;                                            ///< PFLOP
+    double C0 = 0;                                            ///< PFLOP (effective compute at t = 0)
     double log_C0 = 0;
     double L_start = 0;                       ///< L(C0): R = L / L_start
     std::vector<plugin::Quantity> auxiliary;  ///< loss->auxiliary(): extra trajectory columns
     /// While it (or a copy) lives, the worker's breadcrumb says its thread runs this scenario
     /// (WorkerTrace::scenario); null without a trace.
     std::shared_ptr<const void> activity;
+    /// A(t), the multiplier of effective compute; null when the scenario has no `algorithms:`.
+    std::shared_ptr<const plugin::RateModel> algorithms;
+    /// ln C_physical(0) = ln C0 - ln A(0) (docs/model.md, "Effective compute"); ln C0 without algorithms.
+    double log_C0_physical = 0;
 
     /// The loss a target stands for: its value, or (relative) its value times L(C0).
     [[nodiscard]] double target_loss(const TargetSpec& t) const {

@@ -19,7 +19,8 @@ namespace racesim::plugin {
 /// 2: `path` and `table` parameters (Value gained Table); LossLaw::auxiliary().
 /// 3: Descriptor::batch_time_to_target and batch_paths (vectorised references).
 /// 4: ParamSpec::quoted, relative_to and forms_when (parameters as they are quoted).
-inline constexpr std::uint32_t api_version = 4;
+/// 5: Kind::algorithms (a fourth rate kind) and ReferenceInput::algorithms.
+inline constexpr std::uint32_t api_version = 5;
 
 /// The racesim release these headers belong to (informational; not part of the handshake).
 inline constexpr const char* racesim_version = "0.1.0";

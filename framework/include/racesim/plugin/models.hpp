@@ -25,7 +25,8 @@ struct Segment {
 };
 
 /// A time-dependent, possibly state-dependent rate: the base of efficiency models
-/// (PFLOP/yr/MW) and power schedules (MW).
+/// (PFLOP/yr/MW), power schedules (MW) and algorithmic-progress models (a dimensionless
+/// multiplier A on effective compute).
 class RACESIM_API RateModel {
 public:
     virtual ~RateModel() = default;
@@ -55,6 +56,8 @@ public:
 
 using EfficiencyModel = RateModel;
 using PowerSchedule = RateModel;
+/// A(t): the multiplier of effective compute, dC/dt = A·E·P (docs/model.md, "Effective compute").
+using AlgorithmsModel = RateModel;
 
 /// A named quantity a model derives from the state, written as an extra column of the
 /// trajectory CSV (e.g. the compute-optimal parameter count of a Chinchilla loss law).
@@ -100,11 +103,15 @@ struct ReferenceInput {
     Selection efficiency;
     Selection power;
     Selection loss;
-    double C0;       ///< PFLOP
+    double C0;       ///< PFLOP: effective compute at t = 0
     double horizon;  ///< yr
+    /// The scenario's `algorithms:` block (A(t)), when it has one: then C is effective compute,
+    /// dC/dt = A·E·P. A reference that does not model it must refuse a scenario that has it.
+    std::optional<Selection> algorithms = std::nullopt;
 };
 
-/// An exact (closed-form) solution of dC/dt = E·P for the scenario it was built for.
+/// An exact (closed-form) solution of dC/dt = E·P (A·E·P with `algorithms:`) for the scenario it
+/// was built for.
 class RACESIM_API ReferenceModel {
 public:
     virtual ~ReferenceModel() = default;
@@ -127,8 +134,8 @@ struct Column {
 
 /// Many scenarios that share their model types (those of `base`) and differ in the values of
 /// numeric parameters: a sweep or a batch of Monte Carlo samples. `columns` holds one column
-/// per path the reference reads: "<block>.<param>" for the efficiency, power and loss
-/// parameters and "baseline.tau" / "baseline.C0"; a column is unset (data == nullptr) where
+/// per path the reference reads: "<block>.<param>" for the efficiency, power, loss and
+/// algorithms parameters and "baseline.tau" / "baseline.C0"; a column is unset (data == nullptr) where
 /// the scenarios leave the value unset (a defaulted C_ref, the C0 of a baseline given by tau).
 struct BatchInput {
     std::size_t n = 0;
@@ -155,7 +162,9 @@ struct BatchTarget {
 using BatchTimeFunction = std::function<bool(const ReferenceInput& base, const BatchInput& in,
                                              const BatchTarget& target, double* time, std::string& why)>;
 
-enum class Kind { efficiency, power, loss, reference };
+/// The slots of a scenario. `algorithms` (optional in a scenario) is a rate kind like efficiency
+/// and power: its plugins set Descriptor::make_rate. New kinds go at the end.
+enum class Kind { efficiency, power, loss, reference, algorithms };
 
 inline const char* to_string(Kind k) {
     switch (k) {
@@ -167,6 +176,8 @@ inline const char* to_string(Kind k) {
             return "loss";
         case Kind::reference:
             return "reference";
+        case Kind::algorithms:
+            return "algorithms";
     }
     return "?";
 }

@@ -26,10 +26,14 @@ struct Trajectory {
     std::vector<double> R_ref, rel_err;
     /// One column per auxiliary quantity of the loss law (Model::auxiliary), in its order.
     std::vector<std::vector<double>> aux;
+    /// With `algorithms:`: A(t) and the physical compute C_physical(t) (PFLOP); empty without.
+    /// C is then effective compute.
+    std::vector<double> A, C_physical;
 
     [[nodiscard]] std::size_t size() const { return t.size(); }
     [[nodiscard]] bool empty() const { return t.empty(); }
     [[nodiscard]] bool has_reference() const { return !R_ref.empty(); }
+    [[nodiscard]] bool has_algorithms() const { return !A.empty(); }
 };
 
 struct TargetResult {

@@ -120,6 +120,9 @@ bool differ(const ScenarioSpec& a, const ScenarioSpec& b, const std::string& f) 
     if (f == "efficiency") return !same_block(a.efficiency, b.efficiency);
     if (f == "power") return !same_block(a.power, b.power);
     if (f == "loss") return !same_block(a.loss, b.loss);
+    if (f == "algorithms")  // optional: present in one only, or different in both
+        return a.algorithms.has_value() != b.algorithms.has_value() ||
+               (a.algorithms && !same_block(*a.algorithms, *b.algorithms));
     return a.tau != b.tau || a.C0 != b.C0;  // baseline
 }
 
@@ -128,6 +131,7 @@ Mark factor_mark(const ScenarioSpec& s, const std::string& f) {
     if (f == "efficiency") return s.efficiency.mark;
     if (f == "power") return s.power.mark;
     if (f == "loss") return s.loss.mark;
+    if (f == "algorithms" && s.algorithms) return s.algorithms->mark;
     return s.mark;
 }
 
@@ -202,10 +206,7 @@ public:
                 const std::string& name = f.Scalar();
                 if (std::find(names.begin(), names.end(), name) == names.end()) {
                     auto& e = r.error(f, "decompose: unknown factor '" + name + "'");
-                    if (name == "algorithms")
-                        note(e, "there is no algorithms block yet: it joins the factors when that rate kind lands");
-                    else if (auto sg = suggest(name, names); !sg.empty())
-                        note(e, "did you mean '" + sg + "'?");
+                    if (auto sg = suggest(name, names); !sg.empty()) note(e, "did you mean '" + sg + "'?");
                     note(e, "the factors are the blocks " + either(names));
                     ok = false;
                 } else if (std::find(s->factors.begin(), s->factors.end(), name) != s->factors.end()) {
@@ -328,6 +329,7 @@ public:
                 if (f == "efficiency") m->efficiency = b.efficiency;
                 if (f == "power") m->power = b.power;
                 if (f == "loss") m->loss = b.loss;
+                if (f == "algorithms") m->algorithms = b.algorithms;
                 if (f == "baseline") {
                     m->tau = b.tau;
                     m->C0 = b.C0;

@@ -71,7 +71,7 @@ std::vector<double> predict(const Experiment& ex, const ScenarioInstance& inst, 
     std::vector<plugin::Segment> segments;
     if (ex.solver.closed_form && m.reference) {
         for (double x : grid) log_ratio.push_back(m.reference->log_compute_ratio(x));
-        if (rate) segments = make_segments(*m.efficiency, *m.power, H, sc.name);
+        if (rate) segments = make_segments(*m.efficiency, *m.power, H, sc.name, m.algorithms.get());
     } else {
         IntegrationProblem pb;
         pb.efficiency = m.efficiency.get();
@@ -82,6 +82,10 @@ std::vector<double> predict(const Experiment& ex, const ScenarioInstance& inst, 
         pb.scenario = sc.name;
         pb.efficiency_name = sc.efficiency.selection.type;
         pb.power_name = sc.power.selection.type;
+        if (m.algorithms) {  // C is effective compute (docs/model.md)
+            pb.algorithms = m.algorithms.get();
+            pb.algorithms_name = sc.algorithms->selection.type;
+        }
         IntegratorOptions o{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
         IntegrationResult ir = integrate(pb, o);
         log_ratio = std::move(ir.log_ratio);
