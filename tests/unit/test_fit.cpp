@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "racesim/analyses/fit.hpp"
+#include "racesim/analyses/solve.hpp"
 #include "racesim/config/sample.hpp"
 #include "racesim/core/csv.hpp"
 #include "racesim/run/runner.hpp"
@@ -480,4 +481,39 @@ TEST_CASE("fit: a model that cannot be evaluated at the start stops the run with
     REQUIRE(ex);
     CHECK_THROWS_WITH(run_experiment(models(), *ex),
                       Catch::Contains("scenario 's': fit: the model cannot be evaluated at the start (power.P0 = 1)"));
+}
+
+TEST_CASE("fit and solve in one scenario: the goal seek seeks on the fitted scenario") {
+    // The fit runs first (builtin_analyses lists fit before solve), so the goal seek on
+    // baseline.tau sees the estimated gamma. With continuous doubling and constant power the
+    // relative loss depends on gamma and tau only: C(t)/C0 = 1 + (2^(gamma·t) - 1) / (gamma·ln2·(1 + tau)),
+    // so R = 0.9 at t = 5 needs 1 + tau = (2^(5·gamma) - 1) / (gamma·ln2·(0.9^(-1/kappa) - 1)).
+    // At the declared gamma (0.1) that is tau = -0.25, outside the bracket: a goal seek on the
+    // declared scenario finds nothing.
+    const auto dir = scratch("fit-solve");
+    const std::string file = write(dir / "e.csv", linear_data(2e10, 0.4, 0.05, 7));
+    Diagnostics d;
+    auto ex = load(scenario_head() + "  - name: s\n" + linear_fit_block(file) +
+                       "    solve: {parameter: baseline.tau, bracket: [0, 10], at: 5}\n",
+                   d);
+    INFO(messages(d));
+    REQUIRE(ex);
+    const RunResult res = run_experiment(models(), *ex);
+    const double g = row(res, "s", "efficiency.gamma").estimate;
+    const auto* solved = rows_of<SolveResult>(res.tables);
+    REQUIRE(solved);
+    REQUIRE(solved->size() == 1);
+    const SolveResult& s = solved->front();
+    REQUIRE(s.found);
+    const double X = std::pow(0.9, -1 / 0.048);
+    const double tau = (std::exp2(5 * g) - 1) / (g * ln2 * (X - 1)) - 1;
+    // The root is exact to the integration's error in ln C (rel_tol 1e-10) over d ln C / d tau.
+    CHECK(s.value == Approx(tau).epsilon(1e-8));
+    REQUIRE(s.time);
+    CHECK(*s.time == Approx(5).epsilon(1e-8));
+    // The scenario ran at both: the estimate and the value found.
+    const ScenarioSpec& ran = *res.scenarios.at(0).spec;
+    CHECK(ran.efficiency.selection.params.real("gamma") == g);
+    REQUIRE(ran.tau);
+    CHECK(*ran.tau == s.value);
 }
