@@ -17,6 +17,7 @@ inline void declare_halving_time(plugin::Schema& s) {
         .required()
         .positive()
         .unit("yr")
+        .quoted(plugin::Quoted::duration)
         .doc(
             "Time in which the compute needed for a given loss halves: A(t) doubles every halving_time "
             "years (rate 1/halving_time doublings per year). Ho et al. 2024, \"Algorithmic progress in "

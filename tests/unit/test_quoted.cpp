@@ -108,6 +108,11 @@ TEST_CASE("each quoted form converts to the value its formula gives, and agrees 
     CHECK(eff.at(0).convert({1.4134e12, 0.4}) == Approx(17841404736.0).epsilon(4.5e-16));
     // The paper's H100 E0 (configs/paper/table2.yaml, 44604413485.714294) from 989.4 TFLOP/s / 700 W.
     CHECK(eff.at(0).convert({989.4e12 / 700, 1}) == Approx(44604413485.714294).epsilon(4.5e-16));
+    // A duration in months: 8/12 yr, one rounding (the division), so within 1 ulp of 2/3.
+    const auto& duration = quoted_forms(plugin::Quoted::duration);
+    REQUIRE(duration.size() == 1);
+    CHECK(duration[0].convert({8}) == Approx(2.0 / 3.0).epsilon(2.3e-16));
+    CHECK(duration[0].convert({18}) == 1.5);
 }
 
 TEST_CASE("a quoted form gives results byte-identical to the converted number written out", "[quoted]") {

@@ -255,7 +255,7 @@ const KeyBlock& sweep_keys() {
                    "Expands the scenario into one scenario per value (or combination of values) of parameter paths.");
         k.add_boolean("zip").default_value(false).doc(
             "Pair the paths' values one to one instead of taking their cartesian product.");
-        k.open(OpenKeys{"a parameter path <block>.<parameter> (block efficiency, power, loss or baseline)",
+        k.open(OpenKeys{"a parameter path <block>.<parameter> (block efficiency, power, loss, algorithms or baseline)",
                         "a non-empty list of numbers, or a range", &sweep_range_keys(), true});
         return k;
     }();

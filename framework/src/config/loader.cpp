@@ -811,6 +811,8 @@ bool Validator::unit_suffix(const ParamSpec& spec, const YAML::Node& n, const st
         guess = "{gpus: " + num + ", watts_per_gpu: <W>}";
     else if (spec.quoted == plugin::Quoted::efficiency && (has("flop") && has("w")))
         guess = "{flops_per_watt: " + num + "}";
+    else if (spec.quoted == plugin::Quoted::duration && has("mo"))
+        guess = "{months: " + num + "}";
     else if (!spec.unit.empty() && lower == lowercase(spec.unit))
         guess = num + " (the unit, " + spec.unit + ", is implied)";
     if (!guess.empty()) note(e, "did you mean " + guess + "?");

@@ -64,6 +64,12 @@ std::vector<QuotedForm> make_forms(Quoted q) {
                          "flops_per_watt * utilization * 0.0315576",
                          "{flops_per_watt: 1.4134e12, utilization: 0.4}"});
             break;
+        case Quoted::duration:
+            f.push_back({{key("months", "months", "the time in months (a month is 1/12 yr)", Bound{0, false})},
+                         [](const std::vector<double>& a) { return a[0] / 12; },
+                         "months / 12",
+                         "{months: 8}"});
+            break;
     }
     return f;
 }
@@ -86,7 +92,8 @@ std::string pattern(const QuotedForm& f) {
 
 const std::vector<QuotedForm>& quoted_forms(Quoted q) {
     static const std::vector<QuotedForm> none, rate = make_forms(Quoted::doubling_rate),
-                                               power = make_forms(Quoted::power), eff = make_forms(Quoted::efficiency);
+                                               power = make_forms(Quoted::power), eff = make_forms(Quoted::efficiency),
+                                               duration = make_forms(Quoted::duration);
     switch (q) {
         case Quoted::doubling_rate:
             return rate;
@@ -94,6 +101,8 @@ const std::vector<QuotedForm>& quoted_forms(Quoted q) {
             return power;
         case Quoted::efficiency:
             return eff;
+        case Quoted::duration:
+            return duration;
         case Quoted::plain:
             break;
     }

@@ -55,8 +55,9 @@ using Value = std::variant<double, std::int64_t, bool, std::string, Table>;
 ///  - `doubling_rate` (1/yr, doublings per year): also {per_year: <growth factor per year>},
 ///    {percent_per_year: <% growth per year>}, {doubling_time: <yr>};
 ///  - `power` (MW): also {gpus: <count>, watts_per_gpu: <W>};
-///  - `efficiency` (PFLOP/yr/MW): also {flops_per_watt: <FLOP/s/W>, utilization: <fraction>}.
-enum class Quoted { plain, doubling_rate, power, efficiency };
+///  - `efficiency` (PFLOP/yr/MW): also {flops_per_watt: <FLOP/s/W>, utilization: <fraction>};
+///  - `duration` (yr): also {months: <months>} (a month is 1/12 yr).
+enum class Quoted { plain, doubling_rate, power, efficiency, duration };
 
 inline const char* to_string(Quoted q) {
     switch (q) {
@@ -68,6 +69,8 @@ inline const char* to_string(Quoted q) {
             return "power";
         case Quoted::efficiency:
             return "efficiency";
+        case Quoted::duration:
+            return "duration";
     }
     return "?";
 }
