@@ -158,7 +158,8 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
 
     // With algorithms: the physical compute, dC_physical/dt = E·P from C_physical(0) = C0/A(0),
     // integrated as a problem of its own (E and P do not depend on C here: ModelBuilder::build),
-    // at the same output times and tolerance; its statistics are not counted in out.stats.
+    // at the same output times and tolerance; like a refinement's, its RHS evaluations count in
+    // out.stats.rhs_evaluations and its steps do not (they describe the integration of C).
     std::vector<double> log_ratio_physical;
     if (m.algorithms && keep_rows) {
         IntegrationProblem phys = pb;
@@ -168,7 +169,9 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
         phys.log_thresholds.clear();
         IntegratorOptions o = opt;
         o.target_time_tol = 0;
-        log_ratio_physical = integrate(phys, o).log_ratio;
+        IntegrationResult pr = integrate(phys, o);
+        out.stats.rhs_evaluations += pr.stats.rhs_evaluations;
+        log_ratio_physical = std::move(pr.log_ratio);
     }
 
     Trajectory& tr = out.trajectory;

@@ -62,7 +62,8 @@ struct IntegrationStats {
     std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
     /// Integrations run again with a tighter tolerance to refine target times
     /// (IntegratorOptions::target_time_tol); their RHS evaluations are in rhs_evaluations, their
-    /// steps are not in the counts above (which describe the trajectory's integration).
+    /// steps are not in the counts above (which describe the trajectory's integration). So are
+    /// the evaluations of the physical compute's integration of a scenario with `algorithms:`.
     std::int64_t refinements = 0;
 };
 
