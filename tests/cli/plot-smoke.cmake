@@ -1,6 +1,7 @@
 # tools/plot renders non-empty PNG and SVG files for every kind of figure: trajectories, a
 # sweep (time to target, and the swept trajectories), a tornado chart, a comparison, a Monte
-# Carlo histogram/CDF and CDF overlay, Sobol indices and a waterfall. Uses Debian's
+# Carlo histogram/CDF and CDF overlay, Sobol indices and a waterfall; with algorithms:, the physical
+# compute beside the effective. Uses Debian's
 # /usr/bin/python3 with matplotlib.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
@@ -54,6 +55,35 @@ foreach(f trajectories sweeps-g sweep-efficiency_gamma tornado-s-R=0.8 compare-g
     if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "racesim")
       fail("${f}.svg is not an SVG with the racesim stamp")
     endif()
+  endif()
+endforeach()
+# With algorithms: (C is effective compute) the compute figure draws the physical compute dashed,
+# with its own legend key, and none without it.
+file(WRITE "${WORK}/alg.yaml" "racesim: 1
+horizon: 10
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  targets: {relative: [0.8]}
+scenarios:
+  - name: hardware
+  - name: algorithms
+    algorithms: {type: halving-time, halving_time: {months: 8}}
+")
+racesim(alg ARGS run "${WORK}/alg.yaml" --out "${WORK}/alg")
+expect_rc(alg 0)
+foreach(case alg res)
+  execute_process(COMMAND /usr/bin/python3 "${SOURCE_DIR}/tools/plot" "${WORK}/${case}" --kind trajectories
+                          --quantity C --out "${WORK}/fig-${case}"
+                  RESULT_VARIABLE rc3 ERROR_VARIABLE err3)
+  file(READ "${WORK}/fig-${case}/trajectories-compute.svg" svg)
+  if(NOT rc3 EQUAL 0)
+    fail("tools/plot --quantity C on ${case}: exit ${rc3}: ${err3}")
+  elseif(case STREQUAL "alg" AND NOT svg MATCHES "physical compute")
+    fail("the compute figure of a scenario with algorithms has no key for the physical compute")
+  elseif(case STREQUAL "res" AND svg MATCHES "physical compute")
+    fail("the compute figure of scenarios without algorithms has a key for a physical compute")
   endif()
 endforeach()
 # A directory that is not racesim results is refused with a message, not a traceback.
