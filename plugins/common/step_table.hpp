@@ -1,7 +1,8 @@
 // A piecewise table of (time, value) rows, given in a config either inline (a `table`
 // parameter) or as a CSV file (a `path` parameter), shared by the built-in plugins that read
-// one (efficiency generation-table, power time-series) and by the exact reference, so that a
-// table means exactly the same thing to the model and to its verification.
+// one (efficiency generation-table, algorithms algorithm-table, power time-series) and by the
+// exact reference, so that a table means exactly the same thing to the model and to its
+// verification.
 #pragma once
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "racesim/plugin/math.hpp"
+#include "racesim/plugin/models.hpp"
 #include "racesim/plugin/schema.hpp"
 
 namespace racesim::plugins {
@@ -110,5 +112,43 @@ inline StepTable read_step_table(const plugin::Params& p, const std::string& tab
                                               "at or before time_origin)");
     return out;
 }
+
+/// The keys of a multiplier table: `steps` (rows inline) or `file` (a CSV file), and
+/// `time_origin` (the table time that is t = 0). Declared by the efficiency generation-table and
+/// the algorithms algorithm-table, whose rates are MultiplierTableRate.
+inline void declare_multiplier_table(plugin::Schema& s) {
+    s.add_table("steps", {"time", "multiplier"})
+        .computed_default("none: give steps or file")
+        .doc("Rows [time (yr, + time_origin), multiplier (> 0)], times strictly increasing.");
+    s.add_path("file")
+        .computed_default("none: give steps or file")
+        .doc("CSV file of rows time,multiplier; relative paths are read from the config file's directory.");
+    s.add_real("time_origin")
+        .default_value(0.0)
+        .unit("yr")
+        .doc("The table time that is t = 0 (e.g. 2020 for a table in calendar years).");
+}
+
+/// A piecewise-constant rate from a multiplier table (declare_multiplier_table's keys):
+/// value0 · m(t) / m(0), m(t) the multiplier of the last row with time <= t, evaluated at the
+/// segment's midpoint; breakpoints at the row times. Only ratios of multipliers matter.
+class MultiplierTableRate final : public plugin::RateModel {
+public:
+    MultiplierTableRate(const plugin::Params& p, double value0)
+        : table_(read_step_table(p, "steps", "file", "multiplier", p.real("time_origin"), false)) {
+        const double log_m0 = std::log(table_.v[table_.row_at(0.0)]);
+        for (double m : table_.v) log_value_.push_back(std::log(value0) + std::log(m) - log_m0);
+    }
+
+    double log_value(double, double, const plugin::Segment& s) const override {
+        return log_value_[table_.row_at(s.mid())];
+    }
+
+    void breakpoints(double t0, double t1, std::vector<double>& out) const override { table_.breakpoints(t0, t1, out); }
+
+private:
+    StepTable table_;
+    std::vector<double> log_value_;
+};
 
 }  // namespace racesim::plugins

@@ -10,7 +10,6 @@
 #include <map>
 #include <sstream>
 
-#include "racesim/config/sample.hpp"
 #include "racesim/config/scenario.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"
