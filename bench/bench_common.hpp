@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "racesim/analyses/builtin.hpp"
 #include "racesim/config/loader.hpp"
 #include "racesim/integrate/integrator.hpp"
 #include "racesim/model/model.hpp"
@@ -49,7 +50,7 @@ inline Experiment load_experiment(const std::string& yaml) {
     Diagnostics d;
     auto doc = parse_document_text(yaml, "bench.yaml", d);
     std::optional<Experiment> ex;
-    if (doc) ex = validate(*doc, registry(), d, {}, model_check(registry()));
+    if (doc) ex = validate(*doc, registry(), d, {}, model_check(registry()), builtin_analyses());
     if (!ex) {
         d.print(std::cerr);
         std::abort();

@@ -2,9 +2,11 @@
 // in a test, with no edit anywhere in the framework, is read by the loader with positions,
 // run by the runner, collected in memory and written by the results-directory writer (its
 // table, summary.json and the console), exactly as the built-in ones are.
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -176,10 +178,86 @@ private:
 
 const Pin pin_module;
 
+/// `halve: {path: p, from: f, count: n}`, an analysis that plans: the scenario stands for n
+/// scenarios with p = f, f/2, f/4, ... (the first value stands in the declared scenario).
+const KeyBlock& halve_keys() {
+    static const KeyBlock b = [] {
+        KeyBlock k("halve", "One scenario per halving of a parameter (a test analysis that plans).");
+        k.add_string("path").required().doc("The parameter path.");
+        k.add_real("from").required().unit(param_unit).doc("The first value.");
+        k.add_integer("count").at_least(1).default_value(std::int64_t{2}).unit("values").doc("How many values.");
+        return k;
+    }();
+    return b;
+}
+
+struct HalveRead {
+    std::string path;
+    double from = 0;
+    std::int64_t count = 2;
+    Mark key_mark, mark;
+};
+
+class Halve final : public Analysis {
+public:
+    [[nodiscard]] const std::string& key() const override { return key_; }
+    [[nodiscard]] const KeyBlock& keys() const override { return halve_keys(); }
+    [[nodiscard]] bool plans() const override { return true; }
+    [[nodiscard]] std::vector<const TableDef*> tables() const override { return {}; }
+    [[nodiscard]] std::shared_ptr<const AnalysisSpec> read(const BlockReader&, const YAML::Node&,
+                                                           ScenarioSpec&) const override {
+        throw std::logic_error("read in two steps");
+    }
+    bool stand_ins(const BlockReader& r, const YAML::Node& n, const std::string&, const PlanContext&,
+                   std::vector<StandIn>& out, std::any& state) const override {
+        if (!r.expect(n, YAML::NodeType::Map, "a map for 'halve'")) return false;
+        r.check_keys(n, halve_keys(), "'halve'");
+        HalveRead h;
+        h.path = n["path"].Scalar();
+        h.key_mark = r.mark(n["path"]);
+        h.mark = r.mark(n);
+        const auto from = r.real(n["from"], "halve.from");
+        if (!from) return false;
+        h.from = *from;
+        if (const YAML::Node c = n["count"]) {
+            const auto k = r.integer_key(c, "halve.count", halve_keys().at("count"));
+            if (!k) return false;
+            h.count = *k;
+        }
+        out.push_back(StandIn{h.path, n["from"], h.key_mark});
+        state = h;
+        return true;
+    }
+    [[nodiscard]] std::shared_ptr<const SweepPlan> plan(const BlockReader&, const ScenarioSpec&, PlanContext&,
+                                                        std::any& state) const override {
+        const auto& h = std::any_cast<const HalveRead&>(state);
+        auto plan = std::make_shared<SweepPlan>();
+        plan->mark = h.mark;
+        SweepAxis axis;
+        axis.path = h.path;
+        axis.label = h.path.substr(h.path.find('.') + 1);
+        axis.key_mark = h.key_mark;
+        for (std::int64_t i = 0; i < h.count; ++i) {
+            const double v = std::ldexp(h.from, static_cast<int>(-i));
+            axis.listed.push_back(Assignment{h.path, plugin::Value{v}, fmt::format("{}", v), h.mark});
+        }
+        plan->axes.push_back(std::move(axis));
+        return plan;
+    }
+    void after_scenario(const AnalysisContext&, const AnalysisSpec&, const ScenarioResult&, const std::any&,
+                        TableSet&) const override {}
+
+private:
+    std::string key_ = "halve";
+};
+
+const Halve halve_module;
+
 AnalysisKinds with_stretch() {
     AnalysisKinds kinds = builtin_analyses();
     kinds.push_back(&stretch_module);
     kinds.push_back(&pin_module);
+    kinds.push_back(&halve_module);
     return kinds;
 }
 
@@ -353,4 +431,75 @@ scenarios:
     // A table without in_summary stays out of it.
     CHECK_FALSE(summary.contains("stretch"));
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "analysis module: an analysis that plans makes its scenario stand for several, which run and are written "
+    "like a sweep's") {
+    const std::string text = R"(racesim: 1
+horizon: 200
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1}
+  reference: relative-loss
+  targets: {relative: [0.7]}
+scenarios:
+  - name: h
+    halve: {path: efficiency.gamma, from: 2, count: 3}
+  - name: declared
+    efficiency: {gamma: 0.5}
+)";
+    Diagnostics d;
+    auto ex = load_with(text, d, with_stretch());
+    INFO(messages(d));
+    REQUIRE(ex);
+    // The swept parameter needs no other value: the first one stands in the declared scenario.
+    REQUIRE(ex->scenarios.at(0).sweep_plan);
+    CHECK(ex->scenarios[0].efficiency.selection.params.real("gamma") == 2);
+    CHECK(scenario_count(*ex) == 4);
+    CHECK(expand(*ex, 1).spec->name == "h[gamma=1]");
+
+    const RunResult res = run_experiment(models(), *ex);
+    REQUIRE(res.scenarios.size() == 4);
+    CHECK(res.scenarios[0].spec->name == "h[gamma=2]");
+    CHECK(res.scenarios[2].spec->name == "h[gamma=0.5]");
+    // The planned scenario at gamma = 0.5 is the same computation as the one declared so.
+    REQUIRE(res.scenarios[2].targets.at(0).time);
+    CHECK(*res.scenarios[2].targets[0].time == *res.scenarios[3].targets.at(0).time);
+    CHECK(*res.scenarios[0].targets[0].time < *res.scenarios[1].targets[0].time);
+
+    // The results directory lists the planned scenarios in sweep.csv, a column for the path.
+    const auto dir = std::filesystem::temp_directory_path() / "racesim-test-analysis-plans";
+    std::filesystem::remove_all(dir);
+    ResultsWriter w(*ex, dir, false);
+    (void)run_experiment(models(), *ex, w);
+    std::istringstream sweep(slurp(dir / "sweep.csv"));
+    std::string header, line;
+    std::getline(sweep, header);
+    CHECK(header.rfind("scenario,origin,efficiency.gamma,R=0.7 time,", 0) == 0);
+    std::vector<std::string> rows;  // each row's first three cells
+    while (std::getline(sweep, line)) {
+        std::size_t end = 0;
+        for (int c = 0; c < 3; ++c) end = line.find(',', end + (c > 0));
+        rows.push_back(line.substr(0, end));
+    }
+    CHECK(rows == std::vector<std::string>{"h[gamma=2],h,2", "h[gamma=1],h,1", "h[gamma=0.5],h,0.5"});
+    std::filesystem::remove_all(dir);
+
+    // The loader checks the stand-ins' paths, naming the analysis, with a did-you-mean.
+    Diagnostics bad;
+    std::string typo = text;
+    typo.replace(typo.find("efficiency.gamma"), 16, "efficiency.gama");
+    CHECK_FALSE(load_with(typo, bad, with_stretch()));
+    CHECK_THAT(messages(bad), Catch::Contains("t.yaml:11:19: error: cannot halve 'efficiency.gama': efficiency "
+                                              "'continuous-doubling' has no parameter 'gama'"));
+    CHECK_THAT(messages(bad), Catch::Contains("did you mean 'efficiency.gamma'?"));
+    // Two analyses that plan cannot share a scenario.
+    Diagnostics both;
+    std::string two = text;
+    two.replace(two.find("  - name: declared"), 0, "    sweep: {power.P0: [1, 2]}\n");
+    CHECK_FALSE(load_with(two, both, with_stretch()));
+    CHECK_THAT(messages(both), Catch::Contains("scenario 'h' has both 'sweep' and 'halve', which each make it "
+                                               "stand for several: give one"));
 }

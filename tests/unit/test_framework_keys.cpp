@@ -19,6 +19,7 @@
 #include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/solve.hpp"
+#include "racesim/analyses/sweep.hpp"
 #include "racesim/config/describe_keys.hpp"
 #include "racesim/config/json_schema.hpp"
 #include "racesim/config/keys.hpp"

@@ -30,6 +30,7 @@
 #include "racesim/analyses/sample.hpp"
 #include "racesim/analyses/sensitivity.hpp"
 #include "racesim/analyses/solve.hpp"
+#include "racesim/analyses/sweep.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/core/diagnostics.hpp"
 #include "racesim/core/interrupt.hpp"

@@ -182,4 +182,14 @@ std::shared_ptr<const AnalysisSpec> AnalysisKind::read_experiment(const BlockRea
 
 void AnalysisKind::check_experiment(const AnalysisSpec&, const Experiment&, Diagnostics&) const {}
 
+bool AnalysisKind::stand_ins(const BlockReader&, const YAML::Node&, const std::string&, const PlanContext&,
+                             std::vector<StandIn>&, std::any&) const {
+    return true;
+}
+
+std::shared_ptr<const SweepPlan> AnalysisKind::plan(const BlockReader&, const ScenarioSpec&, PlanContext&,
+                                                    std::any&) const {
+    return nullptr;
+}
+
 }  // namespace racesim

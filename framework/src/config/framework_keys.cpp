@@ -14,12 +14,6 @@ namespace racesim {
 using plugin::Bound;
 using plugin::ParamType;
 
-namespace {
-
-const char* const param_unit = "the parameter's";
-
-}  // namespace
-
 const char* to_string(KeyShape s) {
     switch (s) {
         case KeyShape::value:
@@ -233,35 +227,6 @@ const KeyBlock& targets_keys() {
     return b;
 }
 
-const KeyBlock& sweep_range_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("sweep range", "Generated sweep values: {from, to, step} or {from, to, count, scale}.");
-        k.add_real("from").required().unit(param_unit).doc("First value.");
-        k.add_real("to").required().unit(param_unit).doc("Last value (reached exactly).");
-        k.add_real("step").unit(param_unit).doc("Non-zero, pointing from 'from' to 'to'; not with 'count'.");
-        k.add_integer("count").at_least(1).unit("values").doc("The number of values; not with 'step'.");
-        k.add_string("scale")
-            .choices({"linear", "log"})
-            .default_value(std::string("linear"))
-            .doc("With 'count': linear or geometric spacing (log needs from, to > 0).");
-        return k;
-    }();
-    return b;
-}
-
-const KeyBlock& sweep_keys() {
-    static const KeyBlock b = [] {
-        KeyBlock k("sweep",
-                   "Expands the scenario into one scenario per value (or combination of values) of parameter paths.");
-        k.add_boolean("zip").default_value(false).doc(
-            "Pair the paths' values one to one instead of taking their cartesian product.");
-        k.open(OpenKeys{"a parameter path <block>.<parameter> (block efficiency, power, loss, algorithms or baseline)",
-                        "a non-empty list of numbers, or a range", &sweep_range_keys(), true});
-        return k;
-    }();
-    return b;
-}
-
 const KeyBlock& scenario_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("scenario", "One scenario: an item of 'scenarios'.");
@@ -302,7 +267,6 @@ const KeyBlock& scenario_keys() {
             .computed_default("{tau: 0}")
             .doc("The starting compute C0: {tau} or {C0}.");
         k.add_block("targets", targets_keys()).inherited().doc("Losses to reach: absolute or relative to L(C0).");
-        k.add_block("sweep", sweep_keys()).doc("Sweep parameters: one scenario per value or combination.");
         return k;
     }();
     return b;
@@ -349,8 +313,8 @@ const KeyBlock& top_level_keys() {
 }
 
 std::vector<const KeyBlock*> all_key_blocks() {
-    return {&top_level_keys(), &output_keys(),  &solver_keys(), &scenario_keys(),   &defaults_keys(),
-            &baseline_keys(),  &targets_keys(), &sweep_keys(),  &sweep_range_keys()};
+    return {&top_level_keys(), &output_keys(),   &solver_keys(), &scenario_keys(),
+            &defaults_keys(),  &baseline_keys(), &targets_keys()};
 }
 
 // The analyses' keys follow the scenario's own (an experiment's analysis: the top level's), and
@@ -360,6 +324,7 @@ void KeyCatalog::add_nested(const KeyBlock& b) {
     blocks_.push_back(&b);
     for (const auto& k : b.keys())
         if (k.block) add_nested(*k.block);
+    if (b.open_keys() && b.open_keys()->block) add_nested(*b.open_keys()->block);
 }
 
 KeyCatalog::KeyCatalog(const AnalysisKinds& analyses)

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <any>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -98,23 +99,8 @@ struct RawScenario {
     Blocks own;
     std::optional<Blocks> resolved;
     bool valid = true;
-    YAML::Node sweep;  ///< per scenario, not inherited (null when absent)
     /// The blocks of analysis modules (racesim/config/analysis.hpp), per scenario, not inherited.
     std::vector<std::pair<const AnalysisKind*, YAML::Node>> analyses;
-};
-
-/// One swept path of a `sweep:` block.
-struct RawSweepAxis {
-    std::string path;
-    Mark key_mark;
-    Mark values_mark;
-    std::vector<YAML::Node> nodes;    ///< list form: the values as written
-    std::optional<SweepRange> range;  ///< range form: {from, to, step} or {from, to, count, scale}
-    YAML::Node first;                 ///< the node that stands for the first value in the base scenario
-    std::vector<Assignment> values;
-    std::string label;
-
-    [[nodiscard]] std::size_t size() const { return range ? range->count : nodes.size(); }
 };
 
 Kind kind_of(const std::string& block) {
@@ -228,9 +214,6 @@ private:
     bool unit_suffix(const ParamSpec& spec, const YAML::Node& n, const std::string& what);
     void build_scenario(RawScenario& raw);
     std::optional<ScenarioSpec> build_spec(const RawScenario& raw, const Blocks& blocks);
-    bool read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip);
-    bool unique_sweep_names(const SweepPlan& plan, const RawScenario& raw);
-    bool read_range(const YAML::Node& n, RawSweepAxis& axis);
     void check_sweep_names();
     void check_output_budget();
     void add_scenario(ScenarioSpec sc, const Mark& where);
@@ -456,7 +439,6 @@ void Validator::read_scenarios() {
         }
         r.own = read_blocks(s, r.name);
         // Node::reset rebinds (operator= would write through, and throws on a missing key).
-        if (const YAML::Node v = s["sweep"]) r.sweep.reset(v);
         for (const AnalysisKind* a : analyses_)
             if (const YAML::Node v = s[a->key()]; v && !v.IsNull()) r.analyses.emplace_back(a, v);
         raw_.push_back(std::move(r));
@@ -1062,127 +1044,6 @@ std::optional<ScenarioSpec> Validator::build_spec(const RawScenario& raw, const 
     return sc;
 }
 
-bool Validator::read_range(const YAML::Node& n, RawSweepAxis& axis) {
-    const std::string what = "sweep of " + axis.path;
-    const KeyBlock& rk = sweep_range_keys();
-    check_keys(n, rk, "a sweep range");
-    const YAML::Node from = n["from"], to = n["to"], step = n["step"], count = n["count"], scale = n["scale"];
-    if (!from || !to) {
-        auto& e = d_.error(mark(n), "the sweep range of " + axis.path + " needs 'from' and 'to'");
-        note(e, "write {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
-        return false;
-    }
-    const auto a = real(from, what + ".from"), b = real(to, what + ".to");
-    if (!a || !b) return false;
-    axis.first = from;
-    if (step && count) {
-        d_.error(mark(step), "the sweep range of " + axis.path + " gives both 'step' and 'count': give one");
-        return false;
-    }
-    if (step) {
-        if (scale) {
-            d_.error(mark(scale), "'scale' goes with 'count', not with 'step'");
-            return false;
-        }
-        const auto h = real(step, what + ".step");
-        if (!h) return false;
-        if (*h == 0 || (*b - *a) * *h < 0) {
-            d_.error(mark(step), "step " + step.Scalar() + " does not lead from " + from.Scalar() + " to " +
-                                     to.Scalar() + ": it must be non-zero and point from 'from' to 'to'");
-            return false;
-        }
-        const double n_steps = std::floor((*b - *a) / *h + 1e-9);
-        if (n_steps + 1 > static_cast<double>(lim_.max_scenarios)) {
-            d_.error(mark(step), "the sweep range of " + axis.path + " has " + plugin::math::format(n_steps + 1) +
-                                     " values; at most " + std::to_string(lim_.max_scenarios) +
-                                     " scenarios are allowed in an experiment");
-            return false;
-        }
-        axis.range = SweepRange{*a, *b, *h, static_cast<std::size_t>(n_steps) + 1, false};
-        return true;
-    }
-    if (!count) {
-        auto& e = d_.error(mark(n), "the sweep range of " + axis.path + " needs 'step' or 'count'");
-        note(e, "write {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
-        return false;
-    }
-    const auto counted = integer_key(count, "the sweep count", rk.at("count"));
-    if (!counted) return false;
-    const std::int64_t k = *counted;
-    if (static_cast<std::uint64_t>(k) > lim_.max_scenarios) {
-        d_.error(mark(count), "the sweep range of " + axis.path + " has " + std::to_string(k) + " values; at most " +
-                                  std::to_string(lim_.max_scenarios) + " scenarios are allowed in an experiment");
-        return false;
-    }
-    bool log = declared_string(rk, "scale") == "log";
-    if (scale) {
-        const auto sv = choice_key(scale, "the sweep scale", rk.at("scale"));
-        if (!sv) return false;
-        log = *sv == "log";
-    }
-    if (log && !(*a > 0 && *b > 0)) {
-        d_.error(mark(scale), "a log-scale sweep needs positive 'from' and 'to' (got " + from.Scalar() + " and " +
-                                  to.Scalar() + ")");
-        return false;
-    }
-    if (k == 1 && *a != *b) {
-        d_.error(mark(count), "count 1 cannot span from " + from.Scalar() + " to " + to.Scalar() + ": use count >= 2");
-        return false;
-    }
-    axis.range = SweepRange{*a, *b, 0.0, static_cast<std::size_t>(k), log};
-    return true;
-}
-
-bool Validator::read_sweep(const RawScenario& raw, std::vector<RawSweepAxis>& axes, bool& zip) {
-    const YAML::Node& sw = raw.sweep;
-    if (!expect(sw, YAML::NodeType::Map, "a map of parameter paths for 'sweep' (e.g. {efficiency.gamma: [0, 0.5, 1]})"))
-        return false;
-    bool ok = true;
-    const KeyBlock& swk = sweep_keys();
-    zip = declared_boolean(swk, "zip");
-    for (auto it = sw.begin(); it != sw.end(); ++it) {
-        const std::string key = it->first.Scalar();
-        const YAML::Node v = it->second;
-        if (swk.find(key)) {  // zip; any other key is a parameter path (the block's open keys)
-            if (auto z = boolean_key(v, "sweep." + key))
-                zip = *z;
-            else
-                ok = false;
-            continue;
-        }
-        RawSweepAxis axis;
-        axis.path = key;
-        axis.key_mark = mark(it->first);
-        axis.values_mark = mark(v);
-        if (v.IsSequence()) {
-            if (v.size() == 0) {
-                d_.error(mark(v), "the sweep of " + key + " has no values");
-                ok = false;
-                continue;
-            }
-            for (const auto& x : v) axis.nodes.push_back(x);
-            axis.first = axis.nodes.front();
-        } else if (v.IsMap()) {
-            if (!read_range(v, axis)) {
-                ok = false;
-                continue;
-            }
-        } else {
-            auto& e = d_.error(mark(v),
-                               "expected a list of values or a range for the sweep of " + key + ", got " + describe(v));
-            note(e, "write [a, b, c], {from: a, to: b, step: s} or {from: a, to: b, count: n, scale: linear|log}");
-            ok = false;
-            continue;
-        }
-        axes.push_back(std::move(axis));
-    }
-    if (ok && axes.empty()) {
-        d_.error(mark(sw), "'sweep' of scenario '" + raw.name + "' names no parameter");
-        ok = false;
-    }
-    return ok;
-}
-
 void Validator::add_scenario(ScenarioSpec sc, const Mark& where) {
     if (auto it = final_names_.find(sc.name); it != final_names_.end()) {
         auto& e = d_.error(where, "scenario name '" + sc.name + "' is used twice");
@@ -1220,22 +1081,34 @@ void Validator::build_scenario(RawScenario& raw) {
     const Blocks* resolved = resolve(idx);
     if (!resolved || !raw.valid) return;
 
-    std::vector<RawSweepAxis> axes;
-    bool zip = false;
-    if (raw.sweep && !raw.sweep.IsNull()) {
-        if (!read_sweep(raw, axes, zip)) return;
-    }
-    // The first value of each axis stands in the base scenario, so that a swept parameter
-    // needs no other value and is checked against its schema at the place it was written.
+    // An analysis that plans (`sweep:`) is read first, far enough to say which parameter values
+    // stand in the scenario (racesim/config/analysis.hpp, AnalysisKind::plans).
+    const AnalysisKind* planner = nullptr;
+    std::vector<StandIn> stand_ins;
+    std::any plan_state;
+    PlanContext plan_ctx{lim_, expanded_};
+    for (const auto& [kind, node] : raw.analyses)
+        if (kind->plans()) {
+            if (planner) {
+                d_.error(mark(node), "scenario '" + raw.name + "' has both '" + planner->key() + "' and '" +
+                                         kind->key() + "', which each make it stand for several: give one");
+                return;
+            }
+            planner = kind;
+            if (!kind->stand_ins(r_, node, raw.name, plan_ctx, stand_ins, plan_state)) return;
+        }
+    // The stand-ins take their place in the base scenario, so that a swept parameter needs no
+    // other value and is checked against its schema at the place it was written.
     Blocks blocks = *resolved;
     bool ok = true;
-    for (const auto& a : axes) {
+    for (const auto& a : stand_ins) {
+        const std::string verb = "cannot " + planner->key() + " '" + a.path + "'";
         const auto dot = a.path.find('.');
         const std::string blk = dot == std::string::npos ? a.path : a.path.substr(0, dot);
         const std::string name = dot == std::string::npos ? "" : a.path.substr(dot + 1);
         const std::vector<std::string> blocks_ok{"efficiency", "power", "loss", "algorithms", "baseline"};
         if (std::find(blocks_ok.begin(), blocks_ok.end(), blk) == blocks_ok.end() || name.empty()) {
-            auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': paths are <block>.<parameter> with block " +
+            auto& e = d_.error(a.key_mark, verb + ": paths are <block>.<parameter> with block " +
                                                "efficiency, power, loss, algorithms or baseline");
             std::vector<std::string> guesses;
             for (const auto& b : blocks_ok) guesses.push_back(b + "." + name);
@@ -1244,8 +1117,7 @@ void Validator::build_scenario(RawScenario& raw) {
             continue;
         }
         if (blk == "algorithms" && !(blocks.count(blk) && blocks[blk].present)) {
-            auto& e = d_.error(a.key_mark,
-                               "cannot sweep '" + a.path + "': scenario '" + raw.name + "' has no 'algorithms' block");
+            auto& e = d_.error(a.key_mark, verb + ": scenario '" + raw.name + "' has no 'algorithms' block");
             note(e, "give it one, e.g. 'algorithms: {type: halving-time, halving_time: 0.67}'");
             ok = false;
             continue;
@@ -1261,16 +1133,16 @@ void Validator::build_scenario(RawScenario& raw) {
                 std::vector<std::string> names;
                 for (const auto& p : entry->descriptor.schema.params())
                     if (p.type == ParamType::real || p.type == ParamType::integer) names.push_back(blk + "." + p.name);
-                auto& e = d_.error(a.key_mark, ps ? "cannot sweep '" + a.path + "': it is not a number"
-                                                  : "cannot sweep '" + a.path + "': " + blk + " '" +
-                                                        type->value.Scalar() + "' has no parameter '" + name + "'");
+                auto& e = d_.error(a.key_mark, ps ? verb + ": it is not a number"
+                                                  : verb + ": " + blk + " '" + type->value.Scalar() +
+                                                        "' has no parameter '" + name + "'");
                 if (auto s = suggest(a.path, names); !s.empty()) note(e, "did you mean '" + s + "'?");
                 note(e, "numeric parameters: " + join(names));
                 ok = false;
                 continue;
             }
         } else if (!baseline_keys().find(name)) {
-            auto& e = d_.error(a.key_mark, "cannot sweep '" + a.path + "': the baseline has 'tau' and 'C0'");
+            auto& e = d_.error(a.key_mark, verb + ": the baseline has 'tau' and 'C0'");
             std::vector<std::string> paths;
             for (const auto& k : baseline_keys().keys()) paths.push_back("baseline." + k.name());
             if (auto s = suggest(a.path, paths); !s.empty()) note(e, "did you mean '" + s + "'?");
@@ -1286,7 +1158,7 @@ void Validator::build_scenario(RawScenario& raw) {
             b.items.erase(std::remove_if(b.items.begin(), b.items.end(),
                                          [&](const Item& it) { return it.key == "tau" || it.key == "C0"; }),
                           b.items.end());
-        Item item{name, a.key_mark, a.first, raw.name};
+        Item item{name, a.key_mark, a.value, raw.name};
         if (auto pos = std::find_if(b.items.begin(), b.items.end(), [&](const Item& it) { return it.key == name; });
             pos != b.items.end())
             *pos = item;
@@ -1301,6 +1173,7 @@ void Validator::build_scenario(RawScenario& raw) {
     std::vector<std::shared_ptr<const AnalysisSpec>> analyses;
     const std::size_t declared_targets = base->targets.size();
     for (const auto& [kind, node] : raw.analyses) {
+        if (kind->plans()) continue;
         auto spec = kind->read(r_, node, *base);
         if (!spec) return;
         analyses.push_back(std::move(spec));
@@ -1312,85 +1185,16 @@ void Validator::build_scenario(RawScenario& raw) {
             return;
         }
     base->analyses = std::move(analyses);
-    if (axes.empty()) {
+    if (!planner) {
         add_scenario(std::move(*base), raw.mark);
         return;
     }
 
-    // Typed values of every axis, each checked where it was written (a range's values are
-    // checked one by one but not kept: they are computed again when needed).
-    for (auto& a : axes) {
-        const std::size_t n = a.size();
-        // A range of a real parameter is monotonic and real constraints are intervals: its two
-        // ends decide for every value in between.
-        std::string why_path;
-        const auto pp = parse_parameter_path(*base, a.path, why_path);
-        const plugin::ParamSpec* ps = pp ? parameter_spec(*base, *pp) : nullptr;
-        const bool ends_only = a.range && (!ps || ps->type == ParamType::real);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (ends_only && i > 0 && i + 1 < n) i = n - 1;
-            Assignment as;
-            if (a.range) {
-                as = Assignment{a.path, plugin::Value{a.range->value(i)}, {}, a.values_mark};
-                as.text = fmt::format("{}", std::get<double>(as.value));
-            } else {
-                const auto v = real(a.nodes[i], "the sweep of " + a.path);
-                if (!v) {
-                    ok = false;
-                    continue;
-                }
-                as = Assignment{a.path, plugin::Value{*v}, a.nodes[i].Scalar(), mark(a.nodes[i])};
-            }
-            if (auto why = check_parameter_value(*base, a.path, as.value); !why.empty()) {
-                d_.error(as.mark, "sweep value " + a.path + " = " + as.text + " is refused: " + why);
-                ok = false;
-                if (a.range) break;  // one message per range, not one per generated value
-                continue;
-            }
-            if (!a.range) a.values.push_back(std::move(as));
-        }
-        a.label = a.path.substr(a.path.find('.') + 1);
-    }
-    for (auto& a : axes)  // labels are the parameter names unless two axes share one
-        if (std::count_if(axes.begin(), axes.end(),
-                          [&](const RawSweepAxis& b) { return b.path.substr(b.path.find('.') + 1) == a.label; }) > 1)
-            a.label = a.path;
-    if (!ok) return;
-
-    // The number of scenarios, before any is made.
-    double total = 1;
-    if (zip) {
-        for (const auto& a : axes)
-            if (a.size() != axes.front().size()) {
-                auto& e = d_.error(a.key_mark, "'zip: true' pairs values one to one, but " + a.path + " has " +
-                                                   std::to_string(a.size()) + " values and " + axes.front().path +
-                                                   " has " + std::to_string(axes.front().size()));
-                note(e, "give every swept path the same number of values, or drop 'zip' for the cartesian product");
-                return;
-            }
-        total = static_cast<double>(axes.front().size());
-    } else {
-        for (const auto& a : axes) total *= static_cast<double>(a.size());
-    }
-    if (total + static_cast<double>(expanded_) > static_cast<double>(lim_.max_scenarios)) {
-        auto& e = d_.error(mark(raw.sweep), "the sweep of scenario '" + raw.name + "' expands to " +
-                                                plugin::math::format(total) + " scenarios; at most " +
-                                                std::to_string(lim_.max_scenarios) + " are allowed in an experiment (" +
-                                                std::to_string(expanded_) + " already defined)");
-        note(e, "sweep fewer values, use 'zip: true' to pair them, or raise the limit with --max-scenarios");
-        over_limit_ = true;
-        return;
-    }
-
-    auto plan = std::make_shared<SweepPlan>();
-    plan->zip = zip;
-    plan->mark = mark(raw.sweep);
-    for (auto& a : axes) {
-        plan->axes.push_back(SweepAxis{a.path, a.label, std::move(a.values), a.range, a.values_mark, a.key_mark});
-    }
-    if (!unique_sweep_names(*plan, raw)) return;
-    // Every combination is checked now when the sweep is small enough to make each one
-    // cheaply (and then discarded); a larger sweep's combinations are checked as they run.
+    auto plan = planner->plan(r_, *base, plan_ctx, plan_state);
+    if (plan_ctx.over_limit) over_limit_ = true;
+    if (!plan) return;
+    // Every scenario of the plan is checked now when the plan is small enough to make each one
+    // cheaply (and then discarded); a larger plan's scenarios are checked as they run.
     if (plan->size() <= lim_.check_combinations) {
         std::vector<Assignment> as;
         for (std::size_t k = 0; k < plan->size(); ++k) {
@@ -1407,62 +1211,6 @@ void Validator::build_scenario(RawScenario& raw) {
     }
     base->sweep_plan = std::move(plan);
     add_scenario(std::move(*base), raw.mark);
-}
-
-bool Validator::unique_sweep_names(const SweepPlan& plan, const RawScenario& raw) {
-    // Two scenarios of a sweep share a name exactly when they share every value as written.
-    // In a product that means a value repeated on one axis; with zip, a repeated tuple. A range
-    // is strictly monotonic unless its step vanishes in the rounding to 15 digits.
-    bool ok = true;
-    for (const auto& a : plan.axes) {
-        if (a.range) {
-            for (std::size_t i = 1; i < a.range->count; ++i)
-                if (a.range->value(i) == a.range->value(i - 1)) {
-                    auto& e = d_.error(a.mark, "the sweep range of " + a.path + " repeats the value " +
-                                                   fmt::format("{}", a.range->value(i)) + " (values " +
-                                                   std::to_string(i) + " and " + std::to_string(i + 1) +
-                                                   "): its step is below the 15 significant digits values keep");
-                    note(e, "use a larger step or fewer values");
-                    ok = false;
-                    break;
-                }
-            continue;
-        }
-        if (plan.zip) continue;
-        std::map<std::string, const Assignment*> seen;
-        for (const auto& v : a.listed)
-            if (auto [it, fresh] = seen.emplace(v.text, &v); !fresh) {
-                auto& e = d_.error(v.mark, "sweep value " + a.path + " = " + v.text +
-                                               " is repeated: two scenarios would have the same name");
-                note(e, "first given here", it->second->mark);
-                ok = false;
-                break;
-            }
-    }
-    if (!ok || !plan.zip) return ok;
-    for (const auto& a : plan.axes)
-        if (a.range) return true;  // a monotonic axis makes every tuple distinct
-    const std::size_t n = plan.size();
-    std::vector<std::size_t> order(n);
-    for (std::size_t k = 0; k < n; ++k) order[k] = k;
-    auto tuple_less = [&](std::size_t x, std::size_t y) {
-        for (const auto& a : plan.axes)
-            if (const int c = a.listed[x].text.compare(a.listed[y].text); c != 0) return c < 0;
-        return false;
-    };
-    std::sort(order.begin(), order.end(), tuple_less);
-    for (std::size_t k = 1; k < n; ++k)
-        if (!tuple_less(order[k - 1], order[k])) {
-            const std::size_t first = std::min(order[k - 1], order[k]), second = std::max(order[k - 1], order[k]);
-            auto& e = d_.error(plan.axes.front().listed[second].mark,
-                               "sweep of scenario '" + raw.name + "': values " + std::to_string(first + 1) + " and " +
-                                   std::to_string(second + 1) +
-                                   " of the zipped paths are the same: two scenarios would be named '" +
-                                   plan.name(raw.name, first) + "'");
-            note(e, "remove one of the two", plan.axes.front().listed[first].mark);
-            return false;
-        }
-    return true;
 }
 
 void Validator::check_sweep_names() {

@@ -9,6 +9,8 @@
 // an analysis", shows the steps.
 #pragma once
 
+#include <any>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +27,15 @@ namespace racesim {
 
 class AnalysisKind;
 class BlockReader;  // racesim/config/block_reader.hpp: a module's read() includes it
+struct StandIn;     // racesim/config/block_reader.hpp
+
+/// What an analysis that plans (AnalysisKind::plans) sees of the experiment while its block is
+/// read, and what it tells the loader.
+struct PlanContext {
+    const ExperimentLimits& limits;
+    std::size_t scenarios_before = 0;  ///< the experiment's scenarios so far, each plan counted by its size
+    bool over_limit = false;           ///< set by a plan refused for exceeding limits.max_scenarios
+};
 
 /// What an analysis block of a scenario said, validated. Each module derives its own.
 struct AnalysisSpec {
@@ -74,6 +85,25 @@ public:
     /// Once the scenarios have been read (whether or not they had errors, so that a misnamed
     /// scenario is reported with the rest): the checks of `spec` against them.
     virtual void check_experiment(const AnalysisSpec& spec, const Experiment& ex, Diagnostics& d) const;
+
+    // An analysis that plans (plans() true: `sweep:`) makes its declared scenario stand for the
+    // scenarios of a plan (ScenarioSpec::sweep_plan), which every part of a run follows. Its block
+    // is read in two steps around the building of the scenario, instead of read(); the scenario
+    // keeps the plan, and the analysis is not among its analyses.
+
+    [[nodiscard]] virtual bool plans() const { return false; }
+    /// Step 1, before scenario `scenario` is built: reads block `node`, reports its problems
+    /// through `r` and returns false when there is one; else appends to `out` the parameter values
+    /// that stand in the declared scenario (a sweep's first values), which the loader checks
+    /// against the scenario's blocks. What it keeps for step 2 goes to `state`.
+    virtual bool stand_ins(const BlockReader& r, const YAML::Node& node, const std::string& scenario,
+                           const PlanContext& ctx, std::vector<StandIn>& out, std::any& state) const;
+    /// Step 2, once scenario `base` is built with the stand-ins: the plan, or null after reporting
+    /// its problems through `r` (setting ctx.over_limit when it has too many scenarios: the loader
+    /// then reads no further scenario). The loader then checks each of the plan's scenarios when
+    /// there are at most limits.check_combinations of them.
+    [[nodiscard]] virtual std::shared_ptr<const SweepPlan> plan(const BlockReader& r, const ScenarioSpec& base,
+                                                                PlanContext& ctx, std::any& state) const;
 };
 
 /// The analysis kinds a config may use, in the order their results are reported.

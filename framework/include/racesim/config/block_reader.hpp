@@ -30,6 +30,15 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ");
 /// The position of a node of `file` (line and column 1-based; 0 when the node has none).
 Mark node_mark(const std::filesystem::path& file, const YAML::Node& n);
 
+/// A parameter value that stands in a declared scenario before it is built (AnalysisKind::stand_ins):
+/// a sweep puts the first value of each swept path there, so that a swept parameter needs no
+/// other value and is checked against its schema where it was written.
+struct StandIn {
+    std::string path;  ///< <block>.<parameter>
+    YAML::Node value;  ///< as written
+    Mark key_mark;     ///< where the path was written
+};
+
 /// Typed reads of a block's values; each problem becomes an error in `diagnostics()`.
 class BlockReader {
 public:

@@ -71,8 +71,10 @@ struct SweepAxis {
     [[nodiscard]] double number(std::size_t i) const;
 };
 
-/// The `sweep:` of a declared scenario. Its scenarios are made one at a time when they run
-/// (racesim::expand), never all at once: a sweep costs memory for its axes, not its product.
+/// The scenarios a declared scenario stands for, as an analysis that plans made them (`sweep:`,
+/// framework/src/analyses/sweep/; AnalysisKind::plan). Its scenarios are made one at a time when
+/// they run (racesim::expand), never all at once: a sweep costs memory for its axes, not its
+/// product. The run and the results writer follow it whoever made it (sweep.csv lists them).
 struct SweepPlan {
     std::vector<SweepAxis> axes;
     bool zip = false;  ///< pair the axes' values one to one instead of the cartesian product
@@ -114,8 +116,8 @@ struct ScenarioSpec {
     std::optional<double> C0;   ///< set when given explicitly
     std::vector<TargetSpec> targets;
     std::vector<Assignment> sweep;  ///< the sweep values this scenario was expanded with
-    /// Set on a declared scenario with `sweep:`: it stands for the plan's scenarios (and is not
-    /// run itself); its models are those of the axes' first values.
+    /// Set on a declared scenario with `sweep:` (an analysis that plans): it stands for the plan's
+    /// scenarios (and is not run itself); its models are those of the axes' first values.
     std::shared_ptr<const SweepPlan> sweep_plan;
     /// The analyses of this scenario that are modules (racesim/config/analysis.hpp), in the
     /// order of the kinds the loader was given: what each block said, as a plain value.

@@ -27,6 +27,10 @@ namespace racesim {
 
 class KeyBlock;
 
+/// The unit of a value of the parameter a path names (a sweep range's ends, a distribution's
+/// mean): "the parameter's".
+inline constexpr const char* param_unit = "the parameter's";
+
 /// How a key's value is shaped. A plugin parameter is always a `value`.
 enum class KeyShape {
     value,          ///< one value of param.type
@@ -195,8 +199,6 @@ const KeyBlock& scenario_keys();
 const KeyBlock& defaults_keys();  ///< the scenario keys marked inherited()
 const KeyBlock& baseline_keys();
 const KeyBlock& targets_keys();
-const KeyBlock& sweep_keys();
-const KeyBlock& sweep_range_keys();
 
 /// Every block above, the top level first, each once, in the order the reference lists them.
 std::vector<const KeyBlock*> all_key_blocks();

@@ -24,10 +24,6 @@ namespace racesim {
 using plugin::Bound;
 using plugin::ParamType;
 
-namespace {
-const char* const param_unit = "the parameter's";
-}  // namespace
-
 const KeyBlock& distribution_keys() {
     static const KeyBlock b = [] {
         KeyBlock k("distribution", "The distribution of one sampled parameter; 'dist' decides which keys apply.");

@@ -43,7 +43,7 @@ const KeyBlock& solve_keys() {
         k.add_string("parameter").required().doc("The parameter path <block>.<parameter> to solve for; not swept.");
         k.add("bracket", ParamType::real, KeyShape::pair)
             .required()
-            .unit("the parameter's")
+            .unit(param_unit)
             .doc("[lo, hi] with lo < hi: the interval searched; both ends must be admissible values.");
         k.add_real("at").required().at_least(0).unit("yr").doc(
             "The time the target must be reached at; within the "
