@@ -50,6 +50,8 @@ struct Options {
     std::size_t max_rows = ExperimentLimits{}.max_rows;
     std::size_t jobs = 0;  ///< 0: every core
     bool no_trajectories = false;
+    std::optional<std::string> shard;  ///< --shard K/N or slurm: run one block of the work units
+    std::vector<std::string> shards;   ///< merge: the shard directories
     std::string results;
     std::string a, b;
     std::string csv;
@@ -64,7 +66,7 @@ struct Options {
     std::vector<Refusal> skipped_libraries;  ///< libraries that took an earlier worker down
 };
 
-enum class Command { run, validate, compare, report, check, plugins, describe };
+enum class Command { run, merge, validate, compare, report, check, plugins, describe };
 
 std::shared_ptr<spdlog::logger> make_logger(const Options& o) {
     auto log = std::make_shared<spdlog::logger>("racesim", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -211,7 +213,83 @@ void warn_ill_conditioned(const RunReport& report, spdlog::logger& log) {
                              t.spec.kind == TargetSpec::Kind::loss ? "loss" : "R", t.spec.value, *w);
 }
 
+/// `racesim run CONFIG --shard K/N`: block K of N of the run's work units into a shard
+/// directory, for `racesim merge` (docs/cluster.md).
+int cmd_run_shard(const Options& o, spdlog::logger& log) {
+    ShardSpec spec;
+    try {
+        spec = parse_shard(*o.shard);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_usage;
+    }
+    const auto session = make_session(o, log);
+    std::optional<Experiment> ex;
+    if (int rc = load(o, *session, ex)) return rc;
+    const fs::path out = o.out.empty()
+                             ? fs::path("results") / fmt::format("{}-shard-{}-of-{}", ex->name, spec.k, spec.n)
+                             : fs::path(o.out);
+    RunOptions ro;
+    ro.jobs = o.jobs;
+    ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
+    if (o.trace) o.trace->output(out);
+    try {
+        const ShardManifest m = [&] {
+            ProgressBar bar(!o.quiet && isatty(STDERR_FILENO));  // cleared before the log line
+            ro.progress = [&bar](std::size_t done, std::size_t total) { bar(done, total); };
+            return session->run_shard(*ex, ro, spec, out, o.force, o.config);
+        }();
+        log.info("shard {}/{}: {} of the run's {} work units ({} to {}) written to {}", spec.k, spec.n, m.units.size(),
+                 m.total, m.units.first, m.units.empty() ? m.units.first : m.units.last - 1, out.string());
+    } catch (const ConfigError& e) {
+        e.diagnostics.print(std::cerr);
+        return exit_config;
+    } catch (const RunError& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_runtime;
+    }
+    if (const int sig = interrupt_signal()) return 128 + sig;
+    return exit_ok;
+}
+
+/// `racesim merge --out DIR SHARD_DIR...`: the results directory of the run the shards are
+/// parts of, identical to the unsharded run's (docs/cluster.md).
+int cmd_merge(const Options& o, spdlog::logger& log) {
+    const auto session = make_session(o, log);
+    const fs::path out(o.out);
+    if (o.trace) o.trace->output(out);
+    LoadOptions lo;
+    lo.max_scenarios = o.max_scenarios;
+    lo.max_breakpoints = o.max_breakpoints;
+    lo.max_rows = std::numeric_limits<std::size_t>::max();  // the shards ran: their rows are written already
+    std::vector<fs::path> dirs(o.shards.begin(), o.shards.end());
+    try {
+        const MergeResult merged = session->merge(dirs, out, o.force, lo);
+        const RunReport& report = merged.report;
+        print_table(report, std::cout);
+        warn_ill_conditioned(report, log);
+        log.info("{} shards merged; results written to {}", dirs.size(), out.string());
+    } catch (const ShardError& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n' << "racesim: note: nothing was written\n";
+        return exit_config;
+    } catch (const PluginPathError& e) {
+        return plugin_path_error(e);
+    } catch (const LoadError& e) {
+        e.diagnostics.print(std::cerr);
+        return e.installation_fault() ? exit_runtime : exit_config;
+    } catch (const ConfigError& e) {
+        e.diagnostics.print(std::cerr);
+        return exit_config;
+    } catch (const RunError& e) {
+        std::cerr << "racesim: error: " << printable(e.what()) << '\n';
+        return exit_runtime;
+    }
+    if (const int sig = interrupt_signal()) return 128 + sig;
+    return exit_ok;
+}
+
 int cmd_run(const Options& o, spdlog::logger& log) {
+    if (o.shard) return cmd_run_shard(o, log);
     const auto session = make_session(o, log);
     std::optional<Experiment> ex;
     if (int rc = load(o, *session, ex)) return rc;
@@ -354,6 +432,8 @@ int execute(const Options& o, Command cmd, spdlog::logger& log) {
         switch (cmd) {
             case Command::run:
                 return cmd_run(o, log);
+            case Command::merge:
+                return cmd_merge(o, log);
             case Command::validate:
                 return cmd_validate(o, log);
             case Command::compare:
@@ -499,6 +579,7 @@ int main(int argc, char** argv) {
             "SECONDS"))
         ->excludes(in_process);
     std::string memory_limit;
+    std::string shard_text;
     app.add_option("--memory-limit", memory_limit,
                    "Stop the run (exit 3) when the worker process uses more memory than SIZE, e.g. 512M or 2G")
         ->type_name("SIZE")
@@ -535,6 +616,20 @@ int main(int argc, char** argv) {
                   "Write no per-scenario CSV, only the summary, sweep, solve, sensitivity and samples files "
                   "(automatic above 1000 scenarios)");
     run->add_option("-j,--jobs", o.jobs, "Threads for scenarios and samples (default: every core)")->check(positive);
+    auto* shard_opt =
+        run->add_option("--shard", shard_text,
+                        "Run only block K of N of the work units into a shard directory, for 'racesim merge' "
+                        "(K/N, or 'slurm': K and N from the Slurm job array; docs/cluster.md)")
+            ->type_name("K/N|slurm");
+
+    auto* merge_cmd = app.add_subcommand(
+        "merge", "Merge the shard directories of a run (racesim run --shard K/N) into its results directory");
+    merge_cmd->add_option("shards", o.shards, "Shard directories, every one of the run's N")
+        ->required()
+        ->type_name("SHARD_DIR...");
+    merge_cmd->add_option("-o,--out", o.out, "Results directory to write")->required()->type_name("DIR");
+    merge_cmd->add_flag("--force", o.force,
+                        "Replace an existing results directory (atomically; refused without --force)");
 
     auto* compare_cmd = app.add_subcommand("compare", "Compare two scenarios of a results directory");
     compare_cmd->add_option("results", o.results, "Results directory written by 'racesim run'")
@@ -587,6 +682,7 @@ int main(int argc, char** argv) {
     }
 
     o.memory_limit = memory_limit.empty() ? 0 : parse_memory_size(memory_limit);
+    if (shard_opt->count() > 0) o.shard = shard_text;  // given, even as '' (refused then)
 
     auto log = make_logger(o);
     install_interrupt_handlers();
@@ -596,6 +692,8 @@ int main(int argc, char** argv) {
     Command cmd;
     if (*run)
         cmd = Command::run;
+    else if (*merge_cmd)
+        cmd = Command::merge;
     else if (*validate_cmd)
         cmd = Command::validate;
     else if (*compare_cmd)

@@ -100,6 +100,11 @@ void Environment::abort(int code) {
     std::terminate();  // MPI_Abort does not return
 }
 
+bool broadcast_flag(int flag) {
+    check(MPI_Bcast(&flag, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    return flag != 0;
+}
+
 std::vector<std::string> run_tasks(std::size_t n, const std::function<std::string(std::size_t)>& work,
                                    TaskFailure* failure) {
     int rank = 0, size = 1;

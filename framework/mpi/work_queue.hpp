@@ -31,6 +31,10 @@ private:
     int rank_ = 0, size_ = 1;
 };
 
+/// Rank 0's `flag` on every rank (MPI_Bcast): whether rank 0 found a reason to stop before
+/// the work starts. Collective.
+bool broadcast_flag(int flag);
+
 /// A task that failed, as rank 0 reports it.
 struct TaskFailure {
     int rank = 0;

@@ -38,8 +38,10 @@
 #include "racesim/output/reader.hpp"
 #include "racesim/output/report.hpp"
 #include "racesim/output/results_dir.hpp"
+#include "racesim/output/shard.hpp"
 #include "racesim/output/writer.hpp"
 #include "racesim/plugins/contract.hpp"
+#include "racesim/run/journal.hpp"
 #include "racesim/run/results.hpp"
 #include "racesim/run/sink.hpp"
 
@@ -148,6 +150,13 @@ struct PluginListing {
     std::vector<std::filesystem::path> searched;
 };
 
+/// What Session::merge made: the run's report (what print_table shows), and the experiment
+/// the report refers to.
+struct MergeResult {
+    std::shared_ptr<const Experiment> experiment;
+    RunReport report;
+};
+
 /// The formats of `describe`.
 enum class DescribeFormat { text, markdown, json };
 
@@ -182,6 +191,32 @@ public:
     [[nodiscard]] RunResult run(const Experiment& ex, const RunOptions& options = {}) const;
     /// Whether a run with these options keeps trajectories.
     [[nodiscard]] static bool keeps_trajectories(const Experiment& ex, const RunOptions& options);
+
+    // A run split into parts (docs/cluster.md): the work units of an experiment are its
+    // scenarios (a sweep's one by one, each with its goal seek and its analyses' work), then
+    // each scenario's after-run units (Monte Carlo samples). Any split, merged, gives the same
+    // results as the run in one process.
+
+    /// The number of work units of a run of the experiment.
+    [[nodiscard]] static std::size_t work_units(const Experiment& ex);
+    /// Runs block `shard` of the experiment's work units into a shard directory `dir`
+    /// (manifest.json, journal.bin; written atomically, refused when `dir` exists unless
+    /// `force`). `config` is the config file as the user gave it (recorded for the merge).
+    /// Throws like run().
+    ShardManifest run_shard(const Experiment& ex, const RunOptions& options, ShardSpec shard,
+                            const std::filesystem::path& dir, bool force, const std::string& config) const;
+    /// Merges shard directories into the results directory `out` (atomically; refused when it
+    /// exists unless `force`), which is then what run() would have written. The shards are
+    /// checked first (ShardSet) and their config loaded from the path they recorded, with
+    /// `load`'s limits. Throws ShardError (nothing written), ConfigError, RunError.
+    MergeResult merge(const std::vector<std::filesystem::path>& shards, const std::filesystem::path& out, bool force,
+                      const LoadOptions& load = {}) const;
+    /// Runs the work units `units` of the experiment and returns their journal (an MPI rank's share).
+    [[nodiscard]] std::string run_units(const Experiment& ex, const RunOptions& options, UnitRange units) const;
+    /// Hands `sink` the run whose parts' journals are `parts` (in the order of their units,
+    /// together every unit once): what run() would have. Throws JournalError, RunError.
+    RunSummary replay(const Experiment& ex, const RunOptions& options, const std::vector<std::string>& parts,
+                      RunSink& sink) const;
 
     /// The plugin contract (breakpoints, jumps, frozen regimes, loss inverse) of every model of
     /// every declared scenario, with its parameters.

@@ -5,6 +5,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -159,18 +160,106 @@ bool Session::keeps_trajectories(const Experiment& ex, const RunOptions& options
     return ex.output.trajectories && racesim::scenario_count(ex) <= keep_trajectories_up_to;
 }
 
-RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
-    const bool keep = keeps_trajectories(ex, options);
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
-    if (options.jobs == 0) return run_experiment(models, ex, sink, options.progress, keep);
-    const int jobs = static_cast<int>(std::min(options.jobs, max_jobs));
+namespace {
+
+/// `work` in a oneTBB arena of `jobs` threads (0: every core).
+template <class F>
+auto with_jobs(std::size_t jobs_in, F&& work) {
+    if (jobs_in == 0) return work();
+    const int jobs = static_cast<int>(std::min(jobs_in, max_jobs));
     // More threads than cores: oneTBB keeps (cores - 1) workers unless its limit is raised.
     std::optional<tbb::global_control> more;
     if (jobs > tbb::info::default_concurrency())
         more.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(jobs));
     tbb::task_arena arena(jobs);
-    return arena.execute([&] { return run_experiment(models, ex, sink, options.progress, keep); });
+    return arena.execute(std::forward<F>(work));
+}
+
+}  // namespace
+
+RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
+    const bool keep = keeps_trajectories(ex, options);
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    return with_jobs(options.jobs, [&] { return run_experiment(models, ex, sink, options.progress, keep); });
+}
+
+std::size_t Session::work_units(const Experiment& ex) {
+    return racesim::work_units(ex);
+}
+
+ShardManifest Session::run_shard(const Experiment& ex, const RunOptions& options, ShardSpec shard, const fs::path& dir,
+                                 bool force, const std::string& config) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool keep = keeps_trajectories(ex, options);
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const RunInfo info = run_info(models, ex, keep);
+    ShardManifest m;
+    m.version = plugin::racesim_version;
+    m.config = config;
+    m.config_sha256 = config_hash(ex);
+    m.shard = shard;
+    m.total = info.work_units;
+    m.scenarios = info.scenarios;
+    m.units = shard_range(m.total, shard.k, shard.n);
+    m.trajectories = keep;
+    m.plugins = info.plugins;
+    ShardWriter out(dir, force, ex.file);  // refused before running, not after
+    with_jobs(options.jobs, [&] {
+        run_part(models, ex, m.units, out.journal(), options.progress, keep);
+        return 0;
+    });
+    m.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    check_interrupt();  // the last point where an interrupt discards the shard
+    out.commit(m);
+    return m;
+}
+
+MergeResult Session::merge(const std::vector<fs::path>& shards, const fs::path& out, bool force,
+                           const LoadOptions& load_options) const {
+    const ShardSet set(shards);
+    const ShardManifest& m = set.common();
+    std::error_code ec;
+    if (!fs::exists(m.config, ec))
+        throw ShardError(set.dirs().front(), "was run with the config " + m.config +
+                                                 ", which is not found from here: merge from the directory the "
+                                                 "shards were run from");
+    auto experiment = std::make_shared<const Experiment>(load(m.config, load_options));
+    const Experiment& ex = *experiment;
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    set.check(ex, run_info(models, ex, m.trajectories));
+    ResultsWriter writer(ex, out, force);
+    JournalReader records = set.records();
+    try {
+        RunSummary s = replay_parts(models, ex, records, writer, m.trajectories);
+        (void)s;
+    } catch (const JournalError& e) {
+        throw ShardError({}, e.what());
+    }
+    return {std::move(experiment), writer.report()};
+}
+
+std::string Session::run_units(const Experiment& ex, const RunOptions& options, UnitRange units) const {
+    const bool keep = keeps_trajectories(ex, options);
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    JournalWriter out;
+    with_jobs(options.jobs, [&] {
+        run_part(models, ex, units, out, options.progress, keep);
+        return 0;
+    });
+    return out.take();
+}
+
+RunSummary Session::replay(const Experiment& ex, const RunOptions& options, const std::vector<std::string>& parts,
+                           RunSink& sink) const {
+    const bool keep = keeps_trajectories(ex, options);
+    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
+    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    JournalReader in = JournalReader::memory(&parts);
+    return replay_parts(models, ex, in, sink, keep);
 }
 
 RunResult Session::run(const Experiment& ex, const RunOptions& options) const {

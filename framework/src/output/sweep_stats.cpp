@@ -19,6 +19,10 @@ void add_scenario(SweepStats& st, const ScenarioResult& r) {
         st.max_rel_err_R = r.max_rel_err;
         st.max_rel_err_R_scenario = name;
     }
+    if (r.said) {  // read back from a journal: counted when it ran
+        for (const auto& [key, n] : r.said->counts.counts()) st.counts.add(key, n);
+        return;
+    }
     for (const auto& a : r.spec->analyses) analysis_of(*a).count(*a, r, st.counts);
 }
 

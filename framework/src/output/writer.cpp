@@ -79,9 +79,14 @@ std::string RunReporter::add(const ScenarioResult& r) {
     if (swept && !report_.trajectories) return csv;  // in sweep.csv and the sweep's summary only
     // What its analyses say of it besides their rows: summary.json entries, console lines.
     nlohmann::ordered_json said = nlohmann::ordered_json::object();
-    for (const auto& a : sc.analyses) {
-        analysis_of(*a).summarize(*a, r, said);
-        analysis_of(*a).console(*a, r, report_.console);
+    if (r.said) {  // read back from a journal: said when it ran
+        said = nlohmann::ordered_json::parse(r.said->summary);
+        report_.console += r.said->console;
+    } else {
+        for (const auto& a : sc.analyses) {
+            analysis_of(*a).summarize(*a, r, said);
+            analysis_of(*a).console(*a, r, report_.console);
+        }
     }
     // Listed without its trajectory and analyses' rows (already written): not copied at all.
     // Every other member of ScenarioResult is copied (a new member must be added here).

@@ -3,7 +3,6 @@
 #include <elf.h>
 #include <fmt/format.h>
 #include <link.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
@@ -22,6 +21,7 @@
 #include <string_view>
 #include <utility>
 
+#include "racesim/core/sha256.hpp"
 #include "racesim/plugin/math.hpp"
 
 namespace fs = std::filesystem;
@@ -59,25 +59,6 @@ std::string writable_by_others(const fs::path& p, const fs::path& dir) {
     return "is writable by every user of this machine, so anyone could put code in it: make it private (chmod "
            "o-w " +
            p.string() + ") or, if you trust it, list its directory in RACESIM_TRUSTED_PLUGIN_DIRS";
-}
-
-/// The SHA-256 of a file's content, in hex (OpenSSL's EVP interface).
-std::string file_sha256(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    if (!in || !ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
-    std::vector<char> buf(1 << 16);
-    while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        if (in.gcount() > 0 && EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(in.gcount())) != 1)
-            return {};
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return {};
-    std::string hex;
-    for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-    return hex;
 }
 
 void check_file(const fs::path& path) {
@@ -506,7 +487,7 @@ void Registry::load_library(const fs::path& path) {
     // Judged from the file first: a library refused here runs none of its code.
     if (const std::string why = file_handshake_problem(path); !why.empty()) throw PluginLoadError(why);
     // Hashed before it is loaded, so summary.json can say which file provided each type.
-    const std::string digest = file_sha256(path);
+    const std::string digest = sha256_file(path);
     // The breadcrumb of the worker process (racesim/core/worker.hpp): a crash while loading
     // names this library.
     struct Loading {

@@ -36,6 +36,16 @@ std::size_t Analysis::units_after_run(const AnalysisSpec&, const ScenarioSpec&) 
     return 0;
 }
 void Analysis::after_run(const AfterRunContext&, const AnalysisSpec&, const ScenarioSpec&) const {}
+void Analysis::after_run_part(const AfterRunContext&, const AnalysisSpec& spec, const ScenarioSpec& declared,
+                              std::size_t, std::size_t, std::size_t, JournalWriter&) const {
+    throw RunError("scenario '" + declared.name + "': its '" + spec.kind->key() +
+                   "' analysis cannot be split into parts (a sharded or MPI run); run it in one process");
+}
+void Analysis::after_run_replay(const AfterRunContext&, const AnalysisSpec& spec, const ScenarioSpec& declared,
+                                std::size_t, JournalReader&) const {
+    throw RunError("scenario '" + declared.name + "': its '" + spec.kind->key() +
+                   "' analysis cannot be split into parts (a sharded or MPI run); run it in one process");
+}
 bool Analysis::keeps_trajectory(const AnalysisSpec&, const std::string&) const {
     return false;
 }
@@ -391,16 +401,8 @@ std::size_t work_units(const Experiment& ex) {
     return n;
 }
 
-RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunSink& sink, const Progress& progress,
-                          std::optional<bool> trajectories) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool keep = trajectories.value_or(ex.output.trajectories);
-    RunSummary r;
-    r.experiment = &ex;
-    const std::size_t n = scenario_count(ex), total = work_units(ex);
-    r.scenarios = n;
-    r.trajectories = keep;
-    RunInfo info{&ex, n, total, keep, {}};
+RunInfo run_info(const ModelBuilder& models, const Experiment& ex, bool keep) {
+    RunInfo info{&ex, scenario_count(ex), work_units(ex), keep, {}};
     for (const auto& sc : ex.scenarios) {
         auto add = [&](const BlockSpec& b, plugin::Kind kind) {
             for (const auto& p : info.plugins)
@@ -418,17 +420,18 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         if (sc.reference) add(*sc.reference, plugin::Kind::reference);
         if (sc.algorithms) add(*sc.algorithms, plugin::Kind::algorithms);
     }
-    sink.begin(info);
-    std::atomic<std::size_t> finished{0};
-    auto tick = [&](std::size_t k) {
-        const std::size_t now = finished += k;
-        if (progress) progress(now, total);
-    };
-    std::vector<std::any> states(ex.analyses.size());  // the experiment's own analyses'
+    return info;
+}
 
+namespace detail {
+
+void run_scenarios(const ModelBuilder& models, const Experiment& ex, bool keep, UnitRange range,
+                   const std::function<void(const ScenarioResult&)>& on_result,
+                   const std::function<void(const SweepRows&)>& on_rows, const std::function<void(std::size_t)>& tick) {
     // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
     // Decided once per declared scenario: sweep_batchable asks the reference to evaluate a row.
+    // Only the scenarios (and rows) in `range` run.
     std::vector<bool> batchable;
     for (const auto& sc : ex.scenarios) batchable.push_back(sweep_batchable(models, ex, sc, keep));
     std::size_t first = 0;
@@ -437,22 +440,27 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
         const ScenarioSpec& sc = ex.scenarios[d];
         if (batchable[d]) {
             const std::size_t rows = sc.sweep_plan->size(), chunk = 4096;
-            detail::ordered_parallel<SweepRows>(
-                (rows + chunk - 1) / chunk,
-                [&](std::size_t c) {
-                    check_interrupt();
-                    const std::size_t k0 = c * chunk, m = std::min(chunk, rows - k0);
-                    std::string why;
-                    auto out = batch_rows(models, sc, first, k0, m, why);
-                    if (!out)
-                        throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
-                                       "' declined rows " + std::to_string(k0) + " to " + std::to_string(k0 + m - 1) +
-                                       " of the sweep after accepting its first: " + why);
-                    tick(m);
-                    return std::move(*out);
-                },
-                [&](const SweepRows& b) { sink.sweep_rows(b); }, [](std::size_t) { return std::current_exception(); },
-                [](std::size_t) {});
+            // Rows [lo, hi) of the sweep are in the range.
+            const std::size_t lo = std::clamp(range.first, first, first + rows) - first;
+            const std::size_t hi = std::clamp(range.last, first, first + rows) - first;
+            if (lo < hi)
+                detail::ordered_parallel<SweepRows>(
+                    (hi - lo + chunk - 1) / chunk,
+                    [&](std::size_t c) {
+                        check_interrupt();
+                        const std::size_t k0 = lo + c * chunk, m = std::min(chunk, hi - k0);
+                        std::string why;
+                        auto out = batch_rows(models, sc, first, k0, m, why);
+                        if (!out)
+                            throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
+                                           "' declined rows " + std::to_string(k0) + " to " +
+                                           std::to_string(k0 + m - 1) +
+                                           " of the sweep after accepting its first: " + why);
+                        tick(m);
+                        return std::move(*out);
+                    },
+                    [&](const SweepRows& b) { on_rows(b); }, [](std::size_t) { return std::current_exception(); },
+                    [](std::size_t) {});
             first += rows;
             ++d;
             continue;
@@ -463,22 +471,49 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
             count += ex.scenarios[end].sweep_plan ? ex.scenarios[end].sweep_plan->size() : 1;
             ++end;
         }
-        const std::size_t offset = first;
+        const std::size_t lo = std::clamp(range.first, first, first + count);
+        const std::size_t hi = std::clamp(range.last, first, first + count);
         detail::ordered_parallel<ScenarioResult>(
-            count,
+            hi - lo,
             [&](std::size_t i) {
                 check_interrupt();
-                return run_one(models, ex, offset + i, keep);
+                return run_one(models, ex, lo + i, keep);
             },
-            [&](const ScenarioResult& res) {
-                for (std::size_t k = 0; k < ex.analyses.size(); ++k)
-                    analysis_of(*ex.analyses[k]).scenario_done(*ex.analyses[k], res, states[k]);
-                sink.scenario(res);
-            },
-            [&](std::size_t i) { return annotated(models, ex, offset + i); }, tick);
+            [&](const ScenarioResult& res) { on_result(res); },
+            [&](std::size_t i) { return annotated(models, ex, lo + i); }, tick);
         first += count;
         d = end;
     }
+}
+
+}  // namespace detail
+
+RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunSink& sink, const Progress& progress,
+                          std::optional<bool> trajectories) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool keep = trajectories.value_or(ex.output.trajectories);
+    RunSummary r;
+    r.experiment = &ex;
+    const RunInfo info = run_info(models, ex, keep);
+    const std::size_t total = info.work_units;
+    r.scenarios = info.scenarios;
+    r.trajectories = keep;
+    sink.begin(info);
+    std::atomic<std::size_t> finished{0};
+    auto tick = [&](std::size_t k) {
+        const std::size_t now = finished += k;
+        if (progress) progress(now, total);
+    };
+    std::vector<std::any> states(ex.analyses.size());  // the experiment's own analyses'
+
+    detail::run_scenarios(
+        models, ex, keep, UnitRange{0, info.scenarios},
+        [&](const ScenarioResult& res) {
+            for (std::size_t k = 0; k < ex.analyses.size(); ++k)
+                analysis_of(*ex.analyses[k]).scenario_done(*ex.analyses[k], res, states[k]);
+            sink.scenario(res);
+        },
+        [&](const SweepRows& b) { sink.sweep_rows(b); }, tick);
 
     // The analyses' work after every scenario (Monte Carlo), scenario by scenario.
     const std::function<void(std::size_t)> tick_fn = tick;

@@ -35,6 +35,19 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
 
 /// The statistics of each target from the samples' times (per target, per sample; +inf: not
 /// reached), sorted in place: the times are taken, not copied.
+/// A part of a scenario's Monte Carlo run (a sharded or MPI run): units [first, last) of its
+/// after-run units (samples 0..n-1, then, with `bands`, the samples' trajectories), each
+/// recorded in `out` as the record of unit unit0 + u: the drawn values and times, or C, L, R.
+void monte_carlo_part(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0,
+                      std::size_t first, std::size_t last, JournalWriter& out,
+                      const std::function<void(std::size_t)>& done = {});
+
+/// The Monte Carlo run of a scenario from the records of all its units, read from `in` in order:
+/// each sample handed to `sink`, the result monte_carlo would have returned (statistics,
+/// conditional forecasts and bands recomputed from every sample).
+MonteCarloResult monte_carlo_replay(const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0, JournalReader& in,
+                                    RunSink& sink, bool keep_times = false);
+
 std::vector<MonteCarloTargetStats> monte_carlo_stats(const ScenarioSpec& sc, std::vector<std::vector<double>> times);
 inline std::vector<MonteCarloTargetStats> monte_carlo_stats(const MonteCarloResult& mc) {
     return monte_carlo_stats(*mc.spec, mc.times);

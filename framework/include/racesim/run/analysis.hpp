@@ -30,6 +30,8 @@ struct ScenarioResult;    // racesim/run/results.hpp
 struct RunSummary;        // racesim/run/results.hpp
 class RunSink;            // racesim/run/sink.hpp
 struct ScenarioInstance;  // racesim/model/model.hpp
+class JournalWriter;      // racesim/run/journal.hpp
+class JournalReader;      // racesim/run/journal.hpp
 class ModelBuilder;       // racesim/model/model.hpp
 
 /// How a cell is written in CSV: a number (shortest round trip; empty when absent), an integer,
@@ -101,6 +103,26 @@ public:
 private:
     const TableDef* def_;
     Render render_;
+};
+
+/// Rows kept as their cells: the rows of a result read back from a journal (racesim/run/journal.hpp),
+/// written exactly as the analysis's own rows were.
+class CellRows final : public TableRows {
+public:
+    explicit CellRows(const TableDef& def) : def_(&def) {}
+    std::vector<std::vector<Cell>> rows;
+
+    [[nodiscard]] const TableDef& table() const override { return *def_; }
+    [[nodiscard]] std::size_t size() const override { return rows.size(); }
+    void cells(std::size_t i, std::vector<Cell>& out) const override { out = rows[i]; }
+    [[nodiscard]] std::unique_ptr<TableRows> empty_copy() const override { return std::make_unique<CellRows>(*def_); }
+    void append(const TableRows& other) override {
+        const auto& o = dynamic_cast<const CellRows&>(other);
+        rows.insert(rows.end(), o.rows.begin(), o.rows.end());
+    }
+
+private:
+    const TableDef* def_;
 };
 
 /// The rows of type Row among `tables` (a scenario's or a whole run's), or null.
@@ -200,6 +222,19 @@ public:
     /// That work, in the calling thread (it may run its units in parallel), its results handed to
     /// ctx.sink in order.
     virtual void after_run(const AfterRunContext& ctx, const AnalysisSpec& spec, const ScenarioSpec& declared) const;
+
+    // The same work split into parts (a sharded or an MPI run, racesim/run/journal.hpp): an
+    // analysis with after-run units implements both, or a run of it cannot be split (the
+    // defaults throw RunError).
+
+    /// Its units [first, last) of units_after_run only, each recorded in `out` in order: a
+    /// record (journal_tag::after_run, unit0 + u) and its fields. Nothing goes to ctx.sink.
+    virtual void after_run_part(const AfterRunContext& ctx, const AnalysisSpec& spec, const ScenarioSpec& declared,
+                                std::size_t unit0, std::size_t first, std::size_t last, JournalWriter& out) const;
+    /// The records of all its units, read from `in` in order (JournalReader::expect checks each
+    /// is unit0 + u): hands ctx.sink and ctx.summary exactly what after_run would have.
+    virtual void after_run_replay(const AfterRunContext& ctx, const AnalysisSpec& spec, const ScenarioSpec& declared,
+                                  std::size_t unit0, JournalReader& in) const;
 
     // An analysis of the whole experiment (scope() == experiment: `compare:`), in the run. Its
     // `state` lives from the run's start to its end.

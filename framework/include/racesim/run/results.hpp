@@ -57,6 +57,15 @@ struct TargetResult {
     std::optional<double> time_error_estimate;
 };
 
+/// What a scenario's analyses say of it besides their rows (Analysis::summarize, console and
+/// count), recorded with a result read back from a journal: its rows are then cells (CellRows),
+/// which the analyses do not read.
+struct AnalysesSaid {
+    std::string summary;  ///< the object of its summarize entries, as JSON text
+    std::string console;  ///< its console lines
+    SweepCounts counts;   ///< its counts, in the order they were added
+};
+
 struct ScenarioResult {
     const ScenarioSpec* spec = nullptr;
     std::shared_ptr<const ScenarioSpec> owned;  ///< holds `spec` when it was made at run time (sweep, goal seek)
@@ -73,6 +82,9 @@ struct ScenarioResult {
     /// The rows its analyses added (racesim/run/analysis.hpp), one table each, in the order of
     /// the scenario's analyses; read them with rows_of<Row>(r.tables).
     std::vector<std::shared_ptr<const TableRows>> tables;
+    /// Set on a result read back from a journal (racesim/run/journal.hpp): what its analyses said
+    /// of it when it ran, used instead of asking them (its rows are cells).
+    std::shared_ptr<const AnalysesSaid> said;
 };
 
 /// Summary statistics of one target over the samples.

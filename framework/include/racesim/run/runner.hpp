@@ -13,6 +13,7 @@
 #include "racesim/config/experiment.hpp"
 #include "racesim/integrate/integrator.hpp"
 #include "racesim/model/model.hpp"
+#include "racesim/run/journal.hpp"
 #include "racesim/run/results.hpp"
 #include "racesim/run/sink.hpp"
 
@@ -54,6 +55,9 @@ bool sweep_batchable(const ModelBuilder& models, const Experiment& ex, const Sce
 /// after them (Monte Carlo samples).
 std::size_t work_units(const Experiment& ex);
 
+/// What a run tells its sink first: the experiment, its scenarios and work units, whether
+/// trajectories are kept, the plugin types its declared scenarios use.
+RunInfo run_info(const ModelBuilder& models, const Experiment& ex, bool trajectories);
 /// Runs every scenario (sweeps made one scenario at a time), its goal seek and analyses'
 /// rows, its Monte Carlo samples, and the experiment's comparisons, in parallel (oneTBB),
 /// handing results to `sink` in order. At most a few batches of scenarios are in flight, so
@@ -68,5 +72,29 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
 /// The same, kept in memory.
 RunResult run_experiment(const ModelBuilder& models, const Experiment& ex, const Progress& progress = {},
                          std::optional<bool> trajectories = {});
+
+/// A part of a run (a shard, an MPI rank's share): runs the work units `range` of the
+/// experiment (racesim/run/journal.hpp: scenarios, then the analyses' after-run units) and
+/// records their results in `out`, in the order of the units. Nothing is handed to a sink.
+/// Throws like run_experiment.
+void run_part(const ModelBuilder& models, const Experiment& ex, UnitRange range, JournalWriter& out,
+              const Progress& progress = {}, std::optional<bool> trajectories = {});
+
+/// Reads the journals of all the parts of a run, in order, and hands `sink` exactly what
+/// run_experiment would have (the scenarios' results, the samples, the Monte Carlo statistics
+/// recomputed from every sample, the comparisons), then sink.end(). `trajectories` must be the
+/// parts' own. Throws JournalError when the journals do not hold every unit exactly once, in
+/// order, or do not read back.
+RunSummary replay_parts(const ModelBuilder& models, const Experiment& ex, JournalReader& in, RunSink& sink,
+                        std::optional<bool> trajectories = {});
+
+namespace detail {
+/// The scenarios of `range` (units below scenario_count: a sweep's rows one by one), run in
+/// parallel and handed over in the run's order: to on_result, or to on_rows for the rows of a
+/// sweep evaluated at once.
+void run_scenarios(const ModelBuilder& models, const Experiment& ex, bool keep, UnitRange range,
+                   const std::function<void(const ScenarioResult&)>& on_result,
+                   const std::function<void(const SweepRows&)>& on_rows, const std::function<void(std::size_t)>& tick);
+}  // namespace detail
 
 }  // namespace racesim

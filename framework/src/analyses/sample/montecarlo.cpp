@@ -73,32 +73,37 @@ void render_band(const BandRow& b, std::vector<Cell>& out) {
 /// At most this many sample-times in one scenario's bands: three doubles each are kept.
 constexpr std::size_t max_band_values = std::size_t{1} << 26;
 
-/// The bands of a scenario with `sample.bands`: every sample's trajectory on the scenario's
-/// output grid (C, L and R), kept, then at each output time the exact percentiles over the
-/// samples (type 7). The samples run in parallel; the result does not depend on the threads.
-std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
-                                       const std::function<void(std::size_t)>& done) {
-    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
-    const std::vector<double> grid = output_grid(ex, sc);
-    const std::size_t n = s.n, m = grid.size(), nb = s.bands.size();
+/// Refuses bands that would keep more than max_band_values sample-times.
+void check_band_size(const ScenarioSpec& sc, std::size_t n, std::size_t m) {
     if (n > max_band_values / m)
         throw RunError("scenario '" + sc.name + "': sample.bands keeps every sample's trajectory, and " +
                        std::to_string(n) + " samples x " + std::to_string(m) + " output times is more than " +
                        std::to_string(max_band_values) + " (" + std::to_string(max_band_values * 24 >> 20) +
                        " MiB); use fewer samples or a coarser output.every");
-    std::vector<double> C(n * m), L(n * m), R(n * m);  // time-major: [j·n + i]
-    struct Trajectory {
-        std::size_t i = 0;
-        std::vector<double> C, L, R;
-    };
-    detail::ordered_parallel<Trajectory>(
-        n,
-        [&](std::size_t i) {
+}
+
+/// A sample's trajectory on the scenario's output grid: C, L and R at each output time.
+struct BandTrajectory {
+    std::size_t i = 0;
+    std::vector<double> C, L, R;
+};
+
+/// The trajectories of samples [i0, i1) on `grid`, in parallel, handed to `each` in order.
+void band_trajectories(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                       const std::vector<double>& grid, std::size_t i0, std::size_t i1,
+                       const std::function<void(const BandTrajectory&)>& each,
+                       const std::function<void(std::size_t)>& done) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    const std::size_t m = grid.size();
+    detail::ordered_parallel<BandTrajectory>(
+        i1 - i0,
+        [&](std::size_t q) {
             check_interrupt();
+            const std::size_t i = i0 + q;
             const ScenarioInstance inst = models.with_parameters(sc, assignments_of(s, draw(s, i)), sc.name, false);
             const Model& md = inst.model;
             const std::vector<double> u = log_ratios_at(ex, inst, grid);
-            Trajectory out{i, std::vector<double>(m), std::vector<double>(m), std::vector<double>(m)};
+            BandTrajectory out{i, std::vector<double>(m), std::vector<double>(m), std::vector<double>(m)};
             for (std::size_t j = 0; j < m; ++j) {
                 const double log_C = md.log_C0 + u[j];
                 out.C[j] = std::exp(log_C);
@@ -111,17 +116,31 @@ std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experim
             }
             return out;
         },
-        [&](const Trajectory& tr) {
-            for (std::size_t j = 0; j < m; ++j) {
-                C[j * n + tr.i] = tr.C[j];
-                L[j * n + tr.i] = tr.L[j];
-                R[j * n + tr.i] = tr.R[j];
-            }
-        },
-        [&](std::size_t i) { return sample_error(sc, i); },
+        each, [&](std::size_t q) { return sample_error(sc, i0 + q); },
         [&](std::size_t k) {
             if (done) done(k);
         });
+}
+
+/// Every sample's C, L and R at each output time, time-major ([j·n + i]).
+struct BandValues {
+    std::size_t n = 0;
+    std::vector<double> C, L, R;
+    BandValues(std::size_t n_, std::size_t m) : n(n_), C(n_ * m), L(n_ * m), R(n_ * m) {}
+    void add(const BandTrajectory& tr) {
+        for (std::size_t j = 0; j < tr.C.size(); ++j) {
+            C[j * n + tr.i] = tr.C[j];
+            L[j * n + tr.i] = tr.L[j];
+            R[j * n + tr.i] = tr.R[j];
+        }
+    }
+};
+
+/// The bands' rows: at each output time, the exact percentiles (type 7) over the samples.
+std::shared_ptr<const TableRows> band_rows(const ScenarioSpec& sc, const std::vector<double>& grid,
+                                           const BandValues& v) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    const std::size_t n = v.n, m = grid.size(), nb = s.bands.size();
     auto out = std::make_shared<TypedRows<BandRow>>(bands_table, render_band);
     out->rows.resize(m * nb);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -133,7 +152,7 @@ std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experim
                 row.t = grid[j];
                 row.percentile = s.bands[k];
             }
-            for (auto [values, member] : {std::pair{&C, &BandRow::C}, {&L, &BandRow::L}, {&R, &BandRow::R}}) {
+            for (auto [values, member] : {std::pair{&v.C, &BandRow::C}, {&v.L, &BandRow::L}, {&v.R, &BandRow::R}}) {
                 std::copy_n(values->begin() + static_cast<std::ptrdiff_t>(j * n), n, col.begin());
                 std::sort(col.begin(), col.end());
                 for (std::size_t k = 0; k < nb; ++k)
@@ -142,6 +161,20 @@ std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experim
         }
     });
     return out;
+}
+
+/// The bands of a scenario with `sample.bands`: every sample's trajectory on the scenario's
+/// output grid (C, L and R), kept, then at each output time the exact percentiles over the
+/// samples (type 7). The samples run in parallel; the result does not depend on the threads.
+std::shared_ptr<const TableRows> bands(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc,
+                                       const std::function<void(std::size_t)>& done) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    const std::vector<double> grid = output_grid(ex, sc);
+    check_band_size(sc, s.n, grid.size());
+    BandValues v(s.n, grid.size());
+    band_trajectories(
+        models, ex, sc, grid, 0, s.n, [&](const BandTrajectory& tr) { v.add(tr); }, done);
+    return band_rows(sc, grid, v);
 }
 
 // clang-format off
@@ -238,47 +271,43 @@ std::shared_ptr<const TableRows> conditionals(const ScenarioSpec& sc, const std:
     return out;
 }
 
-/// Each sample instantiated and integrated (or evaluated) on its own; times into r.times.
-void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                      const std::function<void(std::size_t)>& done, MonteCarloResult& r) {
+/// Receives sample i's drawn values and its time to each target (+inf: not reached).
+using EachSample = std::function<void(std::size_t i, const std::vector<double>& x, const std::vector<double>& times)>;
+
+/// Samples [i0, i1), each instantiated and integrated (or evaluated) on its own, in parallel,
+/// handed to `each` in order.
+void sample_by_sample(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, std::size_t i0,
+                      std::size_t i1, const EachSample& each, const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *find_analysis<SampleSpec>(sc);
-    const std::size_t n = s.n, nt = sc.targets.size();
+    const std::size_t nt = sc.targets.size();
     struct Sample {
         std::size_t index;
         std::vector<double> x, times;
     };
     detail::ordered_parallel<Sample>(
-        n,
-        [&](std::size_t i) {
+        i1 - i0,
+        [&](std::size_t q) {
             check_interrupt();
+            const std::size_t i = i0 + q;
             Sample out{i, draw(s, i), std::vector<double>(nt, std::numeric_limits<double>::infinity())};
             const auto t = target_times(ex, models.with_parameters(sc, assignments_of(s, out.x), sc.name, false));
             for (std::size_t k = 0; k < nt; ++k)
                 if (t[k]) out.times[k] = *t[k];
             return out;
         },
-        [&](const Sample& smp) {
-            for (std::size_t k = 0; k < nt; ++k) r.times[k][smp.index] = smp.times[k];
-            sink.sample(sc, smp.index, smp.x, smp.times);
-        },
-        [&](std::size_t i) { return sample_error(sc, i); },
+        [&](const Sample& smp) { each(smp.index, smp.x, smp.times); },
+        [&](std::size_t q) { return sample_error(sc, i0 + q); },
         [&](std::size_t k) {
             if (done) done(k);
         });
 }
 
-}  // namespace
-
-MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
-                             const std::function<void(std::size_t)>& done, bool keep_times) {
+/// Samples [i0, i1) of a scenario, handed to `each` in order: by the reference's vectorised
+/// closed form over chunks of samples where it offers it, else sample by sample.
+void sample_range(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, std::size_t i0,
+                  std::size_t i1, const EachSample& each, const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::size_t d = s.paths.size(), n = s.n, nt = sc.targets.size();
-    MonteCarloResult r;
-    r.spec = &sc;
-    // Kept while the samples run: one double per sample and target, for the exact quantiles
-    // (then sorted in place and freed). The draws go to the sink.
-    r.times.resize(nt);
-    for (auto& t : r.times) t.assign(n, std::numeric_limits<double>::infinity());  // no temporary copy
     // The closed form over chunks of samples at once, where the reference offers it: the
     // draws, row-major, are its columns. nullopt when the reference declines them.
     struct Chunk {
@@ -286,34 +315,36 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
         std::vector<double> draws;               // m x d
         std::vector<std::vector<double>> times;  // per target, per sample
     };
-    auto batch_chunk = [&](std::size_t i0, std::size_t m, std::string& why) -> std::optional<Chunk> {
-        Chunk out{i0, m, std::vector<double>(m * d), {}};
+    auto batch_chunk = [&](std::size_t c0, std::size_t m, std::string& why) -> std::optional<Chunk> {
+        Chunk out{c0, m, std::vector<double>(m * d), {}};
         for (std::size_t q = 0; q < m; ++q) {
-            const std::vector<double> x = draw(s, i0 + q);
+            const std::vector<double> x = draw(s, c0 + q);
             std::copy(x.begin(), x.end(), out.draws.begin() + static_cast<std::ptrdiff_t>(q * d));
         }
         std::vector<std::pair<std::string, plugin::Column>> varying;
         for (std::size_t j = 0; j < d; ++j) varying.emplace_back(s.paths[j], plugin::Column{&out.draws[j], d});
         if (!detail::batch_times(models, sc, m, varying, out.times, why, [&](std::size_t q) {
-                return sc.name + " (Monte Carlo sample " + std::to_string(i0 + q) + ")";
+                return sc.name + " (Monte Carlo sample " + std::to_string(c0 + q) + ")";
             }))
             return std::nullopt;
         return out;
     };
-    std::string why;  // the reference must accept the first sample, tried now (else sample by sample)
+    // The reference must accept the first sample of the run, tried now (else sample by sample):
+    // every part of a split run decides alike.
+    std::string why;
     if (detail::batch_applies(models, ex, sc, s.paths) && n > 0 && batch_chunk(0, 1, why)) {
         const std::size_t chunk = 4096;
         detail::ordered_parallel<Chunk>(
-            (n + chunk - 1) / chunk,
+            (i1 - i0 + chunk - 1) / chunk,
             [&](std::size_t c) {
                 check_interrupt();
-                const std::size_t i0 = c * chunk, m = std::min(chunk, n - i0);
+                const std::size_t c0 = i0 + c * chunk, m = std::min(chunk, i1 - c0);
                 std::string declined;
-                auto out = batch_chunk(i0, m, declined);
+                auto out = batch_chunk(c0, m, declined);
                 if (!out)
                     throw RunError("scenario '" + sc.name + "': reference '" + sc.reference->selection.type +
-                                   "' declined the Monte Carlo samples " + std::to_string(i0) + " to " +
-                                   std::to_string(i0 + m - 1) + ": " + declined);
+                                   "' declined the Monte Carlo samples " + std::to_string(c0) + " to " +
+                                   std::to_string(c0 + m - 1) + ": " + declined);
                 if (done) done(m);
                 return std::move(*out);
             },
@@ -324,23 +355,120 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
                     for (std::size_t k = 0; k < nt; ++k) {
                         const double v = ch.times[k][q];  // NaN (never reached) counts as not reached
                         t[k] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
-                        r.times[k][ch.i0 + q] = t[k];
                     }
-                    sink.sample(sc, ch.i0 + q, x, t);
+                    each(ch.i0 + q, x, t);
                 }
             },
             [](std::size_t) { return std::current_exception(); }, [](std::size_t) {});
     } else {
-        sample_by_sample(models, ex, sc, sink, done, r);
+        sample_by_sample(models, ex, sc, i0, i1, each, done);
     }
-    if (!s.conditions.empty()) r.tables.push_back(conditionals(sc, r.times));
+}
+
+/// What a Monte Carlo run makes of every sample's times (per target, per sample): the
+/// conditional forecasts and the statistics, into r (r.times kept when `keep_times`).
+void finish(const ScenarioSpec& sc, MonteCarloResult& r, bool keep_times) {
+    if (!find_analysis<SampleSpec>(sc)->conditions.empty()) r.tables.push_back(conditionals(sc, r.times));
     if (keep_times) {
         r.stats = monte_carlo_stats(sc, r.times);
     } else {
         r.stats = monte_carlo_stats(sc, std::move(r.times));
         r.times.clear();
     }
+}
+
+/// A result with room for every sample's times (+inf until known).
+MonteCarloResult empty_result(const ScenarioSpec& sc) {
+    MonteCarloResult r;
+    r.spec = &sc;
+    // Kept while the samples run: one double per sample and target, for the exact quantiles
+    // (then sorted in place and freed). The draws go to the sink.
+    r.times.resize(sc.targets.size());
+    for (auto& t : r.times) t.assign(find_analysis<SampleSpec>(sc)->n, std::numeric_limits<double>::infinity());
+    return r;
+}
+
+}  // namespace
+
+MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, RunSink& sink,
+                             const std::function<void(std::size_t)>& done, bool keep_times) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    MonteCarloResult r = empty_result(sc);
+    sample_range(
+        models, ex, sc, 0, s.n,
+        [&](std::size_t i, const std::vector<double>& x, const std::vector<double>& t) {
+            for (std::size_t k = 0; k < t.size(); ++k) r.times[k][i] = t[k];
+            sink.sample(sc, i, x, t);
+        },
+        done);
+    finish(sc, r, keep_times);
     if (!s.bands.empty()) r.tables.push_back(bands(models, ex, sc, done));
+    return r;
+}
+
+void monte_carlo_part(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0,
+                      std::size_t first, std::size_t last, JournalWriter& out,
+                      const std::function<void(std::size_t)>& done) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    const std::size_t n = s.n;
+    // Units [0, n): the samples (drawn values, times); [n, 2n) with bands: their trajectories.
+    if (first < n)
+        sample_range(
+            models, ex, sc, first, std::min(last, n),
+            [&](std::size_t i, const std::vector<double>& x, const std::vector<double>& t) {
+                out.record(journal_tag::after_run, unit0 + i);
+                out.f64s(x);
+                out.f64s(t);
+            },
+            done);
+    if (last > n) {
+        const std::vector<double> grid = output_grid(ex, sc);
+        check_band_size(sc, n, grid.size());
+        band_trajectories(
+            models, ex, sc, grid, std::max(first, n) - n, last - n,
+            [&](const BandTrajectory& tr) {
+                out.record(journal_tag::after_run, unit0 + n + tr.i);
+                out.f64s(tr.C);
+                out.f64s(tr.L);
+                out.f64s(tr.R);
+            },
+            done);
+    }
+}
+
+MonteCarloResult monte_carlo_replay(const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0, JournalReader& in,
+                                    RunSink& sink, bool keep_times) {
+    const SampleSpec& s = *find_analysis<SampleSpec>(sc);
+    const std::size_t n = s.n, d = s.paths.size(), nt = sc.targets.size();
+    MonteCarloResult r = empty_result(sc);
+    for (std::size_t i = 0; i < n; ++i) {
+        in.expect(journal_tag::after_run, unit0 + i);
+        const std::vector<double> x = in.f64s(), t = in.f64s();
+        if (x.size() != d || t.size() != nt)
+            in.fail("Monte Carlo sample " + std::to_string(i) + " of scenario '" + sc.name +
+                    "' with other paths or targets (a journal of another config?)");
+        for (std::size_t k = 0; k < nt; ++k) r.times[k][i] = t[k];
+        sink.sample(sc, i, x, t);
+    }
+    finish(sc, r, keep_times);
+    if (!s.bands.empty()) {
+        const std::vector<double> grid = output_grid(ex, sc);
+        check_band_size(sc, n, grid.size());
+        BandValues v(n, grid.size());
+        BandTrajectory tr;
+        for (std::size_t i = 0; i < n; ++i) {
+            in.expect(journal_tag::after_run, unit0 + n + i);
+            tr.i = i;
+            tr.C = in.f64s();
+            tr.L = in.f64s();
+            tr.R = in.f64s();
+            if (tr.C.size() != grid.size() || tr.L.size() != grid.size() || tr.R.size() != grid.size())
+                in.fail("the trajectory of Monte Carlo sample " + std::to_string(i) + " of scenario '" + sc.name +
+                        "' has another output grid (a journal of another config?)");
+            v.add(tr);
+        }
+        r.tables.push_back(band_rows(sc, grid, v));
+    }
     return r;
 }
 

@@ -570,7 +570,23 @@ public:
         // A sampled scenario paired with another keeps its samples' times for the comparison (one
         // double per sample and target).
         const bool keep_times = samples_compared(ctx.experiment, sc);
-        MonteCarloResult mc = monte_carlo(ctx.models, ctx.experiment, sc, ctx.sink, ctx.tick, keep_times);
+        hand_over(ctx, monte_carlo(ctx.models, ctx.experiment, sc, ctx.sink, ctx.tick, keep_times));
+    }
+
+    void after_run_part(const AfterRunContext& ctx, const AnalysisSpec&, const ScenarioSpec& sc, std::size_t unit0,
+                        std::size_t first, std::size_t last, JournalWriter& out) const override {
+        monte_carlo_part(ctx.models, ctx.experiment, sc, unit0, first, last, out, ctx.tick);
+    }
+
+    void after_run_replay(const AfterRunContext& ctx, const AnalysisSpec&, const ScenarioSpec& sc, std::size_t unit0,
+                          JournalReader& in) const override {
+        const bool keep_times = samples_compared(ctx.experiment, sc);
+        hand_over(ctx, monte_carlo_replay(ctx.experiment, sc, unit0, in, ctx.sink, keep_times));
+    }
+
+private:
+    /// A finished Monte Carlo run to the sink and the run's summary.
+    static void hand_over(const AfterRunContext& ctx, MonteCarloResult mc) {
         std::vector<std::vector<double>> times = std::move(mc.times);
         mc.times.clear();
         ctx.sink.monte_carlo(mc);
@@ -579,7 +595,6 @@ public:
         ctx.summary.monte_carlo.push_back(std::move(mc));
     }
 
-private:
     std::string key_ = "sample";
 };
 
