@@ -36,8 +36,9 @@ MonteCarloResult monte_carlo(const ModelBuilder& models, const Experiment& ex, c
 /// The statistics of each target from the samples' times (per target, per sample; +inf: not
 /// reached), sorted in place: the times are taken, not copied.
 /// A part of a scenario's Monte Carlo run (a sharded or MPI run): units [first, last) of its
-/// after-run units (samples 0..n-1, then, with `bands`, the samples' trajectories), each
-/// recorded in `out` as the record of unit unit0 + u: the drawn values and times, or C, L, R.
+/// after-run units (samples 0..n-1, then, with `bands`, the samples' trajectories), recorded in
+/// `out`: the times to the targets of up to 4096 consecutive samples per record (their draws are
+/// made again when read), and each trajectory's C, L and R in a record of its own.
 void monte_carlo_part(const ModelBuilder& models, const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0,
                       std::size_t first, std::size_t last, JournalWriter& out,
                       const std::function<void(std::size_t)>& done = {});

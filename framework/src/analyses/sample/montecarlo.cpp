@@ -208,8 +208,17 @@ void render_conditional(const ConditionalRow& r, std::vector<Cell>& out) {
     out.emplace_back(r.given);
     out.emplace_back(r.samples);
     out.emplace_back(r.reached);
-    out.push_back(r.mean ? Cell{*r.mean} : Cell{});
-    for (const auto& q : r.quantiles) out.push_back(q ? Cell{*q} : Cell{});
+    // (if/else, not ?: between two Cells: GCC 12 then warns of an uninitialised string)
+    if (r.mean)
+        out.emplace_back(*r.mean);
+    else
+        out.emplace_back();
+    for (const auto& q : r.quantiles) {
+        if (q)
+            out.emplace_back(*q);
+        else
+            out.emplace_back();
+    }
 }
 
 /// The conditional forecasts of a scenario with `sample.conditions`, from every sample's times
@@ -411,16 +420,30 @@ void monte_carlo_part(const ModelBuilder& models, const Experiment& ex, const Sc
                       const std::function<void(std::size_t)>& done) {
     const SampleSpec& s = *find_analysis<SampleSpec>(sc);
     const std::size_t n = s.n;
-    // Units [0, n): the samples (drawn values, times); [n, 2n) with bands: their trajectories.
-    if (first < n)
+    // Units [0, n): the samples; [n, 2n) with bands: their trajectories. A record holds the
+    // times of up to 4096 consecutive samples (their drawn values are drawn again when read:
+    // a draw depends only on the seed and the index).
+    if (first < n) {
+        const std::size_t nt = sc.targets.size(), block = 4096;
+        std::size_t from = first, m = 0;
+        std::vector<double> times;
+        auto flush = [&] {
+            out.record(journal_tag::after_run, unit0 + from);
+            out.u64(m);
+            out.f64s(times);
+            from += m;
+            m = 0;
+            times.clear();
+        };
         sample_range(
             models, ex, sc, first, std::min(last, n),
-            [&](std::size_t i, const std::vector<double>& x, const std::vector<double>& t) {
-                out.record(journal_tag::after_run, unit0 + i);
-                out.f64s(x);
-                out.f64s(t);
+            [&](std::size_t, const std::vector<double>&, const std::vector<double>& t) {
+                times.insert(times.end(), t.begin(), t.begin() + static_cast<std::ptrdiff_t>(nt));
+                if (++m == block) flush();
             },
             done);
+        if (m > 0) flush();
+    }
     if (last > n) {
         const std::vector<double> grid = output_grid(ex, sc);
         check_band_size(sc, n, grid.size());
@@ -439,16 +462,31 @@ void monte_carlo_part(const ModelBuilder& models, const Experiment& ex, const Sc
 MonteCarloResult monte_carlo_replay(const Experiment& ex, const ScenarioSpec& sc, std::size_t unit0, JournalReader& in,
                                     RunSink& sink, bool keep_times) {
     const SampleSpec& s = *find_analysis<SampleSpec>(sc);
-    const std::size_t n = s.n, d = s.paths.size(), nt = sc.targets.size();
+    const std::size_t n = s.n, nt = sc.targets.size(), d = s.paths.size();
     MonteCarloResult r = empty_result(sc);
-    for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> t(nt), x(d), xs;
+    for (std::size_t i = 0; i < n;) {
         in.expect(journal_tag::after_run, unit0 + i);
-        const std::vector<double> x = in.f64s(), t = in.f64s();
-        if (x.size() != d || t.size() != nt)
-            in.fail("Monte Carlo sample " + std::to_string(i) + " of scenario '" + sc.name +
-                    "' with other paths or targets (a journal of another config?)");
-        for (std::size_t k = 0; k < nt; ++k) r.times[k][i] = t[k];
-        sink.sample(sc, i, x, t);
+        const std::uint64_t m = in.u64();
+        const std::vector<double> times = in.f64s();
+        if (m == 0 || m > n - i || times.size() != m * nt)
+            in.fail("a record of " + std::to_string(m) + " Monte Carlo samples of scenario '" + sc.name +
+                    "' from sample " + std::to_string(i) + " with " + std::to_string(times.size()) +
+                    " times (a journal of another config?)");
+        xs.resize(m * d);
+        // The draws again, in parallel (a draw seeds its own generator: most of a replay's time).
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m), [&](const tbb::blocked_range<std::size_t>& b) {
+            for (std::size_t q = b.begin(); q != b.end(); ++q) {
+                const std::vector<double> v = draw(s, i + q);
+                std::copy(v.begin(), v.end(), xs.begin() + static_cast<std::ptrdiff_t>(q * d));
+            }
+        });
+        for (std::size_t q = 0; q < m; ++q, ++i) {
+            std::copy_n(xs.begin() + static_cast<std::ptrdiff_t>(q * d), d, x.begin());
+            std::copy_n(times.begin() + static_cast<std::ptrdiff_t>(q * nt), nt, t.begin());
+            for (std::size_t k = 0; k < nt; ++k) r.times[k][i] = t[k];
+            sink.sample(sc, i, x, t);
+        }
     }
     finish(sc, r, keep_times);
     if (!s.bands.empty()) {
