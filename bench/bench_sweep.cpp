@@ -214,15 +214,17 @@ public:
     void sweep_rows(const SweepRows& rows) override { benchmark::DoNotOptimize(rows.times.data()); }
 };
 
-/// A summary-only sweep streamed through run_experiment (nothing kept, nothing written), one
-/// thread: method 0 ODE, method 1 closed form (vectorised, by rows of 4,096).
+/// A summary-only sweep streamed through run_experiment (nothing kept, nothing written), with
+/// `jobs` threads: method 0 ODE, method 1 closed form (vectorised, by rows of 4,096).
 void BM_SweepStreamed(benchmark::State& state) {
     const long n = state.range(0);
     Experiment& ex = const_cast<Experiment&>(sweep(n, false, state.range(1) != 0));
     ex.output.trajectories = false;
+    const auto jobs = static_cast<std::size_t>(state.range(2));
 #ifdef RACESIM_BENCH_HAVE_TBB
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, jobs);
 #endif
+    state.counters["jobs"] = static_cast<double>(jobs);
     NullSink sink;
     for (auto _ : state) {
         const RunSummary s = run_experiment(models(), ex, sink);
@@ -236,7 +238,15 @@ void BM_SweepStreamed(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ClosedForm_Batch)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_SweepStreamed)->Args({100000, 0})->Args({100000, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SweepStreamed)
+    ->ArgNames({"n", "method", "jobs"})
+    ->Args({100000, 0, 1})
+    ->Args({100000, 0, 2})
+    ->Args({100000, 1, 1})
+    ->Args({100000, 1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 BENCHMARK(BM_Sweep)->Apply(sweep_args)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 BENCHMARK(BM_SweepLoad)->Arg(1000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClosedForm_TimeToTarget)->Arg(1000)->Unit(benchmark::kMicrosecond);

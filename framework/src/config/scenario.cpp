@@ -67,9 +67,30 @@ std::vector<std::string> parameter_paths(const ScenarioSpec& sc) {
     return out;
 }
 
+namespace {
+
+/// Whether `path` is one of parameter_paths(sc), without making that list (a sweep's or a
+/// sample's scenario checks every assignment it makes).
+bool is_parameter_path(const ScenarioSpec& sc, const std::string& path) {
+    const auto dot = path.find('.');
+    if (dot == std::string::npos) return false;
+    const std::string block = path.substr(0, dot), name = path.substr(dot + 1);
+    if (block == "baseline") {
+        for (const auto& k : baseline_keys().keys())
+            if (k.name() == name) return true;
+        return false;
+    }
+    if (block != "efficiency" && block != "power" && block != "loss" && block != "algorithms") return false;
+    const BlockSpec* b = block_of(sc, block);
+    const plugin::ParamSpec* p = b && b->schema ? b->schema->find(name) : nullptr;
+    return p && (p->type == plugin::ParamType::real || p->type == plugin::ParamType::integer);
+}
+
+}  // namespace
+
 std::optional<ParameterPath> parse_parameter_path(const ScenarioSpec& sc, const std::string& path, std::string& why) {
-    const auto all = parameter_paths(sc);
-    if (std::find(all.begin(), all.end(), path) == all.end()) {
+    if (!is_parameter_path(sc, path)) {
+        const auto all = parameter_paths(sc);
         why = "'" + path + "' is not a numeric parameter of scenario '" + sc.origin + "'";
         if (auto s = suggest(path, all); !s.empty()) why += "; did you mean '" + s + "'?";
         why += " (parameters: " + fmt::format("{}", fmt::join(all, ", ")) + ")";
