@@ -12,8 +12,6 @@
 
 namespace racesim {
 
-namespace {
-
 BlockSpec* block_of(ScenarioSpec& sc, const std::string& block) {
     if (block == "efficiency") return &sc.efficiency;
     if (block == "power") return &sc.power;
@@ -25,6 +23,8 @@ BlockSpec* block_of(ScenarioSpec& sc, const std::string& block) {
 const BlockSpec* block_of(const ScenarioSpec& sc, const std::string& block) {
     return block_of(const_cast<ScenarioSpec&>(sc), block);
 }
+
+namespace {
 
 std::optional<double> as_real(const plugin::Value& v) {
     if (const auto* d = std::get_if<double>(&v)) return *d;

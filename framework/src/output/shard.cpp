@@ -45,6 +45,11 @@ const char* plugin_kind_name(plugin::Kind k) {
     return plugin::to_string(k);
 }
 
+/// The same plugin type from the same file (its path may differ between machines).
+bool same(const PluginProvenance& a, const PluginProvenance& b) {
+    return a.kind == b.kind && a.type == b.type && a.sha256 == b.sha256;
+}
+
 }  // namespace
 
 ShardSpec parse_shard(const std::string& text, const std::function<const char*(const char*)>& env_in) {
@@ -254,9 +259,6 @@ ShardSet::ShardSet(const std::vector<fs::path>& dirs) {
             throw ShardError(d, std::string("was run ") + (m.trajectories ? "with" : "without") + " trajectories and " +
                                     first_dir.string() + " " + (first.trajectories ? "with" : "without") +
                                     ": run every shard with the same --no-trajectories");
-        auto same = [](const PluginProvenance& a, const PluginProvenance& b) {
-            return a.kind == b.kind && a.type == b.type && a.sha256 == b.sha256;
-        };
         if (!std::equal(m.plugins.begin(), m.plugins.end(), first.plugins.begin(), first.plugins.end(), same)) {
             std::string what = "used other plugin libraries than " + first_dir.string();
             for (std::size_t i = 0; i < std::min(m.plugins.size(), first.plugins.size()); ++i)
@@ -325,9 +327,6 @@ void ShardSet::check(const Experiment& ex, const RunInfo& info) const {
     if (info.work_units != m.total || info.scenarios != m.scenarios)
         throw ShardError(d, "has a run of " + std::to_string(m.total) + " units; " + m.config + " makes " +
                                 std::to_string(info.work_units));
-    auto same = [](const PluginProvenance& a, const PluginProvenance& b) {
-        return a.kind == b.kind && a.type == b.type && a.sha256 == b.sha256;
-    };
     for (std::size_t i = 0; i < std::max(info.plugins.size(), m.plugins.size()); ++i) {
         if (i < info.plugins.size() && i < m.plugins.size() && same(info.plugins[i], m.plugins[i])) continue;
         if (i >= info.plugins.size() || i >= m.plugins.size())

@@ -17,15 +17,6 @@ namespace {
 
 // ---- a scenario's result ----
 
-/// The block of a scenario a parameter path starts with (nullptr: baseline, or none).
-const BlockSpec* block_of(const ScenarioSpec& sc, const std::string& block) {
-    if (block == "efficiency") return &sc.efficiency;
-    if (block == "power") return &sc.power;
-    if (block == "loss") return &sc.loss;
-    if (block == "algorithms" && sc.algorithms) return &*sc.algorithms;
-    return nullptr;
-}
-
 /// The numeric parameters of a scenario, each with its value (nullopt: unset).
 std::vector<std::pair<std::string, std::optional<plugin::Value>>> parameter_values(const ScenarioSpec& sc) {
     std::vector<std::pair<std::string, std::optional<plugin::Value>>> out;

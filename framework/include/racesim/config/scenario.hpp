@@ -27,6 +27,11 @@ struct ParameterPath {
 /// nullopt and sets `why` (with a did-you-mean where one is close).
 std::optional<ParameterPath> parse_parameter_path(const ScenarioSpec& sc, const std::string& path, std::string& why);
 
+/// The block of a scenario that a parameter path starts with ("efficiency", "power", "loss",
+/// "algorithms"); nullptr for any other (baseline) or an absent algorithms block.
+BlockSpec* block_of(ScenarioSpec& sc, const std::string& block);
+const BlockSpec* block_of(const ScenarioSpec& sc, const std::string& block);
+
 /// Every path a sweep, a goal seek or a sensitivity run may change in this scenario.
 std::vector<std::string> parameter_paths(const ScenarioSpec& sc);
 
