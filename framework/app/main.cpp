@@ -48,6 +48,7 @@ struct Options {
     std::size_t max_scenarios = ExperimentLimits{}.max_scenarios;
     std::size_t max_breakpoints = ExperimentLimits{}.max_breakpoints;
     std::size_t max_rows = ExperimentLimits{}.max_rows;
+    std::size_t max_samples = ExperimentLimits{}.max_samples;
     std::size_t jobs = 0;  ///< 0: every core
     bool no_trajectories = false;
     std::optional<std::string> shard;  ///< --shard K/N or slurm: run one block of the work units
@@ -104,6 +105,7 @@ int load(const Options& o, const Session& session, std::optional<Experiment>& ex
         lo.max_breakpoints = o.max_breakpoints;
         // A run that writes no trajectory writes no rows.
         lo.max_rows = o.no_trajectories ? std::numeric_limits<std::size_t>::max() : o.max_rows;
+        lo.max_samples = o.max_samples;
         ex = session.load(o.config, lo);
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
@@ -262,6 +264,7 @@ int cmd_merge(const Options& o, spdlog::logger& log) {
     lo.max_scenarios = o.max_scenarios;
     lo.max_breakpoints = o.max_breakpoints;
     lo.max_rows = std::numeric_limits<std::size_t>::max();  // the shards ran: their rows are written already
+    lo.max_samples = o.max_samples;
     std::vector<fs::path> dirs(o.shards.begin(), o.shards.end());
     try {
         const MergeResult merged = session->merge(dirs, out, o.force, lo);
@@ -597,17 +600,23 @@ int main(int argc, char** argv) {
     run->add_option("config", o.config, "Experiment config (YAML)")->required()->type_name("CONFIG");
     run->add_option("-o,--out", o.out, "Results directory (default: results/<name>/)")->type_name("DIR");
     run->add_flag("--force", o.force, "Replace an existing results directory (atomically; refused without --force)");
-    // The limits a config is validated with: the same for run, validate and check.
-    auto limits = [&o, &positive](CLI::App* cmd) {
+    // The limits a config is validated with: the same for run, validate and check (and merge,
+    // which loads the config again: all but --max-rows, the shards having written the rows).
+    auto limits = [&o, &positive](CLI::App* cmd, bool rows = true) {
         cmd->add_option("--max-scenarios", o.max_scenarios, "Refuse configs that expand to more scenarios than this")
             ->check(positive);
         cmd->add_option("--max-breakpoints", o.max_breakpoints,
                         "Refuse a rate model that declares more breakpoints than this over a scenario's horizon "
                         "(default 1000000)")
             ->check(positive);
-        cmd->add_option("--max-rows", o.max_rows,
-                        "Refuse a run that would write more trajectory rows than this, over all its scenarios "
-                        "(default 50000000, about 5 GB of CSV)")
+        if (rows)
+            cmd->add_option("--max-rows", o.max_rows,
+                            "Refuse a run that would write more trajectory rows than this, over all its scenarios "
+                            "(default 50000000, about 5 GB of CSV)")
+                ->check(positive);
+        cmd->add_option("--max-samples", o.max_samples,
+                        "Refuse a config that asks for more Monte Carlo samples than this, over all its scenarios "
+                        "(default 10000000; the run keeps 8 bytes per sample and target)")
             ->check(positive);
     };
     limits(run);
@@ -630,6 +639,7 @@ int main(int argc, char** argv) {
     merge_cmd->add_option("-o,--out", o.out, "Results directory to write")->required()->type_name("DIR");
     merge_cmd->add_flag("--force", o.force,
                         "Replace an existing results directory (atomically; refused without --force)");
+    limits(merge_cmd, false);  // as the shards were run with
 
     auto* compare_cmd = app.add_subcommand("compare", "Compare two scenarios of a results directory");
     compare_cmd->add_option("results", o.results, "Results directory written by 'racesim run'")

@@ -40,6 +40,7 @@ struct Options {
     bool force = false, no_trajectories = false, quiet = false;
     std::size_t jobs = 1;    ///< threads per rank
     std::size_t blocks = 0;  ///< 0: 8 per rank, at most one per unit
+    std::size_t max_samples = ExperimentLimits{}.max_samples;
 };
 
 /// Blocks of the run's `units` for `ranks` ranks: 8 per rank, so that a rank that finishes
@@ -62,6 +63,7 @@ int run(const Options& o, const mpi::Environment& env) {
     try {
         LoadOptions lo;
         if (o.no_trajectories) lo.max_rows = std::numeric_limits<std::size_t>::max();
+        lo.max_samples = o.max_samples;
         ex = session.load(o.config, lo);
     } catch (const LoadError& e) {
         if (root) e.diagnostics.print(std::cerr);  // every rank finds the same: one says it
@@ -127,6 +129,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--blocks", o.blocks, "Blocks of work handed out (default: 8 per rank)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--plugin-path", o.plugin_paths, "Extra plugin directory (repeatable)");
+    cmd->add_option("--max-samples", o.max_samples,
+                    "Refuse a config that asks for more Monte Carlo samples than this (default 10000000)")
+        ->check(CLI::PositiveNumber);
     cmd->add_flag("--quiet,-q", o.quiet, "Print only errors and the results table");
     try {
         app.parse(argc, argv);

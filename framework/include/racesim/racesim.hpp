@@ -86,6 +86,8 @@ struct LoadOptions {
     /// Refuse a config whose run would write more trajectory rows than this (when trajectories
     /// are kept by the automatic rule); a caller that runs with Trajectories::drop may lift it.
     std::size_t max_rows = ExperimentLimits{}.max_rows;
+    /// Refuse a config whose Monte Carlo runs (and Sobol evaluations) ask for more samples than this.
+    std::size_t max_samples = ExperimentLimits{}.max_samples;
 };
 
 /// Whether a run keeps each scenario's trajectory (hands it to the sink).

@@ -96,6 +96,7 @@ struct Session::Impl {
         limits.max_scenarios = lo.max_scenarios;
         limits.max_breakpoints = lo.max_breakpoints;
         limits.max_rows = lo.max_rows;
+        limits.max_samples = lo.max_samples;
         std::optional<Experiment> ex =
             racesim::validate(doc, *reg, diags, limits, model_check(*reg, limits), builtin_analyses());
         if (!ex) throw fail(std::move(diags), reg->refused());

@@ -542,9 +542,11 @@ public:
             return;
         }
         const std::size_t limit = ex.limits.max_samples;
+        const std::string lift = "--max-samples N lifts the limit (the run keeps 8 bytes per sample and target)";
         if (s.n > limit) {
-            d.error(s.n_mark, "sample.n = " + std::to_string(s.n) + " exceeds the limit of " + std::to_string(limit) +
-                                  " samples");
+            auto& e = d.error(s.n_mark, "sample.n = " + std::to_string(s.n) + " exceeds the limit of " +
+                                            std::to_string(limit) + " samples");
+            note(e, lift);
             return;
         }
         // The samples of the experiment up to this scenario's, in the order they are declared.
@@ -554,8 +556,9 @@ public:
             if (&other == &sc) break;
         }
         if (total > limit)
-            d.error(s.n_mark, "the experiment asks for " + std::to_string(total) + " Monte Carlo samples; at most " +
-                                  std::to_string(limit) + " are allowed");
+            note(d.error(s.n_mark, "the experiment asks for " + std::to_string(total) +
+                                       " Monte Carlo samples; at most " + std::to_string(limit) + " are allowed"),
+                 lift);
     }
 
     void after_scenario(const AnalysisContext&, const AnalysisSpec&, const ScenarioResult&, const std::any&,
