@@ -98,32 +98,50 @@ int plugin_path_error(const PluginPathError& e) {
 }
 
 /// Loads and validates the config; prints diagnostics. Returns the exit code on failure.
+/// The limits a config is loaded with (--max-scenarios, ...).
+LoadOptions load_options(const Options& o) {
+    LoadOptions lo;
+    lo.max_scenarios = o.max_scenarios;
+    lo.max_breakpoints = o.max_breakpoints;
+    // A run that writes no trajectory writes no rows.
+    lo.max_rows = o.no_trajectories ? std::numeric_limits<std::size_t>::max() : o.max_rows;
+    lo.max_samples = o.max_samples;
+    return lo;
+}
+
+/// Prints a config that could not be loaded; returns the exit code.
+int load_error(const LoadError& e) {
+    e.diagnostics.print(std::cerr);
+    // A type the config names may live in a library that could not be loaded: that is a
+    // fault of the plugin installation, not of the config (docs/reliability.md).
+    if (e.installation_fault()) {
+        for (const auto& r : e.refused)
+            std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it " << r.reason
+                      << '\n';  // the reasons are clauses: "is not ...", "was built for ..."
+        std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
+                     "loaded: fix or remove it\n";
+        return exit_runtime;
+    }
+    return exit_config;
+}
+
 int load(const Options& o, const Session& session, std::optional<Experiment>& ex) {
     try {
-        LoadOptions lo;
-        lo.max_scenarios = o.max_scenarios;
-        lo.max_breakpoints = o.max_breakpoints;
-        // A run that writes no trajectory writes no rows.
-        lo.max_rows = o.no_trajectories ? std::numeric_limits<std::size_t>::max() : o.max_rows;
-        lo.max_samples = o.max_samples;
-        ex = session.load(o.config, lo);
+        ex = session.load(o.config, load_options(o));
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
     } catch (const LoadError& e) {
-        e.diagnostics.print(std::cerr);
-        // A type the config names may live in a library that could not be loaded: that is a
-        // fault of the plugin installation, not of the config (docs/reliability.md).
-        if (e.installation_fault()) {
-            for (const auto& r : e.refused)
-                std::cerr << "racesim: error: plugin library " << r.path.string() << " could not be loaded: it "
-                          << r.reason << '\n';  // the reasons are clauses: "is not ...", "was built for ..."
-            std::cerr << "racesim: note: a plugin type the config needs may be in a library that could not be "
-                         "loaded: fix or remove it\n";
-            return exit_runtime;
-        }
-        return exit_config;
+        return load_error(e);
     }
     return exit_ok;
+}
+
+/// The run options of `run` (--jobs, --no-trajectories).
+RunOptions run_options(const Options& o) {
+    RunOptions ro;
+    ro.jobs = o.jobs;
+    ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
+    return ro;
 }
 
 int cmd_validate(const Options& o, spdlog::logger& log) {
@@ -231,9 +249,7 @@ int cmd_run_shard(const Options& o, spdlog::logger& log) {
     const fs::path out = o.out.empty()
                              ? fs::path("results") / fmt::format("{}-shard-{}-of-{}", ex->name, spec.k, spec.n)
                              : fs::path(o.out);
-    RunOptions ro;
-    ro.jobs = o.jobs;
-    ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
+    RunOptions ro = run_options(o);
     if (o.trace) o.trace->output(out);
     try {
         const ShardManifest m = [&] {
@@ -260,11 +276,8 @@ int cmd_merge(const Options& o, spdlog::logger& log) {
     const auto session = make_session(o, log);
     const fs::path out(o.out);
     if (o.trace) o.trace->output(out);
-    LoadOptions lo;
-    lo.max_scenarios = o.max_scenarios;
-    lo.max_breakpoints = o.max_breakpoints;
+    LoadOptions lo = load_options(o);
     lo.max_rows = std::numeric_limits<std::size_t>::max();  // the shards ran: their rows are written already
-    lo.max_samples = o.max_samples;
     std::vector<fs::path> dirs(o.shards.begin(), o.shards.end());
     try {
         const MergeResult merged = session->merge(dirs, out, o.force, lo);
@@ -278,8 +291,7 @@ int cmd_merge(const Options& o, spdlog::logger& log) {
     } catch (const PluginPathError& e) {
         return plugin_path_error(e);
     } catch (const LoadError& e) {
-        e.diagnostics.print(std::cerr);
-        return e.installation_fault() ? exit_runtime : exit_config;
+        return load_error(e);
     } catch (const ConfigError& e) {
         e.diagnostics.print(std::cerr);
         return exit_config;
@@ -297,9 +309,7 @@ int cmd_run(const Options& o, spdlog::logger& log) {
     std::optional<Experiment> ex;
     if (int rc = load(o, *session, ex)) return rc;
     const fs::path out = o.out.empty() ? fs::path("results") / ex->name : fs::path(o.out);
-    RunOptions ro;
-    ro.jobs = o.jobs;
-    ro.trajectories = o.no_trajectories ? Trajectories::drop : Trajectories::automatic;
+    RunOptions ro = run_options(o);
     const std::size_t n = Session::scenario_count(*ex);
     if (o.trace) o.trace->output(out);  // for the supervisor to clean up after a fault
     if (!o.no_trajectories && !Session::keeps_trajectories(*ex, ro))

@@ -248,6 +248,8 @@ def hidden_siblings(parent):
 # Test harness
 
 class Harness:
+    name = "cli.shard"  # the CTest tests are <name>-<case>
+
     def __init__(self, racesim, source, work):
         self.racesim = str(racesim)
         self.source = Path(source)
@@ -302,13 +304,13 @@ class Harness:
     def finish(self, case):
         if self.failures:
             print("\n\n".join(self.log))
-            print(f"\n=== cli.shard-{case}: {len(self.failures)} of {self.checks} checks FAILED:")
+            print(f"\n=== {self.name}-{case}: {len(self.failures)} of {self.checks} checks FAILED:")
             for f in self.failures:
                 print("  - " + f)
             return 1
         if os.environ.get("SHARD_TEST_VERBOSE"):
             print("\n\n".join(self.log))
-        print(f"cli.shard-{case}: {self.checks} checks passed ({len(self.log)} commands)")
+        print(f"{self.name}-{case}: {self.checks} checks passed ({len(self.log)} commands)")
         return 0
 
 

@@ -50,51 +50,27 @@ def load_shard_module(source):
     return shard
 
 
-class MpiHarness:
-    def __init__(self, args, shard):
-        self.a = args
-        self.shard = shard
-        self.work = Path(args.work).resolve()
-        self.fixtures = Path(args.source).resolve() / "tests" / "cli" / "fixtures" / "shard"
-        self.failures, self.log = [], []
-        self.checks = 0
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-        self.env.update(MPI_ENV)
+def mpi_harness(args, shard):
+    """tests/cli/shard.py's harness (check, log, finish), its commands run with the MPI
+    environment, named mpi.run-<case>; cmd(argv) runs argv itself, mpirun(np, args) racesim-mpi."""
 
-    def fixture(self, name):
-        return str(self.fixtures / f"{name}.yaml")
+    class MpiHarness(shard.Harness):
+        name = "mpi.run"
 
-    def check(self, ok, what):
-        self.checks += 1
-        if not ok:
-            self.failures.append(what)
-        return ok
+        def __init__(self):
+            super().__init__(args.racesim, args.source, Path(args.work).resolve())
+            self.a = args
+            self.shard = shard
+            self.env.update(MPI_ENV)
 
-    def cmd(self, argv, timeout=240):
-        argv = [str(a) for a in argv]
-        try:
-            p = subprocess.run(argv, cwd=self.work, env=self.env, capture_output=True, text=True, timeout=timeout)
-            rc, out, err = p.returncode, p.stdout, p.stderr
-        except subprocess.TimeoutExpired:
-            rc, out, err = "timeout", "", f"(killed after {timeout} s)"
-        self.log.append(f"$ {' '.join(argv)}   (in {self.work})\n[exit {rc}]\n--- stdout ---\n"
-                        f"{self.shard._tail(out)}--- stderr ---\n{self.shard._tail(err)}")
-        return rc, out, err
+        def cmd(self, argv, timeout=240):
+            return super().cmd([str(a) for a in argv[1:]], timeout=timeout, exe=str(argv[0]))
 
-    def mpirun(self, np, args, timeout=240):
-        return self.cmd([self.a.mpiexec, "--oversubscribe", "-np", str(np), self.a.racesim_mpi, *args], timeout=timeout)
+        def mpirun(self, np, args_, timeout=240):
+            return self.cmd([self.a.mpiexec, "--oversubscribe", "-np", str(np), self.a.racesim_mpi, *args_],
+                            timeout=timeout)
 
-    def finish(self, case):
-        if self.failures:
-            print("\n\n".join(self.log))
-            print(f"\n=== mpi.run-{case}: {len(self.failures)} of {self.checks} checks FAILED:")
-            for f in self.failures:
-                print("  - " + f)
-            return 1
-        if os.environ.get("SHARD_TEST_VERBOSE"):
-            print("\n\n".join(self.log))
-        print(f"mpi.run-{case}: {self.checks} checks passed ({len(self.log)} commands)")
-        return 0
+    return MpiHarness()
 
 
 def same_as_one_process(np, fixture, flags=()):
@@ -265,7 +241,7 @@ def main():
     work = Path(a.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    h = MpiHarness(a, shard)
+    h = mpi_harness(a, shard)
     if a.case != "ldd-racesim" and not Path(a.racesim_mpi or "/nonexistent").is_file():
         h.check(False, f"racesim-mpi not found: {a.racesim_mpi!r}")
     else:

@@ -107,6 +107,17 @@ struct Session::Impl {
         return std::move(*ex);
     }
 
+    /// The registry of an experiment's search path, and the models built from it (which refer to it).
+    struct Models {
+        std::shared_ptr<const Registry> registry;
+        ModelBuilder builder;
+    };
+    Models models(const Experiment& ex) const {
+        std::shared_ptr<const Registry> reg = registry(ex.plugin_paths);
+        const ModelBuilder builder(*reg, ex.limits.max_breakpoints);
+        return {std::move(reg), builder};
+    }
+
     /// The registry of the session's own search path.
     const Registry& base() const { return *registry({}); }
 };
@@ -180,8 +191,8 @@ auto with_jobs(std::size_t jobs_in, F&& work) {
 
 RunSummary Session::run(const Experiment& ex, const RunOptions& options, RunSink& sink) const {
     const bool keep = keeps_trajectories(ex, options);
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     return with_jobs(options.jobs, [&] { return run_experiment(models, ex, sink, options.progress, keep); });
 }
 
@@ -193,8 +204,8 @@ ShardManifest Session::run_shard(const Experiment& ex, const RunOptions& options
                                  bool force, const std::string& config) const {
     const auto t0 = std::chrono::steady_clock::now();
     const bool keep = keeps_trajectories(ex, options);
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     const RunInfo info = run_info(models, ex, keep);
     ShardManifest m;
     m.version = plugin::racesim_version;
@@ -228,14 +239,13 @@ MergeResult Session::merge(const std::vector<fs::path>& shards, const fs::path& 
                                                  "shards were run from");
     auto experiment = std::make_shared<const Experiment>(load(m.config, load_options));
     const Experiment& ex = *experiment;
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     set.check(ex, run_info(models, ex, m.trajectories));
     ResultsWriter writer(ex, out, force);
     JournalReader records = set.records();
     try {
-        RunSummary s = replay_parts(models, ex, records, writer, m.trajectories);
-        (void)s;
+        (void)replay_parts(models, ex, records, writer, m.trajectories);
     } catch (const JournalError& e) {
         throw ShardError({}, e.what());
     }
@@ -244,8 +254,8 @@ MergeResult Session::merge(const std::vector<fs::path>& shards, const fs::path& 
 
 std::string Session::run_units(const Experiment& ex, const RunOptions& options, UnitRange units) const {
     const bool keep = keeps_trajectories(ex, options);
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     JournalWriter out;
     with_jobs(options.jobs, [&] {
         run_part(models, ex, units, out, options.progress, keep);
@@ -257,8 +267,8 @@ std::string Session::run_units(const Experiment& ex, const RunOptions& options, 
 RunSummary Session::replay(const Experiment& ex, const RunOptions& options, const std::vector<std::string>& parts,
                            RunSink& sink) const {
     const bool keep = keeps_trajectories(ex, options);
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     JournalReader in = JournalReader::memory(&parts);
     return replay_parts(models, ex, in, sink, keep);
 }
@@ -270,8 +280,8 @@ RunResult Session::run(const Experiment& ex, const RunOptions& options) const {
 }
 
 std::vector<ContractCheck> Session::check(const Experiment& ex) const {
-    const std::shared_ptr<const Registry> reg = impl_->registry(ex.plugin_paths);
-    const ModelBuilder models(*reg, ex.limits.max_breakpoints);
+    const Impl::Models loaded = impl_->models(ex);  // keeps the registry the models refer to
+    const ModelBuilder& models = loaded.builder;
     std::vector<ContractCheck> out;
     for (const auto& sc : ex.scenarios) {
         const Model m = models.build(sc);

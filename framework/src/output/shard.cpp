@@ -41,13 +41,24 @@ std::optional<long long> integer(const char* s) {
     return v;
 }
 
-const char* plugin_kind_name(plugin::Kind k) {
-    return plugin::to_string(k);
+/// The first plugin type in which two lists differ (kind, type or file: its path may differ
+/// between machines), or nullopt when they are the same.
+std::optional<std::size_t> plugin_difference(const std::vector<PluginProvenance>& a,
+                                             const std::vector<PluginProvenance>& b) {
+    for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i)
+        if (i >= a.size() || i >= b.size() || a[i].kind != b[i].kind || a[i].type != b[i].type ||
+            a[i].sha256 != b[i].sha256)
+            return i;
+    return std::nullopt;
 }
 
-/// The same plugin type from the same file (its path may differ between machines).
-bool same(const PluginProvenance& a, const PluginProvenance& b) {
-    return a.kind == b.kind && a.type == b.type && a.sha256 == b.sha256;
+/// What differs at that index, for messages: "<kind> '<type>' from A (sha256 ...) against B (sha256 ...)".
+std::string plugin_difference_text(const std::vector<PluginProvenance>& a, const std::vector<PluginProvenance>& b,
+                                   std::size_t i) {
+    if (i >= a.size() || i >= b.size()) return "another set of plugin types";
+    auto from = [](const PluginProvenance& p) { return p.library + " (sha256 " + p.sha256.substr(0, 12) + "...)"; };
+    return std::string(plugin::to_string(a[i].kind)) + " '" + a[i].type + "' from " + from(a[i]) + " against " +
+           from(b[i]);
 }
 
 }  // namespace
@@ -107,7 +118,7 @@ ordered_json manifest_json(const ShardManifest& m) {
     j["trajectories"] = m.trajectories;
     ordered_json plugins = ordered_json::array();
     for (const auto& p : m.plugins)
-        plugins.push_back({{"kind", plugin_kind_name(p.kind)},
+        plugins.push_back({{"kind", plugin::to_string(p.kind)},
                            {"type", p.type},
                            {"library", p.library.empty() ? ordered_json(nullptr) : ordered_json(p.library)},
                            {"sha256", p.sha256.empty() ? ordered_json(nullptr) : ordered_json(p.sha256)}});
@@ -203,7 +214,7 @@ ShardManifest read_manifest(const fs::path& dir) {
             bool known = false;
             for (const plugin::Kind k : {plugin::Kind::efficiency, plugin::Kind::power, plugin::Kind::loss,
                                          plugin::Kind::reference, plugin::Kind::algorithms})
-                if (kind == plugin_kind_name(k)) pp.kind = k, known = true;
+                if (kind == plugin::to_string(k)) pp.kind = k, known = true;
             if (!known) throw ShardError(dir, "manifest.json names a plugin kind '" + kind + "'");
             pp.type = field(p, "type").get<std::string>();
             pp.library = field(p, "library").is_null() ? "" : field(p, "library").get<std::string>();
@@ -259,18 +270,10 @@ ShardSet::ShardSet(const std::vector<fs::path>& dirs) {
             throw ShardError(d, std::string("was run ") + (m.trajectories ? "with" : "without") + " trajectories and " +
                                     first_dir.string() + " " + (first.trajectories ? "with" : "without") +
                                     ": run every shard with the same --no-trajectories");
-        if (!std::equal(m.plugins.begin(), m.plugins.end(), first.plugins.begin(), first.plugins.end(), same)) {
-            std::string what = "used other plugin libraries than " + first_dir.string();
-            for (std::size_t i = 0; i < std::min(m.plugins.size(), first.plugins.size()); ++i)
-                if (!same(m.plugins[i], first.plugins[i])) {
-                    what += ": " + std::string(plugin_kind_name(m.plugins[i].kind)) + " '" + m.plugins[i].type +
-                            "' from " + m.plugins[i].library + " (sha256 " + m.plugins[i].sha256.substr(0, 12) +
-                            "...) against " + first.plugins[i].library + " (sha256 " +
-                            first.plugins[i].sha256.substr(0, 12) + "...)";
-                    break;
-                }
-            throw ShardError(d, what + "; shards merge only when every plugin library is the same file");
-        }
+        if (const auto i = plugin_difference(m.plugins, first.plugins))
+            throw ShardError(d, "used other plugin libraries than " + first_dir.string() + ": " +
+                                    plugin_difference_text(m.plugins, first.plugins, *i) +
+                                    "; shards merge only when every plugin library is the same file");
     }
     std::stable_sort(all.begin(), all.end(),
                      [](const auto& a, const auto& b) { return a.first.units.first < b.first.units.first; });
@@ -327,16 +330,10 @@ void ShardSet::check(const Experiment& ex, const RunInfo& info) const {
     if (info.work_units != m.total || info.scenarios != m.scenarios)
         throw ShardError(d, "has a run of " + std::to_string(m.total) + " units; " + m.config + " makes " +
                                 std::to_string(info.work_units));
-    for (std::size_t i = 0; i < std::max(info.plugins.size(), m.plugins.size()); ++i) {
-        if (i < info.plugins.size() && i < m.plugins.size() && same(info.plugins[i], m.plugins[i])) continue;
-        if (i >= info.plugins.size() || i >= m.plugins.size())
-            throw ShardError(d, "used another set of plugin types than this merge finds");
-        throw ShardError(d, std::string(plugin_kind_name(m.plugins[i].kind)) + " '" + m.plugins[i].type +
-                                "' came from " + m.plugins[i].library + " (sha256 " +
-                                m.plugins[i].sha256.substr(0, 12) + "...) in the shards, and from " +
-                                info.plugins[i].library + " (sha256 " + info.plugins[i].sha256.substr(0, 12) +
-                                "...) here: merge with the plugin libraries the shards ran with");
-    }
+    if (const auto i = plugin_difference(m.plugins, info.plugins))
+        throw ShardError(
+            d, "used other plugins than this merge finds: " + plugin_difference_text(m.plugins, info.plugins, *i) +
+                   " here; merge with the plugin libraries the shards ran with");
 }
 
 JournalReader ShardSet::records() const {

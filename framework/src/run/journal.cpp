@@ -109,6 +109,13 @@ struct JournalReader::Impl {
         }
     }
     [[nodiscard]] std::uint64_t left() const { return size - offset; }
+    /// File journals: reads the next block of the current one (at most 1 MiB); false on failure.
+    bool refill() {
+        block.resize(static_cast<std::size_t>(std::min<std::uint64_t>(left(), std::uint64_t{1} << 20)));
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        pos = 0;
+        return static_cast<bool>(in);
+    }
 };
 
 JournalReader::JournalReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -151,12 +158,7 @@ char JournalReader::peek() {
     }
     if (m.part >= m.parts()) return 0;
     if (m.memory) return (*m.memory)[m.part][m.offset];
-    if (m.pos == m.block.size()) {
-        m.block.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m.left(), std::uint64_t{1} << 20)));
-        m.in.read(m.block.data(), static_cast<std::streamsize>(m.block.size()));
-        if (!m.in) fail("cannot be read: " + std::string(std::strerror(errno)));
-        m.pos = 0;
-    }
+    if (m.pos == m.block.size() && !m.refill()) fail("cannot be read: " + std::string(std::strerror(errno)));
     return m.block[m.pos];
 }
 
@@ -170,12 +172,7 @@ void JournalReader::read(char* dst, std::size_t n) {
         return;
     }
     while (n > 0) {
-        if (m.pos == m.block.size()) {
-            m.block.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m.left(), std::uint64_t{1} << 20)));
-            m.in.read(m.block.data(), static_cast<std::streamsize>(m.block.size()));
-            if (!m.in) fail("cannot be read: " + std::string(std::strerror(errno)));
-            m.pos = 0;
-        }
+        if (m.pos == m.block.size() && !m.refill()) fail("cannot be read: " + std::string(std::strerror(errno)));
         const std::size_t k = std::min(n, m.block.size() - m.pos);
         std::memcpy(dst, m.block.data() + m.pos, k);
         m.pos += k;

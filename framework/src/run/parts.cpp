@@ -3,6 +3,7 @@
 // what the unsplit run would have.
 #include <algorithm>
 #include <any>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -99,9 +100,10 @@ IntegrationStats get_stats(JournalReader& r) {
     return s;
 }
 
-/// The columns of a trajectory, in the order they are recorded (aux apart).
-std::vector<std::vector<double>*> columns(Trajectory& t) {
-    return {&t.t, &t.C, &t.E, &t.P, &t.L, &t.R, &t.R_ref, &t.rel_err, &t.A, &t.C_physical};
+/// The columns of a trajectory (const or not), in the order they are recorded (aux apart).
+template <class Traj>
+auto columns(Traj& t) {
+    return std::array{&t.t, &t.C, &t.E, &t.P, &t.L, &t.R, &t.R_ref, &t.rel_err, &t.A, &t.C_physical};
 }
 
 void encode_scenario(JournalWriter& w, const ScenarioResult& r) {
@@ -122,7 +124,7 @@ void encode_scenario(JournalWriter& w, const ScenarioResult& r) {
         w.str(q.unit);
         w.str(q.doc);
     }
-    for (const auto* c : columns(const_cast<Trajectory&>(r.trajectory))) w.f64s(*c);
+    for (const auto* c : columns(r.trajectory)) w.f64s(*c);
     w.u64(r.trajectory.aux.size());
     for (const auto& c : r.trajectory.aux) w.f64s(c);
     w.u64(r.targets.size());
