@@ -118,22 +118,8 @@ inline constexpr int problem_count = 7;
 
 /// The integration problem of a scenario, built as run_scenario builds it.
 inline IntegrationProblem problem_of(const Experiment& ex, const ScenarioInstance& s) {
-    const ScenarioSpec& sc = *s.spec;
-    const Model& m = s.model;
-    IntegrationProblem pb;
-    pb.efficiency = m.efficiency.get();
-    pb.power = m.power.get();
-    pb.log_C0 = m.log_C0;
-    pb.horizon = sc.horizon;
-    pb.output_times = output_grid(ex, sc);
-    pb.scenario = sc.name;
-    pb.efficiency_name = sc.efficiency.selection.type;
-    pb.power_name = sc.power.selection.type;
-    for (const auto& t : sc.targets) {
-        const double loss = m.target_loss(t);
-        std::string why;
-        pb.log_thresholds.push_back(m.loss->log_compute_for_loss(loss, why).value() - m.log_C0);
-    }
+    IntegrationProblem pb = racesim::problem_of(s, s.spec->horizon, true);
+    pb.output_times = output_grid(ex, *s.spec);
     return pb;
 }
 

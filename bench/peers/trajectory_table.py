@@ -4,9 +4,9 @@ Google Benchmark JSON (one or more files, repetitions pooled; optionally a secon
 the commit before a change, as "before", compared under the conservative rule below) and
 scipy_trajectory.py's JSON.
 
-For each problem and rel_tol: racesim's integrate() (with its jump audit, as `racesim run`
-does), integrate() with check_jumps off (BM_IntegrateNoAudit: the integration alone) and
-run_scenario(); RHS evaluations, err C, err t*; and SciPy's fastest configuration under two
+For each problem and rel_tol: racesim's integrate() (as `racesim run` does it: the
+contract-tested built-in plugins are not audited for undeclared jumps), integrate() with every
+model audited (BM_IntegrateAuditAll: what a third-party plugin costs) and run_scenario(); RHS evaluations, err C, err t*; and SciPy's fastest configuration under two
 accuracy rules:
   * "≤ racesim's error" (bench/run-all's rule): error <= racesim's own max(err C, err t*);
     when no configuration gets there, SciPy's most accurate one;
@@ -74,14 +74,14 @@ def main():
     before = load(a.before) if a.before else {}
     scipy = json.load(open(a.scipy))["rows"]
     L = []
-    L.append("| problem | rel_tol | integrate() | integrate(), no audit | run_scenario() | RHS | err C | err t* | "
-             "SciPy's best ≤ racesim's error | ratio (integrate / no audit / run_scenario) | "
-             "SciPy's best ≤ max(racesim's error, rel_tol) | ratio (integrate / no audit / run_scenario) |")
+    L.append("| problem | rel_tol | integrate() | integrate(), audit all | run_scenario() | RHS | err C | err t* | "
+             "SciPy's best ≤ racesim's error | ratio (integrate / audit all / run_scenario) | "
+             "SciPy's best ≤ max(racesim's error, rel_tol) | ratio (integrate / audit all / run_scenario) |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for i, name in enumerate(PROBLEMS):
         for tol in (6, 10):
             key = f"problem:{i}/tol_exp:{tol}"
-            ig, na, rn = rs[f"BM_Integrate/{key}"], rs.get(f"BM_IntegrateNoAudit/{key}"), rs[f"BM_RunScenario/{key}"]
+            ig, na, rn = rs[f"BM_Integrate/{key}"], rs.get(f"BM_IntegrateAuditAll/{key}"), rs[f"BM_RunScenario/{key}"]
             c = ig["counters"]
             err = max(c["err_C"], c["err_t"])
             cols = []

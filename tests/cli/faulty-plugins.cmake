@@ -62,6 +62,33 @@ fault_case(breakpoints-order plugintest-faulty.so "${eff} breakpoints-order}"
 fault_case(breakpoints-outside plugintest-faulty.so "${eff} breakpoints-outside}"
   "${head}: declared a breakpoint at t = 11 yr, outside the open interval \\(0, 10\\) it was asked for\n")
 
+# The jump audit skips a library listed, by name and sha256, in its directory's
+# contract-tested.sha256 (the build lists the built-in rate plugins it contract-tests). Listing
+# the faulty fixture there hides its undeclared jump from a run (the list is trusted: it is
+# what the contract tests vouch for); `solver: {audit: all}` audits it again.
+set(dir "${WORK}/listed-undeclared-jump")
+file(MAKE_DIRECTORY "${dir}/plugins")
+file(COPY "${TEST_PLUGIN_DIR}/plugintest-faulty.so" DESTINATION "${dir}/plugins")
+file(SHA256 "${dir}/plugins/plugintest-faulty.so" digest)
+file(WRITE "${dir}/plugins/contract-tested.sha256" "${digest}  plugintest-faulty.so\n")
+faulty_config("${dir}/c.yaml" "${eff} undeclared-jump}")
+racesim(listed-exempt CWD "${dir}" ARGS --plugin-path plugins run c.yaml --out out)
+expect_rc(listed-exempt 0)
+file(READ "${dir}/out/summary.json" summary)
+string(JSON audit GET "${summary}" resolved_config solver audit)
+if(NOT audit STREQUAL "third-party")
+  message(SEND_ERROR "listed-exempt: summary.json says solver.audit = '${audit}', expected 'third-party'")
+endif()
+file(APPEND "${dir}/c.yaml" "solver: {audit: all}\n")
+racesim(listed-audit-all CWD "${dir}" ARGS --plugin-path plugins run c.yaml --out out2)
+expect_rc(listed-audit-all 3)
+expect_match(listed-audit-all ERR "${head} at t = 2\\.(5|4999999[0-9]*) yr: jumps .* where it declared no breakpoint")
+expect_missing("${dir}/out2")
+file(WRITE "${dir}/c2.yaml" "racesim: 1\nname: x\nhorizon: 10\nsolver: {audit: al}\nscenarios: [{name: a}]\n")
+racesim(audit-typo CWD "${dir}" ARGS --plugin-path plugins validate c2.yaml)
+expect_rc(audit-typo 1)
+expect_match(audit-typo ERR "c2\\.yaml:4:17: error: expected 'third-party' or 'all' for solver\\.audit, got 'al'\nc2\\.yaml:4:17: note: did you mean 'all'\\?\n")
+
 # Libraries that cannot be loaded: the config's type is then missing. That is a fault of the
 # plugin installation (exit 3), named with the library and the reason; the scenario that needs
 # the type is named in the diagnostic.

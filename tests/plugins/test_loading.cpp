@@ -20,10 +20,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "racesim/core/sha256.hpp"
 #include "racesim/plugin/api.hpp"
 #include "racesim/plugins/registry.hpp"
 
@@ -355,5 +357,51 @@ TEST_CASE("the plugin search path: one directory however it is spelled, and the 
     CHECK(path[2].is_absolute());
     CHECK(path[2].filename() == "plugins");
     CHECK(path[2].parent_path().filename() == "racesim");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("contract-tested.sha256 marks exactly the listed files, by name and sha256") {
+    // The build lists the built-in efficiency and power plugins (plugins/CMakeLists.txt), whose
+    // contract tests/plugins/test_contracts.cpp checks; the integrator does not audit those.
+    {
+        racesim::Registry reg;
+        reg.load_directories({RACESIM_PLUGIN_DIR});
+        std::size_t rate = 0;
+        for (const auto& e : reg.entries()) {
+            INFO(e.library->path);
+            const bool listed = e.descriptor.kind == Kind::efficiency || e.descriptor.kind == Kind::power;
+            CHECK(e.library->contract_tested == listed);
+            rate += listed;
+        }
+        CHECK(rate == 10);
+    }
+    // A copy of one, in a directory of its own: listed only by a line with its name and hash.
+    const fs::path dir = fs::temp_directory_path() / "racesim-test-contract-tested";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path lib = dir / "efficiency-logistic.so";
+    fs::copy_file(fs::path(RACESIM_PLUGIN_DIR) / "efficiency-logistic.so", lib);
+    const std::string digest = racesim::sha256_file(lib);
+    auto tested_with = [&](const std::optional<std::string>& list) {
+        fs::remove(dir / racesim::kContractTestedList);
+        if (list) std::ofstream(dir / racesim::kContractTestedList) << *list;
+        racesim::Registry reg;
+        reg.load_library(lib);
+        REQUIRE(reg.entries().size() == 1);
+        return reg.entries()[0].library->contract_tested;
+    };
+    std::string other = digest;
+    other[0] = other[0] == '0' ? '1' : '0';
+    CHECK_FALSE(tested_with(std::nullopt));
+    CHECK(tested_with(digest + "  efficiency-logistic.so\n"));
+    CHECK(tested_with("garbage\n" + other + "  efficiency-logistic.so\n" + digest + "  efficiency-logistic.so"));
+    CHECK_FALSE(tested_with(other + "  efficiency-logistic.so\n"));      // another file's hash
+    CHECK_FALSE(tested_with(digest + "  efficiency-logistic.so.bak\n"));  // another name
+    CHECK_FALSE(tested_with(digest + " efficiency-logistic.so\n"));       // not sha256sum's format
+    CHECK_FALSE(tested_with(digest.substr(0, 63) + "  efficiency-logistic.so\n"));
+    // Changed after it was listed (a byte appended, which the loader ignores): another hash,
+    // so audited again.
+    std::ofstream(lib, std::ios::binary | std::ios::app).put('\x5a');
+    CHECK_FALSE(tested_with(digest + "  efficiency-logistic.so\n"));
     fs::remove_all(dir);
 }

@@ -423,3 +423,38 @@ TEST_CASE("stepper: an undeclared jump is found before the first step (a PluginE
     Stepper st(pb, o);
     CHECK(st.advance(3.0));
 }
+
+TEST_CASE("stepper: a model listed as contract-tested is audited only with audit_contract_tested") {
+    // The audit's exemption trusts the list (LoadedLibrary::contract_tested, from
+    // contract-tested.sha256): a listed model is not sampled, whatever it does, so the same
+    // undeclared jump goes through; solver: {audit: all} (audit_contract_tested) audits it again.
+    UndeclaredJump e;
+    Constant p;
+    auto pb = problem(e, p, 0.0, 3.0);
+    pb.efficiency_contract_tested = true;
+    Stepper exempt(pb, options(1e-10));
+    CHECK(exempt.advance(3.0));
+    IntegratorOptions all = options(1e-10);
+    all.audit_contract_tested = true;
+    CHECK_THROWS_AS(Stepper(pb, all), PluginError);
+    // Only the listed model is exempt: the power schedule's listing does not cover the efficiency.
+    pb.efficiency_contract_tested = false;
+    pb.power_contract_tested = true;
+    CHECK_THROWS_AS(Stepper(pb, options(1e-10)), PluginError);
+    // Exempt or audited, a model is sampled at the same three points per segment, so the forms
+    // chosen, and the result, do not depend on the audit.
+    // Jumps (declared) into an exponential: a fitted form on some segments, the probes decide.
+    Exponential g(0.3, 1.1);
+    Jumps j;
+    auto pc = problem(g, j, 0.0, 3.0);
+    Stepper a(pc, options(1e-10));
+    pc.efficiency_contract_tested = pc.power_contract_tested = true;
+    Stepper b(pc, options(1e-10));
+    REQUIRE(a.advance(3.0));
+    REQUIRE(b.advance(3.0));
+    CHECK(a.log_ratio() == b.log_ratio());
+    CHECK(a.stats().steps == b.stats().steps);
+    CHECK(a.stats().fitted_steps == b.stats().fitted_steps);
+    CHECK(a.stats().fitted_steps > 0);
+    CHECK(a.stats().segments > 1);
+}

@@ -192,6 +192,13 @@ const KeyBlock& solver_keys() {
                 "When > 0: each target's time is refined (integrated again with a tighter tolerance, down to "
                 "1e-14) until its estimated relative error, condition number × tolerance on ln C, is at most "
                 "this. 0: off.");
+        k.add_string("audit")
+            .choices({"third-party", "all"})
+            .default_value(std::string("third-party"))
+            .doc(
+                "Which rate models are sampled for jumps they did not declare before each integration: "
+                "'third-party' skips the built-in plugins whose contract tests passed (listed by sha256 in "
+                "contract-tested.sha256 next to them); 'all' samples every one.");
         return k;
     }();
     return b;

@@ -313,6 +313,7 @@ void Validator::read_top() {
     ex_.solver.abs_tol = declared_real(sk, "abs_tol");
     ex_.solver.max_steps = declared_integer(sk, "max_steps");
     ex_.solver.target_time_tol = declared_real(sk, "target_time_tol");
+    ex_.solver.audit_all = declared_string(sk, "audit") == "all";
     if (const YAML::Node s = root["solver"]) {
         if (expect(s, YAML::NodeType::Map, "a map for 'solver' ({rel_tol, abs_tol, max_steps})")) {
             check_keys(s, sk, "'solver'");
@@ -331,6 +332,8 @@ void Validator::read_top() {
             if (const YAML::Node v = s["target_time_tol"])
                 if (auto x = real_key(v, "solver.target_time_tol", sk.at("target_time_tol")))
                     ex_.solver.target_time_tol = *x;
+            if (const YAML::Node v = s["audit"])
+                if (auto a = choice_key(v, "solver.audit", sk.at("audit"))) ex_.solver.audit_all = *a == "all";
         }
     }
 

@@ -296,25 +296,26 @@ struct Stepper::Impl {
         const std::size_t n_seg = segments.size();
         samples = audit_samples(n_seg);
         probe.assign(3 * n_seg, 0.0);
-        if (opt.check_jumps) {
-            std::vector<double> buffer;
-            audit_jumps(*pb.efficiency, segments, pb.log_C0, "efficiency", pb.efficiency_name, pb.scenario, probe,
-                        buffer);
-            audit_jumps(*pb.power, segments, pb.log_C0, "power", pb.power_name, pb.scenario, probe, buffer);
-            if (pb.algorithms)
-                audit_jumps(*pb.algorithms, segments, pb.log_C0, "algorithms", pb.algorithms_name, pb.scenario, probe,
-                            buffer);
-        } else {  // the same three samples, without the audit
+        // Each rate model is audited for undeclared jumps (adding its samples to `probe`), or,
+        // when the audit is off or skips it (a library that passed the contract tests), only
+        // sampled at the three points `probe` holds.
+        std::vector<double> buffer;
+        const auto sample = [&](const plugin::RateModel& m, bool contract_tested, const char* kind,
+                                const std::string& type) {
+            if (opt.check_jumps && (!contract_tested || opt.audit_contract_tested)) {
+                audit_jumps(m, segments, pb.log_C0, kind, type, pb.scenario, probe, buffer);
+                return;
+            }
             for (std::size_t i = 0; i < n_seg; ++i) {
                 const auto& s = segments[i];
-                const double ts[3] = {s.begin, s.begin + (s.end - s.begin) * 1 / samples, s.end};
-                for (int k = 0; k < 3; ++k) {
-                    double& pk = probe[3 * i + static_cast<std::size_t>(k)];
-                    pk = pb.efficiency->log_value(ts[k], pb.log_C0, s) + pb.power->log_value(ts[k], pb.log_C0, s);
-                    if (pb.algorithms) pk += pb.algorithms->log_value(ts[k], pb.log_C0, s);
-                }
+                probe[3 * i] += m.log_value(s.begin, pb.log_C0, s);
+                probe[3 * i + 1] += m.log_value(s.begin + (s.end - s.begin) * 1 / samples, pb.log_C0, s);
+                probe[3 * i + 2] += m.log_value(s.end, pb.log_C0, s);
             }
-        }
+        };
+        sample(*pb.efficiency, pb.efficiency_contract_tested, "efficiency", pb.efficiency_name);
+        sample(*pb.power, pb.power_contract_tested, "power", pb.power_name);
+        if (pb.algorithms) sample(*pb.algorithms, pb.algorithms_contract_tested, "algorithms", pb.algorithms_name);
         eps_abs = opt.rel_tol + opt.abs_tol * std::exp(-pb.log_C0);
         state_dep = pb.efficiency->depends_on_state() || pb.power->depends_on_state() ||
                     (pb.algorithms && pb.algorithms->depends_on_state());

@@ -93,6 +93,8 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
         report(sc.loss, "loss", err);
     }
     if (!m.efficiency || !m.power || !m.loss) return out;
+    m.efficiency_contract_tested = eff->library && eff->library->contract_tested;
+    m.power_contract_tested = pow->library && pow->library->contract_tested;
     m.log_C0_physical = m.log_C0;
     if (sc.algorithms) {
         const PluginEntry* alg = find(*sc.algorithms, plugin::Kind::algorithms, "algorithms");
@@ -103,6 +105,7 @@ std::vector<Diagnostic> ModelBuilder::build(const ScenarioSpec& sc, Model& m) co
             report(*sc.algorithms, "algorithms", err);
         }
         if (!m.algorithms) return out;
+        m.algorithms_contract_tested = alg->library && alg->library->contract_tested;
         // C_physical is integrated as a scenario of its own, dC_physical/dt = E·P, beside the
         // effective one (runner.cpp): that needs E and P independent of C, which would
         // otherwise have to say whether they see effective or physical compute.

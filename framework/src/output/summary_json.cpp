@@ -330,7 +330,8 @@ ordered_json resolved_config_json(const Experiment& ex) {
                    {"rel_tol", ex.solver.rel_tol},
                    {"abs_tol", ex.solver.abs_tol},
                    {"max_steps", ex.solver.max_steps},
-                   {"target_time_tol", ex.solver.target_time_tol}};
+                   {"target_time_tol", ex.solver.target_time_tol},
+                   {"audit", ex.solver.audit_all ? "all" : "third-party"}};
     j["scenarios"] = ordered_json::array();
     for (const auto& sc : ex.scenarios) j["scenarios"].push_back(resolved_scenario_json(sc));
     return j;

@@ -482,6 +482,23 @@ void Registry::load_directories(const std::vector<fs::path>& dirs) {
     }
 }
 
+namespace {
+
+/// Whether `path`'s directory lists it, with sha256 `digest`, in its kContractTestedList. A
+/// missing or unreadable list, or a line that is not "<64 hex digits>  <name>", lists nothing:
+/// the library is then audited, which costs time and changes no result.
+bool listed_as_contract_tested(const fs::path& path, const std::string& digest) {
+    std::ifstream in(path.parent_path() / kContractTestedList);
+    const std::string name = path.filename().string();
+    for (std::string line; std::getline(in, line);) {
+        if (line.size() != 66 + name.size() || line.compare(64, 2, "  ") != 0) continue;
+        if (line.compare(66, std::string::npos, name) == 0 && line.compare(0, 64, digest) == 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void Registry::load_library(const fs::path& path) {
     check_file(path);
     // Judged from the file first: a library refused here runs none of its code.
@@ -526,6 +543,7 @@ void Registry::load_library(const fs::path& path) {
     lib->racesim_version = m.racesim_version ? m.racesim_version : "?";
     lib->compiler = m.compiler ? m.compiler : "?";
     lib->sha256 = digest;
+    lib->contract_tested = listed_as_contract_tested(path, digest);
     lib->handle = handle;
 
     std::vector<plugin::Descriptor> descriptors;

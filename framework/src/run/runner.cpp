@@ -55,10 +55,6 @@ bool Analysis::needs_scenarios_of(const AnalysisSpec&, const ScenarioSpec&) cons
 void Analysis::scenario_done(const AnalysisSpec&, const ScenarioResult&, std::any&) const {}
 void Analysis::after_experiment(const AfterRunContext&, const AnalysisSpec&, std::any&) const {}
 
-namespace {
-
-/// The integration problem of a scenario up to `horizon`, with its targets as thresholds in
-/// ln(C/C0) (none when `targets` is false) and no output times.
 IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool targets) {
     const ScenarioSpec& sc = *s.spec;
     const Model& m = s.model;
@@ -70,9 +66,12 @@ IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool ta
     pb.scenario = sc.name;
     pb.efficiency_name = sc.efficiency.selection.type;
     pb.power_name = sc.power.selection.type;
+    pb.efficiency_contract_tested = m.efficiency_contract_tested;
+    pb.power_contract_tested = m.power_contract_tested;
     if (m.algorithms) {
         pb.algorithms = m.algorithms.get();
         pb.algorithms_name = sc.algorithms->selection.type;
+        pb.algorithms_contract_tested = m.algorithms_contract_tested;
     }
     if (targets)
         for (const auto& t : sc.targets) {
@@ -96,8 +95,11 @@ IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool ta
 IntegratorOptions options_of(const Experiment& ex) {
     IntegratorOptions o{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
     o.target_time_tol = ex.solver.target_time_tol;
+    o.audit_contract_tested = ex.solver.audit_all;
     return o;
 }
+
+namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -114,6 +116,7 @@ std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc) {
         t.push_back(H);
     else
         t.back() = H;
+    if (ex.output.times.empty()) return t;  // ascending and unique already
     // Extra times replace grid points within 1e-9·H of them, so they appear exactly.
     const double tol = 1e-9 * H;
     for (double x : ex.output.times) {
@@ -184,20 +187,21 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
     }
 
     Trajectory& tr = out.trajectory;
-    if (keep_rows) {
-        const std::size_t n = pb.output_times.size();
-        for (auto* c : {&tr.t, &tr.C, &tr.E, &tr.P, &tr.L, &tr.R}) c->reserve(n);
-        if (m.reference) tr.R_ref.reserve(n), tr.rel_err.reserve(n);
-        if (m.algorithms) tr.A.reserve(n), tr.C_physical.reserve(n);
-        tr.aux.assign(m.auxiliary.size(), {});
-        for (auto& c : tr.aux) c.reserve(n);
+    const std::size_t n = pb.output_times.size();
+    if (keep_rows) {  // every column written by row index below
+        for (auto* c : {&tr.t, &tr.C, &tr.E, &tr.P, &tr.L, &tr.R}) c->resize(n);
+        if (m.reference) tr.R_ref.resize(n), tr.rel_err.resize(n);
+        if (m.algorithms) tr.A.resize(n), tr.C_physical.resize(n);
+        tr.aux.assign(m.auxiliary.size(), std::vector<double>(n));
     }
     std::vector<double> aux;
     double max_err = -1;
-    for (std::size_t i = 0; i < pb.output_times.size(); ++i) {
+    std::size_t seg = 0;  // the segment of the row: the last that begins at or before t (segment_at)
+    for (std::size_t i = 0; i < n; ++i) {
         const double t = pb.output_times[i];
         const double u = ir.log_ratio[i];
-        const plugin::Segment& s = segment_at(ir.segments, t);
+        while (seg + 1 < ir.segments.size() && ir.segments[seg + 1].begin <= t) ++seg;  // the times ascend
+        const plugin::Segment& s = ir.segments[seg];
         const double log_C = m.log_C0 + u;
         const double C = std::exp(log_C);
         const double E = m.efficiency->value(t, log_C, s);
@@ -227,20 +231,20 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
             }
         }
         if (keep_rows) {
-            tr.t.push_back(t);
-            tr.C.push_back(C);
-            tr.E.push_back(E);
-            tr.P.push_back(P);
-            tr.L.push_back(L);
-            tr.R.push_back(R);
+            tr.t[i] = t;
+            tr.C[i] = C;
+            tr.E[i] = E;
+            tr.P[i] = P;
+            tr.L[i] = L;
+            tr.R[i] = R;
             if (m.reference) {
-                tr.R_ref.push_back(R_ref);
-                tr.rel_err.push_back(rel_err);
+                tr.R_ref[i] = R_ref;
+                tr.rel_err[i] = rel_err;
             }
-            for (std::size_t q = 0; q < aux.size(); ++q) tr.aux[q].push_back(aux[q]);
+            for (std::size_t q = 0; q < aux.size(); ++q) tr.aux[q][i] = aux[q];
             if (m.algorithms) {
-                tr.A.push_back(m.algorithms->value(t, log_C, s));
-                tr.C_physical.push_back(std::exp(m.log_C0_physical + log_ratio_physical[i]));
+                tr.A[i] = m.algorithms->value(t, log_C, s);
+                tr.C_physical[i] = std::exp(m.log_C0_physical + log_ratio_physical[i]);
             }
         }
     }

@@ -154,6 +154,8 @@ struct SolverSpec {
     double abs_tol = 0;                  ///< PFLOP
     std::int64_t max_steps = 1'000'000;  ///< per segment
     double target_time_tol = 0;          ///< refine target times to this estimated relative error; 0: off
+    /// `audit: all`: the jump audit covers the rate plugins that passed the contract tests too.
+    bool audit_all = false;
 };
 
 /// `compare:` at the top level: two scenarios (by their expanded names) set side by side.

@@ -30,6 +30,9 @@ struct IntegratorOptions {
     /// Sample every rate model for jumps it did not declare before integrating (docs/numerics.md,
     /// "Undeclared jumps"). Always on in `racesim run`; off only to time the integration alone.
     bool check_jumps = true;
+    /// Audit the rate models that passed the plugin contract tests too
+    /// (IntegrationProblem::efficiency_contract_tested ...; `solver: {audit: all}`).
+    bool audit_contract_tested = false;
     /// When > 0: refine every reached target's time until its estimated relative error
     /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
     /// integrating again with a tighter tolerance, down to 1e-14 (docs/numerics.md,
@@ -50,6 +53,10 @@ struct IntegrationProblem {
     /// A(t) with `algorithms:` (the rate is then A·E·P: C is effective compute); null: A = 1.
     const plugin::RateModel* algorithms = nullptr;
     std::string algorithms_name;
+    /// Each rate model's library is listed as having passed the plugin contract tests
+    /// (LoadedLibrary::contract_tested): the jump audit skips it unless
+    /// IntegratorOptions::audit_contract_tested.
+    bool efficiency_contract_tested = false, power_contract_tested = false, algorithms_contract_tested = false;
 };
 
 struct IntegrationStats {

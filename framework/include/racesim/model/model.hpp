@@ -35,6 +35,9 @@ struct Model {
     std::shared_ptr<const plugin::RateModel> algorithms;
     /// ln C_physical(0) = ln C0 - ln A(0) (docs/model.md, "Effective compute"); ln C0 without algorithms.
     double log_C0_physical = 0;
+    /// Each rate model comes from a library listed as having passed the plugin contract tests
+    /// (LoadedLibrary::contract_tested).
+    bool efficiency_contract_tested = false, power_contract_tested = false, algorithms_contract_tested = false;
 
     /// The loss a target stands for: its value, or (relative) its value times L(C0).
     [[nodiscard]] double target_loss(const TargetSpec& t) const {

@@ -30,8 +30,17 @@ struct LoadedLibrary {
     std::string racesim_version;  ///< the racesim release it was built with
     std::string compiler;
     std::string sha256;  ///< of the file, read just before it was loaded (hex)
+    /// Listed with this sha256 in its directory's contract-tested.sha256 (kContractTestedList):
+    /// its rate models passed the plugin contract tests, so the integrator's audit for
+    /// undeclared jumps skips them unless `solver: {audit: all}` (docs/numerics.md).
+    bool contract_tested = false;
     std::shared_ptr<const boost::dll::shared_library> handle;
 };
+
+/// The file, next to plugin libraries, that names those whose contract tests passed: lines of
+/// `sha256sum` output (64 hex digits, two spaces, the file name). racesim's build writes it
+/// for its built-in rate plugins (plugins/CMakeLists.txt).
+inline constexpr const char* kContractTestedList = "contract-tested.sha256";
 
 /// One model type available to configs.
 /// `library` is declared first so that it is destroyed last: the descriptor's factories

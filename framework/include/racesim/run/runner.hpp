@@ -12,6 +12,7 @@
 #include "racesim/analysis/compare.hpp"
 #include "racesim/config/experiment.hpp"
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/integrate/problem.hpp"
 #include "racesim/model/model.hpp"
 #include "racesim/run/journal.hpp"
 #include "racesim/run/results.hpp"
@@ -21,6 +22,14 @@ namespace racesim {
 
 /// A scenario's output grid: 0, every, 2·every, ..., its horizon, and every extra time exactly.
 std::vector<double> output_grid(const Experiment& ex, const ScenarioSpec& sc);
+
+/// The integration problem of a scenario up to `horizon`: its rate models (and which of them
+/// passed the plugin contract tests), its targets as thresholds in ln(C/C0) (none when `targets`
+/// is false) and no output times.
+IntegrationProblem problem_of(const ScenarioInstance& s, double horizon, bool targets);
+
+/// The integrator's options of an experiment's `solver:` block.
+IntegratorOptions options_of(const Experiment& ex);
 
 /// One trajectory. Without `keep_rows` the rows are still computed (and checked against the
 /// reference) but not kept: the result has targets and errors only.

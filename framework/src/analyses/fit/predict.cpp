@@ -5,6 +5,7 @@
 #include <string>
 
 #include "racesim/integrate/integrator.hpp"
+#include "racesim/run/runner.hpp"
 #include "racesim/plugin/math.hpp"
 
 namespace racesim::fit {
@@ -73,20 +74,10 @@ std::vector<double> predict(const Experiment& ex, const ScenarioInstance& inst, 
         for (double x : grid) log_ratio.push_back(m.reference->log_compute_ratio(x));
         if (rate) segments = make_segments(*m.efficiency, *m.power, H, sc.name, m.algorithms.get());
     } else {
-        IntegrationProblem pb;
-        pb.efficiency = m.efficiency.get();
-        pb.power = m.power.get();
-        pb.log_C0 = m.log_C0;
-        pb.horizon = H;
+        IntegrationProblem pb = problem_of(inst, H, false);  // with algorithms, C is effective compute
         pb.output_times = grid;
-        pb.scenario = sc.name;
-        pb.efficiency_name = sc.efficiency.selection.type;
-        pb.power_name = sc.power.selection.type;
-        if (m.algorithms) {  // C is effective compute (docs/model.md)
-            pb.algorithms = m.algorithms.get();
-            pb.algorithms_name = sc.algorithms->selection.type;
-        }
-        IntegratorOptions o{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+        IntegratorOptions o = options_of(ex);
+        o.target_time_tol = 0;  // no targets
         IntegrationResult ir = integrate(pb, o);
         log_ratio = std::move(ir.log_ratio);
         segments = std::move(ir.segments);
