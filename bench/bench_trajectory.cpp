@@ -8,6 +8,9 @@
 //                                   are not audited for undeclared jumps)
 //   BM_IntegrateAuditAll/<problem>/<tol>  integrate() with every rate model audited for undeclared
 //                                   jumps (`solver: {audit: all}`; what a third-party plugin costs)
+//   BM_IntegrateHighOrder/<problem>/<tol>  integrate() with DOP853 for the plain forms
+//                                   (IntegratorOptions::high_order_tol, experimental; problems
+//                                   3-6, the ones without an exact step)
 //   BM_RunScenario/<problem>/<tol>  run_scenario(): the above plus the rows (E, P, L, R) and the
 //                                   check of every row and target against the reference plugin
 //
@@ -75,6 +78,23 @@ void BM_IntegrateAuditAll(benchmark::State& state) {
     state.SetLabel(sc.spec->name);
 }
 
+// integrate() with DOP853 for the steps in the plain forms (IntegratorOptions::high_order_tol,
+// experimental, off in racesim run).
+void BM_IntegrateHighOrder(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
+    const IntegrationProblem pb = problem_of(ex, sc);
+    IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    opt.high_order_tol = 1e-7;
+    IntegrationResult r;
+    for (auto _ : state) {
+        r = integrate(pb, opt);
+        benchmark::DoNotOptimize(r.log_ratio.data());
+    }
+    set_counters(state, r.stats, errors_of(sc, pb, r));
+    state.SetLabel(sc.spec->name);
+}
+
 void BM_RunScenario(benchmark::State& state) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
     const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
@@ -102,6 +122,10 @@ void problem_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Integrate)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_IntegrateAuditAll)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IntegrateHighOrder)
+    ->ArgNames({"problem", "tol_exp"})
+    ->ArgsProduct({{3, 4, 5, 6}, {6, 10}})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RunScenario)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

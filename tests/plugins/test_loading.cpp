@@ -395,7 +395,7 @@ TEST_CASE("contract-tested.sha256 marks exactly the listed files, by name and sh
     CHECK_FALSE(tested_with(std::nullopt));
     CHECK(tested_with(digest + "  efficiency-logistic.so\n"));
     CHECK(tested_with("garbage\n" + other + "  efficiency-logistic.so\n" + digest + "  efficiency-logistic.so"));
-    CHECK_FALSE(tested_with(other + "  efficiency-logistic.so\n"));      // another file's hash
+    CHECK_FALSE(tested_with(other + "  efficiency-logistic.so\n"));       // another file's hash
     CHECK_FALSE(tested_with(digest + "  efficiency-logistic.so.bak\n"));  // another name
     CHECK_FALSE(tested_with(digest + " efficiency-logistic.so\n"));       // not sha256sum's format
     CHECK_FALSE(tested_with(digest.substr(0, 63) + "  efficiency-logistic.so\n"));

@@ -187,6 +187,77 @@ TEST_CASE("stepper: a declining exponential rate (the plain forms), dense output
     }
 }
 
+TEST_CASE("stepper: DOP853 for the plain forms (high_order_tol): within the tolerance, fewer RHS evaluations") {
+    const double g = -0.5 * std::log(2.0);
+    Exponential e(0.0, g);
+    Constant p;
+    const auto pb = problem(e, p, 0.0, 10.0);
+    for (double tol : {1e-8, 1e-10, 1e-12}) {
+        IntegratorOptions o = options(tol, Formulation::plain);
+        Stepper dp5(pb, o);
+        const auto [ends5, inside5] = errors(dp5, [&](double t) { return e.u(t, 0.0); });
+        o.high_order_tol = 1e-7;
+        Stepper hi(pb, o);
+        const auto [at_ends, inside] = errors(hi, [&](double t) { return e.u(t, 0.0); });
+        INFO("tol " << tol << ": DOP853 " << at_ends << " at the ends, " << inside << " inside, "
+                    << hi.stats().rhs_evaluations << " RHS; Dormand-Prince 5(4) " << ends5 << ", " << inside5 << ", "
+                    << dp5.stats().rhs_evaluations << " RHS");
+        // The same bar as Dormand–Prince 5(4)'s above (100·tol); DOP853's steps are held to
+        // tol/10, which keeps its 7th-order interpolant within a few tol.
+        CHECK(at_ends <= 100 * tol);
+        CHECK(inside <= 100 * tol);
+        const auto& s = hi.stats();
+        CHECK(s.fitted_steps == 0);
+        // 12 RHS evaluations per attempt (11 stages and the derivative at the end), 3 more per
+        // step whose dense output was asked for (errors() asks for every one), one fresh
+        // derivative per segment start.
+        CHECK(s.rhs_evaluations >= 12 * (s.steps + s.rejected) + 3 * s.steps);
+        CHECK(s.rhs_evaluations <= 12 * (s.steps + s.rejected) + 3 * s.steps + s.segments);
+        // Fewer evaluations than Dormand–Prince 5(4), with its dense output asked at every step,
+        // from 1e-10 on (at 1e-8 the two are close).
+        if (tol <= 1e-10) CHECK(s.rhs_evaluations < dp5.stats().rhs_evaluations);
+    }
+    // Above high_order_tol, and in the fitted forms (exact for either method), Dormand–Prince 5(4).
+    IntegratorOptions o = options(1e-6, Formulation::plain);
+    Stepper a(pb, o);
+    o.high_order_tol = 1e-7;
+    Stepper b(pb, o);
+    REQUIRE(a.advance(10.0));
+    REQUIRE(b.advance(10.0));
+    CHECK(a.log_ratio() == b.log_ratio());
+    CHECK(a.stats().rhs_evaluations == b.stats().rhs_evaluations);
+    Stepper fa(pb, options(1e-10));
+    IntegratorOptions of = options(1e-10);
+    of.high_order_tol = 1e-7;
+    Stepper fb(pb, of);
+    REQUIRE(fa.advance(10.0));
+    REQUIRE(fb.advance(10.0));
+    CHECK(fa.log_ratio() == fb.log_ratio());
+    CHECK(fb.stats().fitted_steps == fb.stats().steps);
+}
+
+TEST_CASE("stepper: after a DOP853 step, fresh_step() is a DOP853 step too") {
+    const double g = -0.5 * std::log(2.0);
+    Exponential e(0.0, g);
+    Constant p;
+    const auto pb = problem(e, p, 0.0, 10.0);
+    IntegratorOptions o = options(1e-10, Formulation::plain);
+    o.high_order_tol = 1e-7;
+    Stepper st(pb, o);
+    REQUIRE(st.step());
+    REQUIRE(st.step());
+    const auto s = st.last_step();
+    const auto before = st.stats().rhs_evaluations;
+    double x = 0, dxdt = 0;
+    st.fresh_step(s.t1, x, dxdt);
+    CHECK(st.stats().rhs_evaluations == before + 12);
+    CHECK(std::abs(x - s.x1) <= 1e-14);  // the same step, but for rounding (as above)
+    const double t = s.t0 + 0.4 * (s.t1 - s.t0);
+    st.fresh_step(t, x, dxdt);
+    CHECK(std::abs(st.x_of(e.u(t, 0.0) - s.u0) - x) <= 1e-10);
+    CHECK(std::abs(st.dense_x(t) - x) <= 1e-10);
+}
+
 namespace {
 
 /// u(t) of E·P = exp(a + g·t) with C0 = e^log_C0, in long double (64-bit significand, unit

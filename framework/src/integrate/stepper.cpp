@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+#include "dop853.hpp"
 #include "racesim/core/errors.hpp"
 #include "racesim/core/interrupt.hpp"
 #include "racesim/plugin/math.hpp"
@@ -212,6 +213,12 @@ Frame plain_frame(double log_Ca, double l_a, double sigma, bool allow_linear) {
     return fr;
 }
 
+/// DOP853 steps are held to the tolerance divided by this. Its 7th-order interpolant is less
+/// accurate than its steps: at the tolerance itself the dense output erred by up to 66× the
+/// tolerance in C on a linear power ramp (bench problem "ramp", rel_tol 1e-10), 5× with this
+/// margin (docs/numerics.md, "DOP853").
+constexpr double kHighOrderMargin = 10;
+
 /// Stage times of Dormand–Prince 5(4) after the first, in the order odeint evaluates them
 /// (the last is the first-same-as-last derivative at the step's end).
 constexpr std::array<double, 6> stage_c{0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0};
@@ -269,8 +276,12 @@ struct Stepper::Impl {
     // error <= the accepted step's, as h <= dt), which gives the target time the integrator's
     // accuracy. Its own dopri5, so that the dense output of `rk` stays that of the last step.
     odeint::runge_kutta_dopri5<State> polisher;
-    double dt_hint = 0;  ///< the step size the controller last proposed
-    double u = 0;        ///< ln(C/C0) at t
+    // DOP853 for the plain forms at tight tolerances (IntegratorOptions::high_order_tol): the
+    // step (whose dense output is prepared on demand) and its own fresh steps, like rk and polisher.
+    Dop853 hi_rk, hi_polisher;
+    bool last_hi = false;  ///< the last accepted step is a DOP853 step
+    double dt_hint = 0;    ///< the step size the controller last proposed
+    double u = 0;          ///< ln(C/C0) at t
 
     // The current segment.
     std::size_t next_segment = 0;  ///< the index of the next segment to enter
@@ -378,6 +389,13 @@ struct Stepper::Impl {
     auto system() {
         return [this](const State& x, State& dxdt, double at) { rhs(x, dxdt, at); };
     }
+    auto scalar_system() {
+        return [this](double x, double& dxdt, double at) {
+            State d{};
+            rhs(State{x}, d, at);
+            dxdt = d[0];
+        };
+    }
 
     /// Starts segment i at the current state.
     void enter_segment(std::size_t i) {
@@ -472,7 +490,13 @@ struct Stepper::Impl {
         State xerr{};
         bad_stage = false;
         stage = 0;
-        rk.do_step(system(), x0, dxdt0, t, x1, dxdt1, dt, xerr);
+        // DOP853, when asked for, where the step is not known to be exact (docs/numerics.md).
+        const bool hi = !fit && eps_abs <= opt.high_order_tol;
+        double e5 = 0, e3 = 0;
+        if (hi)
+            hi_rk.do_step(scalar_system(), 0.0, dxdt0[0], t, x1[0], dxdt1[0], dt, e5, e3);
+        else
+            rk.do_step(system(), x0, dxdt0, t, x1, dxdt1, dt, xerr);
         const double l_b = last_lr;
         if (fit) {
             // The fitted form's error estimate can be far too small where the rate is not
@@ -494,13 +518,15 @@ struct Stepper::Impl {
         // The error estimate in ln C (the tolerance's unit). NaN (an overflowing stage, or
         // a stage at C <= 0) fails the test below, as does a result that is no number or
         // stands for C <= 0 (a Runge–Kutta result can fall below its start: b5 < 0).
-        const double err = bad_stage ? inf : std::abs(xerr[0]) * frame.du_dx(x1[0]) / eps_abs;
+        const double err_x = hi ? Dop853::error_norm(e5, e3, 1.0) : std::abs(xerr[0]);
+        const double err = bad_stage ? inf : err_x * frame.du_dx(x1[0]) / (hi ? eps_abs / kHighOrderMargin : eps_abs);
         const double du_new = frame.du(x1[0]);
         if (!(err <= 1) || !std::isfinite(du_new) || !std::isfinite(dxdt1[0])) {
             ++stats.rejected;
-            // Odeint's rule (controlled_runge_kutta's default_step_adjuster); a step that
-            // produced no number is retried with a quarter of its length.
-            dt *= std::isfinite(err) ? std::max(0.9 * std::pow(err, -1.0 / 3.0), 0.2) : 0.25;
+            // Odeint's rule (controlled_runge_kutta's default_step_adjuster), with DOP853's
+            // exponent −1/8 (Hairer's and SciPy's); a step that produced no number is retried
+            // with a quarter of its length.
+            dt *= std::isfinite(err) ? std::max(0.9 * std::pow(err, hi ? -0.125 : -1.0 / 3.0), 0.2) : 0.25;
             return false;
         }
         ++stats.steps;
@@ -515,12 +541,19 @@ struct Stepper::Impl {
         // The controller's proposal for the next step (odeint's rule: grow by at most 4.5×).
         double dt_next = dt;
         static const double grow_max = 0.9 * std::pow(3.2e-4, -0.2);  // 4.5 (5^-5 = 3.2e-4)
-        if (err < 0.5) dt_next = dt * (err <= 3.2e-4 ? grow_max : 0.9 * std::pow(err, -0.2));
+        if (hi) {
+            // DOP853: 0.9·err^(−1/8), growing by at most 6× (Hairer's dop853 bound), never shrinking.
+            const double f = err > 0 ? 0.9 * std::pow(err, -0.125) : 6.0;
+            if (f > 1) dt_next = dt * std::min(f, 6.0);
+        } else if (err < 0.5) {
+            dt_next = dt * (err <= 3.2e-4 ? grow_max : 0.9 * std::pow(err, -0.2));
+        }
         // A step shortened to land on the segment end says nothing against the longer one
         // planned: the next segment starts with at least that.
         if (lands) dt_next = std::max(dt_next, dt_planned);
         const double u_old = u, u_new = u + du_new;
         last = Step{t_old, t, u_old, u_new, x1[0]};
+        last_hi = hi;
         // The slope of ln(E·P) over this step, along the solution (so a state-dependent
         // rate's dependence on C is included): what the next plain step assumes.
         sigma = (l_a > -inf && l_b > -inf) ? (l_b - l_a) / dt : 0.0;
@@ -546,14 +579,19 @@ struct Stepper::Impl {
         }
     }
 
-    double dense_x(double tq) const {
+    double dense_x(double tq) {
         if (tq >= last.t1) return x1[0];
+        if (last_hi) {
+            // The frame, segment and anchor are still the step's: the next attempt changes them.
+            hi_rk.prepare_dense(scalar_system());
+            return hi_rk.calc_state(tq);
+        }
         State out{};
         rk.calc_state(tq, out, x0, dxdt0, last.t0, x1, dxdt1, last.t1);
         return out[0];
     }
 
-    double dense_log_ratio(double tq) const { return tq >= last.t1 ? last.u1 : last.u0 + frame.du(dense_x(tq)); }
+    double dense_log_ratio(double tq) { return tq >= last.t1 ? last.u1 : last.u0 + frame.du(dense_x(tq)); }
 };
 
 Stepper::Stepper(const IntegrationProblem& problem, const IntegratorOptions& options)
@@ -582,18 +620,18 @@ const Stepper::Step& Stepper::last_step() const {
     return impl_->last;
 }
 
-double Stepper::dense_log_ratio(double t) const {
+double Stepper::dense_log_ratio(double t) {
     return impl_->dense_log_ratio(t);
 }
 
-std::size_t Stepper::dense_log_ratio(std::span<const double> times, std::span<double> u) const {
-    const Impl& m = *impl_;
+std::size_t Stepper::dense_log_ratio(std::span<const double> times, std::span<double> u) {
+    Impl& m = *impl_;
     const std::size_t n = std::min(times.size(), u.size());
     std::size_t i = 0;
     for (; i < n && times[i] <= m.last.t1; ++i) u[i] = m.dense_log_ratio(times[i]);
     return i;
 }
-double Stepper::dense_x(double t) const {
+double Stepper::dense_x(double t) {
     return impl_->dense_x(t);
 }
 double Stepper::x_of(double du) const {
@@ -602,6 +640,11 @@ double Stepper::x_of(double du) const {
 
 void Stepper::fresh_step(double t, double& x, double& dxdt) {
     Impl& m = *impl_;
+    if (m.last_hi) {
+        double e5 = 0, e3 = 0;
+        m.hi_polisher.do_step(m.scalar_system(), 0.0, m.dxdt0[0], m.last.t0, x, dxdt, t - m.last.t0, e5, e3);
+        return;
+    }
     State xo{}, dxo{};
     m.polisher.do_step(m.system(), m.x0, m.dxdt0, m.last.t0, xo, dxo, t - m.last.t0);
     x = xo[0];

@@ -33,6 +33,13 @@ struct IntegratorOptions {
     /// Audit the rate models that passed the plugin contract tests too
     /// (IntegrationProblem::efficiency_contract_tested ...; `solver: {audit: all}`).
     bool audit_contract_tested = false;
+    /// Experimental, off by default: steps in the plain forms (ln C or the relative increment:
+    /// where the rate is not known to be exponential) use DOP853, Dormand–Prince's 8th-order
+    /// pair with its 7th-order dense output, held to a tenth of the tolerance, when the
+    /// tolerance on ln C (rel_tol + abs_tol/C0) is at most this; Dormand–Prince 5(4) otherwise,
+    /// and always in the fitted forms, which are exact for either. 0: never. What it gains and
+    /// costs: docs/numerics.md, "DOP853".
+    double high_order_tol = 0;
     /// When > 0: refine every reached target's time until its estimated relative error
     /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
     /// integrating again with a tighter tolerance, down to 1e-14 (docs/numerics.md,

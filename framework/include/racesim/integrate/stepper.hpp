@@ -67,20 +67,24 @@ public:
     [[nodiscard]] const Step& last_step() const;
 
     // Dense output of the last accepted step (t in [t0, t1]; undefined before the first step).
-    /// u at t: Dormand–Prince's 4th-order interpolant of the step's variable, converted to u;
-    /// u1 exactly at t >= t1. Not error-controlled (docs/numerics.md, "Output values").
-    [[nodiscard]] double dense_log_ratio(double t) const;
+    // After a DOP853 step the first call evaluates the interpolant's three extra stages (three
+    // RHS evaluations, counted in stats()), hence not const.
+    /// u at t: the step's interpolant of its variable (Dormand–Prince 5(4)'s of order 4, or
+    /// DOP853's of order 7), converted to u; u1 exactly at t >= t1. Not error-controlled
+    /// (docs/numerics.md, "Output values").
+    [[nodiscard]] double dense_log_ratio(double t);
     /// The same at the leading times that the last step reaches: u[i] at times[i] for every
     /// i < n with times[0..n) <= t1, times sorted; returns n. One call for all the output
     /// times inside a step (integrate()).
-    std::size_t dense_log_ratio(std::span<const double> times, std::span<double> u) const;
+    std::size_t dense_log_ratio(std::span<const double> times, std::span<double> u);
     /// The step's own variable at t, from the same interpolant (x1 at t >= t1).
-    [[nodiscard]] double dense_x(double t) const;
+    [[nodiscard]] double dense_x(double t);
     /// The step's own variable where u − u0 = du (du >= 0): the inverse of its change of variable.
     [[nodiscard]] double x_of(double du) const;
-    /// x and dx/dt at t in (t0, t1] by a fresh 5th-order step from t0 in the same form: as
-    /// accurate as the step itself (its local error is at most the accepted step's, as
-    /// t − t0 <= t1 − t0). Costs six RHS evaluations (counted in stats()).
+    /// x and dx/dt at t in (t0, t1] by a fresh step of the same method (5th order, or DOP853's
+    /// 8th) from t0 in the same form: as accurate as the step itself (its local error is at most
+    /// the accepted step's, as t − t0 <= t1 − t0). Costs six RHS evaluations, twelve after a
+    /// DOP853 step (counted in stats()).
     void fresh_step(double t, double& x, double& dxdt);
 
     /// The segments of [0, horizon] (make_segments), in order.

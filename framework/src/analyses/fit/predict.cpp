@@ -5,8 +5,8 @@
 #include <string>
 
 #include "racesim/integrate/integrator.hpp"
-#include "racesim/run/runner.hpp"
 #include "racesim/plugin/math.hpp"
+#include "racesim/run/runner.hpp"
 
 namespace racesim::fit {
 
