@@ -160,6 +160,10 @@ public:
         a_.scenario(r);
         b_.scenario(r);
     }
+    void take_scenario(ScenarioResult&& r) override {  // the second sink may keep it
+        a_.scenario(r);
+        b_.take_scenario(std::move(r));
+    }
     void sample(const ScenarioSpec& sc, std::size_t i, const std::vector<double>& x,
                 const std::vector<double>& t) override {
         a_.sample(sc, i, x, t);

@@ -221,8 +221,16 @@ def test_two_runs_in_two_threads():
 def test_the_gil_is_released_during_a_run():
     result = {}
 
-    # 40,000 scenarios integrated one by one on one thread: a few seconds of C++.
-    many = SMALL.replace("  - name: a\n", "  - name: a\n    sweep: {efficiency.gamma: {from: 0.5, to: 3, count: 40000}}\n")
+    # Scenarios integrated one by one on one thread, as many as take about 1.5 s of C++ on this
+    # build (a fixed count grew too short as racesim got faster: 40,000 took 0.5 s on
+    # 2026-12-07), timed on 4,000 first.
+    def sweep(n):
+        return SMALL.replace("  - name: a\n", f"  - name: a\n    sweep: {{efficiency.gamma: {{from: 0.5, to: 3, count: {n}}}}}\n")
+
+    t0 = time.monotonic()
+    racesim.run(sweep(4000), jobs=1)
+    n = int(min(1_000_000, max(40_000, 1.5 / ((time.monotonic() - t0) / 4000))))
+    many = sweep(n)
 
     def work():
         result["r"] = racesim.run(many, jobs=1)
@@ -234,7 +242,7 @@ def test_the_gil_is_released_during_a_run():
         time.sleep(0.001)
         stamps.append(time.monotonic())
     t.join()
-    assert result["r"].summary["scenario_count"] == 40000
+    assert result["r"].summary["scenario_count"] == n
     elapsed = stamps[-1] - stamps[0]
     # This thread ran throughout the run: no pause near the run's length (the GIL held by the
     # run would stop it for all of it).

@@ -430,7 +430,7 @@ RunInfo run_info(const ModelBuilder& models, const Experiment& ex, bool keep) {
 namespace detail {
 
 void run_scenarios(const ModelBuilder& models, const Experiment& ex, bool keep, UnitRange range,
-                   const std::function<void(const ScenarioResult&)>& on_result,
+                   const std::function<void(ScenarioResult&)>& on_result,
                    const std::function<void(const SweepRows&)>& on_rows, const std::function<void(std::size_t)>& tick) {
     // Declared scenarios in turn: a batchable sweep by chunks of rows, anything else scenario
     // by scenario (a sweep made one scenario at a time), each in parallel and handed over in order.
@@ -483,8 +483,8 @@ void run_scenarios(const ModelBuilder& models, const Experiment& ex, bool keep, 
                 check_interrupt();
                 return run_one(models, ex, lo + i, keep);
             },
-            [&](const ScenarioResult& res) { on_result(res); },
-            [&](std::size_t i) { return annotated(models, ex, lo + i); }, tick);
+            [&](ScenarioResult& res) { on_result(res); }, [&](std::size_t i) { return annotated(models, ex, lo + i); },
+            tick);
         first += count;
         d = end;
     }
@@ -512,10 +512,10 @@ RunSummary run_experiment(const ModelBuilder& models, const Experiment& ex, RunS
 
     detail::run_scenarios(
         models, ex, keep, UnitRange{0, info.scenarios},
-        [&](const ScenarioResult& res) {
+        [&](ScenarioResult& res) {
             for (std::size_t k = 0; k < ex.analyses.size(); ++k)
                 analysis_of(*ex.analyses[k]).scenario_done(*ex.analyses[k], res, states[k]);
-            sink.scenario(res);
+            sink.take_scenario(std::move(res));
         },
         [&](const SweepRows& b) { sink.sweep_rows(b); }, tick);
 

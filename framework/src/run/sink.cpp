@@ -18,6 +18,11 @@ void CollectingSink::scenario(const ScenarioResult& r) {
     result_.scenarios.push_back(r);
 }
 
+void CollectingSink::take_scenario(ScenarioResult&& r) {
+    for (const auto& t : r.tables) append_rows(result_.tables, *t);
+    result_.scenarios.push_back(std::move(r));
+}
+
 void CollectingSink::sweep_rows(const SweepRows& rows) {
     result_.sweep_rows.push_back(rows);
 }

@@ -99,10 +99,10 @@ RunSummary replay_parts(const ModelBuilder& models, const Experiment& ex, Journa
 
 namespace detail {
 /// The scenarios of `range` (units below scenario_count: a sweep's rows one by one), run in
-/// parallel and handed over in the run's order: to on_result, or to on_rows for the rows of a
-/// sweep evaluated at once.
+/// parallel and handed over in the run's order: to on_result (which may move the result out),
+/// or to on_rows for the rows of a sweep evaluated at once.
 void run_scenarios(const ModelBuilder& models, const Experiment& ex, bool keep, UnitRange range,
-                   const std::function<void(const ScenarioResult&)>& on_result,
+                   const std::function<void(ScenarioResult&)>& on_result,
                    const std::function<void(const SweepRows&)>& on_rows, const std::function<void(std::size_t)>& tick);
 }  // namespace detail
 

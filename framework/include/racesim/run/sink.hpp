@@ -27,6 +27,10 @@ public:
     /// analyses' rows, r.tables). `r.trajectory` is empty unless trajectories are kept (RunInfo) or the
     /// scenario is compared.
     virtual void scenario(const ScenarioResult& r) = 0;
+    /// The same, from a run that has no further use for r: a sink that keeps results takes it
+    /// instead of copying it (the hand-over is the run's one serial step). Calls scenario(r)
+    /// unless overridden.
+    virtual void take_scenario(ScenarioResult&& r) { scenario(r); }
     /// Monte Carlo sample `index` of `sc`, called for 0, 1, 2, ... in turn: the drawn values
     /// (one per sampled path) and the time to each target (+inf: not reached by the horizon).
     virtual void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
@@ -48,6 +52,7 @@ class CollectingSink final : public RunSink {
 public:
     void begin(const RunInfo& info) override;
     void scenario(const ScenarioResult& r) override;
+    void take_scenario(ScenarioResult&& r) override;
     void sample(const ScenarioSpec& sc, std::size_t index, const std::vector<double>& x,
                 const std::vector<double>& times) override;
     void sweep_rows(const SweepRows& rows) override;
