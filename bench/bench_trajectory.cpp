@@ -44,55 +44,44 @@ void set_counters(benchmark::State& state, const IntegrationStats& st, const Err
     state.counters["err_t"] = e.t;
 }
 
-void BM_Integrate(benchmark::State& state) {
+/// Times integrate() of problem range(0) at rel_tol 10^-range(1) with the options of racesim
+/// run, changed by `tweak`; returns the problem (its counters are set).
+template <class Tweak>
+IntegrationProblem time_integrate(benchmark::State& state, Tweak tweak) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
     const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    const IntegrationProblem pb = problem_of(ex, sc);
-    const IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
+    IntegrationProblem pb = problem_of(ex, sc);
+    IntegratorOptions opt = options_of(ex);
+    tweak(opt);
     IntegrationResult r;
     for (auto _ : state) {
         r = integrate(pb, opt);
         benchmark::DoNotOptimize(r.log_ratio.data());
     }
     set_counters(state, r.stats, errors_of(sc, pb, r));
-    // The reference's time to target, cross-checked by bench/run-all against mpmath.
-    state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
     state.SetLabel(sc.spec->name);
+    return pb;
+}
+
+void BM_Integrate(benchmark::State& state) {
+    const IntegrationProblem pb = time_integrate(state, [](IntegratorOptions&) {});
+    // The reference's time to target, cross-checked by bench/run-all against mpmath.
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
+    state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
 }
 
 // integrate() with its audit for undeclared jumps on every rate model, the contract-tested
 // built-ins included (IntegratorOptions::audit_contract_tested, `solver: {audit: all}`): what
 // the same models would cost as third-party plugins.
 void BM_IntegrateAuditAll(benchmark::State& state) {
-    const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    const IntegrationProblem pb = problem_of(ex, sc);
-    IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
-    opt.audit_contract_tested = true;
-    IntegrationResult r;
-    for (auto _ : state) {
-        r = integrate(pb, opt);
-        benchmark::DoNotOptimize(r.log_ratio.data());
-    }
-    set_counters(state, r.stats, errors_of(sc, pb, r));
-    state.SetLabel(sc.spec->name);
+    time_integrate(state, [](IntegratorOptions& o) { o.audit_contract_tested = true; });
 }
 
 // integrate() with DOP853 for the steps in the plain forms (IntegratorOptions::high_order_tol,
 // experimental, off in racesim run).
 void BM_IntegrateHighOrder(benchmark::State& state) {
-    const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    const IntegrationProblem pb = problem_of(ex, sc);
-    IntegratorOptions opt{ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps};
-    opt.high_order_tol = 1e-7;
-    IntegrationResult r;
-    for (auto _ : state) {
-        r = integrate(pb, opt);
-        benchmark::DoNotOptimize(r.log_ratio.data());
-    }
-    set_counters(state, r.stats, errors_of(sc, pb, r));
-    state.SetLabel(sc.spec->name);
+    time_integrate(state, [](IntegratorOptions& o) { o.high_order_tol = 1e-7; });
 }
 
 void BM_RunScenario(benchmark::State& state) {

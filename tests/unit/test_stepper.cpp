@@ -236,28 +236,6 @@ TEST_CASE("stepper: DOP853 for the plain forms (high_order_tol): within the tole
     CHECK(fb.stats().fitted_steps == fb.stats().steps);
 }
 
-TEST_CASE("stepper: after a DOP853 step, fresh_step() is a DOP853 step too") {
-    const double g = -0.5 * std::log(2.0);
-    Exponential e(0.0, g);
-    Constant p;
-    const auto pb = problem(e, p, 0.0, 10.0);
-    IntegratorOptions o = options(1e-10, Formulation::plain);
-    o.high_order_tol = 1e-7;
-    Stepper st(pb, o);
-    REQUIRE(st.step());
-    REQUIRE(st.step());
-    const auto s = st.last_step();
-    const auto before = st.stats().rhs_evaluations;
-    double x = 0, dxdt = 0;
-    st.fresh_step(s.t1, x, dxdt);
-    CHECK(st.stats().rhs_evaluations == before + 12);
-    CHECK(std::abs(x - s.x1) <= 1e-14);  // the same step, but for rounding (as above)
-    const double t = s.t0 + 0.4 * (s.t1 - s.t0);
-    st.fresh_step(t, x, dxdt);
-    CHECK(std::abs(st.x_of(e.u(t, 0.0) - s.u0) - x) <= 1e-10);
-    CHECK(std::abs(st.dense_x(t) - x) <= 1e-10);
-}
-
 namespace {
 
 /// u(t) of E·P = exp(a + g·t) with C0 = e^log_C0, in long double (64-bit significand, unit
@@ -430,26 +408,33 @@ TEST_CASE("stepper: fresh_step() agrees with the step and counts its evaluations
     Exponential e(0.0, g);
     Constant p;
     const auto pb = problem(e, p, 0.0, 10.0);
-    Stepper st(pb, options(1e-10));
-    REQUIRE(st.step());
-    REQUIRE(st.step());
-    const auto s = st.last_step();
-    const auto before = st.stats().rhs_evaluations;
-    double x = 0, dxdt = 0;
-    st.fresh_step(s.t1, x, dxdt);
-    CHECK(st.stats().rhs_evaluations == before + 6);
-    // The same step from the same start: the same x at its end, but for rounding (t1 − t0 may
-    // differ from the step size by an ulp of t1, and x and dx/dt are below 1 here).
-    REQUIRE(s.x1 < 1);
-    CHECK(std::abs(x - s.x1) <= 1e-14);
-    CHECK(dxdt > 0);
-    // Inside: a fresh 5th-order step to t, against the closed form, as accurate as a step
-    // (local error <= tol, as it is shorter than the accepted one).
-    const double t = s.t0 + 0.4 * (s.t1 - s.t0);
-    st.fresh_step(t, x, dxdt);
-    const double du = e.u(t, 0.0) - s.u0;
-    CHECK(std::abs(st.x_of(du) - x) <= 1e-10);
-    CHECK(std::abs(st.dense_x(t) - x) <= 1e-10);
+    // Dormand–Prince 5(4) in the fitted form (6 RHS evaluations a fresh step), and DOP853 in
+    // the plain form (IntegratorOptions::high_order_tol: 12, a DOP853 step after a DOP853 step).
+    IntegratorOptions hi = options(1e-10, Formulation::plain);
+    hi.high_order_tol = 1e-7;
+    for (const auto& [o, rhs] : {std::pair{options(1e-10), 6}, std::pair{hi, 12}}) {
+        INFO(rhs << " RHS evaluations a fresh step");
+        Stepper st(pb, o);
+        REQUIRE(st.step());
+        REQUIRE(st.step());
+        const auto s = st.last_step();
+        const auto before = st.stats().rhs_evaluations;
+        double x = 0, dxdt = 0;
+        st.fresh_step(s.t1, x, dxdt);
+        CHECK(st.stats().rhs_evaluations == before + rhs);
+        // The same step from the same start: the same x at its end, but for rounding (t1 − t0
+        // may differ from the step size by an ulp of t1, and x and dx/dt are below 1 here).
+        REQUIRE(s.x1 < 1);
+        CHECK(std::abs(x - s.x1) <= 1e-14);
+        CHECK(dxdt > 0);
+        // Inside: a fresh step to t, against the closed form, as accurate as a step (local
+        // error <= tol, as it is shorter than the accepted one).
+        const double t = s.t0 + 0.4 * (s.t1 - s.t0);
+        st.fresh_step(t, x, dxdt);
+        const double du = e.u(t, 0.0) - s.u0;
+        CHECK(std::abs(st.x_of(du) - x) <= 1e-10);
+        CHECK(std::abs(st.dense_x(t) - x) <= 1e-10);
+    }
 }
 
 TEST_CASE("stepper: a rate returning NaN is a run error naming the scenario, the model and the time") {
