@@ -45,12 +45,12 @@ void set_counters(benchmark::State& state, const IntegrationStats& st, const Err
 }
 
 /// Times integrate() of problem range(0) at rel_tol 10^-range(1) with the options of racesim
-/// run, changed by `tweak`; returns the problem (its counters are set).
+/// run, changed by `tweak`, and sets its counters.
 template <class Tweak>
-IntegrationProblem time_integrate(benchmark::State& state, Tweak tweak) {
+void time_integrate(benchmark::State& state, Tweak tweak) {
     const Experiment& ex = problems(static_cast<int>(state.range(1)));
     const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    IntegrationProblem pb = problem_of(ex, sc);
+    const IntegrationProblem pb = problem_of(ex, sc);
     IntegratorOptions opt = options_of(ex);
     tweak(opt);
     IntegrationResult r;
@@ -59,16 +59,13 @@ IntegrationProblem time_integrate(benchmark::State& state, Tweak tweak) {
         benchmark::DoNotOptimize(r.log_ratio.data());
     }
     set_counters(state, r.stats, errors_of(sc, pb, r));
+    // The reference's time to target, cross-checked by bench/run-all against mpmath.
+    state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
     state.SetLabel(sc.spec->name);
-    return pb;
 }
 
 void BM_Integrate(benchmark::State& state) {
-    const IntegrationProblem pb = time_integrate(state, [](IntegratorOptions&) {});
-    // The reference's time to target, cross-checked by bench/run-all against mpmath.
-    const Experiment& ex = problems(static_cast<int>(state.range(1)));
-    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    state.counters["t_exact"] = sc.model.reference->time_to_log_compute_ratio(pb.log_thresholds.at(0)).value_or(-1);
+    time_integrate(state, [](IntegratorOptions&) {});
 }
 
 // integrate() with its audit for undeclared jumps on every rate model, the contract-tested
@@ -95,7 +92,7 @@ void BM_RunScenario(benchmark::State& state) {
     // The same errors, from an integration outside the timed loop (run_scenario's own check
     // is relative to R, not C).
     const IntegrationProblem pb = problem_of(ex, sc);
-    const IntegrationResult ir = integrate(pb, {ex.solver.rel_tol, ex.solver.abs_tol, ex.solver.max_steps});
+    const IntegrationResult ir = integrate(pb, options_of(ex));
     set_counters(state, r.stats, errors_of(sc, pb, ir));
     state.counters["max_rel_err_R"] = r.max_rel_err.value_or(-1);
     state.SetLabel(sc.spec->name);

@@ -54,14 +54,22 @@ std::optional<double> baseline_compute(const ScenarioSpec& sc) {
     return e.real("E0") * p.real("P0") * (1 + *sc.tau);
 }
 
+namespace {
+
+/// What a sweep, a sample or a goal seek can set: a real or integer parameter.
+bool numeric(const plugin::ParamSpec& p) {
+    return p.type == plugin::ParamType::real || p.type == plugin::ParamType::integer;
+}
+
+}  // namespace
+
 std::vector<std::string> parameter_paths(const ScenarioSpec& sc) {
     std::vector<std::string> out;
     for (const char* b : {"efficiency", "power", "loss", "algorithms"}) {
         const BlockSpec* bs = block_of(sc, b);
         if (!bs || !bs->schema) continue;
         for (const auto& p : bs->schema->params())
-            if (p.type == plugin::ParamType::real || p.type == plugin::ParamType::integer)
-                out.push_back(std::string(b) + "." + p.name);
+            if (numeric(p)) out.push_back(std::string(b) + "." + p.name);
     }
     for (const auto& k : baseline_keys().keys()) out.push_back("baseline." + k.name());
     return out;
@@ -76,14 +84,12 @@ bool is_parameter_path(const ScenarioSpec& sc, const std::string& path) {
     if (dot == std::string::npos) return false;
     const std::string block = path.substr(0, dot), name = path.substr(dot + 1);
     if (block == "baseline") {
-        for (const auto& k : baseline_keys().keys())
-            if (k.name() == name) return true;
-        return false;
+        const auto& keys = baseline_keys().keys();
+        return std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return k.name() == name; });
     }
-    if (block != "efficiency" && block != "power" && block != "loss" && block != "algorithms") return false;
-    const BlockSpec* b = block_of(sc, block);
+    const BlockSpec* b = block_of(sc, block);  // null for any other block name
     const plugin::ParamSpec* p = b && b->schema ? b->schema->find(name) : nullptr;
-    return p && (p->type == plugin::ParamType::real || p->type == plugin::ParamType::integer);
+    return p && numeric(*p);
 }
 
 }  // namespace

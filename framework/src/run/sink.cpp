@@ -14,8 +14,7 @@ void CollectingSink::begin(const RunInfo& info) {
 }
 
 void CollectingSink::scenario(const ScenarioResult& r) {
-    for (const auto& t : r.tables) append_rows(result_.tables, *t);
-    result_.scenarios.push_back(r);
+    take_scenario(ScenarioResult(r));
 }
 
 void CollectingSink::take_scenario(ScenarioResult&& r) {
