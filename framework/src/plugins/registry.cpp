@@ -282,13 +282,6 @@ std::string dlerror_text(const std::exception& e) {
     return s;
 }
 
-/// Wraps a plugin-made object so that its library outlives it.
-template <class T>
-std::shared_ptr<const T> hold(std::unique_ptr<T> obj, const std::shared_ptr<const LoadedLibrary>& lib) {
-    T* raw = obj.release();
-    return std::shared_ptr<const T>(raw, [lib](const T* p) { delete p; });
-}
-
 PluginError plugin_error(const PluginEntry& e, const std::string& message) {
     PluginError err(e.descriptor.type, e.library->path, "", message);
     err.kind = plugin::to_string(e.descriptor.kind);
@@ -315,19 +308,20 @@ auto call_plugin(const PluginEntry& e, TraceSlot* slot, F&& f) {
 /// Base of the host-side wrappers that check every call into a plugin object: exceptions
 /// become PluginError (with the time, where there is one) and contract violations are caught
 /// at the boundary, before a bad number reaches the integrator or the results.
+///
+/// A guard holds the plugin's library, and the wrapper derived from it the object the library
+/// made (`inner_`): members of the derived class are destroyed before its base, so the object
+/// never outlives its code. Nothing else is copied per object (a sweep makes four per
+/// scenario): what an error names is read from the library when there is one.
 class Guard {
 protected:
     /// `slot`: the breadcrumb of the thread that builds (and will call) the object, or null.
     Guard(const PluginEntry& e, TraceSlot* slot)
-        : type_(e.descriptor.type),
-          kind_(plugin::to_string(e.descriptor.kind)),
-          library_(e.library->path),
-          slot_(slot),
-          id_(e.trace_id) {}
+        : library_(e.library), type_(e.descriptor.type), kind_(e.descriptor.kind), slot_(slot), id_(e.trace_id) {}
 
     [[noreturn]] void fault(const std::string& message, std::optional<double> t = std::nullopt) const {
-        PluginError err(type_, library_, "", message);
-        err.kind = kind_;
+        PluginError err(type_, library_ ? library_->path : fs::path{}, "", message);
+        err.kind = plugin::to_string(kind_);
         err.time = t;
         throw err;
     }
@@ -350,15 +344,16 @@ protected:
         }
     }
 
-    std::string type_, kind_;
-    fs::path library_;
+    std::shared_ptr<const LoadedLibrary> library_;
+    std::string type_;
+    plugin::Kind kind_;
     TraceSlot* slot_;
     std::uint32_t id_;
 };
 
 class GuardedRate final : public plugin::RateModel, Guard {
 public:
-    GuardedRate(std::shared_ptr<const plugin::RateModel> inner, const PluginEntry& e, TraceSlot* slot)
+    GuardedRate(std::unique_ptr<const plugin::RateModel> inner, const PluginEntry& e, TraceSlot* slot)
         : Guard(e, slot),
           inner_(std::move(inner)),
           state_(guarded(PluginCall::depends_on_state, std::nullopt, [&] { return inner_->depends_on_state(); })) {}
@@ -392,13 +387,13 @@ public:
     bool depends_on_state() const override { return state_; }
 
 private:
-    std::shared_ptr<const plugin::RateModel> inner_;
+    std::unique_ptr<const plugin::RateModel> inner_;
     bool state_;
 };
 
 class GuardedLoss final : public plugin::LossLaw, Guard {
 public:
-    GuardedLoss(std::shared_ptr<const plugin::LossLaw> inner, const PluginEntry& e, TraceSlot* slot)
+    GuardedLoss(std::unique_ptr<const plugin::LossLaw> inner, const PluginEntry& e, TraceSlot* slot)
         : Guard(e, slot), inner_(std::move(inner)) {}
 
     double loss(double log_C) const override {
@@ -425,12 +420,12 @@ public:
     }
 
 private:
-    std::shared_ptr<const plugin::LossLaw> inner_;
+    std::unique_ptr<const plugin::LossLaw> inner_;
 };
 
 class GuardedReference final : public plugin::ReferenceModel, Guard {
 public:
-    GuardedReference(std::shared_ptr<const plugin::ReferenceModel> inner, const PluginEntry& e, TraceSlot* slot)
+    GuardedReference(std::unique_ptr<const plugin::ReferenceModel> inner, const PluginEntry& e, TraceSlot* slot)
         : Guard(e, slot), inner_(std::move(inner)) {}
 
     double log_compute_ratio(double t) const override {
@@ -448,7 +443,7 @@ public:
     }
 
 private:
-    std::shared_ptr<const plugin::ReferenceModel> inner_;
+    std::unique_ptr<const plugin::ReferenceModel> inner_;
 };
 
 }  // namespace
@@ -605,7 +600,8 @@ std::vector<std::string> Registry::types(plugin::Kind kind) const {
 std::shared_ptr<const plugin::RateModel> Registry::make_rate(const PluginEntry& e, const plugin::Params& p,
                                                              const plugin::BuildContext& ctx) const {
     TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
-    auto inner = call_plugin(e, slot, [&] { return hold(e.descriptor.make_rate(p, ctx), e.library); });
+    std::unique_ptr<const plugin::RateModel> inner =
+        call_plugin(e, slot, [&] { return e.descriptor.make_rate(p, ctx); });
     if (!inner) throw plugin_error(e, "returned no object from its factory");
     return std::make_shared<const GuardedRate>(std::move(inner), e, slot);
 }
@@ -613,7 +609,7 @@ std::shared_ptr<const plugin::RateModel> Registry::make_rate(const PluginEntry& 
 std::shared_ptr<const plugin::LossLaw> Registry::make_loss(const PluginEntry& e, const plugin::Params& p,
                                                            const plugin::BuildContext& ctx) const {
     TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
-    auto inner = call_plugin(e, slot, [&] { return hold(e.descriptor.make_loss(p, ctx), e.library); });
+    std::unique_ptr<const plugin::LossLaw> inner = call_plugin(e, slot, [&] { return e.descriptor.make_loss(p, ctx); });
     if (!inner) throw plugin_error(e, "returned no object from its factory");
     return std::make_shared<const GuardedLoss>(std::move(inner), e, slot);
 }
@@ -622,10 +618,8 @@ std::shared_ptr<const plugin::ReferenceModel> Registry::make_reference(const Plu
                                                                        const plugin::ReferenceInput& in,
                                                                        std::string& why_not) const {
     TraceSlot* slot = trace_ ? trace_->slot() : nullptr;
-    auto inner = call_plugin(e, slot, [&] {
-        auto obj = e.descriptor.make_reference(in, why_not);
-        return obj ? hold(std::move(obj), e.library) : nullptr;
-    });
+    std::unique_ptr<const plugin::ReferenceModel> inner =
+        call_plugin(e, slot, [&] { return e.descriptor.make_reference(in, why_not); });
     if (!inner) return nullptr;
     return std::make_shared<const GuardedReference>(std::move(inner), e, slot);
 }
