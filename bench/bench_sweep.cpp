@@ -12,6 +12,8 @@
 // items_per_second = scenarios (trajectories) per second of wall time. BM_Sweep's CPU time is
 // the whole process's (all threads), so n / cpu_time is the throughput per core, and the
 // 1 -> 2 thread speed-up is the ratio of real times (meaningful on an otherwise idle machine).
+// BM_Sweep's free_s: seconds per iteration spent freeing the run's results afterwards (part of
+// its time; serial, the caller's), which bench/run-all takes out for the run's own speed-up.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
