@@ -8,7 +8,11 @@
 //                                   are not audited for undeclared jumps)
 //   BM_IntegrateAuditAll/<problem>/<tol>  integrate() with every rate model audited for undeclared
 //                                   jumps (`solver: {audit: all}`; what a third-party plugin costs)
-//   BM_IntegrateHighOrder/<problem>/<tol>  integrate() with DOP853 for the plain forms
+//   BM_IntegrateRungeKutta/<problem>/<tol>  integrate() without the quadrature panels
+//                                   (IntegratorOptions::quadrature off): Dormand–Prince 5(4) in
+//                                   the plain forms, as before the panels (problems 3, 5, 6: the
+//                                   state-independent ones without an exact step)
+//   BM_IntegrateHighOrder/<problem>/<tol>  the same with DOP853 for the plain forms
 //                                   (IntegratorOptions::high_order_tol, experimental; problems
 //                                   3-6, the ones without an exact step)
 //   BM_RunScenario/<problem>/<tol>  run_scenario(): the above plus the rows (E, P, L, R) and the
@@ -75,10 +79,20 @@ void BM_IntegrateAuditAll(benchmark::State& state) {
     time_integrate(state, [](IntegratorOptions& o) { o.audit_contract_tested = true; });
 }
 
-// integrate() with DOP853 for the steps in the plain forms (IntegratorOptions::high_order_tol,
-// experimental, off in racesim run).
+// integrate() with Runge–Kutta steps (Dormand–Prince 5(4)) where a state-independent rate
+// would take quadrature panels (IntegratorOptions::quadrature off): how racesim integrated
+// these problems before the panels.
+void BM_IntegrateRungeKutta(benchmark::State& state) {
+    time_integrate(state, [](IntegratorOptions& o) { o.quadrature = false; });
+}
+
+// integrate() with DOP853 for the Runge–Kutta steps in the plain forms
+// (IntegratorOptions::high_order_tol, experimental, off in racesim run), the quadrature panels off.
 void BM_IntegrateHighOrder(benchmark::State& state) {
-    time_integrate(state, [](IntegratorOptions& o) { o.high_order_tol = 1e-7; });
+    time_integrate(state, [](IntegratorOptions& o) {
+        o.high_order_tol = 1e-7;
+        o.quadrature = false;
+    });
 }
 
 void BM_RunScenario(benchmark::State& state) {
@@ -111,6 +125,10 @@ BENCHMARK(BM_IntegrateAuditAll)->Apply(problem_args)->Unit(benchmark::kMicroseco
 BENCHMARK(BM_IntegrateHighOrder)
     ->ArgNames({"problem", "tol_exp"})
     ->ArgsProduct({{3, 4, 5, 6}, {6, 10}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IntegrateRungeKutta)
+    ->ArgNames({"problem", "tol_exp"})
+    ->ArgsProduct({{3, 5, 6}, {6, 10}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RunScenario)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 

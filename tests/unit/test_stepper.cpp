@@ -110,18 +110,22 @@ std::pair<double, double> errors(Stepper& st, Exact exact) {
 }
 
 /// The statistics' own consistency (no exact counts: they may differ between compilers).
-void check_stats(const Stepper& st, std::int64_t fresh_steps = 0) {
+/// `fresh_rhs`: the RHS evaluations of the test's fresh_step() calls.
+void check_stats(const Stepper& st, std::int64_t fresh_rhs = 0) {
     const auto& s = st.stats();
-    const auto attempts = s.steps + s.rejected;
+    const auto panels = s.panel_steps + s.panel_rejected;  // quadrature panel attempts
+    const auto rk = s.steps + s.rejected - panels;          // Runge–Kutta attempts
     CHECK(s.segments == static_cast<std::int64_t>(st.segments().size()));
     CHECK(s.steps >= s.segments);  // at least one accepted step per segment
     CHECK(s.linear_steps + s.log_C_steps + s.fitted_steps == s.steps);
+    CHECK(s.panel_steps <= s.linear_steps);  // panels are in the linear form
+    CHECK(s.panel_rejected <= s.rejected);
     // Dormand–Prince with first-same-as-last: 6 RHS evaluations per attempt (5 stages and the
-    // derivative at the end, the one at the start being the previous step's last), plus at most
-    // one fresh derivative per segment start (there is at least one attempt per segment), plus
-    // 6 per fresh_step().
-    CHECK(s.rhs_evaluations - 6 * fresh_steps >= 6 * attempts);
-    CHECK(s.rhs_evaluations - 6 * fresh_steps <= 7 * attempts);
+    // derivative at the end, the one at the start being the previous step's last); a panel 16
+    // (its 17 points but the first, the previous step's end); plus at most one fresh derivative
+    // per segment start, plus the fresh steps'.
+    CHECK(s.rhs_evaluations - fresh_rhs >= 6 * rk + 16 * panels);
+    CHECK(s.rhs_evaluations - fresh_rhs <= 6 * rk + 16 * panels + s.segments);
 }
 
 }  // namespace
@@ -174,9 +178,11 @@ TEST_CASE("stepper: a declining exponential rate (the plain forms), dense output
     const auto pb = problem(e, p, 0.0, 10.0);
     for (double tol : {1e-8, 1e-10, 1e-12}) {
         // Formulation::plain: what `automatic` did for a declining rate before the falling
-        // fitted form (below), and still does for any rate no fitted form is exact for. With
-        // Dormand–Prince 5(4), and with DOP853 (IntegratorOptions::high_order_tol).
+        // fitted form (below), and still does for a state-dependent rate no fitted form is
+        // exact for. With Dormand–Prince 5(4), and with DOP853 (IntegratorOptions::high_order_tol);
+        // the quadrature panels that take a state-independent rate off: tested below.
         IntegratorOptions o = options(tol, Formulation::plain);
+        o.quadrature = false;
         Stepper dp5(pb, o);
         const auto [ends5, inside5] = errors(dp5, [&](double t) { return e.u(t, 0.0); });
         o.high_order_tol = 1e-7;
@@ -212,6 +218,7 @@ TEST_CASE("stepper: DOP853 (high_order_tol) only below that tolerance and outsid
     const auto pb = problem(e, p, 0.0, 10.0);
     // Above high_order_tol, and in the fitted forms (exact for either method), Dormand–Prince 5(4).
     IntegratorOptions o = options(1e-6, Formulation::plain);
+    o.quadrature = false;
     Stepper a(pb, o);
     o.high_order_tol = 1e-7;
     Stepper b(pb, o);
@@ -324,6 +331,110 @@ TEST_CASE("stepper: a rate declining slowly next to the growth of C (|q| < 1e-6)
     check_stats(st);
 }
 
+namespace {
+
+/// E·P = e^(g·t)·(1 + r·t) (an exponential efficiency times a linear power ramp): no fitted form
+/// is exact. ∫ = e^(g·t)·((1 + r·t)/g − r/g²), so u = log1p((F(t) − F(0))/C0), in long double.
+struct RampExp : plugin::RateModel {
+    double g, r;
+    RampExp(double g_, double r_) : g(g_), r(r_) {}
+    double log_value(double t, double, const Segment&) const override { return g * t + std::log1p(r * t); }
+    [[nodiscard]] double u(double t, double log_C0) const {
+        const long double G = g, R = r, T = t;
+        const auto F = [&](long double x) { return std::exp(G * x) * ((1 + R * x) / G - R / (G * G)); };
+        return static_cast<double>(std::log1p((F(T) - F(0)) * std::exp(-static_cast<long double>(log_C0))));
+    }
+};
+
+/// A logistic efficiency E = E_max·e^(r·t)/(e^(r·t) + K), K = E_max/E0 − 1 (E0 = 1):
+/// ∫_0^t E = (E_max/r)·ln((e^(r·t) + K)/(1 + K)), in long double.
+struct Logistic : plugin::RateModel {
+    double r, E_max;
+    Logistic(double r_, double E_max_) : r(r_), E_max(E_max_) {}
+    double log_value(double t, double, const Segment&) const override {
+        return std::log(E_max) + r * t - std::log(std::exp(r * t) + (E_max - 1));
+    }
+    [[nodiscard]] double u(double t, double log_C0) const {
+        const long double K = E_max - 1.0L, R = r;
+        const long double I = E_max / R * std::log((std::exp(R * t) + K) / (1 + K));
+        return static_cast<double>(std::log1p(I * std::exp(-static_cast<long double>(log_C0))));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("stepper: quadrature panels integrate rates no fitted form is exact for, below the tolerance") {
+    // A state-independent rate makes C an integral: every step is a Clenshaw–Curtis panel
+    // (IntegratorOptions::quadrature, on by default). Each panel's error estimate bounds its
+    // error in x = C/C_a − 1 anywhere in it (tests/numerics/test_chebyshev_panel.cpp), and
+    // d ln C/dx <= 1, so each panel adds at most tol to the error of u and the global error is
+    // at most steps·tol. The estimate is pessimistic for analytic rates (measured: at most 2e-3
+    // of the tolerance at 1e-6, rounding, up to 6e-14, from 1e-10 on), so the bar is tol itself,
+    // or rounding (8 ulps of max(1, u) per step) where that is larger.
+    const RampExp ramp(0.35, 0.5);
+    const Logistic logistic(2 * std::log(2.0), 1e4);
+    Constant one;
+    for (const auto* which : {static_cast<const plugin::RateModel*>(&ramp), static_cast<const plugin::RateModel*>(&logistic)}) {
+        const bool is_ramp = which == &ramp;
+        for (double log_C0 : {-8.0, 0.0, 6.0}) {
+            const auto pb = problem(*which, one, log_C0, 30.0);
+            const auto exact = [&](double t) { return is_ramp ? ramp.u(t, log_C0) : logistic.u(t, log_C0); };
+            for (double tol : {1e-6, 1e-10, 1e-14}) {
+                Stepper st(pb, options(tol));
+                const auto [at_ends, inside] = errors(st, exact);
+                const auto& s = st.stats();
+                const double u_max = exact(30.0);
+                const double bar = std::max(tol, 8 * static_cast<double>(s.steps) * eps * std::max(1.0, u_max));
+                INFO((is_ramp ? "ramp" : "logistic") << ", ln C0 = " << log_C0 << ", tol " << tol << ": at ends "
+                                                     << at_ends << ", inside " << inside << ", bar " << bar << ", "
+                                                     << s.steps << " panels, " << s.rejected << " rejected");
+                CHECK(at_ends <= bar);
+                CHECK(inside <= bar);
+                CHECK(s.panel_steps == s.steps);
+                CHECK(s.panel_rejected == s.rejected);
+                // 16 evaluations a panel attempt, and no other: the rate at a segment's start is
+                // the audit's sample.
+                CHECK(s.rhs_evaluations == 16 * (s.steps + s.rejected));
+                check_stats(st);
+            }
+        }
+    }
+}
+
+TEST_CASE("stepper: the panels take fewer evaluations than Dormand–Prince 5(4) at tight tolerances; off on request") {
+    const RampExp ramp(0.35, 0.5);
+    Constant one;
+    const auto pb = problem(ramp, one, 0.0, 30.0);
+    for (double tol : {1e-8, 1e-10, 1e-12}) {
+        IntegratorOptions o = options(tol);
+        Stepper quad(pb, o);
+        o.quadrature = false;
+        Stepper rk(pb, o);
+        REQUIRE(quad.advance(30.0));
+        REQUIRE(rk.advance(30.0));
+        INFO("tol " << tol << ": panels " << quad.stats().rhs_evaluations << " RHS, Dormand-Prince "
+                    << rk.stats().rhs_evaluations << " RHS");
+        CHECK(rk.stats().panel_steps == 0);
+        CHECK(quad.stats().rhs_evaluations < rk.stats().rhs_evaluations);
+        CHECK(std::abs(quad.log_ratio() - ramp.u(30.0, 0.0)) <= tol);
+        CHECK(std::abs(rk.log_ratio() - ramp.u(30.0, 0.0)) <= 100 * tol);
+        check_stats(quad);
+        check_stats(rk);
+    }
+}
+
+TEST_CASE("stepper: a state-dependent rate takes no panels") {
+    // dC/dt = k·C is not an integral of t alone: Runge–Kutta in ln C, exact (below).
+    Proportional e(0.7);
+    Constant p;
+    const auto pb = problem(e, p, 0.0, 5.0);  // the stepper keeps a reference: it must outlive it
+    Stepper st(pb, options(1e-10, Formulation::plain));
+    REQUIRE(st.advance(5.0));
+    CHECK(st.stats().panel_steps == 0);
+    CHECK(st.stats().panel_rejected == 0);
+    check_stats(st);
+}
+
 TEST_CASE("stepper: a constant rate is exact in the linear form") {
     Constant e(2.0), p(3.0);
     const auto pb = problem(e, p, std::log(6.0), 50.0);  // k = E·P/C0 = 1 per yr: u = ln(1 + t)
@@ -401,11 +512,14 @@ TEST_CASE("stepper: fresh_step() agrees with the step and counts its evaluations
     Exponential e(0.0, g);
     Constant p;
     const auto pb = problem(e, p, 0.0, 10.0);
-    // Dormand–Prince 5(4) in the fitted form (6 RHS evaluations a fresh step), and DOP853 in
-    // the plain form (IntegratorOptions::high_order_tol: 12, a DOP853 step after a DOP853 step).
+    // Dormand–Prince 5(4) in the fitted form (6 RHS evaluations a fresh step), DOP853 in the
+    // plain form (IntegratorOptions::high_order_tol: 12, a DOP853 step after a DOP853 step), and
+    // a quadrature panel (1: the panel's integral gives x, the fresh evaluation dx/dt).
     IntegratorOptions hi = options(1e-10, Formulation::plain);
     hi.high_order_tol = 1e-7;
-    for (const auto& [o, rhs] : {std::pair{options(1e-10), 6}, std::pair{hi, 12}}) {
+    hi.quadrature = false;
+    const IntegratorOptions quad = options(1e-10, Formulation::plain);
+    for (const auto& [o, rhs] : {std::pair{options(1e-10), 6}, std::pair{hi, 12}, std::pair{quad, 1}}) {
         INFO(rhs << " RHS evaluations a fresh step");
         Stepper st(pb, o);
         REQUIRE(st.step());

@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+#include "chebyshev_panel.hpp"
 #include "dop853.hpp"
 #include "racesim/core/errors.hpp"
 #include "racesim/core/interrupt.hpp"
@@ -219,6 +220,11 @@ Frame plain_frame(double log_Ca, double l_a, double sigma, bool allow_linear) {
 /// margin (docs/numerics.md, "DOP853").
 constexpr double kHighOrderMargin = 10;
 
+/// The quadrature panels' degree (IntegratorOptions::quadrature): 17 points, 16 new RHS
+/// evaluations per panel (the first point is the last panel's end).
+using Panel = ChebyshevPanel<16>;
+constexpr std::size_t kPanelDegree = Panel::points - 1;
+
 /// Stage times of Dormand–Prince 5(4) after the first, in the order odeint evaluates them
 /// (the last is the first-same-as-last derivative at the step's end).
 constexpr std::array<double, 6> stage_c{0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0};
@@ -280,6 +286,9 @@ struct Stepper::Impl {
     // step (whose dense output is prepared on demand) and its own fresh steps, like rk and polisher.
     Dop853 hi_rk, hi_polisher;
     bool last_hi = false;  ///< the last accepted step is a DOP853 step
+    // Quadrature panels (IntegratorOptions::quadrature): the last attempted panel's integral.
+    Panel panel;
+    bool last_panel = false;  ///< the last accepted step is a quadrature panel
     double dt_hint = 0;    ///< the step size the controller last proposed
     double u = 0;          ///< ln(C/C0) at t
 
@@ -437,9 +446,33 @@ struct Stepper::Impl {
         steps_here = 0;
     }
 
+    /// A quadrature panel over [t, t + dt] in the linear form (frame): dx/dt at the panel's
+    /// Chebyshev points, the end last (so that last_lr is ln(E·P) there), integrated; sets x1
+    /// and dxdt1 and returns the estimated error of x anywhere in the panel.
+    double do_panel() {
+        const auto& s = Panel::nodes();
+        std::array<double, Panel::points> f{};
+        f[kPanelDegree] = dxdt0[0];
+        State d{};
+        for (std::size_t j = kPanelDegree - 1; j > 0; --j) {
+            rhs(x0, d, t + 0.5 * dt * (1 + s[j]));
+            f[j] = d[0];
+        }
+        rhs(x0, d, t + dt);
+        f[0] = d[0];
+        const double tail = panel.fit(f);
+        x1[0] = 0.5 * dt * panel.total();
+        dxdt1[0] = f[0];
+        return 0.5 * dt * tail;
+    }
+
     /// One attempt at a step from t in the current segment: true when it was accepted.
     bool attempt() {
         const double log_Ca = pb.log_C0 + u;
+        // A rate that does not depend on C makes the linear form's dx/dt = E·P/C_a a function of t
+        // alone: a quadrature, taken in panels where no fitted form is exact (docs/numerics.md).
+        const bool quad = opt.quadrature && !state_dep &&
+                          (opt.formulation == Formulation::automatic || opt.formulation == Formulation::plain);
         switch (opt.formulation) {
             case Formulation::log_C:
                 frame = Frame{};
@@ -462,6 +495,11 @@ struct Stepper::Impl {
                     fit = false;
                     sigma = sigma_fit;
                     frame = plain_frame(log_Ca, l_a, sigma, !state_dep);
+                }
+                if (quad && !fit) {
+                    frame = Frame{};
+                    frame.linear = true;
+                    frame.log_Ca = log_Ca;
                 }
                 break;
         }
@@ -490,10 +528,14 @@ struct Stepper::Impl {
         State xerr{};
         bad_stage = false;
         stage = 0;
-        // DOP853, when asked for, where the step is not known to be exact (docs/numerics.md).
-        const bool hi = !fit && eps_abs <= opt.high_order_tol;
-        double e5 = 0, e3 = 0;
-        if (hi)
+        // A quadrature panel, or DOP853 when asked for, where the step is not known to be exact
+        // (docs/numerics.md).
+        const bool panel_step = quad && !fit;
+        const bool hi = !panel_step && !fit && eps_abs <= opt.high_order_tol;
+        double e5 = 0, e3 = 0, err_panel = 0;
+        if (panel_step)
+            err_panel = do_panel();
+        else if (hi)
             hi_rk.do_step(scalar_system(), 0.0, dxdt0[0], t, x1[0], dxdt1[0], dt, e5, e3);
         else
             rk.do_step(system(), x0, dxdt0, t, x1, dxdt1, dt, xerr);
@@ -518,18 +560,24 @@ struct Stepper::Impl {
         // The error estimate in ln C (the tolerance's unit). NaN (an overflowing stage, or
         // a stage at C <= 0) fails the test below, as does a result that is no number or
         // stands for C <= 0 (a Runge–Kutta result can fall below its start: b5 < 0).
-        const double err_x = hi ? Dop853::error_norm(e5, e3, 1.0) : std::abs(xerr[0]);
-        const double err = bad_stage ? inf : err_x * frame.du_dx(x1[0]) / (hi ? eps_abs / kHighOrderMargin : eps_abs);
+        // A panel's estimate bounds the error of x anywhere in the step, where d ln C/dx <= 1.
+        const double err_x = panel_step ? err_panel : hi ? Dop853::error_norm(e5, e3, 1.0) : std::abs(xerr[0]);
+        const double err = bad_stage    ? inf
+                           : panel_step ? err_x / eps_abs
+                                        : err_x * frame.du_dx(x1[0]) / (hi ? eps_abs / kHighOrderMargin : eps_abs);
         const double du_new = frame.du(x1[0]);
         if (!(err <= 1) || !std::isfinite(du_new) || !std::isfinite(dxdt1[0])) {
             ++stats.rejected;
+            if (panel_step) ++stats.panel_rejected;
             // Odeint's rule (controlled_runge_kutta's default_step_adjuster), with DOP853's
-            // exponent −1/8 (Hairer's and SciPy's); a step that produced no number is retried
-            // with a quarter of its length.
-            dt *= std::isfinite(err) ? std::max(0.9 * std::pow(err, hi ? -0.125 : -1.0 / 3.0), 0.2) : 0.25;
+            // exponent −1/8 (Hairer's and SciPy's) and a panel's −1/N (its error falls like h^N
+            // or faster); a step that produced no number is retried with a quarter of its length.
+            const double expo = panel_step ? -1.0 / kPanelDegree : hi ? -0.125 : -1.0 / 3.0;
+            dt *= std::isfinite(err) ? std::max(0.9 * std::pow(err, expo), 0.2) : 0.25;
             return false;
         }
         ++stats.steps;
+        if (panel_step) ++stats.panel_steps;
         if (frame.linear)
             ++stats.linear_steps;
         else if (!frame.falling && frame.q == 1)
@@ -541,7 +589,11 @@ struct Stepper::Impl {
         // The controller's proposal for the next step (odeint's rule: grow by at most 4.5×).
         double dt_next = dt;
         static const double grow_max = 0.9 * std::pow(3.2e-4, -0.2);  // 4.5 (5^-5 = 3.2e-4)
-        if (hi) {
+        if (panel_step) {
+            // A panel: 0.9·err^(−1/N), growing by at most 4×, never shrinking.
+            const double f = err > 0 ? 0.9 * std::pow(err, -1.0 / kPanelDegree) : 4.0;
+            if (f > 1) dt_next = dt * std::min(f, 4.0);
+        } else if (hi) {
             // DOP853: 0.9·err^(−1/8), growing by at most 6× (Hairer's dop853 bound), never shrinking.
             const double f = err > 0 ? 0.9 * std::pow(err, -0.125) : 6.0;
             if (f > 1) dt_next = dt * std::min(f, 6.0);
@@ -554,6 +606,7 @@ struct Stepper::Impl {
         const double u_old = u, u_new = u + du_new;
         last = Step{t_old, t, u_old, u_new, x1[0]};
         last_hi = hi;
+        last_panel = panel_step;
         // The slope of ln(E·P) over this step, along the solution (so a state-dependent
         // rate's dependence on C is included): what the next plain step assumes.
         sigma = (l_a > -inf && l_b > -inf) ? (l_b - l_a) / dt : 0.0;
@@ -581,6 +634,10 @@ struct Stepper::Impl {
 
     double dense_x(double tq) {
         if (tq >= last.t1) return x1[0];
+        if (last_panel) {
+            const double h = last.t1 - last.t0;
+            return 0.5 * h * panel.integral(std::clamp(2 * (tq - last.t0) / h - 1, -1.0, 1.0));
+        }
         if (last_hi) {
             // The frame, segment and anchor are still the step's: the next attempt changes them.
             hi_rk.prepare_dense(scalar_system());
@@ -628,6 +685,17 @@ std::size_t Stepper::dense_log_ratio(std::span<const double> times, std::span<do
     Impl& m = *impl_;
     const std::size_t n = std::min(times.size(), u.size());
     std::size_t i = 0;
+    if (m.last_panel) {
+        // All of them through the panel's integral at once; the step's end exactly.
+        const Stepper::Step& s = m.last;
+        std::size_t k = 0;
+        while (k < n && times[k] < s.t1) ++k;
+        const double h = s.t1 - s.t0;
+        for (std::size_t j = 0; j < k; ++j) u[j] = std::clamp(2 * (times[j] - s.t0) / h - 1, -1.0, 1.0);
+        m.panel.integral(u.data(), u.data(), k);
+        for (std::size_t j = 0; j < k; ++j) u[j] = s.u0 + m.frame.du(0.5 * h * u[j]);
+        i = k;
+    }
     for (; i < n && times[i] <= m.last.t1; ++i) u[i] = m.dense_log_ratio(times[i]);
     return i;
 }
@@ -640,6 +708,14 @@ double Stepper::x_of(double du) const {
 
 void Stepper::fresh_step(double t, double& x, double& dxdt) {
     Impl& m = *impl_;
+    if (m.last_panel) {
+        // The panel's integral is as accurate anywhere in it as at its end: x from it, dx/dt fresh.
+        x = m.dense_x(t);
+        State d{};
+        m.rhs(m.x0, d, t);
+        dxdt = d[0];
+        return;
+    }
     if (m.last_hi) {
         double e5 = 0, e3 = 0;
         m.hi_polisher.do_step(m.scalar_system(), 0.0, m.dxdt0[0], m.last.t0, x, dxdt, t - m.last.t0, e5, e3);

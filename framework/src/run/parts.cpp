@@ -88,14 +88,14 @@ Cell get_cell(JournalReader& r) {
 
 void put_stats(JournalWriter& w, const IntegrationStats& s) {
     for (const std::int64_t v : {s.segments, s.steps, s.rejected, s.rhs_evaluations, s.linear_steps, s.log_C_steps,
-                                 s.fitted_steps, s.refinements})
+                                 s.fitted_steps, s.panel_steps, s.panel_rejected, s.refinements})
         w.i64(v);
 }
 
 IntegrationStats get_stats(JournalReader& r) {
     IntegrationStats s;
     for (std::int64_t* v : {&s.segments, &s.steps, &s.rejected, &s.rhs_evaluations, &s.linear_steps, &s.log_C_steps,
-                            &s.fitted_steps, &s.refinements})
+                            &s.fitted_steps, &s.panel_steps, &s.panel_rejected, &s.refinements})
         *v = r.i64();
     return s;
 }

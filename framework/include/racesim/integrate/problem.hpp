@@ -40,6 +40,12 @@ struct IntegratorOptions {
     /// and always in the fitted forms, which are exact for either. 0: never. What it gains and
     /// costs: docs/numerics.md, "DOP853".
     double high_order_tol = 0;
+    /// Where no fitted form is exact and the rate does not depend on C, integrate C as what it
+    /// then is, a quadrature: Clenshaw–Curtis panels of 17 Chebyshev points (16 RHS evaluations
+    /// each), the step chosen from the panel's last Chebyshev coefficients, the dense output the
+    /// integral of the panel's interpolant (docs/numerics.md, "Quadrature panels"). Takes
+    /// precedence over high_order_tol there. State-dependent rates keep the Runge–Kutta steps.
+    bool quadrature = true;
     /// When > 0: refine every reached target's time until its estimated relative error
     /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
     /// integrating again with a tighter tolerance, down to 1e-14 (docs/numerics.md,
@@ -74,6 +80,10 @@ struct IntegrationStats {
     std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
     std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
     std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
+    /// Of the linear_steps, those taken as quadrature panels (IntegratorOptions::quadrature); its
+    /// attempts cost 16 RHS evaluations each, a Runge–Kutta attempt 6.
+    std::int64_t panel_steps = 0;
+    std::int64_t panel_rejected = 0;  ///< of the rejected attempts, those at a quadrature panel
     /// Integrations run again with a tighter tolerance to refine target times
     /// (IntegratorOptions::target_time_tol); their RHS evaluations are in rhs_evaluations, their
     /// steps are not in the counts above (which describe the trajectory's integration). So are
