@@ -3,6 +3,7 @@
 // (integrator.hpp); and the segments of [0, horizon] between the models' declared breakpoints.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,10 +42,11 @@ struct IntegratorOptions {
     /// costs: docs/numerics.md, "DOP853".
     double high_order_tol = 0;
     /// Where no fitted form is exact and the rate does not depend on C, integrate C as what it
-    /// then is, a quadrature: Clenshaw–Curtis panels of 17 Chebyshev points (16 RHS evaluations
-    /// each), the step chosen from the panel's last Chebyshev coefficients, the dense output the
-    /// integral of the panel's interpolant (docs/numerics.md, "Quadrature panels"). Takes
-    /// precedence over high_order_tol there. State-dependent rates keep the Runge–Kutta steps.
+    /// then is, a quadrature: Clenshaw–Curtis panels of 13 Chebyshev points (12 new RHS
+    /// evaluations each), the step chosen from the panel's last Chebyshev coefficients, the
+    /// dense output the integral of the panel's interpolant (docs/numerics.md, "Quadrature
+    /// panels"). Takes precedence over high_order_tol there. State-dependent rates keep the
+    /// Runge–Kutta steps. Off: Dormand–Prince 5(4) there too, as before the panels.
     bool quadrature = true;
     /// When > 0: refine every reached target's time until its estimated relative error
     /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
@@ -52,6 +54,10 @@ struct IntegratorOptions {
     /// "Conditioning of a time to target"). 0: no refinement.
     double target_time_tol = 0;
 };
+
+/// RHS evaluations per quadrature panel attempt (IntegratorOptions::quadrature): the panel's
+/// degree; its first point is the previous step's end.
+inline constexpr std::size_t quadrature_panel_evaluations = 12;
 
 /// What the integrator needs to know about a scenario.
 struct IntegrationProblem {
@@ -80,8 +86,8 @@ struct IntegrationStats {
     std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
     std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
     std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
-    /// Of the linear_steps, those taken as quadrature panels (IntegratorOptions::quadrature); its
-    /// attempts cost 16 RHS evaluations each, a Runge–Kutta attempt 6.
+    /// Of the linear_steps, those taken as quadrature panels (IntegratorOptions::quadrature); a
+    /// panel attempt costs quadrature_panel_evaluations RHS evaluations, a Runge–Kutta attempt 6.
     std::int64_t panel_steps = 0;
     std::int64_t panel_rejected = 0;  ///< of the rejected attempts, those at a quadrature panel
     /// Integrations run again with a tighter tolerance to refine target times
