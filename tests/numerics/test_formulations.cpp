@@ -318,10 +318,21 @@ TEST_CASE("state-dependent experience curve: ln C (automatic) and each forced fo
             const auto r = run(pb, f);
             if (f == Formulation::linear) CHECK(r.stats.linear_steps == r.stats.steps);
             if (f == Formulation::log_C) CHECK(r.stats.log_C_steps == r.stats.steps);
-            // automatic: ln C where the rate depends on C; b = 0 is a constant rate (linear, exact).
-            if (f == Formulation::automatic && b != 0) CHECK(r.stats.log_C_steps == r.stats.steps);
+            // automatic: the rate is affine in ln C (slope b), so quadrature panels in the power
+            // form, whose x = ((C/C_a)^(1−b) − 1)/(1−b) grows linearly in t: exact but for rounding
+            // (docs/numerics.md, "Quadrature panels"); b = 0 is a constant rate (linear, exact).
+            if (f == Formulation::automatic && b != 0) {
+                CHECK(r.stats.panel_steps == r.stats.steps);
+                CHECK(r.stats.fitted_steps == r.stats.steps);
+            }
             if (f == Formulation::automatic && b == 0) CHECK(r.stats.linear_steps == r.stats.steps);
             const Errs er = errors(pb, r, exact_u, exact_t);
+            INFO("error of ln(C/C0) " << er.u << ", of the times " << er.t);
+            // Rounding: measured at most 2.8e-14 in ln(C/C0) (b = -0.7, where u reaches 2.3 at the
+            // horizon and each output goes through log1p(1.7·x)/1.7) and 3.6e-15 in the times; the
+            // bar, 1e-13, is 10^5 below the other forms' 1e-8.
+            if (f == Formulation::automatic) CHECK(er.u <= 1e-13);
+            if (f == Formulation::automatic) CHECK(er.t <= 1e-13);
             wu.add(er.u, [&] { return "b=" + std::to_string(b) + " form " + std::to_string(static_cast<int>(f)); });
             wt.add(er.t, [&] { return "b=" + std::to_string(b) + " form " + std::to_string(static_cast<int>(f)); });
             CHECK(er.u <= 1e-8);

@@ -118,15 +118,16 @@ void check_stats(const Stepper& st, std::int64_t fresh_rhs = 0) {
     CHECK(s.segments == static_cast<std::int64_t>(st.segments().size()));
     CHECK(s.steps >= s.segments);  // at least one accepted step per segment
     CHECK(s.linear_steps + s.log_C_steps + s.fitted_steps == s.steps);
-    CHECK(s.panel_steps <= s.linear_steps);  // panels are in the linear form
+    CHECK(s.panel_steps <= s.linear_steps + s.fitted_steps);  // panels: the linear or power form
     CHECK(s.panel_rejected <= s.rejected);
     // Dormand–Prince with first-same-as-last: 6 RHS evaluations per attempt (5 stages and the
     // derivative at the end, the one at the start being the previous step's last); a panel
-    // `per_panel` (its points but the first, the previous step's end); plus at most one fresh
-    // derivative per segment start, plus the fresh steps'.
+    // `per_panel` (its points but the first, the previous step's end), 2 more in the power form
+    // (its check); plus, per segment start, at most one fresh derivative and, for a
+    // state-dependent rate, the 2 probes of its dependence on C; plus the fresh steps'.
     constexpr auto per_panel = static_cast<std::int64_t>(quadrature_panel_evaluations);
     CHECK(s.rhs_evaluations - fresh_rhs >= 6 * rk + per_panel * panels);
-    CHECK(s.rhs_evaluations - fresh_rhs <= 6 * rk + per_panel * panels + s.segments);
+    CHECK(s.rhs_evaluations - fresh_rhs <= 6 * rk + (per_panel + 2) * panels + 3 * s.segments);
 }
 
 }  // namespace
@@ -425,15 +426,101 @@ TEST_CASE("stepper: the panels take fewer evaluations than Dormand–Prince 5(4)
     }
 }
 
-TEST_CASE("stepper: a state-dependent rate takes no panels") {
-    // dC/dt = k·C is not an integral of t alone: Runge–Kutta in ln C, exact (below).
-    Proportional e(0.7);
+namespace {
+
+/// E·P = k·(C/C0)^beta·(1 + r·t): affine in ln C with slope beta (the experience curve times a
+/// linear ramp). It separates: (C/C0)^(1−beta) = 1 + (1−beta)·k/C0·(t + r·t²/2) (beta != 1),
+/// u = k/C0·(t + r·t²/2) at beta = 1.
+struct PowerOfC : plugin::RateModel {
+    double log_k, beta, r, log_C0;
+    PowerOfC(double k, double beta_, double r_, double log_C0_) : log_k(std::log(k)), beta(beta_), r(r_), log_C0(log_C0_) {}
+    double log_value(double t, double log_C, const Segment&) const override {
+        return log_k + beta * (log_C - log_C0) + std::log1p(r * t);
+    }
+    [[nodiscard]] bool depends_on_state() const override { return true; }
+    [[nodiscard]] double u(double t) const {
+        const long double I = std::exp(static_cast<long double>(log_k) - log_C0) * (t + 0.5L * r * t * t);
+        if (beta == 1) return static_cast<double>(I);
+        const long double omb = 1.0L - beta;
+        return static_cast<double>(std::log1p(omb * I) / omb);
+    }
+};
+
+/// ln(E·P) = ln(1 + C): depends on C, but not as a power of it.
+struct OnePlusC : plugin::RateModel {
+    double log_value(double, double log_C, const Segment&) const override { return std::log1p(std::exp(log_C)); }
+    [[nodiscard]] bool depends_on_state() const override { return true; }
+};
+
+/// ln(E·P) = (0.5 + 0.1·t)·ln C: affine in ln C at every t, but with a slope that changes in t.
+struct DriftingPower : plugin::RateModel {
+    double log_value(double t, double log_C, const Segment&) const override { return (0.5 + 0.1 * t) * log_C; }
+    [[nodiscard]] bool depends_on_state() const override { return true; }
+};
+
+}  // namespace
+
+TEST_CASE("stepper: a rate affine in ln C takes panels in the power form, below the tolerance") {
+    // x = ((C/C_a)^(1−beta) − 1)/(1−beta) has dx/dt = (E·P)(t, C_a)/C_a, a function of t: the
+    // panels' bound holds as for a state-independent rate (above), d ln C/dx = 1/(1 + (1−beta)·x)
+    // <= 1 for beta <= 1; for beta > 1 it is (C/C_a)^(beta − 1) >= 1, and a panel's estimate is
+    // scaled by its value at the panel's end. beta = 1.5 blows up in finite time, here after the
+    // horizon.
+    Constant one;
+    for (double beta : {0.0001, 0.5, 0.8, 1.0, -0.5, 1.5}) {
+        for (double log_C0 : {-2.0, 0.0, 4.0}) {
+            // beta = 1.5: (C/C0)^(−1/2) = 1 − (t + t²/4)/2 reaches 0 at t = 1.46; 0.375 at t = 1.
+            const double H = beta > 1 ? 1.0 : 30.0;
+            const PowerOfC e(std::exp(log_C0), beta, 0.5, log_C0);
+            const auto pb = problem(e, one, log_C0, H);
+            for (double tol : {1e-6, 1e-10, 1e-14}) {
+                Stepper st(pb, options(tol));
+                const auto [at_ends, inside] = errors(st, [&](double t) { return e.u(t); });
+                const auto& s = st.stats();
+                const double bar = std::max(tol, 8 * static_cast<double>(s.steps) * eps * std::max(1.0, e.u(H)));
+                INFO("beta " << beta << ", ln C0 " << log_C0 << ", tol " << tol << ": at ends " << at_ends
+                             << ", inside " << inside << ", bar " << bar << ", " << s.steps << " panels, "
+                             << s.rejected << " rejected");
+                CHECK(at_ends <= bar);
+                CHECK(inside <= bar);
+                CHECK(s.panel_steps == s.steps);
+                CHECK(s.fitted_steps == s.steps);
+                check_stats(st);
+            }
+        }
+    }
+}
+
+TEST_CASE("stepper: a state-dependent rate not affine in ln C takes Runge–Kutta steps") {
+    // dC/dt = 1 + C: C = (1 + C0)·e^t − 1. The probe at the segment's start sees it.
+    OnePlusC e;
     Constant p;
     const auto pb = problem(e, p, 0.0, 5.0);  // the stepper keeps a reference: it must outlive it
-    Stepper st(pb, options(1e-10, Formulation::plain));
-    REQUIRE(st.advance(5.0));
+    Stepper st(pb, options(1e-10));
+    const auto [at_ends, inside] = errors(st, [](double t) { return std::log(2 * std::exp(t) - 1); });
+    CHECK(at_ends <= 100 * 1e-10);
+    CHECK(inside <= 100 * 1e-10);
     CHECK(st.stats().panel_steps == 0);
     CHECK(st.stats().panel_rejected == 0);
+    check_stats(st);
+}
+
+TEST_CASE("stepper: a power-form panel whose rate leaves the assumed slope is rejected, then Runge–Kutta") {
+    // ln(E·P) = (0.5 + 0.1·t)·ln C: the probe at t = 0 finds beta = 0.5; the first panel's check
+    // at its middle and end finds ln(E·P) off a(t) + 0.5·ln C, and the segment goes on in ln C.
+    // Reference: the same problem by Runge–Kutta alone at 1e-13 (no closed form).
+    DriftingPower e;
+    Constant p;
+    const auto pb = problem(e, p, 0.5, 3.0);
+    Stepper st(pb, options(1e-10));
+    IntegratorOptions ref_opt = options(1e-13);
+    ref_opt.quadrature = false;
+    Stepper ref(pb, ref_opt);
+    REQUIRE(st.advance(3.0));
+    REQUIRE(ref.advance(3.0));
+    CHECK(std::abs(st.log_ratio() - ref.log_ratio()) <= 100 * 1e-10);
+    CHECK(st.stats().panel_rejected >= 1);
+    CHECK(st.stats().panel_steps == 0);
     check_stats(st);
 }
 
@@ -450,19 +537,29 @@ TEST_CASE("stepper: a constant rate is exact in the linear form") {
     check_stats(st);
 }
 
-TEST_CASE("stepper: a rate proportional to C (state-dependent) is exact in ln C") {
+TEST_CASE("stepper: a rate proportional to C (state-dependent) is exact, in the power form and in ln C") {
     Proportional e(0.7);
     Constant p;
     const auto pb = problem(e, p, std::log(3.0), 20.0);
     Stepper st(pb, options(1e-10));
     const auto [at_ends, inside] = errors(st, [](double t) { return 0.7 * t; });
-    // du/dt = k: u is linear in t, which every Runge–Kutta stage and the interpolant reproduce;
-    // rounding only (u <= 14).
+    // du/dt = k: affine in ln C with beta = 1, so the power form's x = ln(C/C_a) has the constant
+    // dx/dt = k, which a panel integrates exactly; rounding only (u <= 14).
     const double rounding = 8 * static_cast<double>(st.stats().steps) * eps * 14;
     CHECK(at_ends <= rounding);
     CHECK(inside <= rounding);
-    CHECK(st.stats().log_C_steps == st.stats().steps);  // always ln C for a state-dependent rate
+    CHECK(st.stats().panel_steps == st.stats().steps);
     check_stats(st);
+    // With the panels off: Runge–Kutta, always in ln C for a state-dependent rate, and exact too
+    // (every stage and the interpolant reproduce a linear u).
+    IntegratorOptions o = options(1e-10);
+    o.quadrature = false;
+    Stepper rk(pb, o);
+    const auto [rk_ends, rk_inside] = errors(rk, [](double t) { return 0.7 * t; });
+    CHECK(rk_ends <= 8 * static_cast<double>(rk.stats().steps) * eps * 14);
+    CHECK(rk_inside <= 8 * static_cast<double>(rk.stats().steps) * eps * 14);
+    CHECK(rk.stats().log_C_steps == rk.stats().steps);
+    check_stats(rk);
 }
 
 TEST_CASE("stepper: declared jumps, segment by segment") {

@@ -138,6 +138,10 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 struct Frame {
     bool linear = false;
     bool falling = false;  ///< the falling log form (q stands for p)
+    /// The power form of a rate affine in ln C, ln(E·P) = a(t) + beta·ln C (quadrature panels):
+    /// x = ((C/C_a)^(1 − beta) − 1)/(1 − beta) (ln(C/C_a) at beta = 1), dx/dt = (E·P)(t, C_a)/C_a.
+    bool power = false;
+    double omb = 1;        ///< 1 − beta, power form only
     double q = 1;          ///< log forms only (p in the falling form)
     double log_q = 0;      ///< ln q
     double log_Ca = 0;     ///< ln C_a (C in PFLOP)
@@ -147,6 +151,7 @@ struct Frame {
     /// exp rather than log1p and expm1 where that holds, as they cost half as much.
     double du(double x) const {
         if (linear) return std::log(1 + x);
+        if (power) return omb == 0 ? x : std::log1p(omb * x) / omb;  // NaN past a blow-up (omb < 0)
         // ln(1 + (1 − e^−x)/p) = log1p(−expm1(−x)/p): relative-exact as x -> 0 and as p -> 0
         // (each of expm1, the quotient and log1p is), and bounded by log1p(1/p) as x -> inf.
         if (falling) return std::log1p(-std::expm1(-x) / q);
@@ -162,6 +167,7 @@ struct Frame {
     /// asymptote, d >= log1p(1/p), which no point of the step reaches).
     double x_of(double d) const {
         if (linear) return std::expm1(d);
+        if (power) return omb == 0 ? d : std::expm1(omb * d) / omb;
         if (falling) {
             const double a = q * std::expm1(d);  // 1 − e^−x
             return a < 1 ? -std::log1p(-a) : inf;
@@ -172,13 +178,14 @@ struct Frame {
     /// d ln C / dx at x: turns an error in x into the error in ln C that the tolerance bounds.
     double du_dx(double x) const {
         if (linear) return 1 / (1 + x);
+        if (power) return 1 / (1 + omb * x);
         if (falling) return std::exp(-x) / (q - std::expm1(-x));
         if (q == 1) return 1;
         return x <= 30 ? std::exp(x) / (q + std::expm1(x)) : 1 / (1 + (q - 1) * std::exp(-x));
     }
     /// dx/dt at x, given ln(E·P).
     double rate(double lr, double x) const {
-        if (linear) return std::exp(lr - log_Ca);
+        if (linear || power) return std::exp(lr - log_Ca);  // power: lr at C_a (the frozen state)
         return std::exp(lr - (log_Ca - log_q) + (falling ? x : -x));
     }
 };
@@ -290,6 +297,7 @@ struct Stepper::Impl {
     // Quadrature panels (IntegratorOptions::quadrature): the last attempted panel's integral.
     Panel panel;
     bool last_panel = false;  ///< the last accepted step is a quadrature panel
+    double panel_lr_mid = 0;  ///< ln(E·P) at the last panel's middle point (at C_a)
     double dt_hint = 0;    ///< the step size the controller last proposed
     double u = 0;          ///< ln(C/C0) at t
 
@@ -301,6 +309,10 @@ struct Stepper::Impl {
     double l_a = 0;        ///< ln(E·P) at t
     double sigma = 0;      ///< the slope of ln(E·P) that the plain forms assume
     bool fit = false;      ///< the segment's steps are in the fitted form (see enter_segment)
+    /// A state-dependent rate found affine in ln C at the segment's start, slope `beta`: its steps
+    /// are quadrature panels in the power form, each checked at its middle and end.
+    bool affine = false;
+    double beta = 0;
     bool zero = false;     ///< ... with E·P = 0 throughout
     double sigma_fit = 0;  ///< the fitted form's slope of ln(E·P)
     std::int64_t steps_here = 0;
@@ -365,17 +377,26 @@ struct Stepper::Impl {
 
     /// dx/dt in the current frame and segment.
     void rhs(const State& x, State& dxdt, double at) {
-        ++stats.rhs_evaluations;
         double log_C = 0.0;  // what a state-independent model is passed, as before
         if (state_dep) {
             const double d = frame.du(x[0]);
             if (!std::isfinite(d)) {  // C <= 0 or C overflowing at this stage: the step will be rejected
+                ++stats.rhs_evaluations;
                 bad_stage = true;
                 dxdt[0] = 0;
                 return;
             }
             log_C = frame.log_Ca + d;
         }
+        const double lr = log_rate(at, log_C);
+        if (stage < stage_lr.size()) stage_lr[stage++] = lr;
+        dxdt[0] = frame.rate(lr, x[0]);
+    }
+
+    /// ln(E·P) (ln(A·E·P) with `algorithms:`) at t = at, ln C = log_C, in the current segment:
+    /// one RHS evaluation (counted; last_lr). Throws RunError for NaN or +inf.
+    double log_rate(double at, double log_C) {
+        ++stats.rhs_evaluations;
         const double le = pb.efficiency->log_value(at, log_C, seg);
         const double lp = pb.power->log_value(at, log_C, seg);
         double lr = le + lp;
@@ -392,8 +413,15 @@ struct Stepper::Impl {
                                     : ", with ln(E·P) = " + plugin::math::format(le + lp) + ": A·E·P overflows"));
         }
         last_lr = lr;
-        if (stage < stage_lr.size()) stage_lr[stage++] = lr;
-        dxdt[0] = frame.rate(lr, x[0]);
+        return lr;
+    }
+
+    /// The same without diagnosing or counting: NaN where a model gives no number. For the
+    /// probe of a state-dependent rate at states off the solution (enter_segment).
+    double probe_log_rate(double at, double log_C) const {
+        double lr = pb.efficiency->log_value(at, log_C, seg) + pb.power->log_value(at, log_C, seg);
+        if (pb.algorithms) lr += pb.algorithms->log_value(at, log_C, seg);
+        return lr;
     }
 
     auto system() {
@@ -443,8 +471,24 @@ struct Stepper::Impl {
             rhs(xs, d0, t);
             l_a = last_lr;
         }
+        // A state-dependent rate whose ln is affine in ln C here, ln(E·P) = a(t) + beta·ln C (the
+        // experience curve, reinvestment: powers of C), separates: in the power form (Frame)
+        // its steps are quadrature panels too, each checked against the assumption (attempt()).
+        // Probed at C·e and C·e² (two evaluations, counted): beta from the longer lever, and
+        // the two slopes must agree as the fitted forms' samples must.
+        affine = false;
+        if (state_dep && panels()) {
+            const double lc = pb.log_C0 + u;
+            const double l1 = probe_log_rate(t, lc + 1), l2 = probe_log_rate(t, lc + 2);
+            stats.rhs_evaluations += 2;
+            if (std::isfinite(l_a) && std::isfinite(l1) && std::isfinite(l2) &&
+                std::abs((l1 - l_a) - 0.5 * (l2 - l_a)) <= fit_tolerance(l_a, l2)) {
+                affine = true;
+                beta = 0.5 * (l2 - l_a);
+            }
+        }
         dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
-        if (dt_hint == 0 && panels() && !fit) {
+        if (dt_hint == 0 && panels() && !fit && (!state_dep || affine)) {
             // A panel's first size: the time C takes to double at the starting rate, u' = E·P/C,
             // or to see its ln-rate change by 4 at the slope the samples show, whichever is shorter.
             const double u_rate = std::exp(l_a - (pb.log_C0 + u));
@@ -453,9 +497,10 @@ struct Stepper::Impl {
         steps_here = 0;
     }
 
-    /// A quadrature panel over [t, t + dt] in the linear form (frame): dx/dt at the panel's
-    /// Chebyshev points, the end last (so that last_lr is ln(E·P) there), integrated; sets x1
-    /// and dxdt1 and returns the estimated error of x anywhere in the panel.
+    /// A quadrature panel over [t, t + dt] in the linear or power form (frame; evaluated at C_a
+    /// in the power form): dx/dt at the panel's Chebyshev points, the end last (so that last_lr
+    /// is ln(E·P) there), integrated; sets x1 and dxdt1 and returns the estimated error of x
+    /// anywhere in the panel.
     double do_panel() {
         const auto& s = Panel::nodes();
         std::array<double, Panel::points> f{};
@@ -464,6 +509,7 @@ struct Stepper::Impl {
         for (std::size_t j = kPanelDegree - 1; j > 0; --j) {
             rhs(x0, d, t + 0.5 * dt * (1 + s[j]));
             f[j] = d[0];
+            if (j == kPanelDegree / 2) panel_lr_mid = last_lr;
         }
         rhs(x0, d, t + dt);
         f[0] = d[0];
@@ -473,18 +519,35 @@ struct Stepper::Impl {
         return 0.5 * dt * tail;
     }
 
-    /// The problem's steps take quadrature panels where not fitted.
+    /// The problem's steps take quadrature panels where not fitted (a state-dependent rate: where
+    /// it is affine in ln C, `affine`).
     [[nodiscard]] bool panels() const {
-        return opt.quadrature && !state_dep &&
+        return opt.quadrature &&
                (opt.formulation == Formulation::automatic || opt.formulation == Formulation::plain);
+    }
+
+    /// A power-form panel's assumption, checked where it matters: ln(E·P) at the solution's own C,
+    /// at the panel's middle and end, is its value at C_a plus beta·ln(C/C_a) (within the fitted
+    /// forms' tolerance; the error of x is then O(delta·x)). Two RHS evaluations; last_lr is then
+    /// ln(E·P) at the end at the solution's C, as the next step needs. True where the panel gave
+    /// no number (it is rejected as any step is).
+    bool check_power_panel() {
+        const double lr_end = last_lr;
+        const double d1 = frame.du(x1[0]), dm = frame.du(0.5 * dt * panel.integral(0.0));
+        if (!std::isfinite(d1) || !std::isfinite(dm)) return true;
+        const double lm = log_rate(t + 0.5 * dt, frame.log_Ca + dm);
+        const double le = log_rate(t + dt, frame.log_Ca + d1);
+        return std::abs(lm - (panel_lr_mid + beta * dm)) <= fit_tolerance(lm, panel_lr_mid) &&
+               std::abs(le - (lr_end + beta * d1)) <= fit_tolerance(le, lr_end);
     }
 
     /// One attempt at a step from t in the current segment: true when it was accepted.
     bool attempt() {
         const double log_Ca = pb.log_C0 + u;
         // A rate that does not depend on C makes the linear form's dx/dt = E·P/C_a a function of t
-        // alone: a quadrature, taken in panels where no fitted form is exact (docs/numerics.md).
-        const bool quad = panels();
+        // alone: a quadrature, taken in panels where no fitted form is exact (docs/numerics.md);
+        // so does the power form's for a rate affine in ln C.
+        const bool quad = panels() && (!state_dep || affine);
         switch (opt.formulation) {
             case Formulation::log_C:
                 frame = Frame{};
@@ -510,7 +573,9 @@ struct Stepper::Impl {
                 }
                 if (quad && !fit) {
                     frame = Frame{};
-                    frame.linear = true;
+                    frame.linear = !state_dep;
+                    frame.power = state_dep;
+                    frame.omb = 1 - beta;
                     frame.log_Ca = log_Ca;
                 }
                 break;
@@ -551,6 +616,13 @@ struct Stepper::Impl {
             hi_rk.do_step(scalar_system(), 0.0, dxdt0[0], t, x1[0], dxdt1[0], dt, e5, e3);
         else
             rk.do_step(system(), x0, dxdt0, t, x1, dxdt1, dt, xerr);
+        if (panel_step && frame.power && !check_power_panel()) {
+            // Not affine in ln C along the solution: Runge–Kutta for the rest of the segment.
+            affine = false;
+            ++stats.rejected;
+            ++stats.panel_rejected;
+            return false;
+        }
         const double l_b = last_lr;
         if (fit) {
             // The fitted form's error estimate can be far too small where the rate is not
@@ -572,10 +644,11 @@ struct Stepper::Impl {
         // The error estimate in ln C (the tolerance's unit). NaN (an overflowing stage, or
         // a stage at C <= 0) fails the test below, as does a result that is no number or
         // stands for C <= 0 (a Runge–Kutta result can fall below its start: b5 < 0).
-        // A panel's estimate bounds the error of x anywhere in the step, where d ln C/dx <= 1.
+        // A panel's estimate bounds the error of x anywhere in the step, where d ln C/dx <= 1, but
+        // in the power form with beta > 1, where it grows to its value at the end, (C/C_a)^(beta − 1).
         const double err_x = panel_step ? err_panel : hi ? Dop853::error_norm(e5, e3, 1.0) : std::abs(xerr[0]);
         const double err = bad_stage    ? inf
-                           : panel_step ? err_x / eps_abs
+                           : panel_step ? err_x * std::max(1.0, frame.du_dx(x1[0])) / eps_abs
                                         : err_x * frame.du_dx(x1[0]) / (hi ? eps_abs / kHighOrderMargin : eps_abs);
         const double du_new = frame.du(x1[0]);
         if (!(err <= 1) || !std::isfinite(du_new) || !std::isfinite(dxdt1[0])) {
@@ -592,7 +665,7 @@ struct Stepper::Impl {
         if (panel_step) ++stats.panel_steps;
         if (frame.linear)
             ++stats.linear_steps;
-        else if (!frame.falling && frame.q == 1)
+        else if (!frame.falling && !frame.power && frame.q == 1)
             ++stats.log_C_steps;
         else
             ++stats.fitted_steps;

@@ -45,8 +45,9 @@ struct IntegratorOptions {
     /// then is, a quadrature: Clenshaw–Curtis panels of 13 Chebyshev points (12 new RHS
     /// evaluations each), the step chosen from the panel's last Chebyshev coefficients, the
     /// dense output the integral of the panel's interpolant (docs/numerics.md, "Quadrature
-    /// panels"). Takes precedence over high_order_tol there. State-dependent rates keep the
-    /// Runge–Kutta steps. Off: Dormand–Prince 5(4) there too, as before the panels.
+    /// panels"). A state-dependent rate affine in ln C (a power of C times a function of t)
+    /// separates and takes them too, in the power form; any other keeps the Runge–Kutta steps.
+    /// Takes precedence over high_order_tol. Off: Dormand–Prince 5(4) there, as before the panels.
     bool quadrature = true;
     /// When > 0: refine every reached target's time until its estimated relative error
     /// (time_condition() × the tolerance on ln C it was computed with) is at most this, by
@@ -85,9 +86,12 @@ struct IntegrationStats {
     std::int64_t rhs_evaluations = 0;
     std::int64_t linear_steps = 0;  ///< accepted steps in the linear form
     std::int64_t log_C_steps = 0;   ///< accepted steps in the log form with q = 1 (ln C)
-    std::int64_t fitted_steps = 0;  ///< accepted steps in the log form with a fitted q != 1
-    /// Of the linear_steps, those taken as quadrature panels (IntegratorOptions::quadrature); a
-    /// panel attempt costs quadrature_panel_evaluations RHS evaluations, a Runge–Kutta attempt 6.
+    /// accepted steps in a form fitted to the rate: the log forms with a fitted q != 1, and the
+    /// power form of a rate affine in ln C
+    std::int64_t fitted_steps = 0;
+    /// Of the linear and fitted steps, those taken as quadrature panels
+    /// (IntegratorOptions::quadrature): a panel attempt costs quadrature_panel_evaluations RHS
+    /// evaluations (2 more in the power form, its check), a Runge–Kutta attempt 6.
     std::int64_t panel_steps = 0;
     std::int64_t panel_rejected = 0;  ///< of the rejected attempts, those at a quadrature panel
     /// Integrations run again with a tighter tolerance to refine target times
