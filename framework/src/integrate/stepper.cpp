@@ -474,17 +474,18 @@ struct Stepper::Impl {
         // A state-dependent rate whose ln is affine in ln C here, ln(E·P) = a(t) + beta·ln C (the
         // experience curve, reinvestment: powers of C), separates: in the power form (Frame)
         // its steps are quadrature panels too, each checked against the assumption (attempt()).
-        // Probed at C·e and C·e² (two evaluations, counted): beta from the longer lever, and
-        // the two slopes must agree as the fitted forms' samples must.
+        // Probed at the segment's middle (where a rate that is 0 at an end, e.g. an interpolated
+        // power series through 0, is not) at C, C·e and C·e² (three evaluations, counted): beta
+        // from the longer lever, and the two slopes must agree as the fitted forms' samples must.
         affine = false;
         if (state_dep && panels()) {
-            const double lc = pb.log_C0 + u;
-            const double l1 = probe_log_rate(t, lc + 1), l2 = probe_log_rate(t, lc + 2);
-            stats.rhs_evaluations += 2;
-            if (std::isfinite(l_a) && std::isfinite(l1) && std::isfinite(l2) &&
-                std::abs((l1 - l_a) - 0.5 * (l2 - l_a)) <= fit_tolerance(l_a, l2)) {
+            const double lc = pb.log_C0 + u, tm = s.mid();
+            const double l0 = probe_log_rate(tm, lc), l1 = probe_log_rate(tm, lc + 1), l2 = probe_log_rate(tm, lc + 2);
+            stats.rhs_evaluations += 3;
+            if (std::isfinite(l0) && std::isfinite(l1) && std::isfinite(l2) &&
+                std::abs((l1 - l0) - 0.5 * (l2 - l0)) <= fit_tolerance(l0, l2)) {
                 affine = true;
-                beta = 0.5 * (l2 - l_a);
+                beta = 0.5 * (l2 - l0);
             }
         }
         dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
@@ -537,8 +538,12 @@ struct Stepper::Impl {
         if (!std::isfinite(d1) || !std::isfinite(dm)) return true;
         const double lm = log_rate(t + 0.5 * dt, frame.log_Ca + dm);
         const double le = log_rate(t + dt, frame.log_Ca + d1);
-        return std::abs(lm - (panel_lr_mid + beta * dm)) <= fit_tolerance(lm, panel_lr_mid) &&
-               std::abs(le - (lr_end + beta * d1)) <= fit_tolerance(le, lr_end);
+        // log_gap: a rate that is 0 (ln = −inf) where the assumption says so passes, one that is
+        // 0 where it says not (or the reverse) fails, whatever the tolerance.
+        const auto close = [this](double got, double at_Ca, double want) {
+            return log_gap(got, want) <= fit_tolerance(std::isfinite(got) ? got : 0, std::isfinite(at_Ca) ? at_Ca : 0);
+        };
+        return close(lm, panel_lr_mid, panel_lr_mid + beta * dm) && close(le, lr_end, lr_end + beta * d1);
     }
 
     /// One attempt at a step from t in the current segment: true when it was accepted.
