@@ -66,13 +66,22 @@ public:
         for (std::size_t m = 1; m <= N + 1; ++m) (m % 2 == 0 ? even : odd) += b_[m];
         b_[0] = odd - even;
         total_ = 2 * odd;
+        // The recurrence stops at the last coefficient that matters: those above it add up to
+        // at most 2^-55 of Σ|B_m|, below the rounding of the sum itself (a few 2^-53 of it), and
+        // |T_m| <= 1. A panel on which the rate is constant or linear evaluates 2 or 3 terms.
+        double scale = 0;
+        for (std::size_t m = 0; m <= N + 1; ++m) scale += std::abs(b_[m]);
+        double dropped = 0;
+        top_ = N + 1;
+        while (top_ > 0 && dropped + std::abs(b_[top_]) <= 0x1p-55 * scale) dropped += std::abs(b_[top_--]);
         return tail;
     }
 
-    /// ∫_{−1}^{s} of the interpolant, s in [−1, 1] (Clenshaw's recurrence); integral(1) is total().
+    /// ∫_{−1}^{s} of the interpolant, s in [−1, 1] (Clenshaw's recurrence, up to the last
+    /// coefficient that matters: see fit()); integral(1) is total() but for rounding.
     [[nodiscard]] double integral(double s) const {
         double b1 = 0, b2 = 0;
-        for (std::size_t m = N + 1; m >= 1; --m) {
+        for (std::size_t m = top_; m >= 1; --m) {
             const double b0 = 2 * s * b1 - b2 + b_[m];
             b2 = b1;
             b1 = b0;
@@ -90,7 +99,7 @@ public:
             const pair sa = {s[i], s[i + 1]}, sb = {s[i + 2], s[i + 3]};
             const pair ta = 2 * sa, tb = 2 * sb;
             pair a1 = {0, 0}, a2 = {0, 0}, c1 = {0, 0}, c2 = {0, 0};
-            for (std::size_t m = N + 1; m >= 1; --m) {
+            for (std::size_t m = top_; m >= 1; --m) {
                 const pair a0 = ta * a1 - a2 + b_[m], c0 = tb * c1 - c2 + b_[m];
                 a2 = a1, a1 = a0, c2 = c1, c1 = c0;
             }
@@ -120,6 +129,7 @@ private:
     }
 
     std::array<double, N + 2> b_{};  ///< the integral's Chebyshev coefficients B_0..B_{N+1}
+    std::size_t top_ = N + 1;        ///< the last one the recurrence uses
     double total_ = 0;
 };
 
