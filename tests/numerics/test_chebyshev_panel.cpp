@@ -96,9 +96,11 @@ TEMPLATE_TEST_CASE("chebyshev panel: analytic functions, and the error estimate 
     };
     std::vector<Case> cases;
     for (double a : {0.5, 1.0, 2.0, 4.0, 8.0, 12.0, -6.0})
-        cases.push_back({"exp", [a](double s) { return std::exp(a * s); }, [a](double s) { return std::exp(a * s) / a; }});
+        cases.push_back(
+            {"exp", [a](double s) { return std::exp(a * s); }, [a](double s) { return std::exp(a * s) / a; }});
     for (double w : {1.0, 3.0, 6.0, 10.0})
-        cases.push_back({"cos", [w](double s) { return std::cos(w * s); }, [w](double s) { return std::sin(w * s) / w; }});
+        cases.push_back(
+            {"cos", [w](double s) { return std::cos(w * s); }, [w](double s) { return std::sin(w * s) / w; }});
     for (const auto& c : cases) {
         double fmax = 0;
         Panel p;
@@ -115,7 +117,8 @@ TEMPLATE_TEST_CASE("chebyshev panel: analytic functions, and the error estimate 
     }
 }
 
-TEMPLATE_TEST_CASE("chebyshev panel: the grouped evaluation gives the single one's doubles", "", StepperPanel, Panel16) {
+TEMPLATE_TEST_CASE("chebyshev panel: the grouped evaluation gives the single one's doubles", "", StepperPanel,
+                   Panel16) {
     using Panel = TestType;
     Panel p;
     double fmax = 0;

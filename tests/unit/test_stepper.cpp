@@ -114,7 +114,7 @@ std::pair<double, double> errors(Stepper& st, Exact exact) {
 void check_stats(const Stepper& st, std::int64_t fresh_rhs = 0) {
     const auto& s = st.stats();
     const auto panels = s.panel_steps + s.panel_rejected;  // quadrature panel attempts
-    const auto rk = s.steps + s.rejected - panels;          // Runge–Kutta attempts
+    const auto rk = s.steps + s.rejected - panels;         // Runge–Kutta attempts
     CHECK(s.segments == static_cast<std::int64_t>(st.segments().size()));
     CHECK(s.steps >= s.segments);  // at least one accepted step per segment
     CHECK(s.linear_steps + s.log_C_steps + s.fitted_steps == s.steps);
@@ -376,7 +376,8 @@ TEST_CASE("stepper: quadrature panels integrate rates no fitted form is exact fo
     const RampExp ramp(0.35, 0.5);
     const Logistic logistic(2 * std::log(2.0), 1e4);
     Constant one;
-    for (const auto* which : {static_cast<const plugin::RateModel*>(&ramp), static_cast<const plugin::RateModel*>(&logistic)}) {
+    for (const auto* which :
+         {static_cast<const plugin::RateModel*>(&ramp), static_cast<const plugin::RateModel*>(&logistic)}) {
         const bool is_ramp = which == &ramp;
         for (double log_C0 : {-8.0, 0.0, 6.0}) {
             const auto pb = problem(*which, one, log_C0, 30.0);
@@ -387,9 +388,9 @@ TEST_CASE("stepper: quadrature panels integrate rates no fitted form is exact fo
                 const auto& s = st.stats();
                 const double u_max = exact(30.0);
                 const double bar = std::max(tol, 8 * static_cast<double>(s.steps) * eps * std::max(1.0, u_max));
-                INFO((is_ramp ? "ramp" : "logistic") << ", ln C0 = " << log_C0 << ", tol " << tol << ": at ends "
-                                                     << at_ends << ", inside " << inside << ", bar " << bar << ", "
-                                                     << s.steps << " panels, " << s.rejected << " rejected");
+                INFO((is_ramp ? "ramp" : "logistic")
+                     << ", ln C0 = " << log_C0 << ", tol " << tol << ": at ends " << at_ends << ", inside " << inside
+                     << ", bar " << bar << ", " << s.steps << " panels, " << s.rejected << " rejected");
                 CHECK(at_ends <= bar);
                 CHECK(inside <= bar);
                 CHECK(s.panel_steps == s.steps);
@@ -433,7 +434,8 @@ namespace {
 /// u = k/C0·(t + r·t²/2) at beta = 1.
 struct PowerOfC : plugin::RateModel {
     double log_k, beta, r, log_C0;
-    PowerOfC(double k, double beta_, double r_, double log_C0_) : log_k(std::log(k)), beta(beta_), r(r_), log_C0(log_C0_) {}
+    PowerOfC(double k, double beta_, double r_, double log_C0_)
+        : log_k(std::log(k)), beta(beta_), r(r_), log_C0(log_C0_) {}
     double log_value(double t, double log_C, const Segment&) const override {
         return log_k + beta * (log_C - log_C0) + std::log1p(r * t);
     }
@@ -479,8 +481,8 @@ TEST_CASE("stepper: a rate affine in ln C takes panels in the power form, below 
                 const auto& s = st.stats();
                 const double bar = std::max(tol, 8 * static_cast<double>(s.steps) * eps * std::max(1.0, e.u(H)));
                 INFO("beta " << beta << ", ln C0 " << log_C0 << ", tol " << tol << ": at ends " << at_ends
-                             << ", inside " << inside << ", bar " << bar << ", " << s.steps << " panels, "
-                             << s.rejected << " rejected");
+                             << ", inside " << inside << ", bar " << bar << ", " << s.steps << " panels, " << s.rejected
+                             << " rejected");
                 CHECK(at_ends <= bar);
                 CHECK(inside <= bar);
                 CHECK(s.panel_steps == s.steps);

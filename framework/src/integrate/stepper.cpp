@@ -141,10 +141,10 @@ struct Frame {
     /// The power form of a rate affine in ln C, ln(E·P) = a(t) + beta·ln C (quadrature panels):
     /// x = ((C/C_a)^(1 − beta) − 1)/(1 − beta) (ln(C/C_a) at beta = 1), dx/dt = (E·P)(t, C_a)/C_a.
     bool power = false;
-    double omb = 1;        ///< 1 − beta, power form only
-    double q = 1;          ///< log forms only (p in the falling form)
-    double log_q = 0;      ///< ln q
-    double log_Ca = 0;     ///< ln C_a (C in PFLOP)
+    double omb = 1;     ///< 1 − beta, power form only
+    double q = 1;       ///< log forms only (p in the falling form)
+    double log_q = 0;   ///< ln q
+    double log_Ca = 0;  ///< ln C_a (C in PFLOP)
 
     /// ln(C/C_a) at x; NaN or -inf where x stands for C <= 0 (a stage far below the anchor).
     /// Accurate in absolute terms (a few 1e-16), which is what u = ln(C/C0) needs; log and
@@ -298,17 +298,17 @@ struct Stepper::Impl {
     Panel panel;
     bool last_panel = false;  ///< the last accepted step is a quadrature panel
     double panel_lr_mid = 0;  ///< ln(E·P) at the last panel's middle point (at C_a)
-    double dt_hint = 0;    ///< the step size the controller last proposed
-    double u = 0;          ///< ln(C/C0) at t
+    double dt_hint = 0;       ///< the step size the controller last proposed
+    double u = 0;             ///< ln(C/C0) at t
 
     // The current segment.
     std::size_t next_segment = 0;  ///< the index of the next segment to enter
     bool in_segment = false;
-    double t = 0;          ///< now: the end of the last accepted step, or the start of the segment entered
-    double dt = 0;         ///< the next step's size
-    double l_a = 0;        ///< ln(E·P) at t
-    double sigma = 0;      ///< the slope of ln(E·P) that the plain forms assume
-    bool fit = false;      ///< the segment's steps are in the fitted form (see enter_segment)
+    double t = 0;      ///< now: the end of the last accepted step, or the start of the segment entered
+    double dt = 0;     ///< the next step's size
+    double l_a = 0;    ///< ln(E·P) at t
+    double sigma = 0;  ///< the slope of ln(E·P) that the plain forms assume
+    bool fit = false;  ///< the segment's steps are in the fitted form (see enter_segment)
     /// A state-dependent rate found affine in ln C at the segment's start, slope `beta`: its steps
     /// are quadrature panels in the power form, each checked at its middle and end.
     bool affine = false;
@@ -523,8 +523,7 @@ struct Stepper::Impl {
     /// The problem's steps take quadrature panels where not fitted (a state-dependent rate: where
     /// it is affine in ln C, `affine`).
     [[nodiscard]] bool panels() const {
-        return opt.quadrature &&
-               (opt.formulation == Formulation::automatic || opt.formulation == Formulation::plain);
+        return opt.quadrature && (opt.formulation == Formulation::automatic || opt.formulation == Formulation::plain);
     }
 
     /// A power-form panel's assumption, checked where it matters: ln(E·P) at the solution's own C,
