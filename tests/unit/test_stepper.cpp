@@ -537,8 +537,9 @@ TEST_CASE("stepper: a state-dependent rate not affine in ln C takes Runge–Kutt
 }
 
 TEST_CASE("stepper: a power-form panel whose rate leaves the assumed slope is rejected, then Runge–Kutta") {
-    // ln(E·P) = (0.5 + 0.1·t)·ln C: the probe at the middle, t = 1.5, finds beta = 0.65; the first panel's check
-    // at its middle and end finds ln(E·P) off a(t) + 0.5·ln C, and the segment goes on in ln C.
+    // ln(E·P) = (0.5 + 0.1·t)·ln C: the probe at the segment's middle, t = 1.5, finds beta =
+    // 0.65; the first panel's check at its middle and end finds ln(E·P) off a(t) + 0.65·ln C,
+    // and the segment goes on in ln C.
     // Reference: the same problem by Runge–Kutta alone at 1e-13 (no closed form).
     DriftingPower e;
     Constant p;
