@@ -309,8 +309,9 @@ struct Stepper::Impl {
     double l_a = 0;    ///< ln(E·P) at t
     double sigma = 0;  ///< the slope of ln(E·P) that the plain forms assume
     bool fit = false;  ///< the segment's steps are in the fitted form (see enter_segment)
-    /// A state-dependent rate found affine in ln C at the segment's start, slope `beta`: its steps
-    /// are quadrature panels in the power form, each checked at its middle and end.
+    /// A state-dependent rate found affine in ln C by the probe at the segment's start (at its
+    /// middle), slope `beta`: its steps are quadrature panels in the power form, each checked at
+    /// its middle and end.
     bool affine = false;
     double beta = 0;
     bool zero = false;     ///< ... with E·P = 0 throughout

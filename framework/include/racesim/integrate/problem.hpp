@@ -19,8 +19,9 @@ enum class Formulation {
     automatic,  ///< the log form with q fitted to the rate's slope, linear where the rate is flat or zero
     log_C,      ///< the log form with q = 1 throughout: ln C, as racesim integrated before the fitted forms
     linear,     ///< the relative increment throughout
-    plain,      ///< `automatic` without the fitted forms: ln C or linear, chosen per step (what a rate gets
-                ///< that no fitted form is exact for; tests and benchmarks compare it with the fitted forms)
+    plain,      ///< `automatic` without the fitted forms: quadrature panels (IntegratorOptions::quadrature)
+                ///< where they apply, else ln C or linear, chosen per step (what a rate gets that no fitted
+                ///< form is exact for; tests and benchmarks compare it with the fitted forms)
 };
 
 struct IntegratorOptions {

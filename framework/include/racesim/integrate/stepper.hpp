@@ -1,13 +1,16 @@
 // The stepper: one trajectory u(t) = ln(C(t)/C0) of dC/dt = E(t)·P(t), taken one accepted step
 // at a time over the segments between the declared breakpoints of E and P, with the rate
 // regimes frozen on each segment (docs/architecture.md), by a controlled Dormand–Prince 5(4) method
-// (Boost.Odeint's runge_kutta_dopri5, racesim's own step-size controller). Like CVODE in its
+// (Boost.Odeint's runge_kutta_dopri5, racesim's own step-size controller), or, where no fitted
+// form is exact and the rate does not depend on C (or is affine in ln C), by Clenshaw–Curtis
+// quadrature panels (IntegratorOptions::quadrature; docs/numerics.md). Like CVODE in its
 // one-step mode: the caller drives it step by step and reads the dense output of the last
 // step; output times and targets are the caller's (integrate(), the crossing finder).
 //
 // Every step starts from an anchor C_a = C(t_a) and integrates one of
 //   x = ln(1 + q·(C − C_a)/C_a), q > 0   ("log" form; q = 1 is ln(C/C_a), the ln C form), or
-//   x = (C − C_a)/C_a                    ("linear" form, the relative increment),
+//   x = (C − C_a)/C_a                    ("linear" form, the relative increment), or
+//   x = ((C/C_a)^(1 − beta) − 1)/(1 − beta)  ("power" form, panels of a rate affine in ln C),
 // with q fitted to the step from the observed slope of ln(E·P) so that a rate exponential in
 // t (and a constant one, in the linear form) makes x exactly linear in t (docs/numerics.md).
 // Every form is controlled on the error of ln C. x is 0 at the step's start and increases
@@ -84,7 +87,8 @@ public:
     /// x and dx/dt at t in (t0, t1] by a fresh step of the same method (5th order, or DOP853's
     /// 8th) from t0 in the same form: as accurate as the step itself (its local error is at most
     /// the accepted step's, as t − t0 <= t1 − t0). Costs six RHS evaluations, twelve after a
-    /// DOP853 step (counted in stats()).
+    /// DOP853 step (counted in stats()). After a quadrature panel, x is the panel's own integral
+    /// at t (as accurate there as at its end) and dx/dt a fresh evaluation: one RHS evaluation.
     void fresh_step(double t, double& x, double& dxdt);
 
     /// The segments of [0, horizon] (make_segments), in order.
