@@ -338,7 +338,7 @@ def check_manifest(h, d, k, n, config, trajectories, summary):
         h.check(False, f"{what}: unreadable: {e}")
         return None
     expect = {
-        "format": "racesim-shard", "format_version": 1, "config": config,
+        "format": "racesim-shard", "format_version": 2, "config": config,
         "shard": {"k": k, "n": n}, "trajectories": trajectories,
         "racesim_version": summary.get("racesim_version"),
     }
@@ -660,8 +660,9 @@ def case_refusals(h):
                 f"{out.name} exists: {out.exists()} (expected exit 0 and the right results, or {REFUSED} and nothing)")
     edit_manifest("format-2", r'("format"\s*:\s*")[^"]*"', r'\g<1>racesim-results"')
     refused(h, merge(s1, "format-2", s3), "manifest of another format", ["format-2"], r"format|not a shard|manifest")
-    edit_manifest("fversion-2", r'("format_version"\s*:\s*)1\b', r"\g<1>2")
-    refused(h, merge(s1, "fversion-2", s3), "manifest format_version 2", ["fversion-2"], r"version|format")
+    edit_manifest("fversion-2", r'("format_version"\s*:\s*)2\b', r"\g<1>1")
+    refused(h, merge(s1, "fversion-2", s3), "manifest format_version 1 (before the panels' counters)", ["fversion-2"],
+            r"version|format")
     copy("broken-2")
     p = h.work / "broken-2" / "manifest.json"
     p.write_text(p.read_text()[: len(p.read_text()) // 2])

@@ -21,7 +21,9 @@ namespace racesim {
 namespace {
 
 constexpr const char* manifest_format = "racesim-shard";
-constexpr int manifest_version = 1;
+/// 2 since the journal's scenario record carries the quadrature panels' counters
+/// (IntegrationStats::panel_steps, panel_rejected): a shard of version 1 does not read back.
+constexpr int manifest_version = 2;
 
 /// A whole number of `what`, or nullopt.
 std::optional<std::size_t> whole(std::string_view s) {
