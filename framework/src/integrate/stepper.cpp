@@ -491,8 +491,9 @@ struct Stepper::Impl {
         }
         dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
         if (dt_hint == 0 && panels() && !fit && (!state_dep || affine)) {
-            // A panel's first size: the time C takes to double at the starting rate, u' = E·P/C,
-            // or to see its ln-rate change by 4 at the slope the samples show, whichever is shorter.
+            // A panel's first size: the time in which C grows by a factor e at the starting rate
+            // (1/u', u' = E·P/C), or in which its ln-rate changes by 4 at the slope the samples
+            // show, whichever is shorter.
             const double u_rate = std::exp(l_a - (pb.log_C0 + u));
             dt = std::min(len, 1 / std::max({u_rate, std::abs(sigma) / 4, 1 / len}));
         }
