@@ -221,6 +221,17 @@ Frame plain_frame(double log_Ca, double l_a, double sigma, bool allow_linear) {
     return fr;
 }
 
+/// A quadrature panel's form: linear for a rate that does not depend on C, the power form with
+/// 1 − beta for one affine in ln C with slope beta.
+Frame panel_frame(double log_Ca, bool state_dep, double beta) {
+    Frame fr;
+    fr.log_Ca = log_Ca;
+    fr.linear = !state_dep;
+    fr.power = state_dep;
+    fr.omb = 1 - beta;
+    return fr;
+}
+
 /// DOP853 steps are held to the tolerance divided by this. Its 7th-order interpolant is less
 /// accurate than its steps: at the tolerance itself the dense output erred by up to 66× the
 /// tolerance in C on a linear power ramp (bench problem "ramp", rel_tol 1e-10), 5× with this
@@ -490,7 +501,7 @@ struct Stepper::Impl {
             }
         }
         dt = dt_hint > 0 ? std::min(dt_hint, len) : std::min(len, 1e-2);
-        if (dt_hint == 0 && panels() && !fit && (!state_dep || affine)) {
+        if (dt_hint == 0 && panel_segment() && !fit) {
             // A panel's first size: the time in which C grows by a factor e at the starting rate
             // (1/u', u' = E·P/C), or in which its ln-rate changes by 4 at the slope the samples
             // show, whichever is shorter.
@@ -528,6 +539,15 @@ struct Stepper::Impl {
         return opt.quadrature && (opt.formulation == Formulation::automatic || opt.formulation == Formulation::plain);
     }
 
+    /// The current segment's steps, where not fitted, are panels: the rate does not depend on C, or
+    /// the probe found it affine in ln C.
+    [[nodiscard]] bool panel_segment() const { return panels() && (!state_dep || affine); }
+
+    /// The last panel's variable s in [−1, 1] at time tq (the panel is [t0, t1] of `last`).
+    [[nodiscard]] double panel_s(double tq) const {
+        return std::clamp(2 * (tq - last.t0) / (last.t1 - last.t0) - 1, -1.0, 1.0);
+    }
+
     /// A power-form panel's assumption, checked where it matters: ln(E·P) at the solution's own C,
     /// at the panel's middle and end, is its value at C_a plus beta·ln(C/C_a) (within the fitted
     /// forms' tolerance; the error of x is then O(delta·x)). Two RHS evaluations; last_lr is then
@@ -553,7 +573,7 @@ struct Stepper::Impl {
         // A rate that does not depend on C makes the linear form's dx/dt = E·P/C_a a function of t
         // alone: a quadrature, taken in panels where no fitted form is exact (docs/numerics.md);
         // so does the power form's for a rate affine in ln C.
-        const bool quad = panels() && (!state_dep || affine);
+        const bool quad = panel_segment();
         switch (opt.formulation) {
             case Formulation::log_C:
                 frame = Frame{};
@@ -566,7 +586,9 @@ struct Stepper::Impl {
                 break;
             case Formulation::automatic:
             case Formulation::plain:  // never `fit` (enter_segment)
-                frame = fit ? fitted_frame(log_Ca, l_a, sigma_fit) : plain_frame(log_Ca, l_a, sigma, !state_dep);
+                frame = fit    ? fitted_frame(log_Ca, l_a, sigma_fit)
+                        : quad ? panel_frame(log_Ca, state_dep, beta)
+                               : plain_frame(log_Ca, l_a, sigma, !state_dep);
                 // A declining exponential rate adds at most log1p(1/p) to ln C from here on (its
                 // asymptote). Once that is below a quarter ulp of u, the rest of the segment
                 // cannot change u: the plain (linear) form takes it in a few long steps, where
@@ -575,14 +597,7 @@ struct Stepper::Impl {
                     std::log1p(1 / frame.q) <= 0.25 * std::numeric_limits<double>::epsilon() * std::max(1.0, u)) {
                     fit = false;
                     sigma = sigma_fit;
-                    frame = plain_frame(log_Ca, l_a, sigma, !state_dep);
-                }
-                if (quad && !fit) {
-                    frame = Frame{};
-                    frame.linear = !state_dep;
-                    frame.power = state_dep;
-                    frame.omb = 1 - beta;
-                    frame.log_Ca = log_Ca;
+                    frame = quad ? panel_frame(log_Ca, state_dep, beta) : plain_frame(log_Ca, l_a, sigma, !state_dep);
                 }
                 break;
         }
@@ -728,8 +743,7 @@ struct Stepper::Impl {
     double dense_x(double tq) {
         if (tq >= last.t1) return x1[0];
         if (last_panel) {
-            const double h = last.t1 - last.t0;
-            return 0.5 * h * panel.integral(std::clamp(2 * (tq - last.t0) / h - 1, -1.0, 1.0));
+            return 0.5 * (last.t1 - last.t0) * panel.integral(panel_s(tq));
         }
         if (last_hi) {
             // The frame, segment and anchor are still the step's: the next attempt changes them.
@@ -784,7 +798,7 @@ std::size_t Stepper::dense_log_ratio(std::span<const double> times, std::span<do
         std::size_t k = 0;
         while (k < n && times[k] < s.t1) ++k;
         const double h = s.t1 - s.t0;
-        for (std::size_t j = 0; j < k; ++j) u[j] = std::clamp(2 * (times[j] - s.t0) / h - 1, -1.0, 1.0);
+        for (std::size_t j = 0; j < k; ++j) u[j] = m.panel_s(times[j]);
         m.panel.integral(u.data(), u.data(), k);
         for (std::size_t j = 0; j < k; ++j) u[j] = s.u0 + m.frame.du(0.5 * h * u[j]);
         i = k;
