@@ -313,3 +313,71 @@ TEST_CASE("a target at or above the start loss is reached at t = 0") {
         CHECK(tr.reference_time == std::optional<double>(0.0));
     }
 }
+
+TEST_CASE("a run without rows reports what a run with rows does, and the rows' reference is the reference's") {
+    // run_scenario without rows (a summary-only run) skips the exponentials of C, E and P unless
+    // their logarithm exceeds 709, and both modes reuse the loss where the reference's
+    // ln(C/C0) equals the integration's to the bit. Neither may change a result: compared here
+    // exactly, with the reference's column recomputed from the plugins directly.
+    const char* models_yaml[] = {
+        "    efficiency: {type: continuous-doubling, E0: 1.0, gamma: 2.0}\n    power: {type: mean-field, P0: 1.0}\n",
+        "    efficiency: {type: discrete-steps, E0: 1.0, gamma: 2.0, period: 1.0}\n    power: {type: peaked, P0: 1.0, "
+        "duty: 0.3}\n",
+        "    efficiency: {type: logistic, E0: 1.0, gamma: 2.0, E_max: 1.0e4}\n    power: {type: mean-field, P0: 1.0}\n",
+        "    efficiency: {type: continuous-doubling, E0: 1.0, gamma: -0.3}\n    power: {type: mean-field, P0: 2.0}\n",
+    };
+    for (const char* model : models_yaml) {
+        INFO(model);
+        const Run run = run_yaml(std::string("racesim: 1\nhorizon: 20\nscenarios:\n  - name: rows\n") + model +
+                                 "    loss: {type: power-law, kappa: 0.05, L0: 2.0}\n    reference: piecewise-exact\n"
+                                 "    targets: {relative: [0.9, 0.7]}\n");
+        const racesim::ScenarioResult& with = run.result;
+        const racesim::ScenarioInstance inst = models().instance(run.ex->scenarios.front());
+        const racesim::ScenarioResult without = racesim::run_scenario(*run.ex, inst, false);
+        CHECK(without.trajectory.t.empty());
+        REQUIRE(with.max_rel_err);
+        CHECK(without.max_rel_err == with.max_rel_err);
+        CHECK(without.max_rel_err_time == with.max_rel_err_time);
+        CHECK(without.stats.rhs_evaluations == with.stats.rhs_evaluations);
+        REQUIRE(without.targets.size() == with.targets.size());
+        for (std::size_t k = 0; k < with.targets.size(); ++k) {
+            CHECK(without.targets[k].time == with.targets[k].time);
+            CHECK(without.targets[k].time_rel_err == with.targets[k].time_rel_err);
+        }
+        const racesim::Model& m = inst.model;
+        const racesim::Trajectory& tr = with.trajectory;
+        REQUIRE(tr.R_ref.size() == tr.t.size());
+        std::size_t same = 0;
+        for (std::size_t i = 0; i < tr.t.size(); ++i) {
+            const double u_ref = m.reference->log_compute_ratio(tr.t[i]);
+            CHECK(tr.R_ref[i] == m.loss->loss(m.log_C0 + u_ref) / m.L_start);
+            CHECK(tr.rel_err[i] == std::abs(tr.R[i] / tr.R_ref[i] - 1));
+            same += tr.R_ref[i] == tr.R[i];
+        }
+        CHECK(same > 0);  // the shortcut is exercised
+    }
+    // An overflow is found the same way with or without rows: C = e^(ln C) leaves the double range.
+    const std::string fast =
+        "racesim: 1\nhorizon: 400\nscenarios:\n  - name: fast\n"
+        "    efficiency: {type: continuous-doubling, E0: 4.46e10, gamma: 3.0}\n    power: {type: mean-field, P0: "
+        "70.0}\n"
+        "    loss: {type: power-law, kappa: 0.048, L0: 1.0}\n";
+    racesim::Diagnostics d;
+    const auto doc = racesim::parse_document_text(fast, "edge.yaml", d);
+    REQUIRE(doc);
+    const auto ex =
+        racesim::validate(*doc, registry(), d, {}, racesim::model_check(registry()), racesim::builtin_analyses());
+    REQUIRE(ex);
+    const racesim::ScenarioInstance inst = models().instance(ex->scenarios.front());
+    std::string message[2];
+    for (const bool keep : {true, false}) {
+        try {
+            (void)racesim::run_scenario(*ex, inst, keep);
+        } catch (const racesim::RunError& e) {
+            message[keep] = e.what();
+        }
+    }
+    CHECK_THAT(message[1],
+               Catch::Matchers::Contains("leave the range of a double") && Catch::Matchers::Contains("C = inf"));
+    CHECK(message[0] == message[1]);
+}
