@@ -17,6 +17,9 @@
 //                                   3-6, the ones without an exact step)
 //   BM_RunScenario/<problem>/<tol>  run_scenario(): the above plus the rows (E, P, L, R) and the
 //                                   check of every row and target against the reference plugin
+//   BM_RunScenarioUnchecked/<problem>/<tol>  run_scenario() of the same scenarios without a
+//                                   reference: the rows, nothing checked (what the rows cost
+//                                   apart from their check)
 //
 // Counters: rhs (RHS evaluations), steps, segments, err_C (max |C/C_exact - 1| over the 301
 // outputs), err_t (|t*/t*_exact - 1|); "exact" is the relative-loss or piecewise-exact plugin.
@@ -33,10 +36,10 @@ using namespace racesim::bench;
 
 namespace {
 
-const Experiment& problems(int tol_exp) {
-    static std::map<int, std::unique_ptr<Experiment>> cache;
-    auto& p = cache[tol_exp];
-    if (!p) p = std::make_unique<Experiment>(load_experiment(problems_yaml(std::pow(10.0, -tol_exp))));
+const Experiment& problems(int tol_exp, bool references = true) {
+    static std::map<std::pair<int, bool>, std::unique_ptr<Experiment>> cache;
+    auto& p = cache[{tol_exp, references}];
+    if (!p) p = std::make_unique<Experiment>(load_experiment(problems_yaml(std::pow(10.0, -tol_exp), references)));
     return *p;
 }
 
@@ -112,6 +115,22 @@ void BM_RunScenario(benchmark::State& state) {
     state.SetLabel(sc.spec->name);
 }
 
+// run_scenario() of the problems without their reference: the same rows (C, E, P, L, R at the
+// 301 outputs) and target times, nothing checked. Its counters are those of the integration.
+void BM_RunScenarioUnchecked(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)), false);
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
+    ScenarioResult r;
+    for (auto _ : state) {
+        r = run_scenario(ex, sc);
+        benchmark::DoNotOptimize(r.trajectory.t.data());
+    }
+    if (r.max_rel_err || r.trajectory.t.size() != 301 || !r.trajectory.R_ref.empty())
+        state.SkipWithError("a reference was checked, or the rows are not the 301 outputs");
+    state.counters["rhs"] = static_cast<double>(r.stats.rhs_evaluations);
+    state.SetLabel(sc.spec->name);
+}
+
 void problem_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"problem", "tol_exp"});
     for (int p = 0; p < problem_count; ++p)
@@ -131,5 +150,6 @@ BENCHMARK(BM_IntegrateRungeKutta)
     ->ArgsProduct({{3, 5, 6}, {6, 10}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RunScenario)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RunScenarioUnchecked)->Apply(problem_args)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
