@@ -319,17 +319,18 @@ TEST_CASE("a run without rows reports what a run with rows does, and the rows' r
     // their logarithm exceeds 709, and both modes reuse the loss where the reference's
     // ln(C/C0) equals the integration's to the bit. Neither may change a result: compared here
     // exactly, with the reference's column recomputed from the plugins directly.
-    const char* models_yaml[] = {
-        "    efficiency: {type: continuous-doubling, E0: 1.0, gamma: 2.0}\n    power: {type: mean-field, P0: 1.0}\n",
-        "    efficiency: {type: discrete-steps, E0: 1.0, gamma: 2.0, period: 1.0}\n    power: {type: peaked, P0: 1.0, "
-        "duty: 0.3}\n",
-        "    efficiency: {type: logistic, E0: 1.0, gamma: 2.0, E_max: 1.0e4}\n    power: {type: mean-field, P0: 1.0}\n",
-        "    efficiency: {type: continuous-doubling, E0: 1.0, gamma: -0.3}\n    power: {type: mean-field, P0: 2.0}\n",
+    const std::pair<const char*, const char*> models_yaml[] = {
+        // efficiency, power
+        {"{type: continuous-doubling, E0: 1.0, gamma: 2.0}", "{type: mean-field, P0: 1.0}"},
+        {"{type: discrete-steps, E0: 1.0, gamma: 2.0, period: 1.0}", "{type: peaked, P0: 1.0, duty: 0.3}"},
+        {"{type: logistic, E0: 1.0, gamma: 2.0, E_max: 1.0e4}", "{type: mean-field, P0: 1.0}"},
+        {"{type: continuous-doubling, E0: 1.0, gamma: -0.3}", "{type: mean-field, P0: 2.0}"},
     };
-    for (const char* model : models_yaml) {
-        INFO(model);
-        const Run run = run_yaml(std::string("racesim: 1\nhorizon: 20\nscenarios:\n  - name: rows\n") + model +
-                                 "    loss: {type: power-law, kappa: 0.05, L0: 2.0}\n    reference: piecewise-exact\n"
+    for (const auto& [efficiency, power] : models_yaml) {
+        INFO(efficiency << " x " << power);
+        const Run run = run_yaml(std::string("racesim: 1\nhorizon: 20\nscenarios:\n  - name: rows\n    efficiency: ") +
+                                 efficiency + "\n    power: " + power +
+                                 "\n    loss: {type: power-law, kappa: 0.05, L0: 2.0}\n    reference: piecewise-exact\n"
                                  "    targets: {relative: [0.9, 0.7]}\n");
         const racesim::ScenarioResult& with = run.result;
         const racesim::ScenarioInstance inst = models().instance(run.ex->scenarios.front());
