@@ -200,7 +200,7 @@ ScenarioResult run_scenario(const Experiment& ex, const ScenarioInstance& inst, 
     double max_err = -1;
     // C, E and P are stored only with the rows; without them (a summary-only run) their
     // exponentials are taken only where their logarithm exceeds 709 (e^709 ≈ 8.2e307), so that
-    // such a run finds exactly the overflows a run with rows does, at a third of the exponentials.
+    // such a run finds exactly the overflows a run with rows does, without three exponentials a row.
     // A NaN logarithm takes the exponential too (and fails the check below).
     const auto exp_kept = [keep_rows](double log_x) { return keep_rows || !(log_x <= 709) ? std::exp(log_x) : 0.0; };
     std::size_t seg = 0;  // the segment of the row: the last that begins at or before t (segment_at)
