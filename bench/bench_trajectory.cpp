@@ -98,37 +98,37 @@ void BM_IntegrateHighOrder(benchmark::State& state) {
     });
 }
 
-void BM_RunScenario(benchmark::State& state) {
-    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+/// Times run_scenario() of problem range(0) of `ex`, as racesim run calls it; the last result.
+ScenarioResult time_run_scenario(benchmark::State& state, const Experiment& ex) {
     const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
     ScenarioResult r;
     for (auto _ : state) {
         r = run_scenario(ex, sc);
         benchmark::DoNotOptimize(r.trajectory.t.data());
     }
+    state.SetLabel(sc.spec->name);
+    return r;
+}
+
+void BM_RunScenario(benchmark::State& state) {
+    const Experiment& ex = problems(static_cast<int>(state.range(1)));
+    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
+    const ScenarioResult r = time_run_scenario(state, ex);
     // The same errors, from an integration outside the timed loop (run_scenario's own check
     // is relative to R, not C).
     const IntegrationProblem pb = problem_of(ex, sc);
     const IntegrationResult ir = integrate(pb, options_of(ex));
     set_counters(state, r.stats, errors_of(sc, pb, ir));
     state.counters["max_rel_err_R"] = r.max_rel_err.value_or(-1);
-    state.SetLabel(sc.spec->name);
 }
 
 // run_scenario() of the problems without their reference: the same rows (C, E, P, L, R at the
 // 301 outputs) and target times, nothing checked. Its counters are those of the integration.
 void BM_RunScenarioUnchecked(benchmark::State& state) {
-    const Experiment& ex = problems(static_cast<int>(state.range(1)), false);
-    const ScenarioInstance& sc = instance(ex, static_cast<std::size_t>(state.range(0)));
-    ScenarioResult r;
-    for (auto _ : state) {
-        r = run_scenario(ex, sc);
-        benchmark::DoNotOptimize(r.trajectory.t.data());
-    }
+    const ScenarioResult r = time_run_scenario(state, problems(static_cast<int>(state.range(1)), false));
     if (r.max_rel_err || r.trajectory.t.size() != 301 || !r.trajectory.R_ref.empty())
         state.SkipWithError("a reference was checked, or the rows are not the 301 outputs");
     state.counters["rhs"] = static_cast<double>(r.stats.rhs_evaluations);
-    state.SetLabel(sc.spec->name);
 }
 
 void problem_args(benchmark::internal::Benchmark* b) {

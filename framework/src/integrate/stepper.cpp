@@ -586,19 +586,20 @@ struct Stepper::Impl {
                 break;
             case Formulation::automatic:
             case Formulation::plain:  // never `fit` (enter_segment)
-                frame = fit    ? fitted_frame(log_Ca, l_a, sigma_fit)
-                        : quad ? panel_frame(log_Ca, state_dep, beta)
-                               : plain_frame(log_Ca, l_a, sigma, !state_dep);
-                // A declining exponential rate adds at most log1p(1/p) to ln C from here on (its
-                // asymptote). Once that is below a quarter ulp of u, the rest of the segment
-                // cannot change u: the plain (linear) form takes it in a few long steps, where
-                // the falling form would be held to h·|sigma| <= 3 for nothing.
-                if (fit && frame.falling &&
-                    std::log1p(1 / frame.q) <= 0.25 * std::numeric_limits<double>::epsilon() * std::max(1.0, u)) {
-                    fit = false;
-                    sigma = sigma_fit;
-                    frame = quad ? panel_frame(log_Ca, state_dep, beta) : plain_frame(log_Ca, l_a, sigma, !state_dep);
+                if (fit) {
+                    frame = fitted_frame(log_Ca, l_a, sigma_fit);
+                    // A declining exponential rate adds at most log1p(1/p) to ln C from here on
+                    // (its asymptote). Once that is below a quarter ulp of u, the rest of the
+                    // segment cannot change u: the plain (linear) form takes it in a few long
+                    // steps, where the falling form would be held to h·|sigma| <= 3 for nothing.
+                    if (frame.falling &&
+                        std::log1p(1 / frame.q) <= 0.25 * std::numeric_limits<double>::epsilon() * std::max(1.0, u)) {
+                        fit = false;
+                        sigma = sigma_fit;
+                    }
                 }
+                if (!fit)
+                    frame = quad ? panel_frame(log_Ca, state_dep, beta) : plain_frame(log_Ca, l_a, sigma, !state_dep);
                 break;
         }
         // A fitted step is exact in principle, so its error estimate does not stop it from
