@@ -24,8 +24,8 @@
    session's results (sessions run a few at a time). A path declared twice with different
    contents is an error.
 2. Every fenced block that follows a line `<!-- output-checked -->` is a console session: each
-   `$ <command>` in it is run again by bash (from a directory where `configs/` and `tests/`
-   are the repository's, `build/bin/racesim` and `racesim` are the binary under test, and
+   `$ <command>` in it is run again by bash (from a directory where `configs/`, `tests/` and
+   `docs/` are the repository's, `build/bin/racesim` and `racesim` are the binary under test, and
    /tmp/ is the sandbox), and every line the block shows for it must be a line of the
    command's output today (stdout and stderr, in any order, other lines allowed), except `...`
    (an elision). Two things may differ: the built plugins' directory (an absolute path of the
@@ -229,7 +229,7 @@ class Checker:
         self.bin.mkdir(parents=True)
         (self.bin / "racesim").symlink_to(racesim)
         (self.run_dir / "build" / "lib").symlink_to(racesim.parent.parent / "lib")
-        for d in ("configs", "tests"):
+        for d in ("configs", "tests", "docs"):
             (self.run_dir / d).symlink_to(self.source / d)
 
     def new_session(self, n, in_dir):
@@ -249,7 +249,7 @@ class Checker:
         repo = (self.work / f"cwd-{n}").resolve()
         shutil.rmtree(repo, ignore_errors=True)
         repo.mkdir()
-        for d in ("configs", "tests", "build"):
+        for d in ("configs", "tests", "docs", "build"):
             (repo / d).symlink_to(self.run_dir / d)
         cwd = sandbox / in_dir[len("/tmp/"):] if in_dir else repo
         cwd.mkdir(parents=True, exist_ok=True)

@@ -270,11 +270,18 @@ TEST_CASE("conditioning_warning: silent up to 1e-8, else names the tolerance to 
     CHECK_FALSE(conditioning_warning(5.0, 1.0, 1e-10));
     const auto w = conditioning_warning(20.0, 200.0, 2e-8);
     REQUIRE(w);
-    CHECK_THAT(*w, Catch::Contains("condition number 200"));
+    CHECK_THAT(*w, Catch::Contains("condition number is 200"));
     CHECK_THAT(*w, Catch::Contains("tighten solver.rel_tol to 5.0e-11"));
     CHECK_THAT(*w, Catch::Contains("solver.target_time_tol"));
+    CHECK_THAT(*w, Catch::Contains("estimated relative error of 2e-08"));
+    // A loose tolerance on a well-conditioned time: the tolerance is to blame, not the time.
+    const auto loose = conditioning_warning(1.06, 2.57, 2.57e-8);
+    REQUIRE(loose);
+    CHECK_THAT(*loose, !Catch::Contains("ill-conditioned"));
+    CHECK_THAT(*loose, Catch::Contains("tighten solver.rel_tol to 3.9e-09"));
     const auto h = conditioning_warning(50.0, 2.6e6, 2.6e-4);
     REQUIRE(h);
     CHECK_THAT(*h, Catch::Contains("no tolerance brings it below"));
     CHECK_THAT(*h, Catch::Contains("2.6e-08"));
+    CHECK_THAT(*h, Catch::Contains("ill-conditioned"));
 }

@@ -158,17 +158,20 @@ IntegrationResult integrate(const IntegrationProblem& pb, const IntegratorOption
 std::optional<std::string> conditioning_warning(double time, double condition, double error_estimate) {
     if (!(error_estimate > ill_conditioned_error)) return std::nullopt;
     const double tol_needed = ill_conditioned_error / condition;
+    // The estimate is the condition number times the tolerance: it can exceed the bar with a
+    // loose tolerance on a well-conditioned time (condition 2.6 at rel_tol 1e-8), so the time
+    // is called ill-conditioned only where no tolerance will do.
     std::string s = fmt::format(
-        "its time {:.10g} yr is ill-conditioned: condition number {:.3g} (a relative error d in C moves it by "
-        "{:.3g}·d); its estimated relative error is {:.3g}, above {:g}",
-        time, condition, condition, error_estimate, ill_conditioned_error);
+        "its time {:.10g} yr has an estimated relative error of {:.3g}, above {:g}: its condition number is "
+        "{:.3g} (a relative error d in C moves it by {:.3g}·d)",
+        time, error_estimate, ill_conditioned_error, condition, condition);
     if (tol_needed >= min_refine_tol)
-        s += fmt::format(": tighten solver.rel_tol to {:.1e} or below, or set solver.target_time_tol", tol_needed);
+        s += fmt::format("; tighten solver.rel_tol to {:.1e} or below, or set solver.target_time_tol", tol_needed);
     else
         s += fmt::format(
             "; no tolerance brings it below that (at the smallest, 1e-14, it is {:.3g}): the target lies where C "
-            "barely grows (e.g. near the bound of a declining rate), so its time is only known to about this "
-            "relative accuracy",
+            "barely grows (e.g. near the bound of a declining rate), so its time is ill-conditioned and known only "
+            "to about this relative accuracy",
             condition * min_refine_tol);
     return s;
 }

@@ -53,7 +53,8 @@ inline constexpr double ill_conditioned_error = 1e-8;
 /// relative error (condition × the tolerance on ln C) is `error_estimate`: nullopt when that is
 /// at most ill_conditioned_error; else why and what to do (tighten solver.rel_tol to a value it
 /// names, or, when even the smallest tolerance 1e-14 cannot do it, that the target is too
-/// ill-conditioned for any). The caller names the scenario and target.
+/// ill-conditioned for any). A time is not called ill-conditioned for a loose tolerance alone.
+/// The caller names the scenario and target.
 std::optional<std::string> conditioning_warning(double time, double condition, double error_estimate);
 
 }  // namespace racesim
