@@ -226,11 +226,7 @@ int cmd_check(const Options& o, spdlog::logger& log) {
 /// racesim::ill_conditioned_error (docs/numerics.md, "Conditioning of a time to target").
 void warn_ill_conditioned(const RunReport& report, spdlog::logger& log) {
     for (const auto& s : report.listed)
-        for (const auto& t : s.targets)
-            if (t.time && t.condition && t.time_error_estimate)
-                if (const auto w = conditioning_warning(*t.time, *t.condition, *t.time_error_estimate))
-                    log.warn("scenario '{}', target {}={}: {}", s.spec->name,
-                             t.spec.kind == TargetSpec::Kind::loss ? "loss" : "R", t.spec.value, *w);
+        for (const auto& w : conditioning_warnings(s)) log.warn("{}", w);
 }
 
 /// `racesim run CONFIG --shard K/N`: block K of N of the run's work units into a shard

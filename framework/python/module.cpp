@@ -488,7 +488,7 @@ py::dict scenario_info(const PyRun& r, std::size_t i) {
 /// One row per (scenario, target).
 py::dict table_targets(const PyRun& r) {
     py::list scenario, label, kind, value, loss, relative, reached, unreachable, at_start, time, reference_time,
-        rel_err;
+        rel_err, condition, error_estimate;
     for (const auto& s : r.result.scenarios)
         for (const auto& t : s.targets) {
             scenario.append(s.spec->name);
@@ -503,6 +503,8 @@ py::dict table_targets(const PyRun& r) {
             time.append(nan_if_none(t.time));
             reference_time.append(nan_if_none(t.reference_time));
             rel_err.append(nan_if_none(t.time_rel_err));
+            condition.append(nan_if_none(t.condition));
+            error_estimate.append(nan_if_none(t.time_error_estimate));
         }
     py::dict d;
     d["scenario"] = scenario;
@@ -517,7 +519,18 @@ py::dict table_targets(const PyRun& r) {
     d["time"] = time;
     d["reference_time"] = reference_time;
     d["time_rel_err"] = rel_err;
+    d["condition"] = condition;
+    d["time_error_estimate"] = error_estimate;
     return d;
+}
+
+/// What `racesim run` warns about (racesim::conditioning_warnings), every scenario's lines in
+/// order, for the Python package to raise as warnings.
+py::list run_conditioning_warnings(const PyRun& r) {
+    py::list out;
+    for (const auto& s : r.result.scenarios)
+        for (const auto& w : conditioning_warnings(s)) out.append(w);
+    return out;
 }
 
 /// Every swept scenario, one row per (scenario, target): the swept values as typed columns
@@ -808,6 +821,7 @@ PYBIND11_MODULE(_racesim, m) {
         .def("scenario_info", &scenario_info)
         .def("trajectory", &trajectory)
         .def("targets", &table_targets)
+        .def("conditioning_warnings", &run_conditioning_warnings)
         .def("sweep", &table_sweep)
         .def("solve", &table_solve)
         .def("sensitivity", [](const PyRun& r) { return analysis_table(r, "sensitivity"); })

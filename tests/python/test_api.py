@@ -2,8 +2,10 @@
 import gc
 import os
 import pathlib
+import subprocess
 import threading
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -56,7 +58,8 @@ def test_a_list_tree_is_refused_with_a_diagnostic():
 def test_targets_columns_and_types():
     t = racesim.run(ROOT / "configs/paper/table2.yaml").targets
     assert list(t.columns) == ["scenario", "target", "kind", "value", "loss", "relative", "reached", "unreachable",
-                               "at_start", "time", "reference_time", "time_rel_err"]
+                               "at_start", "time", "reference_time", "time_rel_err", "condition",
+                               "time_error_estimate"]
     assert t.reached.dtype == bool and t.unreachable.dtype == bool and t.at_start.dtype == bool
     assert t[t.reached].shape[0] == 5
     assert t.time.dtype == float
@@ -150,6 +153,88 @@ def test_wrong_config_types():
         racesim.run({"racesim": 1, "x": {1, 2}})
     with pytest.raises(ValueError):
         racesim.run(SMALL, jobs=0)
+
+
+# -- conditioning of the times to target (docs/numerics.md) ----------------------------------
+
+# gamma = -0.5: R falls to 0.93693. 'near' is at t* = 20 yr (condition 199: above 1e-8 at the
+# default rel_tol 1e-10), 'hopeless' at 50 yr (condition 2.6e6: no tolerance will do), 'well'
+# at 3.1 yr (condition 2.75). tests/cli/conditioning.cmake runs the same config.
+CONDITIONING = """\
+racesim: 1
+name: cond
+horizon: 60
+defaults:
+  efficiency: {type: continuous-doubling, E0: 1, gamma: -0.5}
+  power: {type: mean-field, P0: 1}
+  loss: {type: power-law, kappa: 0.048, L0: 1.0}
+  reference: relative-loss
+scenarios:
+  - name: well
+    targets: {relative: [0.95]}
+  - name: near
+    targets: {relative: [0.9369626120305221]}
+  - name: hopeless
+    targets: {relative: [0.9369299855546541]}
+"""
+
+
+def test_condition_columns_are_those_of_summary_json(tmp_path):
+    with pytest.warns(racesim.ConditioningWarning):
+        res = racesim.run(CONDITIONING, out=tmp_path / "out")
+    t = res.targets.set_index("scenario")
+    written = {s["name"]: s["targets"][0] for s in res.summary["scenarios"]}
+    assert set(written) == {"well", "near", "hopeless"}
+    for name, target in written.items():
+        assert t.condition[name] == target["condition"]
+        assert t.time_error_estimate[name] == target["time_error_estimate"]
+    # cond = X/(t*·e^(g·t*)), X = R^(-1/kappa), g = gamma·ln2: the closed form of the config's comment.
+    g = -0.5 * np.log(2)
+    for name in written:
+        X = t.relative[name] ** (-1 / 0.048)
+        T = t.reference_time[name]
+        assert t.condition[name] == pytest.approx(X / (T * np.exp(g * T)), rel=1e-6)
+    assert t.time_error_estimate["near"] == pytest.approx(199 * 1e-10, rel=1e-2)
+
+
+def test_conditioning_warnings_are_the_clis_at_the_callers_line(racesim_bin, tmp_path):
+    config = tmp_path / "cond.yaml"
+    config.write_text(CONDITIONING)
+    cli = subprocess.run([str(racesim_bin), "-q", "run", str(config), "--out", str(tmp_path / "cli")],
+                         capture_output=True, text=True, timeout=600, env=cli_env())
+    assert cli.returncode == 0, cli.stderr
+    prefix = "racesim: warning: "
+    expected = [line[len(prefix):] for line in cli.stderr.splitlines() if line.startswith(prefix)]
+    assert len(expected) == 2 and "'near'" in expected[0] and "'hopeless'" in expected[1]
+    for call in (lambda: racesim.run(config), lambda: racesim.load(config).run()):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        ours = [w for w in caught if issubclass(w.category, racesim.ConditioningWarning)]
+        assert [str(w.message) for w in ours] == expected
+        assert all(w.filename == __file__ for w in ours), [w.filename for w in ours]
+
+
+def test_conditioning_warnings_past_ten_are_counted_in_one():
+    # rel_tol 1e-8 and R = 0.97 (condition 2.57): each of the 15 scenarios' estimate is 2.6e-8.
+    cfg = yaml.safe_load(CONDITIONING)
+    cfg["solver"] = {"rel_tol": 1.0e-8}
+    cfg["scenarios"] = [{"name": "s", "targets": {"relative": [0.97]},
+                         "sweep": {"efficiency.E0": {"from": 1, "to": 15, "step": 1}}}]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = racesim.run(cfg)
+    ours = [str(w.message) for w in caught if issubclass(w.category, racesim.ConditioningWarning)]
+    assert len(res.scenarios) == 15 and len(ours) == 11
+    assert all("estimated relative error of 2.57e-08" in m for m in ours[:10])
+    assert "ill-conditioned" not in " ".join(ours)
+    assert ours[10].startswith("5 more target times have an estimated relative error above 1e-08")
+
+
+def test_a_well_conditioned_run_warns_nothing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", racesim.ConditioningWarning)
+        racesim.run(ROOT / "configs/paper/table2.yaml")
 
 
 def test_run_error_from_the_solver():

@@ -12,18 +12,19 @@ import atexit
 import json
 import os
 import threading
+import warnings
 from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from . import _racesim
-from ._errors import (ConfigError, Diagnostic, Error, LoadError, Note, PluginError,  # noqa: F401
-                      PluginPathError, RunError, UnknownTypeError)
+from ._errors import (ConditioningWarning, ConfigError, Diagnostic, Error, LoadError, Note,  # noqa: F401
+                      PluginError, PluginPathError, RunError, UnknownTypeError)
 from ._models import AlgorithmsModel, EfficiencyModel, LossLaw, PowerSchedule  # noqa: F401
 from ._paths import BUILTIN_PLUGIN_DIR
 from ._results import Results
 
 __all__ = ["run", "load", "plugins", "describe", "version", "plugin_api_version", "Results", "Experiment",
            "Error", "ConfigError", "LoadError", "RunError", "PluginError", "PluginPathError",
-           "UnknownTypeError", "Diagnostic", "Note", "EfficiencyModel", "PowerSchedule", "AlgorithmsModel", "LossLaw",
+           "UnknownTypeError", "Diagnostic", "Note", "ConditioningWarning", "EfficiencyModel", "PowerSchedule", "AlgorithmsModel", "LossLaw",
            "BUILTIN_PLUGIN_DIR"]
 
 __version__ = _racesim.version()
@@ -95,9 +96,14 @@ class Experiment:
     def run(self, *, jobs: Optional[int] = None, out: Union[None, str, "os.PathLike[str]"] = None,
             force: bool = False, progress: Optional[Callable[[int, int], None]] = None) -> Results:
         """Runs the experiment (see :func:`run`)."""
+        return self._run(jobs, out, force, progress)
+
+    def _run(self, jobs, out, force, progress) -> Results:
+        # Called by run() and racesim.run(): the warnings point at their caller's line.
         if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
             raise ValueError(f"jobs must be a positive integer or None, not {jobs!r}")
         native = self._native.run(jobs or 0, os.fspath(out) if out is not None else "", bool(force), progress)
+        _warn_conditioning(native.conditioning_warnings())
         return Results(native)
 
     def __repr__(self) -> str:
@@ -151,11 +157,26 @@ def run(config: Union[Config, Experiment], *, jobs: Optional[int] = None,
     types written in Python. ``progress(done, total)``: called as scenarios and samples finish.
 
     The GIL is released while the run computes; Ctrl-C raises KeyboardInterrupt promptly and
-    leaves no results directory behind.
+    leaves no results directory behind. A target time whose estimated relative error exceeds
+    1e-8 issues a :class:`ConditioningWarning` (the warning ``racesim run`` prints).
     Raises :class:`ConfigError`, :class:`RunError` (:class:`PluginError` for a model's fault).
     """
     ex = config if isinstance(config, Experiment) else load(config, models=models)
-    return ex.run(jobs=jobs, out=out, force=force, progress=progress)
+    return ex._run(jobs, out, force, progress)
+
+
+_WARNINGS_SHOWN = 10  # conditioning warnings given one by one; the rest are counted in one
+
+
+def _warn_conditioning(found: list) -> None:
+    """A ConditioningWarning per target time whose estimated error exceeds 1e-8 (the first
+    _WARNINGS_SHOWN of them, then one that counts the others), at the caller of run()."""
+    for text in found[:_WARNINGS_SHOWN]:
+        warnings.warn(text, ConditioningWarning, stacklevel=4)
+    if len(found) > _WARNINGS_SHOWN:
+        warnings.warn(f"{len(found) - _WARNINGS_SHOWN} more target times have an estimated relative error above "
+                      "1e-08: see the time_error_estimate column of Results.targets", ConditioningWarning,
+                      stacklevel=4)
 
 
 def plugins() -> list:

@@ -4,7 +4,14 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 __all__ = ["Error", "ConfigError", "LoadError", "RunError", "PluginError", "PluginPathError",
-           "UnknownTypeError", "Diagnostic", "Note"]
+           "UnknownTypeError", "Diagnostic", "Note", "ConditioningWarning"]
+
+
+class ConditioningWarning(UserWarning):
+    """A time to target whose estimated relative error (its condition number times the
+    solver's tolerance, the ``time_error_estimate`` column of :attr:`Results.targets`) exceeds
+    1e-8, with what to do: what ``racesim run`` prints as a warning (docs/numerics.md,
+    "Conditioning of a time to target")."""
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,10 @@ class Results:
         """One row per (scenario, target): scenario, target (label, e.g. "loss=0.68"), kind
         ("loss" or "relative"), value (as configured), loss (nats/token), relative (L/L(C0)),
         reached (bool), unreachable (bool), at_start (bool: met at t = 0, the target is at or
-        above the starting loss), time, reference_time, time_rel_err (float, NaN when none)."""
+        above the starting loss), time, reference_time, time_rel_err, condition (the relative
+        change of the time per relative change of C) and time_error_estimate (condition times
+        the solver's tolerance) (float, NaN when none; docs/numerics.md, "Conditioning of a
+        time to target")."""
         return self._cached("targets", lambda: pd.DataFrame(self._native.targets()).astype(_TARGETS_DTYPES))
 
     @property
