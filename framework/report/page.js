@@ -300,14 +300,23 @@
         status: tg.at_start ? "at start" : tg.reached ? "reached" : tg.unreachable ? "unreachable" : "not reached by " + fmt(sc.horizon) + " yr",
         reference_time: tg.reference_time === undefined ? null : tg.reference_time,
         time_rel_err: tg.time_rel_err === undefined ? null : tg.time_rel_err,
+        condition: tg.condition === undefined ? null : tg.condition,
+        time_error_estimate: tg.time_error_estimate === undefined ? null : tg.time_error_estimate,
         reference: sc.reference ? sc.reference.type : null,
         date: tg.reached && tg.date !== undefined ? tg.date : null,
       });
   // Calendar dates (start_year + t) when the results carry them (a config with start_year).
   const dated = targetRows.some((r) => r.date !== null);
+  // racesim::ill_conditioned_error: `racesim run` warns about a time whose estimated relative
+  // error exceeds it (docs/numerics.md, "Conditioning of a time to target").
+  const illConditioned = 1e-8;
+  const uncertain = targetRows.filter((r) => r.time_error_estimate !== null && r.time_error_estimate > illConditioned);
+  const references = [...new Set(targetRows.map((r) => r.reference))];
   if (targetRows.length) {
     const sec = section("targets", "Time to target",
-      "Times in years from the end of the baseline year (t = 0). Reference: the closed-form reference model's time; error: |time − reference| / reference. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
+      "Times in years from the end of the baseline year (t = 0). Reference: the time of " +
+      (references.length === 1 ? (references[0] === null ? "the closed-form reference model (none here)" : `the closed-form reference model (${references[0]})`) : "the closed-form reference model of each scenario (last column)") +
+      "; error: |time − reference| / reference. Condition: the relative change of the time per relative change of C; est. error: condition × the solver's tolerance. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
     sec.append(sortableTable([
       { key: "scenario", label: "scenario" },
       { key: "target", label: "target" },
@@ -317,9 +326,20 @@
       ...(dated ? [{ key: "date", label: "date (year)", num: true, fmt: (v) => fmt(v, 7) }] : []),
       { key: "reference_time", label: "reference (yr)", num: true, fmt: (v) => fmt(v, 7) },
       { key: "time_rel_err", label: "rel. error", num: true, fmt: fmtErr },
+      { key: "condition", label: "condition", num: true, fmt: (v) => fmt(v, 3),
+        title: "condition number: the relative change of the time per relative change of C" },
+      { key: "time_error_estimate", label: "est. error", num: true,
+        fmt: (v) => (v !== null && v > illConditioned ? "⚠ " : "") + fmtErr(v),
+        title: "estimated relative error of the time: condition × the solver's tolerance" },
       { key: "status", label: "status" },
-      { key: "reference", label: "reference model" },
+      // The reference model in a column only when the scenarios differ in it (else in the intro).
+      ...(references.length > 1 ? [{ key: "reference", label: "reference model" }] : []),
     ], targetRows));
+    if (uncertain.length)
+      sec.append(el("p", { class: "warning", id: "targets-uncertain",
+        text: `⚠ ${uncertain.length} time(s) to target have an estimated relative error above 1e-8 (racesim run warns about them): ` +
+              "tighten solver.rel_tol to 1e-8 / condition or below, or set solver.target_time_tol. Where the condition number exceeds " +
+              "1e6 no tolerance will do: the target lies where C barely grows (near the bound of a declining rate)." }));
   }
 
   // ---------- what-if ----------

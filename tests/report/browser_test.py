@@ -3,6 +3,7 @@
 python3-selenium (no browser is downloaded).
 
   browser_test.py --racesim BIN --config CFG --work DIR [--expect KIND:N ...] [--slider SCENARIO]
+                  [--unsupported SCENARIO ...] [--expect-date-column] [--expect-conditioning]
   browser_test.py --racesim BIN --work DIR --every-config CFG...
   browser_test.py --self-check --work DIR
 
@@ -15,7 +16,8 @@ with at least 100 coloured pixels, or an SVG with bars; that each --expect KIND 
 N times; that each --unsupported scenario is listed as "recorded results only"; with --slider, that
 moving the gamma and P0 sliders of that scenario from the keyboard
 changes the displayed time to target to the value the C++ reference gives (racesim run at the
-new values) to 1e-9. Writes DIR/report.png (the whole page) for a person to look at.
+new values) to 1e-9; with --expect-conditioning, that the time-to-target table marks exactly the
+targets `racesim run` warned about as ill-conditioned for the tolerance. Writes DIR/report.png (the whole page) for a person to look at.
 
 --self-check proves the checks can fail: a page with a request to a network address and a
 console error must be flagged on both counts.
@@ -251,6 +253,28 @@ def check_dates(d, summary):
         print(f"date column: {len(shown)} dates, as in summary.json", flush=True)
 
 
+def check_conditioning(d, cli_stderr):
+    """The time-to-target table marks (⚠ in its 'est. error' column) exactly the targets that
+    `racesim run` warned about, and a note under it counts them."""
+    warned = sorted(line.split("'")[1] for line in cli_stderr.splitlines()
+                    if line.startswith("racesim: warning: scenario '") and "estimated relative error" in line)
+    heads = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#targets th")]
+    if "est. error" not in heads or "condition" not in heads:
+        fail(f"the time-to-target table has no condition and est. error columns (columns: {heads})")
+        return
+    col = heads.index("est. error")
+    marked = sorted(r.find_elements(By.CSS_SELECTOR, "td")[0].text
+                    for r in d.find_elements(By.CSS_SELECTOR, "#targets tbody tr")
+                    if r.find_elements(By.CSS_SELECTOR, "td")[col].text.startswith("⚠"))
+    if not warned or marked != warned:
+        fail(f"the report marks {marked}, racesim run warned about {warned}")
+    notes = d.find_elements(By.CSS_SELECTOR, "#targets-uncertain")
+    if len(notes) != 1 or not notes[0].text.startswith(f"⚠ {len(warned)} time(s) to target"):
+        fail(f"no note under the table counts the {len(warned)} uncertain times: {[n.text for n in notes]}")
+    if not FAILURES:
+        print(f"conditioning: the report marks {marked}, as racesim run warned", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--racesim")
@@ -261,6 +285,8 @@ def main():
     ap.add_argument("--unsupported", action="append", default=[],
                     help="a scenario the page must list as 'recorded results only'")
     ap.add_argument("--max-bytes", type=int)
+    ap.add_argument("--expect-conditioning", action="store_true",
+                    help="the targets racesim run warns about are marked in the time-to-target table")
     ap.add_argument("--expect-date-column", action="store_true",
                     help="the time-to-target table has a date column whose values are start_year + time")
     ap.add_argument("--self-check", action="store_true")
@@ -273,7 +299,7 @@ def main():
         return every_config(a.racesim, a.work, a.every_config)
     os.makedirs(a.work, exist_ok=True)
     results = os.path.join(a.work, "results")
-    run([a.racesim, "-q", "run", a.config, "--out", results, "--force"])
+    ran = run([a.racesim, "-q", "run", a.config, "--out", results, "--force"])
     run([a.racesim, "-q", "report", results])
     report = os.path.join(results, "report.html")
     size = os.path.getsize(report)
@@ -291,6 +317,8 @@ def main():
         check_charts(d, a.expect)
         if a.expect_date_column:
             check_dates(d, summary)
+        if a.expect_conditioning:
+            check_conditioning(d, ran.stderr)
         if a.slider:
             slider_check(d, a.racesim, a.work, summary, a.slider)
         listed = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#whatif-unsupported li")]
