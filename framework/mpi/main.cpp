@@ -100,6 +100,9 @@ int run(const Options& o, const mpi::Environment& env) {
     }
     session.replay(*ex, ro, journals, *writer);
     print_table(writer->report(), std::cout);
+    // What `racesim run` warns about, with -q too (docs/numerics.md, "Conditioning of a time to target").
+    for (const auto& s : writer->report().listed)
+        for (const auto& w : conditioning_warnings(s)) std::cerr << "racesim-mpi: warning: " << w << '\n';
     if (!o.quiet)
         std::cerr << "racesim-mpi: " << units << " units in " << blocks << " blocks over " << env.size()
                   << " ranks; results written to " << out.string() << '\n';

@@ -16,6 +16,9 @@ line), whose own test cli.shard-compare-can-fail shows it can fail.
                            mc-ode, solve-sens, grid-closed (--no-trajectories), analyses
   np3-<fixture>            3 ranks (--oversubscribe on 2 cores): mc-closed, mc-ode; two (more
                            ranks than work units)
+  np2-conditioning         configs/examples/declining-efficiency.yaml: also the two warnings of
+                           ill-conditioned target times, as racesim run prints them (every case
+                           checks that racesim-mpi warns as racesim run does)
   killed-rank              kill -9 of rank 1 about 2 s into a long ODE Monte Carlo (mc-long.yaml):
                            mpirun exits non-zero soon, no racesim-mpi process is left, and neither
                            the results directory nor a hidden sibling of it (.<leaf>.tmp-*,
@@ -73,15 +76,29 @@ def mpi_harness(args, shard):
     return MpiHarness()
 
 
-def same_as_one_process(np, fixture, flags=()):
+def warnings_of(stderr, program):
+    """The warnings a run printed (`PROGRAM: warning: ...`), without the program's name."""
+    prefix = f"{program}: warning: "
+    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+def same_as_one_process(np, fixture, flags=(), want_warnings=0):
+    """FIXTURE: a name in tests/cli/fixtures/shard/, or a config's path in the source tree.
+    Also: racesim-mpi prints the warnings racesim run prints (WANT_WARNINGS of them)."""
     def case(h):
-        config = h.fixture(fixture)
+        config = str(Path(h.a.source) / fixture) if fixture.endswith(".yaml") else h.fixture(fixture)
         rc, run_out, err = h.cmd([h.a.racesim, "run", config, "--out", "one", *flags])
         if not h.check(rc == 0, f"racesim run {fixture}: exit {rc}; stderr {err.strip()[-600:]}"):
             return
+        run_warnings = warnings_of(err, "racesim")
+        h.check(len(run_warnings) == want_warnings,
+                f"racesim run {fixture}: {len(run_warnings)} warnings, expected {want_warnings}: {run_warnings}")
         rc, mpi_out, err = h.mpirun(np, ["run", config, "--out", "mpi", *flags])
         if not h.check(rc == 0, f"mpirun -np {np} racesim-mpi run {fixture}: exit {rc}; stderr {err.strip()[-600:]}"):
             return
+        mpi_warnings = warnings_of(err, "racesim-mpi")
+        h.check(mpi_warnings == run_warnings,
+                f"-np {np} {fixture}: racesim-mpi warned {mpi_warnings}, racesim run {run_warnings}")
         diffs = h.shard.compare_dirs(h.work / "one", h.work / "mpi")
         h.check(not diffs, f"-np {np} {fixture}: mpi/ differs from one/:\n    " + "\n    ".join(diffs[:12]))
         d = h.shard.compare_stdout(run_out, mpi_out, f"-np {np} {fixture}: stdout of mpirun against stdout of racesim run")
@@ -220,6 +237,7 @@ CASES = {
     "np3-mc-closed": same_as_one_process(3, "mc-closed"),
     "np3-mc-ode": same_as_one_process(3, "mc-ode"),
     "np3-two": same_as_one_process(3, "two"),
+    "np2-conditioning": same_as_one_process(2, "configs/examples/declining-efficiency.yaml", want_warnings=2),
     "killed-rank": killed("1"),
     "killed-root": killed("0"),
     "refusals": case_refusals,
