@@ -15,6 +15,9 @@ WORK_DIR, which it empties first. The configs are in tests/cli/fixtures/shard/ (
   sweep-ode, sweep-ode-no-trajectories, mc-ode, mc-closed, solve-sens, grid-closed, analyses
                      the fixture run in one process, and in 3 shards merged: the same directory
                      and the same stdout (each shard's manifest.json is checked too)
+  conditioning       configs/examples/declining-efficiency.yaml the same way, and merge prints
+                     the two warnings of ill-conditioned target times that run prints (every
+                     case above checks that merge warns as run does)
   slurm              --shard slurm, K and N from SLURM_ARRAY_TASK_ID/_MIN/_COUNT (MIN 0, 1 and 7)
   empty-shards       more shards than work units (two.yaml in 5 shards): empty shards merge
   refusals           merge refuses a missing, duplicated, overlapping, foreign (config,
@@ -383,7 +386,7 @@ def shards_and_merge(h, config, stem, n=3, flags=(), order=None, env_for=None, s
     """The one-process run of config (into stem-full) against n shards (stem-K) merged
     (stem-merged): the same directory and stdout. Returns (full dir, shard dirs)."""
     full = h.work / f"{stem}-full"
-    rc, run_out, _ = h.run_ok(["run", config, "--out", full.name, *flags], f"{stem}: run")
+    rc, run_out, run_err = h.run_ok(["run", config, "--out", full.name, *flags], f"{stem}: run")
     if rc != 0:
         return full, []
     summary = json.loads((full / "summary.json").read_text())
@@ -402,12 +405,16 @@ def shards_and_merge(h, config, stem, n=3, flags=(), order=None, env_for=None, s
     before = {d: (sha256(d / "manifest.json"), sha256(d / "journal.bin")) for d in dirs if (d / "journal.bin").is_file()}
     merged = h.work / f"{stem}-merged"
     listed = [dirs[i] for i in order] if order else dirs
-    rc, merge_out, _ = h.run_ok(["merge", "--out", merged.name, *[d.name for d in listed]],
-                                f"{stem}: merge {' '.join(d.name for d in listed)}")
+    rc, merge_out, merge_err = h.run_ok(["merge", "--out", merged.name, *[d.name for d in listed]],
+                                        f"{stem}: merge {' '.join(d.name for d in listed)}")
     if rc == 0:
         h.expect_same(full, merged, f"{stem}: merged shards")
         d = compare_stdout(run_out, merge_out, f"{stem}: stdout of merge against stdout of run")
         h.check(d is None, str(d))
+        warned = [[line for line in err.splitlines() if line.startswith("racesim: warning: ")]
+                  for err in (run_err, merge_err)]
+        h.check(warned[0] == warned[1], f"{stem}: merge warned {warned[1]}, run {warned[0]}")
+        h.run_warnings = len(warned[0])  # for a case that expects some
     for d, sums in before.items():
         h.check((sha256(d / "manifest.json"), sha256(d / "journal.bin")) == sums, f"{stem}: merge changed shard {d}")
     h.expect_no_hidden(h.work, stem)
@@ -781,6 +788,11 @@ def case_relative_config(h):
     h.expect_no_hidden(h.work, "relative-config")
 
 
+def case_conditioning(h):
+    shards_and_merge(h, str(h.source / "configs" / "examples" / "declining-efficiency.yaml"), "conditioning")
+    h.check(getattr(h, "run_warnings", 0) == 2, f"run printed {getattr(h, 'run_warnings', 0)} warnings, expected 2")
+
+
 CASES = {
     "compare-can-fail": case_compare_can_fail,
     "sweep-ode": fixture_case("sweep-ode"),
@@ -790,6 +802,7 @@ CASES = {
     "solve-sens": fixture_case("solve-sens"),
     "grid-closed": fixture_case("grid-closed", flags=("--no-trajectories",)),
     "analyses": fixture_case("analyses"),
+    "conditioning": case_conditioning,
     "slurm": case_slurm,
     "empty-shards": case_empty_shards,
     "refusals": case_refusals,
