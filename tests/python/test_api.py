@@ -157,34 +157,18 @@ def test_wrong_config_types():
 
 # -- conditioning of the times to target (docs/numerics.md) ----------------------------------
 
-# gamma = -0.5: R falls to 0.93693. 'near' is at t* = 20 yr (condition 199: above 1e-8 at the
-# default rel_tol 1e-10), 'hopeless' at 50 yr (condition 2.6e6: no tolerance will do), 'well'
-# at 3.1 yr (condition 2.75). tests/cli/conditioning.cmake runs the same config.
-CONDITIONING = """\
-racesim: 1
-name: cond
-horizon: 60
-defaults:
-  efficiency: {type: continuous-doubling, E0: 1, gamma: -0.5}
-  power: {type: mean-field, P0: 1}
-  loss: {type: power-law, kappa: 0.048, L0: 1.0}
-  reference: relative-loss
-scenarios:
-  - name: well
-    targets: {relative: [0.95]}
-  - name: near
-    targets: {relative: [0.9369626120305221]}
-  - name: hopeless
-    targets: {relative: [0.9369299855546541]}
-"""
+# configs/examples/declining-efficiency.yaml: gamma = -0.5, R falls to 0.93693. near-the-bound is
+# at t* = 20 yr (condition 199: above 1e-8 at the default rel_tol 1e-10), at-the-bound at 50 yr
+# (condition 2.6e6: no tolerance will do), well-conditioned at 3.1 yr (condition 2.75).
+DECLINING = ROOT / "configs/examples/declining-efficiency.yaml"
 
 
 def test_condition_columns_are_those_of_summary_json(tmp_path):
     with pytest.warns(racesim.ConditioningWarning):
-        res = racesim.run(CONDITIONING, out=tmp_path / "out")
+        res = racesim.run(DECLINING, out=tmp_path / "out")
     t = res.targets.set_index("scenario")
     written = {s["name"]: s["targets"][0] for s in res.summary["scenarios"]}
-    assert set(written) == {"well", "near", "hopeless"}
+    assert set(written) == {"well-conditioned", "near-the-bound", "at-the-bound"}
     for name, target in written.items():
         assert t.condition[name] == target["condition"]
         assert t.time_error_estimate[name] == target["time_error_estimate"]
@@ -194,18 +178,17 @@ def test_condition_columns_are_those_of_summary_json(tmp_path):
         X = t.relative[name] ** (-1 / 0.048)
         T = t.reference_time[name]
         assert t.condition[name] == pytest.approx(X / (T * np.exp(g * T)), rel=1e-6)
-    assert t.time_error_estimate["near"] == pytest.approx(199 * 1e-10, rel=1e-2)
+    assert t.time_error_estimate["near-the-bound"] == pytest.approx(199 * 1e-10, rel=1e-2)
 
 
 def test_conditioning_warnings_are_the_clis_at_the_callers_line(racesim_bin, tmp_path):
-    config = tmp_path / "cond.yaml"
-    config.write_text(CONDITIONING)
+    config = DECLINING
     cli = subprocess.run([str(racesim_bin), "-q", "run", str(config), "--out", str(tmp_path / "cli")],
                          capture_output=True, text=True, timeout=600, env=cli_env())
     assert cli.returncode == 0, cli.stderr
     prefix = "racesim: warning: "
     expected = [line[len(prefix):] for line in cli.stderr.splitlines() if line.startswith(prefix)]
-    assert len(expected) == 2 and "'near'" in expected[0] and "'hopeless'" in expected[1]
+    assert len(expected) == 2 and "'near-the-bound'" in expected[0] and "'at-the-bound'" in expected[1]
     for call in (lambda: racesim.run(config), lambda: racesim.load(config).run()):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -217,7 +200,7 @@ def test_conditioning_warnings_are_the_clis_at_the_callers_line(racesim_bin, tmp
 
 def test_conditioning_warnings_past_ten_are_counted_in_one():
     # rel_tol 1e-8 and R = 0.97 (condition 2.57): each of the 15 scenarios' estimate is 2.6e-8.
-    cfg = yaml.safe_load(CONDITIONING)
+    cfg = yaml.safe_load(DECLINING.read_text())
     cfg["solver"] = {"rel_tol": 1.0e-8}
     cfg["scenarios"] = [{"name": "s", "targets": {"relative": [0.97]},
                          "sweep": {"efficiency.E0": {"from": 1, "to": 15, "step": 1}}}]
