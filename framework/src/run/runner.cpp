@@ -1,5 +1,7 @@
 #include "racesim/run/runner.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <any>
 #include <atomic>
@@ -314,6 +316,16 @@ std::vector<std::optional<double>> target_times(const Experiment& ex, const Scen
         return out;
     }
     return integrate(pb, options_of(ex)).threshold_times;
+}
+
+std::vector<std::string> conditioning_warnings(const ScenarioResult& s) {
+    std::vector<std::string> out;
+    for (const auto& t : s.targets)
+        if (t.time && t.condition && t.time_error_estimate)
+            if (const auto w = conditioning_warning(*t.time, *t.condition, *t.time_error_estimate))
+                out.push_back(fmt::format("scenario '{}', target {}={}: {}", s.spec->name,
+                                          t.spec.kind == TargetSpec::Kind::loss ? "loss" : "R", t.spec.value, *w));
+    return out;
 }
 
 Series series_of(const ScenarioResult& r) {

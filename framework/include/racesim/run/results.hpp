@@ -87,12 +87,6 @@ struct ScenarioResult {
     std::shared_ptr<const AnalysesSaid> said;
 };
 
-/// What `racesim run` warns about in one scenario (racesim::conditioning_warning): for each
-/// target whose time's estimated relative error exceeds ill_conditioned_error, a line
-/// "scenario 'NAME', target R=0.97: its time ... ". The Python package raises the same lines
-/// as warnings.
-std::vector<std::string> conditioning_warnings(const ScenarioResult& s);
-
 /// Summary statistics of one target over the samples.
 struct MonteCarloTargetStats {
     std::string target;

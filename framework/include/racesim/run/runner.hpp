@@ -49,6 +49,12 @@ std::vector<std::optional<double>> target_times(const Experiment& ex, const Scen
 /// The series of a result, for comparisons.
 Series series_of(const ScenarioResult& r);
 
+/// What `racesim run` warns about in one scenario (racesim::conditioning_warning): for each
+/// target whose time's estimated relative error exceeds ill_conditioned_error, a line
+/// "scenario 'NAME', target R=0.97: its time ... ". The Python package raises the same lines
+/// as warnings.
+std::vector<std::string> conditioning_warnings(const ScenarioResult& s);
+
 /// Called (from any thread) as scenarios and samples finish: (done, total).
 using Progress = std::function<void(std::size_t, std::size_t)>;
 
