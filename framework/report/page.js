@@ -314,9 +314,12 @@
   const references = [...new Set(targetRows.map((r) => r.reference))];
   if (targetRows.length) {
     const sec = section("targets", "Time to target",
-      "Times in years from the end of the baseline year (t = 0). Reference: the time of " +
-      (references.length === 1 ? (references[0] === null ? "the closed-form reference model (none here)" : `the closed-form reference model (${references[0]})`) : "the closed-form reference model of each scenario (last column)") +
-      "; error: |time − reference| / reference. Condition: the relative change of the time per relative change of C; est. error: condition × the solver's tolerance. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
+      "Times in years from the end of the baseline year (t = 0). " +
+      (references.length > 1 ? "Reference: the time of each scenario's closed-form reference model (last column); "
+        : references[0] === null ? "No scenario names a reference model, so there are no reference times. "
+        : `Reference: the time of the closed-form reference model (${references[0]}); `) +
+      (references.length === 1 && references[0] === null ? "" : "error: |time − reference| / reference. ") +
+      "Condition: the relative change of the time per relative change of C; est. error: condition × the solver's tolerance. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
     sec.append(sortableTable([
       { key: "scenario", label: "scenario" },
       { key: "target", label: "target" },

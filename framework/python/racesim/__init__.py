@@ -24,8 +24,8 @@ from ._results import Results
 
 __all__ = ["run", "load", "plugins", "describe", "version", "plugin_api_version", "Results", "Experiment",
            "Error", "ConfigError", "LoadError", "RunError", "PluginError", "PluginPathError",
-           "UnknownTypeError", "Diagnostic", "Note", "ConditioningWarning", "EfficiencyModel", "PowerSchedule", "AlgorithmsModel", "LossLaw",
-           "BUILTIN_PLUGIN_DIR"]
+           "UnknownTypeError", "Diagnostic", "Note", "ConditioningWarning", "EfficiencyModel", "PowerSchedule",
+           "AlgorithmsModel", "LossLaw", "BUILTIN_PLUGIN_DIR"]
 
 __version__ = _racesim.version()
 
