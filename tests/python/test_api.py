@@ -164,9 +164,12 @@ DECLINING = ROOT / "configs/examples/declining-efficiency.yaml"
 
 
 def test_condition_columns_are_those_of_summary_json(tmp_path):
-    with pytest.warns(racesim.ConditioningWarning):
+    with pytest.warns(racesim.ConditioningWarning) as caught:
         res = racesim.run(DECLINING, out=tmp_path / "out")
     t = res.targets.set_index("scenario")
+    # Each warning names its scenario and target as the targets frame does.
+    assert sorted(str(w.message).split(": its time")[0] for w in caught) == sorted(
+        f"scenario '{name}', target {t.target[name]}" for name in ("near-the-bound", "at-the-bound"))
     written = {s["name"]: s["targets"][0] for s in res.summary["scenarios"]}
     assert set(written) == {"well-conditioned", "near-the-bound", "at-the-bound"}
     for name, target in written.items():

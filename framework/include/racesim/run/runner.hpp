@@ -51,8 +51,8 @@ Series series_of(const ScenarioResult& r);
 
 /// What `racesim run` warns about in one scenario (racesim::conditioning_warning): for each
 /// target whose time's estimated relative error exceeds ill_conditioned_error, a line
-/// "scenario 'NAME', target R=0.97: its time ... ". The Python package raises the same lines
-/// as warnings.
+/// "scenario 'NAME', target R=0.97: its time ... " (the target named by target_label, as in
+/// the results files). The Python package raises the same lines as warnings.
 std::vector<std::string> conditioning_warnings(const ScenarioResult& s);
 
 /// Called (from any thread) as scenarios and samples finish: (done, total).
