@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "models.hpp"
-#include "racesim/config/scenario.hpp"  // target_label: the targets' names in the results files
+#include "racesim/plugin/math.hpp"
 #include "racesim/racesim.hpp"
 
 namespace py = pybind11;
@@ -409,6 +409,10 @@ double nan_if_none(const std::optional<double>& v) {
     return v ? *v : std::numeric_limits<double>::quiet_NaN();
 }
 
+std::string label_of(const TargetSpec& t) {
+    return (t.kind == TargetSpec::Kind::loss ? "loss=" : "R=") + plugin::math::format(t.value);
+}
+
 const char* kind_of(const TargetSpec& t) {
     return t.kind == TargetSpec::Kind::loss ? "loss" : "relative";
 }
@@ -488,7 +492,7 @@ py::dict table_targets(const PyRun& r) {
     for (const auto& s : r.result.scenarios)
         for (const auto& t : s.targets) {
             scenario.append(s.spec->name);
-            label.append(target_label(t.spec));
+            label.append(label_of(t.spec));
             kind.append(kind_of(t.spec));
             value.append(t.spec.value);
             loss.append(t.loss);
@@ -557,7 +561,7 @@ py::object table_sweep(const PyRun& r) {
         for (const auto& t : s.targets) {
             scenario.append(s.spec->name);
             origin.append(s.spec->origin);
-            label.append(target_label(t.spec));
+            label.append(label_of(t.spec));
             kind.append(kind_of(t.spec));
             value.append(t.spec.value);
             reached.append(t.reached);
@@ -575,7 +579,7 @@ py::object table_sweep(const PyRun& r) {
                 const double t = sr.times[k][i];
                 scenario.append(sc.sweep_plan->name(sc.name, sr.k0 + i));
                 origin.append(sc.name);
-                label.append(target_label(sc.targets[k]));
+                label.append(label_of(sc.targets[k]));
                 kind.append(kind_of(sc.targets[k]));
                 value.append(sc.targets[k].value);
                 reached.append(std::isfinite(t));
@@ -695,7 +699,7 @@ py::list table_samples(const py::object& self) {
         e["n"] = n;
         e["paths"] = sp.paths;
         py::list labels, times;
-        for (std::size_t k = 0; k < mc.spec->targets.size(); ++k) labels.append(target_label(mc.spec->targets[k]));
+        for (std::size_t k = 0; k < mc.spec->targets.size(); ++k) labels.append(label_of(mc.spec->targets[k]));
         for (const auto& t : mc.times) times.append(view(t, self));
         e["targets"] = labels;
         e["times"] = times;
