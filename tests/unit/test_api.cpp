@@ -268,6 +268,23 @@ TEST_CASE("a tree's diagnostics name the key path of the offending value", "[api
         t.erase("horizon");
         CHECK_THAT(tree_errors(session, t), Catch::Contains("missing required key 'horizon'"));
     }
+    SECTION("a key longer than YAML allows for an implicit key is still a key, reported at its path") {
+        // YAML limits an implicit key to 1024 characters; the tree's text writes a longer one as
+        // an explicit key ("? KEY"). Found by the tree fuzzer: a 2,730-byte key was a syntax error.
+        for (const std::size_t n : {998, 999, 3000}) {  // 998 + 2 quotes: the longest implicit key
+            auto t = small_tree();
+            t["scenarios"][1]["efficiency"][std::string(n, 'k')] = 1;
+            t["scenarios"][1]["efficiency"]["gama"] = 2;  // the keys after it are still read
+            const std::string m = tree_errors(session, t);
+            CHECK_THAT(m, !Catch::Contains("YAML"));
+            CHECK_THAT(m, Catch::Contains("<tree>:scenarios[1].efficiency.kkkkkkkkkk"));
+            CHECK_THAT(m, Catch::Contains("unknown parameter 'kkkkkkkkkk"));
+            CHECK_THAT(m, Catch::Contains("<tree>:scenarios[1].efficiency.gama: error:"));
+        }
+        auto t = small_tree();  // 200 control characters: 1,200 bytes of \u0001 escapes, an explicit key
+        t["scenarios"][1]["efficiency"][std::string(200, '\x01')] = 1;
+        CHECK_THAT(tree_errors(session, t), Catch::Contains("unknown parameter"));
+    }
     SECTION("strings that look like numbers stay strings") {
         auto t = small_tree();
         t["defaults"]["power"]["P0"] = "70";

@@ -44,6 +44,10 @@ void SourceMap::add(int line, int column, std::string path) {
 
 namespace {
 
+/// The longest key, quotes and escapes included, written as an implicit key ("KEY": value):
+/// YAML allows 1024 characters, and a byte is at most one character.
+constexpr std::size_t max_implicit_key = 1000;
+
 /// Writes the tree one token per line, recording where each node starts.
 class Emitter {
 public:
@@ -61,7 +65,16 @@ public:
                     const std::string child = path.empty() ? it.key() : path + '.' + it.key();
                     begin_line(depth + 1);
                     map_.add(line_, column(), child);
-                    text_ += nlohmann::ordered_json(it.key()).dump() + ':';
+                    const std::string key = nlohmann::ordered_json(it.key()).dump();
+                    if (key.size() <= max_implicit_key) {
+                        text_ += key + ':';
+                    } else {
+                        // YAML limits an implicit key to 1024 characters: a longer one is an
+                        // explicit key, "? KEY" and ":" on the next line.
+                        text_ += "? " + key;
+                        begin_line(depth + 1);
+                        text_ += ':';
+                    }
                     node(it.value(), child, depth + 2);
                 }
                 begin_line(depth);
