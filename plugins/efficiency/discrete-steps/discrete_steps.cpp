@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../../common/efficiency_params.hpp"
+#include "../../common/period.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/plugin/plugin.hpp"
 
@@ -13,10 +14,12 @@ using namespace racesim::plugin;
 
 class DiscreteSteps final : public RateModel {
 public:
-    explicit DiscreteSteps(const Params& p)
+    DiscreteSteps(const Params& p, const BuildContext& ctx)
         : log_E0_(std::log(p.real("E0"))),
           period_(p.real("period")),
-          log_step_(p.real("gamma") * p.real("period") * math::ln2) {}
+          log_step_(p.real("gamma") * p.real("period") * math::ln2) {
+        racesim::plugins::check_period(period_, ctx.horizon);
+    }
 
     double log_value(double, double, const Segment& s) const override {
         // The generation of the segment, taken at its midpoint: never on an edge.
@@ -46,7 +49,7 @@ std::vector<Descriptor> descriptors() {
     racesim::plugins::declare_E0(d.schema);
     racesim::plugins::declare_gamma(d.schema);
     d.schema.add_real("period").required().positive().unit("yr").doc("Time between hardware generations, T.");
-    d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<DiscreteSteps>(p); };
+    d.make_rate = [](const Params& p, const BuildContext& ctx) { return std::make_unique<DiscreteSteps>(p, ctx); };
     return {d};
 }
 

@@ -3,6 +3,7 @@
 // Breakpoints at both edges of every burst.
 #include <cmath>
 
+#include "../../common/period.hpp"
 #include "racesim/plugin/math.hpp"
 #include "racesim/plugin/plugin.hpp"
 
@@ -12,7 +13,7 @@ using namespace racesim::plugin;
 
 class Peaked final : public RateModel {
 public:
-    explicit Peaked(const Params& p)
+    Peaked(const Params& p, const BuildContext& ctx)
         : P0_(p.real("P0")),
           duty_(p.real("duty")),
           offset_(p.real("offset")),
@@ -23,6 +24,7 @@ public:
             throw ParameterError("offset",
                                  "offset + duty must be <= 1 (the burst must end within its period); got offset = " +
                                      math::format(offset_) + ", duty = " + math::format(duty_));
+        if (duty_ < 1) racesim::plugins::check_period(period_, ctx.horizon);  // duty 1: no breakpoints
     }
 
     double log_value(double, double, const Segment& s) const override {
@@ -65,7 +67,7 @@ std::vector<Descriptor> descriptors() {
         .in_range({0, true}, {1, true})
         .doc("Start of the burst within its period, as a fraction of the period; offset + duty <= 1.");
     d.schema.add_real("period").default_value(1.0).positive().unit("yr").doc("Length of one period.");
-    d.make_rate = [](const Params& p, const BuildContext&) { return std::make_unique<Peaked>(p); };
+    d.make_rate = [](const Params& p, const BuildContext& ctx) { return std::make_unique<Peaked>(p, ctx); };
     return {d};
 }
 
