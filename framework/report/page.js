@@ -312,13 +312,14 @@
   const illConditioned = 1e-8;
   const uncertain = targetRows.filter((r) => r.time_error_estimate !== null && r.time_error_estimate > illConditioned);
   const references = [...new Set(targetRows.map((r) => r.reference))];
+  const noReference = references.length === 1 && references[0] === null;
   if (targetRows.length) {
     const sec = section("targets", "Time to target",
       "Times in years from the end of the baseline year (t = 0). " +
-      (references.length > 1 ? "Reference: the time of each scenario's closed-form reference model (last column); "
-        : references[0] === null ? "No scenario names a reference model, so there are no reference times. "
-        : `Reference: the time of the closed-form reference model (${references[0]}); `) +
-      (references.length === 1 && references[0] === null ? "" : "error: |time − reference| / reference. ") +
+      (noReference ? "No scenario names a reference model, so there are no reference times. "
+        : (references.length > 1 ? "Reference: the time of each scenario's closed-form reference model (last column); "
+          : `Reference: the time of the closed-form reference model (${references[0]}); `) +
+          "error: |time − reference| / reference. ") +
       "Condition: the relative change of the time per relative change of C; est. error: condition × the solver's tolerance. Hover a number for its exact value; select a column header (or press Enter on it) to sort.");
     sec.append(sortableTable([
       { key: "scenario", label: "scenario" },

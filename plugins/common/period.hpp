@@ -5,7 +5,6 @@
 // default) refuses far fewer; this bound keeps the host's count of them finite and small.
 #pragma once
 
-#include <cmath>
 #include <string>
 
 #include "racesim/plugin/math.hpp"

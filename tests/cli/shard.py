@@ -242,6 +242,12 @@ def compare_stdout(expected, got, what="stdout"):
     return first_difference(keep(expected).encode(), keep(got).encode(), what)
 
 
+def warnings_of(stderr, program="racesim"):
+    """The warnings a run printed (`PROGRAM: warning: ...`), without the program's name."""
+    prefix = f"{program}: warning: "
+    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]
+
+
 def hidden_siblings(parent):
     """Temporary, set-aside and lock entries (".<leaf>.tmp-*", ".old-*", ".lock-*") in parent."""
     return sorted(p.name for p in Path(parent).iterdir() if HIDDEN_SIBLING.match(p.name))
@@ -382,13 +388,18 @@ def check_units(h, manifests, what):
     return total
 
 
-def shards_and_merge(h, config, stem, n=3, flags=(), order=None, env_for=None, shard_arg=None):
+def shards_and_merge(h, config, stem, n=3, flags=(), order=None, env_for=None, shard_arg=None, want_warnings=None):
     """The one-process run of config (into stem-full) against n shards (stem-K) merged
-    (stem-merged): the same directory and stdout. Returns (full dir, shard dirs)."""
+    (stem-merged): the same directory, stdout and warnings (want_warnings of them, when given).
+    Returns (full dir, shard dirs)."""
     full = h.work / f"{stem}-full"
     rc, run_out, run_err = h.run_ok(["run", config, "--out", full.name, *flags], f"{stem}: run")
     if rc != 0:
         return full, []
+    run_warnings = warnings_of(run_err)
+    if want_warnings is not None:
+        h.check(len(run_warnings) == want_warnings,
+                f"{stem}: run printed {len(run_warnings)} warnings, expected {want_warnings}: {run_warnings}")
     summary = json.loads((full / "summary.json").read_text())
     dirs, manifests = [], []
     for k in range(1, n + 1):
@@ -411,10 +422,8 @@ def shards_and_merge(h, config, stem, n=3, flags=(), order=None, env_for=None, s
         h.expect_same(full, merged, f"{stem}: merged shards")
         d = compare_stdout(run_out, merge_out, f"{stem}: stdout of merge against stdout of run")
         h.check(d is None, str(d))
-        warned = [[line for line in err.splitlines() if line.startswith("racesim: warning: ")]
-                  for err in (run_err, merge_err)]
-        h.check(warned[0] == warned[1], f"{stem}: merge warned {warned[1]}, run {warned[0]}")
-        h.run_warnings = len(warned[0])  # for a case that expects some
+        merge_warnings = warnings_of(merge_err)
+        h.check(merge_warnings == run_warnings, f"{stem}: merge warned {merge_warnings}, run {run_warnings}")
     for d, sums in before.items():
         h.check((sha256(d / "manifest.json"), sha256(d / "journal.bin")) == sums, f"{stem}: merge changed shard {d}")
     h.expect_no_hidden(h.work, stem)
@@ -789,8 +798,8 @@ def case_relative_config(h):
 
 
 def case_conditioning(h):
-    shards_and_merge(h, str(h.source / "configs" / "examples" / "declining-efficiency.yaml"), "conditioning")
-    h.check(getattr(h, "run_warnings", 0) == 2, f"run printed {getattr(h, 'run_warnings', 0)} warnings, expected 2")
+    shards_and_merge(h, str(h.source / "configs" / "examples" / "declining-efficiency.yaml"), "conditioning",
+                     want_warnings=2)
 
 
 CASES = {

@@ -76,12 +76,6 @@ def mpi_harness(args, shard):
     return MpiHarness()
 
 
-def warnings_of(stderr, program):
-    """The warnings a run printed (`PROGRAM: warning: ...`), without the program's name."""
-    prefix = f"{program}: warning: "
-    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]
-
-
 def same_as_one_process(np, fixture, flags=(), want_warnings=0):
     """FIXTURE: a name in tests/cli/fixtures/shard/, or a config's path in the source tree.
     Also: racesim-mpi prints the warnings racesim run prints (WANT_WARNINGS of them)."""
@@ -90,13 +84,13 @@ def same_as_one_process(np, fixture, flags=(), want_warnings=0):
         rc, run_out, err = h.cmd([h.a.racesim, "run", config, "--out", "one", *flags])
         if not h.check(rc == 0, f"racesim run {fixture}: exit {rc}; stderr {err.strip()[-600:]}"):
             return
-        run_warnings = warnings_of(err, "racesim")
+        run_warnings = h.shard.warnings_of(err)
         h.check(len(run_warnings) == want_warnings,
                 f"racesim run {fixture}: {len(run_warnings)} warnings, expected {want_warnings}: {run_warnings}")
         rc, mpi_out, err = h.mpirun(np, ["run", config, "--out", "mpi", *flags])
         if not h.check(rc == 0, f"mpirun -np {np} racesim-mpi run {fixture}: exit {rc}; stderr {err.strip()[-600:]}"):
             return
-        mpi_warnings = warnings_of(err, "racesim-mpi")
+        mpi_warnings = h.shard.warnings_of(err, "racesim-mpi")
         h.check(mpi_warnings == run_warnings,
                 f"-np {np} {fixture}: racesim-mpi warned {mpi_warnings}, racesim run {run_warnings}")
         diffs = h.shard.compare_dirs(h.work / "one", h.work / "mpi")
